@@ -1,0 +1,133 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/rs/zerolog"
+
+	cfg "github.com/mcpgen/mcpgen/hcl"
+)
+
+// An Adapter turns `source "TYPE" ...` blocks into live sources. Adapters
+// register themselves by type name from their package's init function; the
+// runtime never imports one.
+type Adapter interface {
+	// DecodeSource decodes a source block's body. It does no I/O.
+	DecodeSource(src *cfg.Source) (Source, hcl.Diagnostics)
+}
+
+// A Source is one configured backend (a database, an HTTP API).
+//
+// Its life: DecodeSource, then DecodeTool for every tool that names it (no
+// I/O so far: this is all `validate --offline` runs), then Open, then calls,
+// then Close.
+type Source interface {
+	// DecodeTool decodes the adapter-specific part of a tool (tool.Body)
+	// and checks it against the tool's params and binds. It does no I/O.
+	DecodeTool(tool *cfg.Tool) (Tool, hcl.Diagnostics)
+
+	// Open connects the source and prepares every tool decoded so far,
+	// reporting a bad statement as a diagnostic at the tool's range.
+	Open(ctx context.Context, opts OpenOptions) hcl.Diagnostics
+
+	// Ping reports whether the backend is reachable.
+	Ping(ctx context.Context) error
+
+	// Close releases the source. Calls in flight have finished.
+	Close() error
+}
+
+// OpenOptions says why a source is being opened.
+type OpenOptions struct {
+	// Check is set by `mcpgen validate`: connect if reachable and prepare
+	// every statement, but change nothing on disk (no database file
+	// created, no seed applied to a real database).
+	Check bool
+	// Log is the operational logger (never the audit log).
+	Log zerolog.Logger
+}
+
+// A Tool is the adapter half of a declared tool.
+type Tool interface {
+	// OutputSchema is the JSON Schema (an object schema) of the
+	// structuredContent that Call returns.
+	OutputSchema() map[string]any
+
+	// Call runs the tool. Args are validated and complete (defaults
+	// applied); values are string, int64, float64, bool or []any. Binds
+	// hold the values bound from the caller's identity.
+	//
+	// An error of type *ToolError is shown to the client as is. Any other
+	// error is logged with the request id and the client sees only a
+	// short message naming that id.
+	Call(ctx context.Context, call *Call) (*Result, error)
+}
+
+// Call is one validated tools/call.
+type Call struct {
+	RequestID string
+	Tool      string
+	Args      map[string]any
+	Binds     map[string]any
+}
+
+// Result is what a tool returns. Structured becomes structuredContent (it
+// must marshal to a JSON object); the runtime renders the text content.
+type Result struct {
+	Structured map[string]any
+	// Rows is the number of rows (or items) returned, for logs and audit.
+	Rows int
+	// Truncated is set when a cap cut the result short.
+	Truncated bool
+}
+
+// ToolError is an error the client may see verbatim: it says what was wrong
+// in terms of the tool's contract, never a driver message or the statement.
+type ToolError struct{ Msg string }
+
+func (e *ToolError) Error() string { return e.Msg }
+
+// ToolErrorf formats a ToolError.
+func ToolErrorf(format string, args ...any) *ToolError {
+	return &ToolError{Msg: fmt.Sprintf(format, args...)}
+}
+
+var (
+	adaptersMu sync.RWMutex
+	adapters   = map[string]Adapter{}
+)
+
+// Register makes an adapter available under a source type name. It panics
+// on a duplicate, which is a programming error.
+func Register(typ string, a Adapter) {
+	adaptersMu.Lock()
+	defer adaptersMu.Unlock()
+	if _, dup := adapters[typ]; dup {
+		panic("runtime: adapter registered twice: " + typ)
+	}
+	adapters[typ] = a
+}
+
+// LookupAdapter returns the adapter registered under typ.
+func LookupAdapter(typ string) (Adapter, bool) {
+	adaptersMu.RLock()
+	defer adaptersMu.RUnlock()
+	a, ok := adapters[typ]
+	return a, ok
+}
+
+// AdapterTypes lists the registered source types, sorted.
+func AdapterTypes() []string {
+	adaptersMu.RLock()
+	defer adaptersMu.RUnlock()
+	types := make([]string, 0, len(adapters))
+	for t := range adapters {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	return types
+}
