@@ -1,0 +1,246 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime/guard"
+)
+
+// DefaultToolTimeout bounds a tool that declares no timeout.
+const DefaultToolTimeout = 30 * time.Second
+
+// A Generation is one loaded configuration turned into live objects: its
+// sources and its tools. A server serves one generation at a time; a reload
+// builds the next one beside it.
+type Generation struct {
+	Config  *cfg.Config
+	sources map[string]Source
+	order   []string // source keys in declaration order
+	tools   []*toolEntry
+	byName  map[string]*toolEntry
+}
+
+type toolEntry struct {
+	decl    *cfg.Tool
+	params  *Params
+	guard   *guard.Program // nil: no guard
+	binds   []compiledBind
+	impl    Tool
+	timeout time.Duration
+	def     mcp.Tool
+}
+
+type compiledBind struct {
+	name string
+	from string
+	prg  *guard.Program
+}
+
+// Check decodes a configuration into a generation without any I/O: every
+// source and tool is decoded by its adapter and every param compiled. This
+// is all `mcpgen validate --offline` runs, and the first half of serving.
+func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	g := &Generation{Config: conf, sources: map[string]Source{}, byName: map[string]*toolEntry{}}
+	env, err := guard.NewEnv()
+	if err != nil {
+		// The environment is fixed in code: failing to build it is a bug.
+		panic("guard environment: " + err.Error())
+	}
+
+	for _, decl := range conf.Sources {
+		a, ok := LookupAdapter(decl.Type)
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unknown source type",
+				Detail:   fmt.Sprintf("There is no source type %q; the types are: %s.", decl.Type, quoteList(AdapterTypes())),
+				Subject:  rangePtr(decl.TypeRange),
+			})
+			continue
+		}
+		src, ds := a.DecodeSource(decl)
+		diags = append(diags, ds...)
+		if src == nil {
+			continue
+		}
+		g.sources[decl.Key()] = src
+		g.order = append(g.order, decl.Key())
+	}
+
+	for _, decl := range conf.Tools {
+		entry := &toolEntry{decl: decl, timeout: decl.Timeout}
+		if entry.timeout == 0 {
+			entry.timeout = DefaultToolTimeout
+		}
+		params, ds := NewParams(decl)
+		diags = append(diags, ds...)
+		entry.params = params
+		diags = append(diags, entry.compileCEL(env)...)
+
+		src, ok := g.sources[decl.Source.Key()]
+		if !ok {
+			if !sourceDeclared(conf, decl.Source) {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Missing source",
+					Detail:   fmt.Sprintf("Tool %q uses source.%s, which is not declared.", decl.Name, decl.Source.Key()),
+					Subject:  rangePtr(decl.Source.Range),
+				})
+			}
+			continue
+		}
+		impl, ds := src.DecodeTool(decl)
+		diags = append(diags, ds...)
+		if impl == nil || ds.HasErrors() {
+			continue
+		}
+		entry.impl = impl
+		def, err := toolDefinition(entry)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid tool",
+				Detail:   fmt.Sprintf("Tool %q cannot be described to clients: %s.", decl.Name, err),
+				Subject:  rangePtr(decl.DeclRange),
+			})
+			continue
+		}
+		entry.def = def
+		g.tools = append(g.tools, entry)
+		g.byName[decl.Name] = entry
+	}
+	sort.Slice(g.tools, func(i, j int) bool { return g.tools[i].decl.Name < g.tools[j].decl.Name })
+	return g, diags
+}
+
+// compileCEL compiles the tool's guard and binds once, at load.
+func (t *toolEntry) compileCEL(env *guard.Env) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	if g := t.decl.Guard; g != nil {
+		prg, err := env.CompileGuard(g.Source)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid guard",
+				Detail:   fmt.Sprintf("The guard of tool %q does not compile: %s.", t.decl.Name, strings.TrimSuffix(err.Error(), ".")),
+				Subject:  rangePtr(g.Range),
+			})
+		}
+		t.guard = prg
+	}
+	for _, b := range t.decl.Binds {
+		prg, err := env.CompileBind(b.From.Source)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid bind",
+				Detail:   fmt.Sprintf("The from expression of bind %q does not compile: %s.", b.Name, strings.TrimSuffix(err.Error(), ".")),
+				Subject:  rangePtr(b.From.Range),
+			})
+			continue
+		}
+		t.binds = append(t.binds, compiledBind{name: b.Name, from: b.From.Source, prg: prg})
+	}
+	return diags
+}
+
+// sourceDeclared tells a source that failed to decode (already reported)
+// from one that was never declared.
+func sourceDeclared(conf *cfg.Config, ref cfg.SourceRef) bool {
+	for _, s := range conf.Sources {
+		if s.Key() == ref.Key() {
+			return true
+		}
+	}
+	return false
+}
+
+// Open connects every source and prepares every tool's statement.
+func (g *Generation) Open(ctx context.Context, opts OpenOptions) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, key := range g.order {
+		diags = append(diags, g.sources[key].Open(ctx, opts)...)
+	}
+	return diags
+}
+
+// Ping checks that every source is reachable.
+func (g *Generation) Ping(ctx context.Context) error {
+	var errs []error
+	for _, key := range g.order {
+		if err := g.sources[key].Ping(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("source.%s: %w", key, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close closes every source. Callers make sure no call is still running.
+func (g *Generation) Close() error {
+	var errs []error
+	for _, key := range g.order {
+		if err := g.sources[key].Close(); err != nil {
+			errs = append(errs, fmt.Errorf("source.%s: %w", key, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ToolDefinitions are the tools exactly as tools/list shows them.
+func (g *Generation) ToolDefinitions() []mcp.Tool {
+	defs := make([]mcp.Tool, len(g.tools))
+	for i, t := range g.tools {
+		defs[i] = t.def
+	}
+	return defs
+}
+
+func toolDefinition(t *toolEntry) (mcp.Tool, error) {
+	in, err := json.Marshal(t.params.InputSchema())
+	if err != nil {
+		return mcp.Tool{}, fmt.Errorf("input schema: %w", err)
+	}
+	out, err := json.Marshal(t.impl.OutputSchema())
+	if err != nil {
+		return mcp.Tool{}, fmt.Errorf("output schema: %w", err)
+	}
+	d := t.decl
+	return mcp.Tool{
+		Name:            d.Name,
+		Title:           d.Title,
+		Description:     d.Description,
+		RawInputSchema:  in,
+		RawOutputSchema: out,
+		Annotations: mcp.ToolAnnotation{
+			Title:           d.Title,
+			ReadOnlyHint:    mcp.ToBoolPtr(d.ReadOnly),
+			DestructiveHint: mcp.ToBoolPtr(d.Destructive),
+			IdempotentHint:  mcp.ToBoolPtr(d.Idempotent),
+			OpenWorldHint:   mcp.ToBoolPtr(d.OpenWorld),
+		},
+	}, nil
+}
+
+func rangePtr(r hcl.Range) *hcl.Range { return &r }
+
+func quoteList(items []string) string {
+	out := ""
+	for i, s := range items {
+		if i > 0 {
+			out += ", "
+		}
+		out += fmt.Sprintf("%q", s)
+	}
+	return out
+}

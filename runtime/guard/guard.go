@@ -1,0 +1,173 @@
+// Package guard compiles and evaluates the CEL expressions of a
+// configuration: tool guards (who may call, with what arguments) and bind
+// values (taken from the caller's identity).
+//
+// Expressions are compiled once, at load, and evaluated per request under a
+// cost limit. It imports cel-go only.
+package guard
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+)
+
+// CostLimit bounds the work one evaluation may do. Guards are small
+// predicates; anything near this limit is a mistake or an attack through
+// arguments (a huge list fed to a comprehension).
+const CostLimit = 100_000
+
+// Vars are what an expression sees. Principal has sub, scopes and claims;
+// Tool has name and read_only; Request has transport and time.
+type Vars struct {
+	Principal map[string]any
+	Args      map[string]any
+	Tool      map[string]any
+	Request   map[string]any
+}
+
+// Env compiles expressions. It is safe for concurrent use.
+type Env struct {
+	guards *cel.Env // principal, args, tool, request
+	binds  *cel.Env // principal, request: a bind never depends on arguments
+}
+
+// NewEnv declares the variables guards and binds may use.
+func NewEnv() (*Env, error) {
+	dynMap := cel.MapType(cel.StringType, cel.DynType)
+	guards, err := cel.NewEnv(
+		cel.Variable("principal", dynMap),
+		cel.Variable("args", dynMap),
+		cel.Variable("tool", dynMap),
+		cel.Variable("request", dynMap),
+	)
+	if err != nil {
+		return nil, err
+	}
+	binds, err := cel.NewEnv(
+		cel.Variable("principal", dynMap),
+		cel.Variable("request", dynMap),
+	)
+	if err != nil {
+		return nil, err
+	}
+	return &Env{guards: guards, binds: binds}, nil
+}
+
+// Program is a compiled expression, safe for concurrent use.
+type Program struct {
+	prg cel.Program
+}
+
+// CompileGuard compiles a guard, which must type-check to bool.
+func (e *Env) CompileGuard(src string) (*Program, error) {
+	ast, iss := e.guards.Compile(src)
+	if iss.Err() != nil {
+		return nil, errors.New(oneLine(iss.Err().Error()))
+	}
+	if !ast.OutputType().IsExactType(cel.BoolType) {
+		return nil, fmt.Errorf("a guard must be a boolean expression, but this one is of type %s", ast.OutputType())
+	}
+	return program(e.guards, ast)
+}
+
+// CompileBind compiles a bind value expression over principal and request.
+func (e *Env) CompileBind(src string) (*Program, error) {
+	ast, iss := e.binds.Compile(src)
+	if iss.Err() != nil {
+		return nil, errors.New(oneLine(iss.Err().Error()))
+	}
+	return program(e.binds, ast)
+}
+
+func program(env *cel.Env, ast *cel.Ast) (*Program, error) {
+	prg, err := env.Program(ast, cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100))
+	if err != nil {
+		return nil, err
+	}
+	return &Program{prg: prg}, nil
+}
+
+// Allow evaluates a guard. Any evaluation error (a missing claim, the cost
+// limit) is returned, and callers deny.
+func (p *Program) Allow(v Vars) (bool, error) {
+	out, _, err := p.prg.Eval(activation(v))
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.(types.Bool)
+	if !ok {
+		return false, fmt.Errorf("guard yielded %s, not a boolean", out.Type())
+	}
+	return bool(b), nil
+}
+
+// Value evaluates a bind and converts the result to a value SQL can bind:
+// string, int64, float64, bool, or []any of those.
+func (p *Program) Value(v Vars) (any, error) {
+	out, _, err := p.prg.Eval(activation(v))
+	if err != nil {
+		return nil, err
+	}
+	return native(out)
+}
+
+func activation(v Vars) map[string]any {
+	return map[string]any{
+		"principal": orEmpty(v.Principal),
+		"args":      orEmpty(v.Args),
+		"tool":      orEmpty(v.Tool),
+		"request":   orEmpty(v.Request),
+	}
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func native(v ref.Val) (any, error) {
+	switch x := v.(type) {
+	case types.String:
+		return string(x), nil
+	case types.Int:
+		return int64(x), nil
+	case types.Uint:
+		return int64(x), nil
+	case types.Double:
+		return float64(x), nil
+	case types.Bool:
+		return bool(x), nil
+	case types.Null:
+		return nil, errors.New("the value is null")
+	}
+	if v.Type() == types.ListType {
+		raw, err := v.ConvertToNative(reflect.TypeOf([]any{}))
+		if err != nil {
+			return nil, err
+		}
+		list := raw.([]any)
+		for i, e := range list {
+			switch e.(type) {
+			case string, int64, float64, bool:
+			default:
+				return nil, fmt.Errorf("list item %d is a %T, not a string, number or boolean", i, e)
+			}
+		}
+		return list, nil
+	}
+	return nil, fmt.Errorf("a value of type %s cannot be bound", v.Type())
+}
+
+func oneLine(s string) string {
+	s = strings.TrimPrefix(s, "ERROR: ")
+	lines := strings.Split(s, "\n")
+	return strings.TrimSpace(lines[0])
+}

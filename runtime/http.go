@@ -1,0 +1,193 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+)
+
+// HTTPOptions configure the Streamable HTTP transport.
+type HTTPOptions struct {
+	Path string // the MCP endpoint, "/mcp"
+	// Stateless issues no session ids, so any replica can answer any
+	// request. Otherwise session ids are issued but not pinned to this
+	// process, so clients survive a restart.
+	Stateless      bool
+	SessionIdleTTL time.Duration // sessions idle this long are dropped
+	MaxBodyBytes   int64         // request body cap
+	// AllowedOrigins are browser origins (scheme://host[:port]) allowed
+	// besides loopback origins talking to a loopback host.
+	AllowedOrigins    []string
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration // per POST response; streams are exempt
+	IdleTimeout       time.Duration
+	Grace             time.Duration // how long in-flight calls get at shutdown
+}
+
+// DefaultHTTPOptions are safe defaults for a local or proxied deployment.
+func DefaultHTTPOptions() HTTPOptions {
+	return HTTPOptions{
+		Path:              "/mcp",
+		SessionIdleTTL:    30 * time.Minute,
+		MaxBodyBytes:      1 << 20,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      DefaultToolTimeout + 30*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		Grace:             15 * time.Second,
+	}
+}
+
+// ServeHTTP serves Streamable HTTP on ln until ctx ends, then stops taking
+// requests and gives calls in flight up to o.Grace to finish.
+func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, o HTTPOptions) error {
+	httpSrv := &http.Server{
+		ReadHeaderTimeout: o.ReadHeaderTimeout,
+		ReadTimeout:       o.ReadTimeout,
+		IdleTimeout:       o.IdleTimeout,
+		ErrorLog:          log.New(zerologWriter{s.log}, "", 0),
+	}
+	opts := []server.StreamableHTTPOption{
+		server.WithEndpointPath(o.Path),
+		server.WithStreamableHTTPServer(httpSrv),
+		server.WithSessionIdleTTL(o.SessionIdleTTL),
+		server.WithStreamableHTTPLogger(slog.New(slogHandler{s.log})),
+		server.WithHTTPContextFunc(func(ctx context.Context, _ *http.Request) context.Context {
+			return withTransport(ctx, "http")
+		}),
+	}
+	if o.Stateless {
+		opts = append(opts, server.WithStateLess(true))
+	}
+	streamable := server.NewStreamableHTTPServer(s.mcp, opts...)
+	mux := http.NewServeMux()
+	mux.Handle(o.Path, s.guard(o, streamable))
+	httpSrv.Handler = mux
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+
+	s.log.Info().Dur("grace", o.Grace).Msg("shutting down: letting calls in flight finish")
+	graceCtx, cancel := context.WithTimeout(context.Background(), o.Grace)
+	defer cancel()
+	if err := streamable.Shutdown(graceCtx); err != nil {
+		s.log.Warn().Err(err).Msg("calls still running after the grace period; closing connections")
+		_ = httpSrv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// guard applies the checks every request passes before mcp-go sees it.
+func (s *Server) guard(o HTTPOptions, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, r, o.AllowedOrigins) {
+			http.Error(w, fmt.Sprintf("Forbidden: origin %q is not allowed", origin), http.StatusForbidden)
+			return
+		}
+		if r.Method == http.MethodPost {
+			if r.ContentLength > o.MaxBodyBytes {
+				http.Error(w, fmt.Sprintf("Request body too large: the limit is %d bytes", o.MaxBodyBytes), http.StatusRequestEntityTooLarge)
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, o.MaxBodyBytes)
+			if o.WriteTimeout > 0 {
+				_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(o.WriteTimeout))
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// originAllowed protects against DNS rebinding and cross-site requests from
+// browsers: a page may talk to the server only from an allowed origin, or
+// from a loopback origin when the server is addressed on loopback too.
+func originAllowed(origin string, r *http.Request, allowed []string) bool {
+	if slices.Contains(allowed, origin) {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return isLoopback(u.Hostname()) && isLoopback(hostOnly(r.Host))
+}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return strings.Trim(hostport, "[]")
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// IsLoopbackAddr reports whether a listen address only accepts local
+// connections.
+func IsLoopbackAddr(addr string) bool {
+	return isLoopback(hostOnly(addr))
+}
+
+// slogHandler sends mcp-go's slog records to the operational log.
+type slogHandler struct{ log zerolog.Logger }
+
+func (h slogHandler) Enabled(_ context.Context, l slog.Level) bool {
+	return h.log.GetLevel() <= zerologLevel(l)
+}
+
+func (h slogHandler) Handle(_ context.Context, r slog.Record) error {
+	ev := h.log.WithLevel(zerologLevel(r.Level))
+	r.Attrs(func(a slog.Attr) bool {
+		ev = ev.Interface(a.Key, a.Value.Any())
+		return true
+	})
+	ev.Msg(r.Message)
+	return nil
+}
+
+func (h slogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	ctx := h.log.With()
+	for _, a := range attrs {
+		ctx = ctx.Interface(a.Key, a.Value.Any())
+	}
+	return slogHandler{ctx.Logger()}
+}
+
+func (h slogHandler) WithGroup(string) slog.Handler { return h }
+
+func zerologLevel(l slog.Level) zerolog.Level {
+	switch {
+	case l >= slog.LevelError:
+		return zerolog.ErrorLevel
+	case l >= slog.LevelWarn:
+		return zerolog.WarnLevel
+	case l >= slog.LevelInfo:
+		return zerolog.InfoLevel
+	}
+	return zerolog.DebugLevel
+}

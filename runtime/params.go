@@ -1,0 +1,487 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
+
+	cfg "github.com/mcpgen/mcpgen/hcl"
+)
+
+// Params validates a tool's arguments against its declared params. It is
+// built once per tool at load time and is safe for concurrent use.
+type Params struct {
+	params []*param
+	byName map[string]*param
+	binds  map[string]bool
+	schema map[string]any
+}
+
+type param struct {
+	*cfg.Param
+	pattern *regexp.Regexp
+}
+
+// NewParams compiles a tool's params. Diagnostics point at the attribute
+// that is wrong: a pattern that does not compile, a default that breaks its
+// own param's constraints.
+func NewParams(tool *cfg.Tool) (*Params, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	ps := &Params{byName: map[string]*param{}, binds: map[string]bool{}}
+	for _, b := range tool.Binds {
+		ps.binds[b.Name] = true
+	}
+	for _, decl := range tool.Params {
+		p := &param{Param: decl}
+		if decl.Pattern != "" {
+			re, err := regexp.Compile(anchor(decl.Pattern))
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid pattern",
+					Detail:   fmt.Sprintf("The pattern of param %q is not a valid regular expression: %s.", decl.Name, regexpReason(err)),
+					Subject:  attrRange(decl, "pattern"),
+				})
+				continue
+			}
+			p.pattern = re
+		}
+		if decl.Default != nil {
+			if msgs := p.check(decl.Default); len(msgs) > 0 {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid default",
+					Detail:   fmt.Sprintf("The default of param %q breaks its own constraints: it %s.", decl.Name, strings.Join(msgs, "; it ")),
+					Subject:  attrRange(decl, "default"),
+				})
+			}
+		}
+		for _, e := range decl.Enum {
+			if msgs := p.checkNoEnum(e); len(msgs) > 0 {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid enum value",
+					Detail:   fmt.Sprintf("The enum of param %q lists %s, which breaks its own constraints: it %s.", decl.Name, render(e), strings.Join(msgs, "; it ")),
+					Subject:  attrRange(decl, "enum"),
+				})
+			}
+		}
+		ps.params = append(ps.params, p)
+		ps.byName[decl.Name] = p
+	}
+	ps.schema = ps.inputSchema()
+	return ps, diags
+}
+
+func anchor(pattern string) string { return `^(?:` + pattern + `)$` }
+
+// regexpReason drops the "error parsing regexp: " prefix: the sentence
+// around it already says so.
+func regexpReason(err error) string {
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s in %q", se.Code, se.Expr)
+	}
+	return err.Error()
+}
+
+func attrRange(p *cfg.Param, attr string) *hcl.Range {
+	if r, ok := p.AttrRanges[attr]; ok {
+		return &r
+	}
+	r := p.DeclRange
+	return &r
+}
+
+// InputSchema is the JSON Schema clients see as the tool's inputSchema.
+func (ps *Params) InputSchema() map[string]any { return ps.schema }
+
+func (ps *Params) inputSchema() map[string]any {
+	props := map[string]any{}
+	required := []string{}
+	for _, p := range ps.params {
+		props[p.Name] = p.schema()
+		if p.Required {
+			required = append(required, p.Name)
+		}
+	}
+	return map[string]any{
+		"type":                 "object",
+		"properties":           props,
+		"required":             required,
+		"additionalProperties": false,
+	}
+}
+
+func (p *param) schema() map[string]any {
+	s := map[string]any{"type": string(p.Type)}
+	if p.Description != "" {
+		s["description"] = p.Description
+	}
+	enum := map[string]any{}
+	if len(p.Enum) > 0 {
+		enum["enum"] = p.Enum
+	}
+	if p.Type == cfg.TypeArray {
+		items := map[string]any{"type": string(p.Items)}
+		maps(items, enum)
+		s["items"] = items
+		setInt(s, "minItems", p.MinItems)
+		setInt(s, "maxItems", p.MaxItems)
+	} else {
+		maps(s, enum)
+	}
+	if p.Pattern != "" {
+		s["pattern"] = anchor(p.Pattern)
+	}
+	setInt(s, "minLength", p.MinLength)
+	setInt(s, "maxLength", p.MaxLength)
+	setFloat(s, "minimum", p.Minimum, p.Type == cfg.TypeInteger)
+	setFloat(s, "maximum", p.Maximum, p.Type == cfg.TypeInteger)
+	if p.Default != nil {
+		s["default"] = p.Default
+	}
+	return s
+}
+
+func maps(dst, src map[string]any) {
+	for k, v := range src {
+		dst[k] = v
+	}
+}
+
+func setInt(s map[string]any, key string, v *int) {
+	if v != nil {
+		s[key] = *v
+	}
+}
+
+func setFloat(s map[string]any, key string, v *float64, integral bool) {
+	if v == nil {
+		return
+	}
+	if integral && *v == math.Trunc(*v) && math.Abs(*v) < 1<<53 {
+		s[key] = int64(*v)
+		return
+	}
+	s[key] = *v
+}
+
+// ArgumentError lists every rule the arguments broke, one sentence each,
+// each naming its argument, so a model can correct all of them at once.
+type ArgumentError struct{ Problems []string }
+
+func (e *ArgumentError) Error() string {
+	return "Invalid arguments: " + strings.Join(e.Problems, "; ") + "."
+}
+
+// Validate decodes raw JSON arguments and checks them. It returns the
+// arguments with defaults applied; optional params that are absent and have
+// no default are present with a nil value, so adapters can bind NULL.
+func (ps *Params) Validate(raw json.RawMessage) (map[string]any, error) {
+	in, err := decodeArguments(raw)
+	if err != nil {
+		return nil, &ArgumentError{Problems: []string{err.Error()}}
+	}
+	return ps.check(in)
+}
+
+// ValidateMap checks arguments that were already decoded (an in-process
+// client). Numbers may be float64, json.Number or Go integers.
+func (ps *Params) ValidateMap(in map[string]any) (map[string]any, error) {
+	return ps.check(in)
+}
+
+func (ps *Params) check(in map[string]any) (map[string]any, error) {
+	var problems []string
+	names := make([]string, 0, len(in))
+	for name := range in {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if ps.binds[name] {
+			problems = append(problems, fmt.Sprintf("argument %q is not accepted: its value comes from the caller's identity", name))
+		} else if ps.byName[name] == nil {
+			problems = append(problems, fmt.Sprintf("argument %q is unknown (%s)", name, ps.accepted()))
+		}
+	}
+	out := make(map[string]any, len(ps.params))
+	for _, p := range ps.params {
+		v, present := in[p.Name]
+		if !present || v == nil {
+			switch {
+			case p.Default != nil:
+				out[p.Name] = p.Default
+			case p.Required:
+				problems = append(problems, fmt.Sprintf("argument %q is required", p.Name))
+			default:
+				out[p.Name] = nil
+			}
+			continue
+		}
+		val, err := p.convert(v)
+		if err != "" {
+			problems = append(problems, fmt.Sprintf("argument %q %s", p.Name, err))
+			continue
+		}
+		for _, msg := range p.check(val) {
+			problems = append(problems, fmt.Sprintf("argument %q %s", p.Name, msg))
+		}
+		out[p.Name] = val
+	}
+	if len(problems) > 0 {
+		return nil, &ArgumentError{Problems: problems}
+	}
+	return out, nil
+}
+
+func (ps *Params) accepted() string {
+	if len(ps.params) == 0 {
+		return "this tool takes no arguments"
+	}
+	names := make([]string, len(ps.params))
+	for i, p := range ps.params {
+		names[i] = strconv.Quote(p.Name)
+	}
+	return "this tool takes " + strings.Join(names, ", ")
+}
+
+func decodeArguments(raw json.RawMessage) (map[string]any, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return map[string]any{}, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("arguments are not valid JSON")
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("arguments must be a JSON object")
+	}
+	return m, nil
+}
+
+// convert turns a decoded JSON value into the param's runtime type, or
+// says why it cannot. Types are exact: "12" is not an integer, 1.5 is not
+// an integer, 1 is not a boolean.
+func (p *param) convert(v any) (any, string) {
+	if p.Type != cfg.TypeArray {
+		return convertScalar(p.Type, v)
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Sprintf("must be an array of %ss, got %s", p.Items, describe(v))
+	}
+	out := make([]any, len(list))
+	for i, e := range list {
+		c, err := convertScalar(p.Items, e)
+		if err != "" {
+			return nil, fmt.Sprintf("item %d %s", i, err)
+		}
+		out[i] = c
+	}
+	return out, ""
+}
+
+func convertScalar(t cfg.ParamType, v any) (any, string) {
+	switch t {
+	case cfg.TypeString:
+		if s, ok := v.(string); ok {
+			return s, ""
+		}
+	case cfg.TypeBoolean:
+		if b, ok := v.(bool); ok {
+			return b, ""
+		}
+	case cfg.TypeInteger:
+		if n, ok := asInteger(v); ok {
+			return n, ""
+		}
+		if _, isNum := asFloat(v); isNum {
+			return nil, fmt.Sprintf("must be an integer, got %s", describe(v))
+		}
+	case cfg.TypeNumber:
+		if f, ok := asFloat(v); ok {
+			return f, ""
+		}
+	}
+	return nil, fmt.Sprintf("must be %s, got %s", article(t), describe(v))
+}
+
+func article(t cfg.ParamType) string {
+	if t == cfg.TypeInteger || t == cfg.TypeArray {
+		return "an " + string(t)
+	}
+	return "a " + string(t)
+}
+
+// asInteger accepts JSON numbers with an integral value that fits int64,
+// written either way ("3" or "3.0"), as JSON Schema's integer does.
+func asInteger(v any) (int64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+			return i, true
+		}
+		f, ok := new(big.Float).SetString(string(n))
+		if !ok || !f.IsInt() {
+			return 0, false
+		}
+		i, acc := f.Int64()
+		return i, acc == big.Exact
+	case float64:
+		if n == math.Trunc(n) && n >= math.MinInt64 && n < math.MaxInt64 {
+			return int64(n), true
+		}
+	case int:
+		return int64(n), true
+	case int64:
+		return n, true
+	}
+	return 0, false
+}
+
+func asFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		f, err := strconv.ParseFloat(string(n), 64)
+		return f, err == nil
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+func describe(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "the string " + truncateQuote(x)
+	case bool:
+		return "the boolean " + strconv.FormatBool(x)
+	case json.Number:
+		return "the number " + string(x)
+	case float64:
+		return "the number " + strconv.FormatFloat(x, 'g', -1, 64)
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func truncateQuote(s string) string {
+	const max = 40
+	if utf8.RuneCountInString(s) > max {
+		r := []rune(s)
+		return strconv.Quote(string(r[:max])) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+func render(v any) string {
+	switch x := v.(type) {
+	case string:
+		return truncateQuote(x)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = render(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return fmt.Sprint(v)
+}
+
+// check returns what a converted value breaks, as phrases that follow
+// "argument X" (or "it").
+func (p *param) check(v any) []string {
+	msgs := p.checkNoEnum(v)
+	if len(p.Enum) == 0 {
+		return msgs
+	}
+	if list, ok := v.([]any); ok {
+		for i, e := range list {
+			if !slices.Contains(p.Enum, e) {
+				msgs = append(msgs, fmt.Sprintf("item %d must be one of %s; got %s", i, p.enumText(), render(e)))
+			}
+		}
+		return msgs
+	}
+	if !slices.Contains(p.Enum, v) {
+		msgs = append(msgs, fmt.Sprintf("must be one of %s; got %s", p.enumText(), render(v)))
+	}
+	return msgs
+}
+
+func (p *param) enumText() string {
+	parts := make([]string, len(p.Enum))
+	for i, e := range p.Enum {
+		parts[i] = render(e)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (p *param) checkNoEnum(v any) []string {
+	var msgs []string
+	switch x := v.(type) {
+	case string:
+		n := utf8.RuneCountInString(x)
+		if p.MinLength != nil && n < *p.MinLength {
+			msgs = append(msgs, fmt.Sprintf("must be at least %d characters long, got %d", *p.MinLength, n))
+		}
+		if p.MaxLength != nil && n > *p.MaxLength {
+			msgs = append(msgs, fmt.Sprintf("must be at most %d characters long, got %d", *p.MaxLength, n))
+		}
+		if p.pattern != nil && !p.pattern.MatchString(x) {
+			msgs = append(msgs, fmt.Sprintf("must match the pattern %s, got %s", anchor(p.Pattern), truncateQuote(x)))
+		}
+	case int64:
+		msgs = p.checkBounds(float64(x), strconv.FormatInt(x, 10))
+	case float64:
+		msgs = p.checkBounds(x, strconv.FormatFloat(x, 'g', -1, 64))
+	case []any:
+		if p.MinItems != nil && len(x) < *p.MinItems {
+			msgs = append(msgs, fmt.Sprintf("must have at least %d items, got %d", *p.MinItems, len(x)))
+		}
+		if p.MaxItems != nil && len(x) > *p.MaxItems {
+			msgs = append(msgs, fmt.Sprintf("must have at most %d items, got %d", *p.MaxItems, len(x)))
+		}
+	}
+	return msgs
+}
+
+func (p *param) checkBounds(f float64, text string) []string {
+	var msgs []string
+	if p.Minimum != nil && f < *p.Minimum {
+		msgs = append(msgs, fmt.Sprintf("must be at least %s, got %s", bound(*p.Minimum), text))
+	}
+	if p.Maximum != nil && f > *p.Maximum {
+		msgs = append(msgs, fmt.Sprintf("must be at most %s, got %s", bound(*p.Maximum), text))
+	}
+	return msgs
+}
+
+func bound(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

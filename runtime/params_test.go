@@ -1,0 +1,186 @@
+package runtime
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	cfg "github.com/mcpgen/mcpgen/hcl"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// testTool declares one param of every kind the language has.
+func testTool() *cfg.Tool {
+	return &cfg.Tool{
+		Name: "t",
+		Params: []*cfg.Param{
+			{Name: "id", Type: cfg.TypeInteger, Required: true, Minimum: ptr(1.0), Maximum: ptr(1e6)},
+			{Name: "status", Type: cfg.TypeString, Enum: []any{"pending", "paid"}},
+			{Name: "email", Type: cfg.TypeString, Pattern: `[^@\s]+@[^@\s]+`, MaxLength: ptr(20)},
+			{Name: "query", Type: cfg.TypeString, MinLength: ptr(2)},
+			{Name: "ratio", Type: cfg.TypeNumber, Minimum: ptr(0.0), Maximum: ptr(1.0)},
+			{Name: "limit", Type: cfg.TypeInteger, Default: int64(20), Minimum: ptr(1.0), Maximum: ptr(50.0)},
+			{Name: "flag", Type: cfg.TypeBoolean},
+			{Name: "ids", Type: cfg.TypeArray, Items: cfg.TypeInteger, MaxItems: ptr(3)},
+			{Name: "tags", Type: cfg.TypeArray, Items: cfg.TypeString, Enum: []any{"a", "b"}},
+		},
+		Binds: []*cfg.Bind{{Name: "org"}},
+	}
+}
+
+func TestValidateAccepts(t *testing.T) {
+	ps, diags := NewParams(testTool())
+	if diags.HasErrors() {
+		t.Fatalf("NewParams: %s", diags.Error())
+	}
+	tests := []struct {
+		name string
+		in   string
+		want map[string]any
+	}{
+		{"defaults and nulls", `{"id": 7}`, map[string]any{
+			"id": int64(7), "status": nil, "email": nil, "query": nil, "ratio": nil,
+			"limit": int64(20), "flag": nil, "ids": nil, "tags": nil}},
+		{"every type", `{"id": 1000000, "status": "paid", "email": "a@b.co", "query": "ab", "ratio": 0.5,
+			"limit": 50, "flag": false, "ids": [1, 2, 3], "tags": ["b"]}`, map[string]any{
+			"id": int64(1000000), "status": "paid", "email": "a@b.co", "query": "ab", "ratio": 0.5,
+			"limit": int64(50), "flag": false, "ids": []any{int64(1), int64(2), int64(3)}, "tags": []any{"b"}}},
+		{"integral number written with a fraction", `{"id": 3.0}`, nil},
+		{"explicit null for an optional param", `{"id": 1, "status": null}`, nil},
+		{"length counts characters, not bytes", `{"id": 1, "query": "éé"}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ps.Validate(json.RawMessage(tt.in))
+			if err != nil {
+				t.Fatalf("Validate(%s): %v", tt.in, err)
+			}
+			if tt.want != nil && !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Validate(%s)\n got %#v\nwant %#v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidateRejects(t *testing.T) {
+	ps, diags := NewParams(testTool())
+	if diags.HasErrors() {
+		t.Fatalf("NewParams: %s", diags.Error())
+	}
+	tests := []struct {
+		in   string
+		want []string // every one must appear in the error
+	}{
+		{`{}`, []string{`argument "id" is required`}},
+		{`{"id": 1.5}`, []string{`argument "id" must be an integer, got the number 1.5`}},
+		{`{"id": "12"}`, []string{`argument "id" must be an integer, got the string "12"`}},
+		{`{"id": true}`, []string{`argument "id" must be an integer, got the boolean true`}},
+		{`{"id": 9223372036854775808}`, []string{`argument "id" must be an integer`}},
+		{`{"id": 0}`, []string{`argument "id" must be at least 1, got 0`}},
+		{`{"id": 1, "limit": 99}`, []string{`argument "limit" must be at most 50, got 99`}},
+		{`{"id": 1, "status": "lost"}`, []string{`argument "status" must be one of "pending", "paid"; got "lost"`}},
+		{`{"id": 1, "email": "nobody"}`, []string{`argument "email" must match the pattern`}},
+		{`{"id": 1, "email": "x@y.z\n"}`, []string{`argument "email" must match the pattern`}},
+		{`{"id": 1, "email": "aaaaaaaaaaaaaaaaaaaa@b.c"}`, []string{`argument "email" must be at most 20 characters long, got 24`}},
+		{`{"id": 1, "query": "a"}`, []string{`argument "query" must be at least 2 characters long, got 1`}},
+		{`{"id": 1, "ratio": 2}`, []string{`argument "ratio" must be at most 1, got 2`}},
+		{`{"id": 1, "ratio": "0.5"}`, []string{`argument "ratio" must be a number, got the string "0.5"`}},
+		{`{"id": 1, "flag": "true"}`, []string{`argument "flag" must be a boolean`}},
+		{`{"id": 1, "flag": 1}`, []string{`argument "flag" must be a boolean, got the number 1`}},
+		{`{"id": 1, "ids": [1, 2, 3, 4]}`, []string{`argument "ids" must have at most 3 items, got 4`}},
+		{`{"id": 1, "ids": [1, "2"]}`, []string{`argument "ids" item 1 must be an integer, got the string "2"`}},
+		{`{"id": 1, "ids": 1}`, []string{`argument "ids" must be an array of integers`}},
+		{`{"id": 1, "tags": ["a", "z"]}`, []string{`argument "tags" item 1 must be one of "a", "b"; got "z"`}},
+		{`{"id": 1, "color": "red"}`, []string{`argument "color" is unknown (this tool takes "id", "status"`}},
+		{`{"id": 1, "org": "globex"}`, []string{`argument "org" is not accepted: its value comes from the caller's identity`}},
+		{`{"id": 0, "limit": 0, "zzz": 1}`, []string{`"id" must be at least 1`, `"limit" must be at least 1`, `"zzz" is unknown`}},
+		{`[1]`, []string{`arguments must be a JSON object`}},
+		{`{"id": `, []string{`arguments are not valid JSON`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			_, err := ps.Validate(json.RawMessage(tt.in))
+			if err == nil {
+				t.Fatalf("Validate(%s) = nil error, want %q", tt.in, tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Validate(%s) = %q, want it to contain %q", tt.in, err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestNewParamsDiagnostics(t *testing.T) {
+	tests := []struct {
+		name  string
+		param *cfg.Param
+		want  string
+	}{
+		{"bad regex", &cfg.Param{Name: "p", Type: cfg.TypeString, Pattern: "(a"}, `not a valid regular expression: missing closing )`},
+		{"default breaks pattern", &cfg.Param{Name: "p", Type: cfg.TypeString, Pattern: "[a-z]+", Default: "A1"}, `default of param "p" breaks its own constraints: it must match the pattern`},
+		{"default above maximum", &cfg.Param{Name: "p", Type: cfg.TypeInteger, Maximum: ptr(5.0), Default: int64(6)}, `it must be at most 5, got 6`},
+		{"default not in enum", &cfg.Param{Name: "p", Type: cfg.TypeString, Enum: []any{"a"}, Default: "b"}, `it must be one of "a"; got "b"`},
+		{"enum value too long", &cfg.Param{Name: "p", Type: cfg.TypeString, Enum: []any{"abc"}, MaxLength: ptr(2)}, `lists "abc", which breaks its own constraints`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := NewParams(&cfg.Tool{Name: "t", Params: []*cfg.Param{tt.param}})
+			if !strings.Contains(diags.Error(), tt.want) {
+				t.Errorf("diagnostics = %q, want one containing %q", diags.Error(), tt.want)
+			}
+		})
+	}
+}
+
+func TestInputSchema(t *testing.T) {
+	ps, _ := NewParams(testTool())
+	got, err := json.Marshal(ps.InputSchema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"additionalProperties":false`,
+		`"required":["id"]`,
+		`"id":{"maximum":1000000,"minimum":1,"type":"integer"}`,
+		`"limit":{"default":20,"maximum":50,"minimum":1,"type":"integer"}`,
+		`"pattern":"^(?:[^@\\s]+@[^@\\s]+)$"`,
+		`"tags":{"items":{"enum":["a","b"],"type":"string"},"type":"array"}`,
+	} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("input schema %s\nlacks %s", got, want)
+		}
+	}
+	if strings.Contains(string(got), `"org"`) {
+		t.Errorf("input schema %s shows the bound value org", got)
+	}
+}
+
+func FuzzValidate(f *testing.F) {
+	for _, seed := range []string{`{"id": 1}`, `{"id": 1.5, "tags": ["a"]}`, `{"ids": [1, 2]}`, `null`, `[]`, `{"email": "a@b"}`} {
+		f.Add([]byte(seed))
+	}
+	ps, diags := NewParams(testTool())
+	if diags.HasErrors() {
+		f.Fatal(diags.Error())
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		got, err := ps.Validate(raw)
+		if err != nil {
+			return
+		}
+		// Whatever passes must be complete and well typed.
+		if len(got) != len(testTool().Params) {
+			t.Fatalf("Validate(%q) returned %d values, want one per param", raw, len(got))
+		}
+		if _, ok := got["id"].(int64); !ok {
+			t.Fatalf("Validate(%q): id = %#v, want an int64", raw, got["id"])
+		}
+		if v := got["limit"].(int64); v < 1 || v > 50 {
+			t.Fatalf("Validate(%q): limit = %d escaped its bounds", raw, v)
+		}
+	})
+}

@@ -1,0 +1,200 @@
+package runtime
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/mcpgen/mcpgen/runtime/guard"
+)
+
+// Server is the MCP server for one configuration at a time. It owns the
+// mcp-go server and routes every tools/call to the generation that was
+// current when the call arrived.
+type Server struct {
+	mcp      *server.MCPServer
+	log      zerolog.Logger
+	gen      atomic.Pointer[Generation]
+	inflight sync.WaitGroup
+}
+
+// ServerOptions configure a Server.
+type ServerOptions struct {
+	Log zerolog.Logger
+}
+
+// NewServer serves gen.
+func NewServer(gen *Generation, opts ServerOptions) *Server {
+	s := &Server{log: opts.Log}
+	info := gen.Config.Server
+	s.mcp = server.NewMCPServer(info.Name, info.Version,
+		server.WithToolCapabilities(true),
+		server.WithInstructions(info.Instructions),
+		server.WithRecovery(),
+	)
+	s.swap(gen)
+	return s
+}
+
+// MCP exposes the underlying mcp-go server (for transports and in-process
+// clients).
+func (s *Server) MCP() *server.MCPServer { return s.mcp }
+
+// Generation is the generation new calls run on.
+func (s *Server) Generation() *Generation { return s.gen.Load() }
+
+// swap makes gen current. Calls in flight keep the generation their handler
+// closed over; new calls see the new tool set.
+func (s *Server) swap(gen *Generation) {
+	tools := make([]server.ServerTool, len(gen.tools))
+	for i, t := range gen.tools {
+		tools[i] = server.ServerTool{Tool: t.def, Handler: s.handler(t)}
+	}
+	s.gen.Store(gen)
+	s.mcp.SetTools(tools...)
+}
+
+// Wait blocks until every tool call in flight has returned, or ctx ends.
+func (s *Server) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		s.inflight.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Server) handler(t *toolEntry) server.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		s.inflight.Add(1)
+		defer s.inflight.Done()
+		return s.call(ctx, t, req), nil
+	}
+}
+
+// call runs one tools/call. Every failure becomes a tool result with
+// isError set, worded for a model; nothing from a driver reaches the client.
+func (s *Server) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest) *mcp.CallToolResult {
+	start := time.Now()
+	id := newRequestID()
+	log := s.log.With().Str("request_id", id).Str("tool", t.decl.Name).Logger()
+
+	args, err := t.arguments(req)
+	if err != nil {
+		log.Debug().Err(err).Msg("invalid arguments")
+		return errorResult(err.Error())
+	}
+
+	binds, err := t.authorize(ctx, args)
+	if err != nil {
+		log.Info().Err(err).Msg("call denied")
+		return errorResult("Permission denied: the server's policy does not allow this call for this caller.")
+	}
+
+	log.Debug().Msg("call started")
+	callCtx, cancel := context.WithTimeout(ctx, t.timeout)
+	defer cancel()
+	res, err := t.impl.Call(callCtx, &Call{RequestID: id, Tool: t.decl.Name, Args: args, Binds: binds})
+	elapsed := time.Since(start)
+	if err != nil {
+		return s.failure(log, t, ctx, callCtx, err, id, elapsed)
+	}
+	text, err := json.Marshal(res.Structured)
+	if err != nil {
+		return s.failure(log, t, ctx, callCtx, fmt.Errorf("encoding result: %w", err), id, elapsed)
+	}
+	log.Debug().Int("rows", res.Rows).Bool("truncated", res.Truncated).Dur("duration", elapsed).Msg("tool call")
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{mcp.NewTextContent(string(text))},
+		StructuredContent: res.Structured,
+	}
+}
+
+// authorize evaluates the tool's guard and its binds. Any failure denies:
+// a false guard, an evaluation error, a claim a bind needs that is missing.
+func (t *toolEntry) authorize(ctx context.Context, args map[string]any) (map[string]any, error) {
+	if t.guard == nil && len(t.binds) == 0 {
+		return nil, nil
+	}
+	vars := guard.Vars{
+		Principal: PrincipalFrom(ctx).celValue(),
+		Args:      args,
+		Tool:      map[string]any{"name": t.decl.Name, "read_only": t.decl.ReadOnly},
+		Request:   requestValue(ctx),
+	}
+	if t.guard != nil {
+		allowed, err := t.guard.Allow(vars)
+		if err != nil {
+			return nil, fmt.Errorf("guard: %w", err)
+		}
+		if !allowed {
+			return nil, errors.New("guard: false")
+		}
+	}
+	binds := make(map[string]any, len(t.binds))
+	for _, b := range t.binds {
+		v, err := b.prg.Value(vars)
+		if err != nil {
+			return nil, fmt.Errorf("bind %q (%s): %w", b.name, b.from, err)
+		}
+		binds[b.name] = v
+	}
+	return binds, nil
+}
+
+func (t *toolEntry) arguments(req mcp.CallToolRequest) (map[string]any, error) {
+	if len(req.Params.RawArguments) > 0 {
+		return t.params.Validate(req.Params.RawArguments)
+	}
+	switch a := req.Params.Arguments.(type) {
+	case nil:
+		return t.params.ValidateMap(nil)
+	case map[string]any:
+		return t.params.ValidateMap(a)
+	case json.RawMessage:
+		return t.params.Validate(a)
+	}
+	return nil, &ArgumentError{Problems: []string{"arguments must be a JSON object"}}
+}
+
+func (s *Server) failure(log zerolog.Logger, t *toolEntry, parent, callCtx context.Context, err error, id string, elapsed time.Duration) *mcp.CallToolResult {
+	var te *ToolError
+	switch {
+	case errors.As(err, &te):
+		log.Debug().Str("error", te.Msg).Dur("duration", elapsed).Msg("tool error")
+		return errorResult(te.Msg)
+	case parent.Err() != nil:
+		log.Info().Dur("duration", elapsed).Msg("call cancelled by the client")
+		return errorResult("The call was cancelled.")
+	case errors.Is(callCtx.Err(), context.DeadlineExceeded):
+		log.Warn().Dur("timeout", t.timeout).Msg("tool timed out")
+		return errorResult(fmt.Sprintf("The tool timed out after %s and was cancelled (request id %s). Try again with narrower arguments.", t.timeout, id))
+	}
+	log.Error().Err(err).Dur("duration", elapsed).Msg("tool failed")
+	return errorResult(fmt.Sprintf("The tool failed on the server side (request id %s); the operator can find the cause in the server log.", id))
+}
+
+func errorResult(text string) *mcp.CallToolResult {
+	return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(text)}, IsError: true}
+}
+
+func newRequestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
