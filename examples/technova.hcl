@@ -1,0 +1,283 @@
+# TechNova: an order assistant for support agents.
+#
+# Data and reset instructions: technova/README.md. Every statement below runs
+# unchanged on SQLite (the embedded default) and PostgreSQL 15:
+#   TECHNOVA_DRIVER=postgres TECHNOVA_DB=postgres://user@host/technova?timezone=UTC mcpgen serve technova.hcl
+#
+# Portability notes, so a reviewer need not rediscover them:
+#   * Optional params are bound as NULL when absent. PostgreSQL cannot infer the
+#     type of a bare NULL parameter, so each one is wrapped in CAST(... AS TEXT)
+#     or CAST(... AS INTEGER), which SQLite accepts too.
+#   * get_order aggregates its items with string_agg(... ORDER BY ...), which
+#     PostgreSQL has and SQLite has since 3.44 (the embedded driver ships 3.5x).
+#   * Case-insensitive matching is LOWER(...) LIKE ..., with ! escaping LIKE
+#     wildcards so a % or _ typed by the model matches literally.
+#   * cancel_order stamps CURRENT_TIMESTAMP: UTC on SQLite, the session time
+#     zone on PostgreSQL, hence timezone=UTC in the DSN above.
+
+server {
+  name         = "technova"
+  version      = "1.0.0"
+  instructions = <<-EOT
+    Order tools for TechNova support agents. TechNova sells laptops, monitors,
+    audio gear, accessories, storage and networking products to customers of
+    two organizations, acme and globex.
+
+    - Money is in US cents (12900 means $129.00). Times are UTC.
+    - An order moves pending -> paid -> shipped -> delivered, or is cancelled.
+    - Use get_order when you know the order number, list_orders to find orders
+      by customer email or status, search_products for catalog questions.
+    - cancel_order changes data and cannot be undone: only call it when the
+      agent has asked for that specific order to be cancelled. Only pending
+      orders can be cancelled.
+  EOT
+}
+
+source "sql" "orders" {
+  driver = env("TECHNOVA_DRIVER", "sqlite")
+  dsn    = env("TECHNOVA_DB", "file:technova.db")
+  seed   = file("technova/seed.sql")
+}
+
+tool "get_order" {
+  title       = "Get order"
+  description = <<-EOT
+    Look up one order by its order number. Use it when the order number is
+    known, for example to answer where an order is or what it contains. To find
+    orders by customer email or status use list_orders instead.
+    Returns the order: status, org, customer name and email, subtotal, shipping and
+    total in cents, the placed/paid/shipped/delivered/cancelled times (null
+    until they happen), cancel_reason, tracking_number, and items, a one-line
+    text summary of the order lines. An unknown order number is an error.
+  EOT
+  source  = source.sql.orders
+  timeout = "5s"
+
+  param "order_id" {
+    type        = "integer"
+    minimum     = 1
+    description = "The order number, e.g. 1042."
+  }
+
+  sql = <<-SQL
+    SELECT o.id, o.org, o.status,
+           c.name  AS customer_name,
+           c.email AS customer_email,
+           o.subtotal_cents, o.shipping_cents, o.total_cents,
+           o.placed_at, o.paid_at, o.shipped_at, o.delivered_at,
+           o.cancelled_at, o.cancel_reason, o.tracking_number,
+           (SELECT string_agg(i.quantity || ' x ' || p.name || ' (' || p.sku || ') at '
+                              || i.unit_price_cents || ' cents', ', ' ORDER BY i.id)
+              FROM order_items i
+              JOIN products p ON p.id = i.product_id
+             WHERE i.order_id = o.id) AS items
+      FROM orders o
+      JOIN customers c ON c.id = o.customer_id
+     WHERE o.id = :order_id
+  SQL
+
+  result {
+    one       = true
+    not_found = "No order with that number. Check the number with the customer, or find their orders with list_orders by customer_email."
+  }
+}
+
+tool "list_order_items" {
+  title       = "List order items"
+  description = <<-EOT
+    List the lines of one order as separate rows: sku, product name, quantity,
+    unit price and line total in cents. Use it only when you need per-line
+    figures, for example to explain a total. get_order already includes a text
+    summary of the items, so do not call this just to see what was ordered.
+    Every order has at least one line: an empty list means the order does not
+    exist.
+  EOT
+  source  = source.sql.orders
+  timeout = "5s"
+
+  param "order_id" {
+    type        = "integer"
+    minimum     = 1
+    description = "The order number, e.g. 1042."
+  }
+
+  sql = <<-SQL
+    SELECT p.sku, p.name, i.quantity, i.unit_price_cents,
+           i.quantity * i.unit_price_cents AS line_total_cents
+      FROM order_items i
+      JOIN products p ON p.id = i.product_id
+     WHERE i.order_id = :order_id
+     ORDER BY i.id
+  SQL
+
+  result {
+    max_rows = 20
+  }
+}
+
+tool "list_orders" {
+  title       = "List orders"
+  description = <<-EOT
+    List orders, newest first, optionally filtered by status and by customer
+    email. Use it to find a customer's orders or to see, for example, all
+    pending orders. Do not use it to look up an order whose number you know:
+    use get_order, which returns the full order with its items.
+    Each row has id, org, status, customer_email, total_cents and placed_at,
+    and total_matches, the number of orders matching the filters across all
+    pages. Results are paged: raise page to see older orders.
+  EOT
+  source  = source.sql.orders
+  timeout = "5s"
+
+  param "status" {
+    type        = "string"
+    required    = false
+    enum        = ["pending", "paid", "shipped", "delivered", "cancelled"]
+    description = "Only orders in this status, e.g. \"pending\". Omit for all statuses."
+  }
+
+  param "customer_email" {
+    type        = "string"
+    required    = false
+    pattern     = "[^@\\s]+@[^@\\s]+"
+    max_length  = 254
+    description = "Only orders of the customer with exactly this email address (case does not matter), e.g. \"jane.doe@example.com\". Omit for all customers."
+  }
+
+  param "limit" {
+    type        = "integer"
+    minimum     = 1
+    maximum     = 50
+    default     = 20
+    description = "How many orders per page, 1 to 50, e.g. 10. Defaults to 20."
+  }
+
+  param "page" {
+    type        = "integer"
+    minimum     = 1
+    default     = 1
+    description = "Which page of results, starting at 1, e.g. 2 for the second page. Defaults to 1."
+  }
+
+  sql = <<-SQL
+    SELECT o.id, o.org, o.status,
+           c.email AS customer_email,
+           o.total_cents, o.placed_at,
+           COUNT(*) OVER () AS total_matches
+      FROM orders o
+      JOIN customers c ON c.id = o.customer_id
+     WHERE (CAST(:status AS TEXT) IS NULL OR o.status = CAST(:status AS TEXT))
+       AND (CAST(:customer_email AS TEXT) IS NULL
+            OR c.email = LOWER(CAST(:customer_email AS TEXT)))
+     ORDER BY o.placed_at DESC, o.id DESC
+     LIMIT CAST(:limit AS INTEGER)
+    OFFSET (CAST(:page AS INTEGER) - 1) * CAST(:limit AS INTEGER)
+  SQL
+
+  result {
+    max_rows = 50
+  }
+}
+
+tool "cancel_order" {
+  title       = "Cancel order"
+  description = <<-EOT
+    Cancel one pending order and record why. This changes data and cannot be
+    undone: call it only when the agent has asked to cancel this specific order.
+    Only orders in status pending (not yet paid) can be cancelled. Paid, shipped
+    or delivered orders cannot be cancelled with this tool: tell the agent so
+    instead of retrying. Check the status with get_order first if unsure.
+    Returns the order id, its new status (cancelled), cancel_reason and
+    cancelled_at. An order that does not exist or is not pending is an error,
+    and nothing is changed.
+  EOT
+  source  = source.sql.orders
+  timeout = "5s"
+
+  read_only   = false
+  destructive = true
+  idempotent  = false
+
+  param "order_id" {
+    type        = "integer"
+    minimum     = 1
+    description = "The number of the pending order to cancel, e.g. 1042."
+  }
+
+  param "reason" {
+    type        = "string"
+    min_length  = 3
+    max_length  = 500
+    description = "Why the order is cancelled, in the words of the agent or customer, e.g. \"Customer ordered the wrong model\"."
+  }
+
+  sql = <<-SQL
+    UPDATE orders
+       SET status        = 'cancelled',
+           cancel_reason = :reason,
+           cancelled_at  = CURRENT_TIMESTAMP
+     WHERE id = :order_id
+       AND status = 'pending'
+    RETURNING id, status, cancel_reason, cancelled_at
+  SQL
+
+  result {
+    one       = true
+    not_found = "Nothing was cancelled: the order does not exist or is not pending. Only pending orders can be cancelled. Use get_order to see its current status."
+  }
+}
+
+tool "search_products" {
+  title       = "Search products"
+  description = <<-EOT
+    Search the TechNova catalog by a word or phrase in the product name,
+    description or sku, optionally within one category. Use it for questions
+    about products, prices or what is sold. It does not show stock or orders.
+    Returns sku, name, category, price_cents and description, name matches
+    first. An empty list means nothing matched: try a shorter or different word.
+  EOT
+  source  = source.sql.orders
+  timeout = "5s"
+
+  param "query" {
+    type        = "string"
+    min_length  = 1
+    max_length  = 100
+    description = "Text to find in the name, description or sku, case-insensitive, e.g. \"usb-c\" or \"headphones\"."
+  }
+
+  param "category" {
+    type        = "string"
+    required    = false
+    enum        = ["laptops", "monitors", "audio", "accessories", "storage", "networking"]
+    description = "Only products in this category, e.g. \"audio\". Omit to search all categories."
+  }
+
+  param "limit" {
+    type        = "integer"
+    minimum     = 1
+    maximum     = 50
+    default     = 10
+    description = "The most products to return, 1 to 50, e.g. 5. Defaults to 10."
+  }
+
+  sql = <<-SQL
+    WITH needle AS (
+      SELECT '%' || REPLACE(REPLACE(REPLACE(LOWER(CAST(:query AS TEXT)),
+                     '!', '!!'), '%', '!%'), '_', '!_') || '%' AS pattern
+    )
+    SELECT p.sku, p.name, p.category, p.price_cents, p.description
+      FROM products p, needle n
+     WHERE (LOWER(p.name) LIKE n.pattern ESCAPE '!'
+            OR LOWER(p.description) LIKE n.pattern ESCAPE '!'
+            OR LOWER(p.sku) LIKE n.pattern ESCAPE '!')
+       AND (CAST(:category AS TEXT) IS NULL OR p.category = CAST(:category AS TEXT))
+     ORDER BY CASE WHEN LOWER(p.name) LIKE n.pattern ESCAPE '!' THEN 0 ELSE 1 END,
+              p.name
+     LIMIT CAST(:limit AS INTEGER)
+  SQL
+
+  result {
+    max_rows = 50
+  }
+}

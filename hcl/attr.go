@@ -1,0 +1,151 @@
+package hcl
+
+import (
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// These helpers evaluate one attribute of a body an adapter decodes itself
+// (with its own hcl.BodySchema), using the Ctx of its Source or Tool. They
+// report a diagnostic at the attribute for a null value, a value of the
+// wrong type, or an unusable one. attr must not be nil.
+
+// StringAttr evaluates attr to a string. env() values are allowed and come
+// back unmarked: use it for settings clients never see (a DSN, a path).
+func StringAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (string, hcl.Diagnostics) {
+	return stringAttr(attr, ctx, false)
+}
+
+// PublicStringAttr evaluates attr to a string a client will see (an error
+// message, a description), rejecting any value derived from env().
+func PublicStringAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (string, hcl.Diagnostics) {
+	return stringAttr(attr, ctx, true)
+}
+
+// IntAttr evaluates attr to a whole number that fits an int.
+func IntAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (int, hcl.Diagnostics) {
+	return intAttr(attr, ctx, false)
+}
+
+// BoolAttr evaluates attr to a bool.
+func BoolAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (bool, hcl.Diagnostics) {
+	return boolAttr(attr, ctx, false)
+}
+
+// DurationAttr evaluates attr to a duration written as a string such as
+// "5s" or "1m30s" (time.ParseDuration). Negative durations are rejected.
+func DurationAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (time.Duration, hcl.Diagnostics) {
+	s, diags := stringAttr(attr, ctx, false)
+	if diags.HasErrors() {
+		return 0, diags
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, append(diags, attrError(attr, "Invalid duration",
+			"%s must be a duration such as \"5s\" or \"1m30s\", not %q.", attr.Name, s))
+	}
+	if d < 0 {
+		return 0, append(diags, attrError(attr, "Invalid duration", "%s must not be negative.", attr.Name))
+	}
+	return d, diags
+}
+
+func intAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, public bool) (int, hcl.Diagnostics) {
+	val, diags := evalTyped(attr, ctx, public, cty.Number)
+	if diags.HasErrors() {
+		return 0, diags
+	}
+	if !val.AsBigFloat().IsInt() {
+		return 0, append(diags, attrError(attr, "Invalid value", "%s must be a whole number.", attr.Name))
+	}
+	i, ok := wholeInt64(val)
+	if !ok || int64(int(i)) != i {
+		return 0, append(diags, attrError(attr, "Invalid value", "%s is out of range.", attr.Name))
+	}
+	return int(i), diags
+}
+
+func boolAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, public bool) (bool, hcl.Diagnostics) {
+	val, diags := evalTyped(attr, ctx, public, cty.Bool)
+	if diags.HasErrors() {
+		return false, diags
+	}
+	return val.True(), diags
+}
+
+func stringAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, public bool) (string, hcl.Diagnostics) {
+	val, diags := evalTyped(attr, ctx, public, cty.String)
+	if diags.HasErrors() {
+		return "", diags
+	}
+	return val.AsString(), diags
+}
+
+// evalTyped evaluates attr and converts it to ty with HCL's usual rules
+// (so 5 is also "5").
+func evalTyped(attr *hcl.Attribute, ctx *hcl.EvalContext, public bool, ty cty.Type) (cty.Value, hcl.Diagnostics) {
+	val, diags := evalAttr(attr, ctx, public)
+	if diags.HasErrors() {
+		return cty.NilVal, diags
+	}
+	conv, err := convert.Convert(val, ty)
+	if err != nil {
+		return cty.NilVal, append(diags, attrError(attr, "Incorrect attribute value type",
+			"%s must be %s, not %s.", attr.Name, withArticle(ty.FriendlyName()), withArticle(val.Type().FriendlyName())))
+	}
+	return conv, diags
+}
+
+// evalAttr evaluates attr to a value that is known, not null and unmarked.
+// When public is set, a value derived from env() is an error.
+func evalAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, public bool) (cty.Value, hcl.Diagnostics) {
+	val, diags := attr.Expr.Value(ctx)
+	if diags.HasErrors() {
+		return cty.NilVal, diags
+	}
+	if public && val.ContainsMarked() {
+		return cty.NilVal, append(diags, attrError(attr, "Secret in a client-visible attribute",
+			"env() values are secrets and cannot appear in %s, which clients see.", attr.Name))
+	}
+	val, _ = val.UnmarkDeep()
+	if val.IsNull() {
+		return cty.NilVal, append(diags, attrError(attr, "Invalid value", "%s must not be null.", attr.Name))
+	}
+	if !val.IsWhollyKnown() {
+		return cty.NilVal, append(diags, attrError(attr, "Invalid value", "%s must be known when the configuration is loaded.", attr.Name))
+	}
+	return val, diags
+}
+
+// wholeInt64 returns a number's value when it is whole and fits an int64.
+func wholeInt64(val cty.Value) (int64, bool) {
+	bf := val.AsBigFloat()
+	if !bf.IsInt() {
+		return 0, false
+	}
+	i, acc := bf.Int64()
+	return i, acc == big.Exact
+}
+
+func attrError(attr *hcl.Attribute, summary, format string, args ...any) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   fmt.Sprintf(format, args...),
+		Subject:  attr.Expr.Range().Ptr(),
+		Context:  attr.Range.Ptr(),
+	}
+}
+
+func withArticle(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
+}

@@ -1,0 +1,268 @@
+package hcl
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+const (
+	defaultServerName    = "mcpgen"
+	defaultServerVersion = "0.0.0"
+)
+
+var (
+	toolNameRe   = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
+	identifierRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+var serverSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "name", Required: true},
+		{Name: "version"},
+		{Name: "instructions"},
+	},
+}
+
+func decodeServerBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Server, hcl.Diagnostics) {
+	server := &Server{Version: defaultServerVersion, DeclRange: block.DefRange}
+	content, diags := block.Body.Content(serverSchema)
+	if attr, ok := content.Attributes["name"]; ok {
+		v, d := PublicStringAttr(attr, ctx)
+		diags = append(diags, d...)
+		if !d.HasErrors() && v == "" {
+			diags = append(diags, attrError(attr, "Invalid server name", "The server name must not be empty."))
+		}
+		server.Name = v
+	}
+	if attr, ok := content.Attributes["version"]; ok {
+		v, d := PublicStringAttr(attr, ctx)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			server.Version = v
+		}
+	}
+	if attr, ok := content.Attributes["instructions"]; ok {
+		v, d := PublicStringAttr(attr, ctx)
+		diags = append(diags, d...)
+		server.Instructions = v
+	}
+	return server, diags
+}
+
+func decodeSourceBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Source, hcl.Diagnostics) {
+	source := &Source{
+		Type:      block.Labels[0],
+		Name:      block.Labels[1],
+		Body:      block.Body,
+		Ctx:       ctx,
+		DeclRange: block.DefRange,
+		TypeRange: block.LabelRanges[0],
+	}
+	var diags hcl.Diagnostics
+	if d := checkIdentifier("source type", source.Type, block.LabelRanges[0]); d != nil {
+		diags = append(diags, d)
+	}
+	if d := checkIdentifier("source name", source.Name, block.LabelRanges[1]); d != nil {
+		diags = append(diags, d)
+	}
+	return source, diags
+}
+
+var toolSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "title"},
+		{Name: "description"},
+		{Name: "source", Required: true},
+		{Name: "guard"},
+		{Name: "timeout"},
+		{Name: "read_only"},
+		{Name: "destructive"},
+		{Name: "idempotent"},
+		{Name: "open_world"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "param", LabelNames: []string{"name"}},
+		{Type: "bind", LabelNames: []string{"name"}},
+	},
+}
+
+func decodeToolBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Tool, hcl.Diagnostics) {
+	tool := &Tool{
+		Name:      block.Labels[0],
+		ReadOnly:  true,
+		Ctx:       ctx,
+		DeclRange: block.DefRange,
+		NameRange: block.LabelRanges[0],
+	}
+	var diags hcl.Diagnostics
+	if !toolNameRe.MatchString(tool.Name) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid tool name",
+			Detail:   fmt.Sprintf("%q is not a valid tool name: use 1 to 128 characters from A-Z a-z 0-9 _ - and .", tool.Name),
+			Subject:  tool.NameRange.Ptr(),
+		})
+	}
+
+	// The rest of the body (sql, result, ...) belongs to the adapter.
+	content, remain, cdiags := block.Body.PartialContent(toolSchema)
+	diags = append(diags, cdiags...)
+	tool.Body = remain
+
+	attrs := content.Attributes
+	if attr, ok := attrs["title"]; ok {
+		v, d := PublicStringAttr(attr, ctx)
+		diags = append(diags, d...)
+		tool.Title = v
+	}
+	if attr, ok := attrs["description"]; ok {
+		v, d := PublicStringAttr(attr, ctx)
+		diags = append(diags, d...)
+		tool.Description = v
+	}
+	if attr, ok := attrs["source"]; ok {
+		ref, d := decodeSourceRef(attr)
+		diags = append(diags, d...)
+		tool.Source = ref
+	}
+	if attr, ok := attrs["guard"]; ok {
+		expr, d := decodeCELAttr(attr, ctx)
+		diags = append(diags, d...)
+		if expr != nil {
+			tool.Guard = expr
+		}
+	}
+	if attr, ok := attrs["timeout"]; ok {
+		v, d := DurationAttr(attr, ctx)
+		diags = append(diags, d...)
+		if !d.HasErrors() && v <= 0 {
+			diags = append(diags, attrError(attr, "Invalid duration", "timeout must be greater than zero."))
+		}
+		tool.Timeout = v
+	}
+
+	boolAttr := func(name string, dst *bool) bool {
+		attr, ok := attrs[name]
+		if !ok {
+			return false
+		}
+		v, d := BoolAttr(attr, ctx)
+		diags = append(diags, d...)
+		*dst = v
+		return !d.HasErrors()
+	}
+	boolAttr("read_only", &tool.ReadOnly)
+	if boolAttr("destructive", &tool.Destructive) {
+		if tool.ReadOnly && tool.Destructive {
+			diags = append(diags, attrError(attrs["destructive"], "Read-only tool marked destructive",
+				"A read-only tool runs in a read-only transaction and cannot be destructive; set read_only = false."))
+		}
+	} else {
+		tool.Destructive = !tool.ReadOnly
+	}
+	boolAttr("idempotent", &tool.Idempotent)
+	boolAttr("open_world", &tool.OpenWorld)
+
+	// Params and binds share one namespace: both are :name in the SQL.
+	declared := map[string]hcl.Range{}
+	kinds := map[string]string{}
+	for _, b := range content.Blocks {
+		name, rng := b.Labels[0], b.DefRange
+		if prev, dup := declared[name]; dup {
+			summary, detail := "Duplicate "+b.Type, fmt.Sprintf("%s %q is already declared at %s.", b.Type, name, pos(prev))
+			if kinds[name] != b.Type {
+				summary = "Duplicate param or bind name"
+				detail = fmt.Sprintf("%s %q has the same name as %s %q, declared at %s.", b.Type, name, kinds[name], name, pos(prev))
+			}
+			diags = append(diags, duplicateDiag(summary, detail, rng))
+			continue
+		}
+		declared[name], kinds[name] = rng, b.Type
+
+		switch b.Type {
+		case "param":
+			p, d := decodeParamBlock(b, ctx)
+			diags = append(diags, d...)
+			tool.Params = append(tool.Params, p)
+		case "bind":
+			bind, d := decodeBindBlock(b, ctx)
+			diags = append(diags, d...)
+			tool.Binds = append(tool.Binds, bind)
+		}
+	}
+	return tool, diags
+}
+
+// decodeSourceRef reads a reference such as source.sql.orders without
+// evaluating it: sources are not values.
+func decodeSourceRef(attr *hcl.Attribute) (SourceRef, hcl.Diagnostics) {
+	bad := hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid source reference",
+		Detail:   "source must be a reference such as source.sql.orders: source, the source type and its name.",
+		Subject:  attr.Expr.Range().Ptr(),
+	}}
+	traversal, diags := hcl.AbsTraversalForExpr(attr.Expr)
+	if diags.HasErrors() || len(traversal) != 3 || traversal.RootName() != "source" {
+		return SourceRef{}, bad
+	}
+	typ, ok1 := traversal[1].(hcl.TraverseAttr)
+	name, ok2 := traversal[2].(hcl.TraverseAttr)
+	if !ok1 || !ok2 {
+		return SourceRef{}, bad
+	}
+	return SourceRef{Type: typ.Name, Name: name.Name, Range: traversal.SourceRange()}, nil
+}
+
+// decodeCELAttr keeps a CEL expression as text. It is evaluated per request,
+// not here; only the HCL string around it is evaluated.
+func decodeCELAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (*Expr, hcl.Diagnostics) {
+	v, diags := PublicStringAttr(attr, ctx)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	if v == "" {
+		return nil, append(diags, attrError(attr, "Empty expression", "%s must be a CEL expression, not an empty string.", attr.Name))
+	}
+	return &Expr{Source: v, Range: attr.Expr.Range()}, diags
+}
+
+var bindSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "from", Required: true}},
+}
+
+func decodeBindBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Bind, hcl.Diagnostics) {
+	bind := &Bind{
+		Name:      block.Labels[0],
+		DeclRange: block.DefRange,
+		NameRange: block.LabelRanges[0],
+	}
+	var diags hcl.Diagnostics
+	if d := checkIdentifier("bind name", bind.Name, bind.NameRange); d != nil {
+		diags = append(diags, d)
+	}
+	content, cdiags := block.Body.Content(bindSchema)
+	diags = append(diags, cdiags...)
+	if attr, ok := content.Attributes["from"]; ok {
+		expr, d := decodeCELAttr(attr, ctx)
+		diags = append(diags, d...)
+		if expr != nil {
+			bind.From = *expr
+		}
+	}
+	return bind, diags
+}
+
+func checkIdentifier(what, name string, rng hcl.Range) *hcl.Diagnostic {
+	if identifierRe.MatchString(name) {
+		return nil
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid " + what,
+		Detail:   fmt.Sprintf("%q is not a valid %s: use a letter or _ followed by letters, digits or _.", name, what),
+		Subject:  rng.Ptr(),
+	}
+}

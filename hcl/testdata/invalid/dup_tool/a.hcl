@@ -1,0 +1,5 @@
+source "sql" "db" {}
+
+tool "get_order" {
+  source = source.sql.db
+}

@@ -1,0 +1,18 @@
+source "sql" "db" {}
+
+server { # want: Missing required argument
+  version = "1.0.0"
+}
+
+tool "no_source" { # want: Missing required argument
+  title = "x"
+}
+
+tool "t" {
+  source = source.sql.db
+  param "p" { # want: Missing required argument
+    description = "no type"
+  }
+  bind "b" { # want: Missing required argument
+  }
+}

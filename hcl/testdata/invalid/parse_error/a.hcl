@@ -1,0 +1,3 @@
+source "sql" "db" {
+  dsn = # want: Invalid expression
+}

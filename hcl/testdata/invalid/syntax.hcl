@@ -1,0 +1,3 @@
+server {
+  name = # want: Invalid expression
+}
