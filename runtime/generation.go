@@ -88,16 +88,10 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 		entry.params = params
 		diags = append(diags, entry.compileCEL(env)...)
 
+		// hcl.Load has checked that the source is declared: a source missing
+		// here failed to decode and has been reported.
 		src, ok := g.sources[decl.Source.Key()]
 		if !ok {
-			if !sourceDeclared(conf, decl.Source) {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Missing source",
-					Detail:   fmt.Sprintf("Tool %q uses source.%s, which is not declared.", decl.Name, decl.Source.Key()),
-					Subject:  rangePtr(decl.Source.Range),
-				})
-			}
 			continue
 		}
 		impl, ds := src.DecodeTool(decl)
@@ -106,22 +100,33 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 			continue
 		}
 		entry.impl = impl
-		def, err := toolDefinition(entry)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid tool",
-				Detail:   fmt.Sprintf("Tool %q cannot be described to clients: %s.", decl.Name, err),
-				Subject:  rangePtr(decl.DeclRange),
-			})
-			continue
-		}
-		entry.def = def
 		g.tools = append(g.tools, entry)
 		g.byName[decl.Name] = entry
 	}
 	sort.Slice(g.tools, func(i, j int) bool { return g.tools[i].decl.Name < g.tools[j].decl.Name })
+	diags = append(diags, g.describe()...)
 	return g, diags
+}
+
+// describe builds every tool's definition as clients will see it. It runs
+// again after Open, because an opened source knows more (the columns a
+// statement returns) and the output schema gets more precise.
+func (g *Generation) describe() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, t := range g.tools {
+		def, err := toolDefinition(t)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid tool",
+				Detail:   fmt.Sprintf("Tool %q cannot be described to clients: %s.", t.decl.Name, err),
+				Subject:  rangePtr(t.decl.DeclRange),
+			})
+			continue
+		}
+		t.def = def
+	}
+	return diags
 }
 
 // compileCEL compiles the tool's guard and binds once, at load.
@@ -155,22 +160,14 @@ func (t *toolEntry) compileCEL(env *guard.Env) hcl.Diagnostics {
 	return diags
 }
 
-// sourceDeclared tells a source that failed to decode (already reported)
-// from one that was never declared.
-func sourceDeclared(conf *cfg.Config, ref cfg.SourceRef) bool {
-	for _, s := range conf.Sources {
-		if s.Key() == ref.Key() {
-			return true
-		}
-	}
-	return false
-}
-
 // Open connects every source and prepares every tool's statement.
 func (g *Generation) Open(ctx context.Context, opts OpenOptions) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, key := range g.order {
 		diags = append(diags, g.sources[key].Open(ctx, opts)...)
+	}
+	if !diags.HasErrors() {
+		diags = append(diags, g.describe()...)
 	}
 	return diags
 }

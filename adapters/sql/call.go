@@ -1,0 +1,231 @@
+package sql
+
+import (
+	"context"
+	stdsql "database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/mcpgen/mcpgen/runtime"
+)
+
+// defaultNotFound is the tool error for one = true and no row, when the
+// tool does not say better.
+const defaultNotFound = "No matching row."
+
+// errManyRows is a misconfiguration, not the caller's fault: the operator
+// promised at most one row. It is logged, and a write is rolled back.
+var errManyRows = errors.New("result.one is set but the statement returned more than one row; add a LIMIT or a unique condition")
+
+// execQuerier is what a statement runs on: a pool, a transaction or a
+// connection.
+type execQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
+}
+
+// Call runs the statement with the call's arguments and binds. The context
+// carries the tool's deadline; the driver interrupts the statement when it
+// passes.
+func (t *Tool) Call(ctx context.Context, call *runtime.Call) (*runtime.Result, error) {
+	args := make([]any, len(t.stmt.names))
+	for i, name := range t.stmt.names {
+		v, ok := call.Binds[name]
+		if !ok {
+			v = call.Args[name] // absent optional param: NULL
+		}
+		b, err := bindValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("sql tool %s: :%s: %w", t.name, name, err)
+		}
+		args[i] = b
+	}
+
+	s := t.src
+	var (
+		res *runtime.Result
+		err error
+	)
+	switch {
+	case s.db == nil:
+		return nil, fmt.Errorf("sql tool %s: source %s is not open", t.name, s.name)
+	case s.dialect == dialectPostgres:
+		res, err = t.inTx(ctx, s.db.DB, &stdsql.TxOptions{ReadOnly: t.readOnly}, args)
+	case s.memory:
+		res, err = t.onMemory(ctx, args)
+	case t.readOnly:
+		// One statement on a connection that cannot write: no transaction
+		// needed, SQLite runs each statement atomically.
+		res, err = t.run(ctx, t.pool(), t.prepared, args)
+	default:
+		res, err = t.inTx(ctx, s.db.DB, nil, args)
+	}
+	if err != nil {
+		var te *runtime.ToolError
+		if errors.As(err, &te) {
+			return nil, te
+		}
+		err = s.scrub.err(err)
+		// Drivers report an interrupted statement in their own words; make
+		// sure errors.Is still sees the deadline.
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w: %w", cerr, err)
+		}
+		return nil, fmt.Errorf("sql tool %s: %w", t.name, err)
+	}
+	return res, nil
+}
+
+// beginner is *sql.DB or *sql.Conn.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *stdsql.TxOptions) (*stdsql.Tx, error)
+}
+
+// inTx runs the statement in a transaction that commits when it succeeds.
+func (t *Tool) inTx(ctx context.Context, db beginner, opts *stdsql.TxOptions, args []any) (*runtime.Result, error) {
+	tx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback() // after Commit, a no-op
+	var stmt *stdsql.Stmt
+	if t.prepared != nil {
+		stmt = tx.StmtContext(ctx, t.prepared)
+	}
+	res, err := t.run(ctx, tx, stmt, args)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// onMemory runs the statement on the one connection of an in-memory
+// database, with query_only (and the authorizer) set for what the tool is.
+func (t *Tool) onMemory(ctx context.Context, args []any) (*runtime.Result, error) {
+	conn, err := t.src.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	// Holding the only connection, the flag is ours until Close.
+	t.src.memRO.Store(t.readOnly)
+	defer t.src.memRO.Store(false)
+	if t.readOnly {
+		if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
+			return nil, err
+		}
+		return t.run(ctx, conn, nil, args)
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 0"); err != nil {
+		return nil, err
+	}
+	return t.inTx(ctx, conn, nil, args)
+}
+
+// run runs the statement on q, or as stmt when it is prepared.
+func (t *Tool) run(ctx context.Context, q execQuerier, stmt *stdsql.Stmt, args []any) (*runtime.Result, error) {
+	if t.described && t.columns == nil {
+		var r stdsql.Result
+		var err error
+		if stmt != nil {
+			r, err = stmt.ExecContext(ctx, args...)
+		} else {
+			r, err = q.ExecContext(ctx, t.stmt.query, args...)
+		}
+		if err != nil {
+			return nil, err
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return nil, err
+		}
+		return &runtime.Result{Structured: map[string]any{"rows_affected": n}, Rows: int(n)}, nil
+	}
+
+	var rows *stdsql.Rows
+	var err error
+	if stmt != nil {
+		rows, err = stmt.QueryContext(ctx, args...)
+	} else {
+		rows, err = q.QueryContext(ctx, t.stmt.query, args...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+
+	limit := t.maxRows
+	if t.one {
+		limit = 1
+	}
+	out, truncated, err := t.collect(rows, limit)
+	if err != nil {
+		return nil, err
+	}
+	if t.one {
+		switch {
+		case len(out) == 0:
+			msg := t.notFound
+			if msg == "" {
+				msg = defaultNotFound
+			}
+			return nil, &runtime.ToolError{Msg: msg}
+		case truncated:
+			return nil, errManyRows
+		}
+		return &runtime.Result{Structured: out[0].(map[string]any), Rows: 1}, nil
+	}
+	return &runtime.Result{
+		Structured: map[string]any{"rows": out, "count": len(out), "truncated": truncated},
+		Rows:       len(out),
+		Truncated:  truncated,
+	}, nil
+}
+
+// collect reads up to limit rows, and one more to know whether it cut.
+func (t *Tool) collect(rows *stdsql.Rows, limit int) ([]any, bool, error) {
+	names, err := rows.Columns()
+	if err != nil {
+		return nil, false, err
+	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, false, err
+	}
+	kinds := make([]colKind, len(types))
+	for i, ct := range types {
+		kinds[i] = columnKind(t.src.dialect, ct.DatabaseTypeName())
+	}
+	vals := make([]any, len(names))
+	ptrs := make([]any, len(names))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	out := make([]any, 0, min(limit, 64))
+	truncated := false
+	for rows.Next() {
+		if len(out) == limit {
+			truncated = true
+			break
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, false, err
+		}
+		row := make(map[string]any, len(names))
+		for i, name := range names {
+			row[name] = jsonValue(vals[i], kinds[i])
+			vals[i] = nil
+		}
+		out = append(out, row)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, false, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	return out, truncated, nil
+}

@@ -1,0 +1,211 @@
+package sql
+
+import (
+	stdsql "database/sql"
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+
+	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime"
+)
+
+const defaultMaxRows = 100
+
+// Tool is a tool whose source is a `source "sql"`.
+type Tool struct {
+	src      *Source
+	name     string
+	readOnly bool
+	sql      string  // as written
+	stmt     scanned // as sent
+	one      bool
+	notFound string
+	maxRows  int
+	text     sqlText
+	sqlRange hcl.Range
+
+	// Set by Open, which learns from the database whether the statement
+	// returns rows and which columns.
+	described bool
+	columns   []string // nil when the statement returns no rows
+	prepared  *stdsql.Stmt
+}
+
+var toolSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "sql", Required: true}},
+	Blocks:     []hcl.BlockHeaderSchema{{Type: "result"}},
+}
+
+var resultSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "one"}, {Name: "not_found"}, {Name: "max_rows"}},
+}
+
+// DecodeTool decodes the SQL part of a tool (sql, result) and checks its
+// parameters against the tool's params and binds. It does no I/O.
+func (s *Source) DecodeTool(tool *cfg.Tool) (runtime.Tool, hcl.Diagnostics) {
+	t := &Tool{src: s, name: tool.Name, readOnly: tool.ReadOnly, maxRows: defaultMaxRows, sqlRange: tool.DeclRange}
+	content, diags := tool.Body.Content(toolSchema)
+
+	if attr, ok := content.Attributes["sql"]; ok {
+		t.sqlRange = attr.Expr.Range()
+		text, d := evalString(attr, tool.Ctx)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			t.sql = text
+			t.text = newSQLText(attr.Expr, text)
+			diags = append(diags, t.decodeSQL(tool, text)...)
+		}
+	}
+
+	var result *hcl.Block
+	for _, b := range content.Blocks {
+		if result != nil {
+			r := b.DefRange
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate result block",
+				Detail: fmt.Sprintf("A tool has at most one result block; the first is at %s.", result.DefRange), Subject: &r})
+			continue
+		}
+		result = b
+		diags = append(diags, t.decodeResult(b, tool.Ctx)...)
+	}
+
+	s.mu.Lock()
+	s.tools = append(s.tools, t)
+	s.mu.Unlock()
+	return t, diags
+}
+
+func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	stmt, problems := scanSQL(text, t.src.dialect)
+	for _, p := range problems {
+		r := t.text.rangeOf(p.off, p.end)
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid SQL", Detail: p.msg + ".", Subject: &r})
+	}
+	t.stmt = stmt
+
+	declared := map[string]bool{}
+	for _, p := range tool.Params {
+		declared[p.Name] = true
+	}
+	for _, b := range tool.Binds {
+		declared[b.Name] = true
+	}
+	used := map[string]bool{}
+	for _, u := range stmt.uses {
+		if !declared[u.name] && !used[u.name] {
+			r := t.text.rangeOf(u.off, u.end)
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Undeclared SQL parameter",
+				Detail:   fmt.Sprintf("SQL parameter :%s is not declared; add a param or bind block named %q.", u.name, u.name),
+				Subject:  &r,
+			})
+		}
+		used[u.name] = true
+	}
+	for _, p := range tool.Params {
+		if !used[p.Name] {
+			r := nameRange(p.NameRange, p.DeclRange)
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unused parameter",
+				Detail:   fmt.Sprintf("param %q is not used in the SQL statement; use it as :%s or remove it.", p.Name, p.Name),
+				Subject:  &r,
+			})
+		}
+	}
+	for _, b := range tool.Binds {
+		if !used[b.Name] {
+			r := nameRange(b.NameRange, b.DeclRange)
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unused bind",
+				Detail:   fmt.Sprintf("bind %q is not used in the SQL statement; use it as :%s or remove it.", b.Name, b.Name),
+				Subject:  &r,
+			})
+		}
+	}
+	return diags
+}
+
+func (t *Tool) decodeResult(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics {
+	content, diags := b.Body.Content(resultSchema)
+	if attr, ok := content.Attributes["one"]; ok {
+		v, d := evalBool(attr, ctx)
+		diags = append(diags, d...)
+		t.one = v
+	}
+	if attr, ok := content.Attributes["max_rows"]; ok {
+		n, d := evalInt(attr, ctx, 1)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			t.maxRows = n
+			if t.one {
+				r := attr.NameRange
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "max_rows has no effect",
+					Detail: "With one = true the result is a single row; remove max_rows.", Subject: &r})
+			}
+		}
+	}
+	if attr, ok := content.Attributes["not_found"]; ok {
+		v, secret, d := evalStringMarked(attr, ctx)
+		diags = append(diags, d...)
+		switch {
+		case d.HasErrors():
+		case secret:
+			// The client sees this text.
+			diags = append(diags, attrError(attr, "Secret in client-visible text",
+				"not_found is shown to clients and must not use env()."))
+		case !t.one:
+			r := attr.NameRange
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "not_found needs one = true",
+				Detail:  "not_found is the error for a missing row, which only exists when the result is one row; set one = true or remove not_found.",
+				Subject: &r})
+		default:
+			t.notFound = v
+		}
+	}
+	return diags
+}
+
+// OutputSchema describes structuredContent. Before Open it covers both the
+// rows and the rows_affected shape; after Open it is exact, with the
+// statement's column names.
+func (t *Tool) OutputSchema() map[string]any {
+	row := map[string]any{"type": "object"}
+	if t.described && t.columns != nil {
+		props := make(map[string]any, len(t.columns))
+		for _, c := range t.columns {
+			props[c] = map[string]any{} // SQLite types are per value: any JSON value, or null
+		}
+		row["properties"] = props
+		row["required"] = append([]string(nil), t.columns...)
+	}
+	if t.one {
+		return row
+	}
+	affected := map[string]any{"type": "integer", "minimum": 0, "description": "The number of rows the statement changed."}
+	rows := map[string]any{
+		"rows":      map[string]any{"type": "array", "items": row},
+		"count":     map[string]any{"type": "integer", "minimum": 0, "description": "The number of rows in rows."},
+		"truncated": map[string]any{"type": "boolean", "description": fmt.Sprintf("True when more than %d rows matched and only the first %d are returned.", t.maxRows, t.maxRows)},
+	}
+	switch {
+	case !t.described:
+		rows["rows_affected"] = affected
+		return map[string]any{"type": "object", "properties": rows}
+	case t.columns == nil:
+		return map[string]any{"type": "object", "properties": map[string]any{"rows_affected": affected}, "required": []string{"rows_affected"}}
+	default:
+		return map[string]any{"type": "object", "properties": rows, "required": []string{"rows", "count", "truncated"}}
+	}
+}
+
+func nameRange(name, decl hcl.Range) hcl.Range {
+	if name.Filename != "" || name.Start.Line > 0 {
+		return name
+	}
+	return decl
+}

@@ -1,0 +1,207 @@
+package sql
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// colKind says how a column's values become JSON beyond what their Go type
+// tells: the driver hands back the same Go type for different SQL types
+// ([]byte for bytea and jsonb, string for text and numeric).
+type colKind uint8
+
+const (
+	kindPlain   colKind = iota
+	kindBool            // SQLite column declared BOOLEAN: 0 and 1 become false and true
+	kindNumeric         // PostgreSQL numeric: an exact json.Number, not a float
+	kindJSON            // PostgreSQL json and jsonb: the JSON value itself
+	kindDate            // PostgreSQL date: YYYY-MM-DD
+	kindText            // bytes that are text (PostgreSQL xml)
+)
+
+func columnKind(d dialect, dbType string) colKind {
+	t := strings.ToUpper(dbType)
+	if d == dialectSQLite {
+		if t == "BOOLEAN" || t == "BOOL" {
+			return kindBool
+		}
+		return kindPlain
+	}
+	switch t {
+	case "NUMERIC", "DECIMAL":
+		return kindNumeric
+	case "JSON", "JSONB":
+		return kindJSON
+	case "DATE":
+		return kindDate
+	case "XML":
+		return kindText
+	}
+	return kindPlain
+}
+
+// jsonValue turns a value from the driver into one encoding/json writes
+// faithfully: integers stay int64 (never float64, which loses precision
+// above 2^53), text stays a string even when it looks like JSON, times are
+// RFC 3339 with their offset, bytes are base64.
+func jsonValue(v any, k colKind) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case int64:
+		if k == kindBool && (x == 0 || x == 1) {
+			return x == 1
+		}
+		return x
+	case float64:
+		return jsonFloat(x)
+	case bool:
+		return x
+	case string:
+		if k == kindNumeric && isJSONNumber(x) {
+			return json.Number(x)
+		}
+		return x // numeric NaN and Infinity stay strings: JSON has no such numbers
+	case []byte:
+		switch k {
+		case kindJSON:
+			if v, ok := decodeJSON(x); ok {
+				return v
+			}
+			return string(x)
+		case kindText:
+			return string(x)
+		}
+		return base64.StdEncoding.EncodeToString(x)
+	case time.Time:
+		if k == kindDate {
+			return x.Format(time.DateOnly)
+		}
+		return x.Format(time.RFC3339Nano)
+	case json.Number:
+		return x
+	case float32:
+		return jsonFloat(float64(x))
+	}
+
+	// Drivers may return other types for types they do not know; none of
+	// them may reach encoding/json as something it cannot write.
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		u := rv.Uint()
+		if u > math.MaxInt64 {
+			return json.Number(strconv.FormatUint(u, 10))
+		}
+		return int64(u)
+	case reflect.String:
+		return rv.String()
+	}
+	if s, ok := v.(fmt.Stringer); ok {
+		return s.String()
+	}
+	return fmt.Sprint(v)
+}
+
+func jsonFloat(f float64) any {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	}
+	return f
+}
+
+// decodeJSON decodes a json/jsonb value, keeping numbers exact.
+func decodeJSON(b []byte) (any, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	return v, true
+}
+
+// isJSONNumber reports whether s is a JSON number. PostgreSQL writes numeric
+// as plain decimals, or NaN and (+-)Infinity, which are not.
+func isJSONNumber(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	if i == len(s) || !isDigit(s[i]) {
+		return false
+	}
+	if s[i] == '0' && i+1 < len(s) && isDigit(s[i+1]) {
+		return false
+	}
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if i == len(s) || !isDigit(s[i]) {
+			return false
+		}
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if i == len(s) || !isDigit(s[i]) {
+			return false
+		}
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+	}
+	return i == len(s)
+}
+
+// bindValue turns an argument or a bound value into what the driver binds.
+// Arrays (and anything else structured a bind may produce) are bound as
+// JSON text, for json_each / jsonb_array_elements_text.
+func bindValue(v any) (any, error) {
+	switch x := v.(type) {
+	case nil, string, int64, float64, bool:
+		return x, nil
+	case int:
+		return int64(x), nil
+	case int32:
+		return int64(x), nil
+	case float32:
+		return float64(x), nil
+	case json.Number:
+		return x.String(), nil
+	case time.Time:
+		return x.Format(time.RFC3339Nano), nil
+	}
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.Slice, reflect.Array, reflect.Map, reflect.Struct:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("binding a %T as JSON: %w", v, err)
+		}
+		return string(b), nil
+	case reflect.Int8, reflect.Int16, reflect.Uint8, reflect.Uint16, reflect.Uint32:
+		return reflect.ValueOf(v).Convert(reflect.TypeFor[int64]()).Interface(), nil
+	}
+	return nil, fmt.Errorf("cannot bind a value of type %T", v)
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestExitCodes(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	t.Setenv("TECHNOVA_DB", "file:"+filepath.Join(t.TempDir(), "technova.db"))
+
+	tests := []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{}, exitUsage, "", "Usage:"},
+		{[]string{"frobnicate"}, exitUsage, "", `unknown command "frobnicate"`},
+		{[]string{"--help"}, exitOK, "Usage:", ""},
+		{[]string{"serve", "--help"}, exitOK, "-listen", ""},
+		{[]string{"validate", "--help"}, exitOK, "-offline", ""},
+		{[]string{"tools", "--help"}, exitOK, "Usage: mcpgen tools", ""},
+		{[]string{"version"}, exitOK, "mcpgen ", ""},
+		{[]string{"serve", "--no-such-flag", technova}, exitUsage, "", ""},
+		{[]string{"validate"}, exitUsage, "", "name at least one .hcl file"},
+		{[]string{"validate", "--offline", "no/such/file.hcl"}, exitConfig, "", "no/such/file.hcl"},
+		{[]string{"validate", "--offline", "../../testdata/invalid/params.hcl"}, exitConfig, "", "params.hcl:11:"},
+		{[]string{"serve", "--listen", taken.Addr().String(), technova}, exitRuntime, "", "address already in use"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := Run(context.Background(), tt.args, strings.NewReader(""), &stdout, &stderr)
+			if code := ExitCode(err, &stderr); code != tt.code {
+				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tt.code, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tt.stdout) {
+				t.Errorf("stdout %q lacks %q", stdout.String(), tt.stdout)
+			}
+			if !strings.Contains(stderr.String(), tt.stderr) {
+				t.Errorf("stderr %q lacks %q", stderr.String(), tt.stderr)
+			}
+		})
+	}
+}
+
+// TestToolsMatchesToolsList: what `mcpgen tools` shows a reviewer is exactly
+// what a client gets from tools/list.
+func TestToolsMatchesToolsList(t *testing.T) {
+	env := sqliteBackend().env(t)
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := Run(context.Background(), []string{"tools", technova}, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("tools: %v\n%s", err, stderr.String())
+	}
+	var printed struct{ Tools []json.RawMessage }
+	if err := json.Unmarshal(stdout.Bytes(), &printed); err != nil {
+		t.Fatalf("tools output is not JSON: %v", err)
+	}
+
+	s := startHTTP(t, env, technova)
+	var live struct{ Tools []json.RawMessage }
+	rawRequest(t, s.url, `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`, &live)
+	if len(live.Tools) != len(printed.Tools) {
+		t.Fatalf("tools printed %d tools, tools/list has %d", len(printed.Tools), len(live.Tools))
+	}
+	for i := range live.Tools {
+		var a, b any
+		_ = json.Unmarshal(live.Tools[i], &a)
+		_ = json.Unmarshal(printed.Tools[i], &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("tool %d differs:\n tools/list: %s\nmcpgen tools: %s", i, live.Tools[i], printed.Tools[i])
+		}
+	}
+	if strings.Contains(stdout.String(), "technova.db") {
+		t.Errorf("the DSN (an env() secret) appears in the tools output")
+	}
+}
+
+// rawRequest initializes a session over plain HTTP, sends one JSON-RPC
+// request in it and decodes the result into out: the bytes on the wire,
+// not a client library's view of them.
+func rawRequest(t *testing.T, url, request string, out any) {
+	t.Helper()
+	post := func(body, session string) *http.Response {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		if session != "" {
+			req.Header.Set("Mcp-Session-Id", session)
+			req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	init := post(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`, "")
+	init.Body.Close()
+	session := init.Header.Get("Mcp-Session-Id")
+	post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`, session).Body.Close()
+	resp := post(request, session)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A response may come as one server-sent event.
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		for _, line := range strings.Split(string(body), "\n") {
+			if data, found := strings.CutPrefix(line, "data: "); found {
+				body = []byte(data)
+			}
+		}
+	}
+	var envelope struct {
+		Result json.RawMessage
+		Error  *struct{ Message string }
+	}
+	if err := json.Unmarshal(body, &envelope); err != nil || envelope.Error != nil {
+		t.Fatalf("%s: %v %+v; body %s", request, err, envelope.Error, body)
+	}
+	if err := json.Unmarshal(envelope.Result, out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHTTPProtections: DNS rebinding (Host and Origin) and the body cap.
+func TestHTTPProtections(t *testing.T) {
+	s := startHTTP(t, sqliteBackend().env(t), "--max-body", "4096", technova)
+	url := s.url
+	// initialize needs no session, so each request stands alone.
+	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+	tests := []struct {
+		name   string
+		mutate func(*http.Request)
+		body   string
+		want   int
+	}{
+		{"plain", func(*http.Request) {}, body, http.StatusOK},
+		{"loopback origin", func(r *http.Request) { r.Header.Set("Origin", "http://localhost:6274") }, body, http.StatusOK},
+		{"foreign origin", func(r *http.Request) { r.Header.Set("Origin", "https://evil.example") }, body, http.StatusForbidden},
+		{"rebound host", func(r *http.Request) { r.Host = "evil.example" }, body, http.StatusForbidden},
+		{"body over the cap", func(*http.Request) {}, strings.Replace(body, `"capabilities":{}`, `"capabilities":{"pad":"`+strings.Repeat("x", 5000)+`"}`, 1), http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			tt.mutate(req)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+}
+
+// TestExposedWarning: listening beyond loopback without authentication is
+// announced loudly.
+func TestExposedWarning(t *testing.T) {
+	cmd := mainCommand(sqliteBackend().env(t), "serve", "--listen", "0.0.0.0:0", technova)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	logs := newLogLines()
+	go logs.collect(stderr)
+	line := logs.await(t, "WITHOUT AUTHENTICATION")
+	if !strings.Contains(line, `"level":"warn"`) {
+		t.Errorf("warning logged as %s", line)
+	}
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	// Adapters register themselves by source type.
+	_ "github.com/mcpgen/mcpgen/adapters/sql"
+	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime"
+)
+
+// Exit codes, documented in README.md.
+const (
+	exitOK      = 0
+	exitConfig  = 1 // the configuration has errors
+	exitUsage   = 2 // the command line is wrong
+	exitRuntime = 3 // serving failed: the address is taken, a backend is down...
+)
+
+const usage = `mcpgen serves MCP tools declared in HCL files.
+
+Usage:
+  mcpgen serve [flags] PATH...      serve the tools (Streamable HTTP, or --stdio)
+  mcpgen validate [--offline] PATH...
+                                    check the configuration and every statement
+  mcpgen tools [--offline] PATH...  print the tools/list a client will see
+  mcpgen version                    print the version
+
+A PATH is an .hcl file or a directory of them; all of them load as one
+configuration. Run "mcpgen COMMAND --help" for a command's flags.
+
+Exit codes: 0 ok, 1 configuration errors, 2 usage errors, 3 serving failed.
+`
+
+// exitError carries an exit code. Its message, if any, is printed once.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &exitError{code: exitUsage, msg: fmt.Sprintf(format, args...)}
+}
+
+// errConfig means diagnostics were already printed.
+var errConfig = &exitError{code: exitConfig}
+
+// ExitCode maps Run's error to the process exit code, printing what was not
+// printed yet.
+func ExitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintln(stderr, "mcpgen: "+ee.msg)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "mcpgen: "+err.Error())
+	return exitRuntime
+}
+
+// Run runs one mcpgen command. main and the tests both call it.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return &exitError{code: exitUsage}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return runServe(ctx, rest, stdin, stdout, stderr)
+	case "validate":
+		return runValidate(ctx, rest, stdout, stderr)
+	case "tools":
+		return runTools(ctx, rest, stdout, stderr)
+	case "version":
+		return runVersion(rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageErrorf("unknown command %q", cmd)
+}
+
+// newFlags returns a flag set whose --help prints the command's usage to
+// stdout and whose errors are usage errors.
+func newFlags(name, synopsis string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: mcpgen %s\n\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, mapping -h to success and bad flags to a usage
+// error (the flag package has already said what was wrong).
+func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return false, &exitError{code: exitUsage}
+	}
+	return false, nil
+}
+
+func needPaths(fs *flag.FlagSet) ([]string, error) {
+	if fs.NArg() == 0 {
+		return nil, usageErrorf("%s: name at least one .hcl file or directory", fs.Name())
+	}
+	return fs.Args(), nil
+}
+
+// load parses the files and decodes every source and tool, without I/O.
+// The adapters and the runtime check whatever parsed, even when the files
+// had errors, so that every mistake is reported in one run. Diagnostics go
+// to stderr; errors among them stop the command.
+func load(paths []string, stderr io.Writer) (*runtime.Generation, error) {
+	conf, diags := cfg.Load(paths)
+	gen, more := runtime.Check(conf)
+	diags = append(diags, more...)
+	cfg.WriteDiagnostics(stderr, diags)
+	if diags.HasErrors() {
+		return nil, errConfig
+	}
+	return gen, nil
+}
+
+func countErrors(diags hcl.Diagnostics) (errs, warnings int) {
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			errs++
+		} else {
+			warnings++
+		}
+	}
+	return errs, warnings
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, strings.TrimSuffix(word, "s"))
+}

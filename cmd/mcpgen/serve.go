@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime"
+)
+
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	o := runtime.DefaultHTTPOptions()
+	fs := newFlags("serve", "serve [flags] PATH...", stdout)
+	listen := fs.String("listen", "127.0.0.1:8080", "address for Streamable HTTP")
+	stdio := fs.Bool("stdio", false, "serve one local client on stdin/stdout instead of HTTP (logs go to stderr)")
+	fs.StringVar(&o.Path, "path", o.Path, "the MCP endpoint path")
+	fs.BoolVar(&o.Stateless, "stateless", false, "issue no session ids, for replicas behind a load balancer")
+	fs.DurationVar(&o.SessionIdleTTL, "session-idle-ttl", o.SessionIdleTTL, "drop sessions idle this long")
+	fs.Int64Var(&o.MaxBodyBytes, "max-body", o.MaxBodyBytes, "request body cap in bytes")
+	fs.Var((*stringList)(&o.AllowedOrigins), "allow-origin", "a browser origin allowed to call the server, e.g. https://app.example.com (repeatable)")
+	fs.DurationVar(&o.Grace, "grace", o.Grace, "how long calls in flight may run after SIGINT/SIGTERM")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	paths, err := needPaths(fs)
+	if err != nil {
+		return err
+	}
+	if o.MaxBodyBytes <= 0 {
+		return usageErrorf("serve: --max-body must be positive")
+	}
+
+	gen, err := load(paths, stderr)
+	if err != nil {
+		return err
+	}
+	log := runtime.NewLogger(stderr, gen.Config.Secrets, runtime.ParseLevel(*logLevel))
+	diags := gen.Open(ctx, runtime.OpenOptions{Log: log})
+	cfg.WriteDiagnostics(stderr, diags)
+	if diags.HasErrors() {
+		_ = gen.Close()
+		return errConfig
+	}
+	defer func() {
+		if err := gen.Close(); err != nil {
+			log.Error().Err(err).Msg("closing sources")
+		}
+	}()
+
+	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: log})
+	server := gen.Config.Server
+	if *stdio {
+		log.Info().Str("server", server.Name).Int("tools", len(gen.ToolDefinitions())).Msg("serving stdio")
+		return srv.ServeStdio(ctx, stdin, stdout, o.Grace)
+	}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: %v", err)}
+	}
+	warnIfExposed(log, ln.Addr().String())
+	log.Info().Str("server", server.Name).Int("tools", len(gen.ToolDefinitions())).
+		Str("url", fmt.Sprintf("http://%s%s", ln.Addr(), o.Path)).Bool("stateless", o.Stateless).Msg("serving Streamable HTTP")
+	if err := srv.ServeHTTP(ctx, ln, o); err != nil && !errors.Is(err, context.Canceled) {
+		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: %v", err)}
+	}
+	log.Info().Msg("stopped")
+	return nil
+}
+
+// warnIfExposed says loudly that a non-loopback listener has no
+// authentication: anyone who can reach it can call every tool.
+func warnIfExposed(log zerolog.Logger, addr string) {
+	if runtime.IsLoopbackAddr(addr) {
+		return
+	}
+	log.Warn().Str("listen", addr).Msg(strings.Repeat("!", 12) +
+		" serving on a non-loopback address WITHOUT AUTHENTICATION: anyone who can reach " + addr +
+		" can call every tool. Bind to 127.0.0.1 or put an authenticating proxy in front. " + strings.Repeat("!", 12))
+}

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+func runTools(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("tools", "tools [--offline] PATH...", stdout)
+	offline := fs.Bool("offline", false, "do not connect to sources; output schemas then list no columns")
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	paths, err := needPaths(fs)
+	if err != nil {
+		return err
+	}
+	gen, err := load(paths, stderr)
+	if err != nil {
+		return err
+	}
+	if !*offline {
+		// Opened the way validate opens: nothing is created or seeded.
+		if _, err := checkSources(ctx, gen, stderr); err != nil {
+			return err
+		}
+	}
+	out, err := json.MarshalIndent(map[string]any{"tools": gen.ToolDefinitions()}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding tools: %w", err)
+	}
+	_, err = fmt.Fprintf(stdout, "%s\n", out)
+	return err
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, vet, race-enabled tests against SQLite
+# and a real PostgreSQL started here, then a short run of every fuzz target.
+#
+#   scripts/test.sh              everything
+#   FUZZTIME=30s scripts/test.sh fuzz longer
+#
+# It needs Go and PostgreSQL (15 or newer; installed with apt-get when
+# missing and running as root). Under CI=true a missing PostgreSQL fails the
+# run instead of skipping its tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FUZZTIME=${FUZZTIME:-10s}
+log() { printf '\n== %s\n' "$*" >&2; }
+
+find_pg_bin() {
+	local d
+	for d in /usr/lib/postgresql/*/bin; do
+		[ -x "$d/initdb" ] && { echo "$d"; return 0; }
+	done
+	command -v initdb >/dev/null 2>&1 && { dirname "$(command -v initdb)"; return 0; }
+	return 1
+}
+
+start_postgres() {
+	local bin
+	if ! bin=$(find_pg_bin); then
+		if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+			log "installing PostgreSQL"
+			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+			bin=$(find_pg_bin) || return 1
+		else
+			return 1
+		fi
+	fi
+	PGDIR=$(mktemp -d /tmp/mcpgen-pg.XXXXXX)
+	local port=$((20000 + RANDOM % 20000))
+	local as=()
+	if [ "$(id -u)" = 0 ]; then
+		# initdb and postgres refuse to run as root.
+		chown postgres "$PGDIR"
+		as=(runuser -u postgres --)
+	fi
+	"${as[@]}" "$bin/initdb" -D "$PGDIR/data" -A trust -U postgres >"$PGDIR/initdb.log" 2>&1
+	"${as[@]}" "$bin/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w \
+		-o "-p $port -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
+	export MCPGEN_TEST_POSTGRES_DSN="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+	STOP_PG=("${as[@]}" "$bin/pg_ctl" -D "$PGDIR/data" -m immediate stop)
+	log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+}
+
+cleanup() {
+	if [ -n "${STOP_PG+x}" ]; then "${STOP_PG[@]}" >/dev/null 2>&1 || true; fi
+	if [ -n "${PGDIR:-}" ]; then rm -rf "$PGDIR"; fi
+}
+trap cleanup EXIT
+
+if [ -z "${MCPGEN_TEST_POSTGRES_DSN:-}" ]; then
+	if ! start_postgres; then
+		if [ "${CI:-}" = true ]; then
+			echo "PostgreSQL is required under CI and could not be started" >&2
+			exit 1
+		fi
+		log "no PostgreSQL: its tests will skip"
+	fi
+fi
+
+log "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "not gofmt-ed:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+
+log "go vet"
+go vet ./...
+
+log "go test -race"
+go test -race -count=1 ./...
+
+log "fuzz ($FUZZTIME each)"
+go test -run='^$' -fuzz='^FuzzValidate$' -fuzztime="$FUZZTIME" ./runtime
+go test -run='^$' -fuzz='^FuzzLoad$' -fuzztime="$FUZZTIME" ./hcl
+
+log "ok"
