@@ -3,6 +3,7 @@ package hcl
 import (
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,8 +48,12 @@ func DurationAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (time.Duration, hcl
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
+		got := strconv.Quote(s)
+		if secret, _ := attr.Expr.Value(ctx); secret.ContainsMarked() {
+			got = "the value from env()" // a secret never goes into a diagnostic
+		}
 		return 0, append(diags, attrError(attr, "Invalid duration",
-			"%s must be a duration such as \"5s\" or \"1m30s\", not %q.", attr.Name, s))
+			"%s must be a duration such as \"5s\" or \"1m30s\", not %s.", attr.Name, got))
 	}
 	if d < 0 {
 		return 0, append(diags, attrError(attr, "Invalid duration", "%s must not be negative.", attr.Name))
@@ -87,19 +92,25 @@ func stringAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, public bool) (string,
 	return val.AsString(), diags
 }
 
-// evalTyped evaluates attr and converts it to ty with HCL's usual rules
-// (so 5 is also "5").
+// evalTyped evaluates attr and requires exactly type ty: a reviewer reading
+// read_only = "false" should not have to know HCL's conversion rules. The
+// one exception is a value from env(), which is always a string: it may
+// stand for a number or a bool.
 func evalTyped(attr *hcl.Attribute, ctx *hcl.EvalContext, public bool, ty cty.Type) (cty.Value, hcl.Diagnostics) {
 	val, diags := evalAttr(attr, ctx, public)
 	if diags.HasErrors() {
 		return cty.NilVal, diags
 	}
-	conv, err := convert.Convert(val, ty)
-	if err != nil {
+	if raw, _ := attr.Expr.Value(ctx); raw.ContainsMarked() && val.Type().Equals(cty.String) {
+		if conv, err := convert.Convert(val, ty); err == nil {
+			return conv, diags
+		}
+	}
+	if !val.Type().Equals(ty) {
 		return cty.NilVal, append(diags, attrError(attr, "Incorrect attribute value type",
 			"%s must be %s, not %s.", attr.Name, withArticle(ty.FriendlyName()), withArticle(val.Type().FriendlyName())))
 	}
-	return conv, diags
+	return val, diags
 }
 
 // evalAttr evaluates attr to a value that is known, not null and unmarked.

@@ -321,7 +321,8 @@ func TestAttrHelpers(t *testing.T) {
 		wantDiag string
 	}{
 		{"string", `"a"`, str, "a", ""},
-		{"string from number", `5`, str, "5", ""},
+		{"string from number", `5`, str, "", "x must be a string, not a number"},
+		{"bool from string", `"false"`, boo, false, "x must be a bool, not a string"},
 		{"string secret", `env("MCPGEN_TEST_HELPER")`, str, "42", ""},
 		{"string null", `null`, str, "", "x must not be null"},
 		{"string list", `["a"]`, str, "", "x must be a string, not a tuple"},
@@ -337,6 +338,7 @@ func TestAttrHelpers(t *testing.T) {
 		{"duration", `"1m30s"`, dur, 90 * time.Second, ""},
 		{"duration zero", `"0"`, dur, time.Duration(0), ""},
 		{"duration negative", `"-1s"`, dur, time.Duration(0), "x must not be negative"},
+		{"duration secret", `env("MCPGEN_TEST_HELPER")`, dur, time.Duration(0), "not the value from env()"},
 		{"duration unitless", `"30"`, dur, time.Duration(0), `x must be a duration such as "5s"`},
 		{"unknown function", `nope()`, str, "", "Call to unknown function"},
 	}

@@ -28,6 +28,9 @@ type Generation struct {
 	order   []string // source keys in declaration order
 	tools   []*toolEntry
 	byName  map[string]*toolEntry
+	// maxTimeout is the longest tool timeout: HTTP responses may take
+	// that long to be ready.
+	maxTimeout time.Duration
 }
 
 type toolEntry struct {
@@ -100,6 +103,7 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 			continue
 		}
 		entry.impl = impl
+		g.maxTimeout = max(g.maxTimeout, entry.timeout)
 		g.tools = append(g.tools, entry)
 		g.byName[decl.Name] = entry
 	}

@@ -1,9 +1,11 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"log/slog"
 	"net"
@@ -31,9 +33,12 @@ type HTTPOptions struct {
 	AllowedOrigins    []string
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
-	WriteTimeout      time.Duration // per POST response; streams are exempt
-	IdleTimeout       time.Duration
-	Grace             time.Duration // how long in-flight calls get at shutdown
+	// WriteTimeout bounds writing a POST's response; streams are exempt.
+	// It is raised to the longest tool timeout plus a margin, so a slow but
+	// allowed call is never cut off after it ran.
+	WriteTimeout time.Duration
+	IdleTimeout  time.Duration
+	Grace        time.Duration // how long in-flight calls get at shutdown
 }
 
 // DefaultHTTPOptions are safe defaults for a local or proxied deployment.
@@ -44,11 +49,15 @@ func DefaultHTTPOptions() HTTPOptions {
 		MaxBodyBytes:      1 << 20,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      DefaultToolTimeout + 30*time.Second,
+		WriteTimeout:      DefaultToolTimeout + writeMargin,
 		IdleTimeout:       2 * time.Minute,
 		Grace:             15 * time.Second,
 	}
 }
+
+// writeMargin is the time a response gets to be written after its tool's
+// timeout.
+const writeMargin = 30 * time.Second
 
 // ServeHTTP serves Streamable HTTP on ln until ctx ends, then stops taking
 // requests and gives calls in flight up to o.Grace to finish.
@@ -71,6 +80,16 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, o HTTPOptions) 
 	if o.Stateless {
 		opts = append(opts, server.WithStateLess(true))
 	}
+	if len(o.AllowedOrigins) > 0 {
+		// Browsers preflight cross-origin MCP requests; allowed origins
+		// must get an answer, and must be able to read the session id.
+		opts = append(opts, server.WithStreamableHTTPCORS(
+			server.WithCORSAllowedOrigins(o.AllowedOrigins...),
+			server.WithCORSAllowedMethods(http.MethodGet, http.MethodPost, http.MethodDelete),
+			server.WithCORSAllowedHeaders("Content-Type", "Accept", "Authorization", "Mcp-Session-Id", "Mcp-Protocol-Version", "Last-Event-ID"),
+			server.WithCORSExposedHeaders("Mcp-Session-Id"),
+		))
+	}
 	streamable := server.NewStreamableHTTPServer(s.mcp, opts...)
 	mux := http.NewServeMux()
 	mux.Handle(o.Path, s.guard(o, streamable))
@@ -88,8 +107,15 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, o HTTPOptions) 
 	graceCtx, cancel := context.WithTimeout(context.Background(), o.Grace)
 	defer cancel()
 	if err := streamable.Shutdown(graceCtx); err != nil {
-		s.log.Warn().Err(err).Msg("calls still running after the grace period; closing connections")
+		s.log.Warn().Err(err).Msg("calls still running after the grace period; cancelling them")
 		_ = httpSrv.Close()
+		// Closing cancels the calls' contexts; wait for them to return
+		// before the caller closes the sources under them.
+		cancelled, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := s.Wait(cancelled); err != nil {
+			s.log.Error().Msg("calls did not return after being cancelled")
+		}
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -105,14 +131,26 @@ func (s *Server) guard(o HTTPOptions, next http.Handler) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
+			tooLarge := fmt.Sprintf("Request body too large: the limit is %d bytes", o.MaxBodyBytes)
 			if r.ContentLength > o.MaxBodyBytes {
-				http.Error(w, fmt.Sprintf("Request body too large: the limit is %d bytes", o.MaxBodyBytes), http.StatusRequestEntityTooLarge)
+				http.Error(w, tooLarge, http.StatusRequestEntityTooLarge)
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, o.MaxBodyBytes)
-			if o.WriteTimeout > 0 {
-				_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(o.WriteTimeout))
+			// Read it here, capped, so a chunked body over the cap gets the
+			// same 413 (mcp-go reads the whole body first anyway).
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, o.MaxBodyBytes))
+			var maxErr *http.MaxBytesError
+			switch {
+			case errors.As(err, &maxErr):
+				http.Error(w, tooLarge, http.StatusRequestEntityTooLarge)
+				return
+			case err != nil:
+				http.Error(w, "Cannot read the request body", http.StatusBadRequest)
+				return
 			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			timeout := max(o.WriteTimeout, s.Generation().maxTimeout+writeMargin)
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout))
 		}
 		next.ServeHTTP(w, r)
 	})

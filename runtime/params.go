@@ -46,7 +46,13 @@ func NewParams(tool *cfg.Tool) (*Params, hcl.Diagnostics) {
 	for _, decl := range tool.Params {
 		p := &param{Param: decl}
 		if decl.Pattern != "" {
-			re, err := regexp.Compile(anchor(decl.Pattern))
+			// The pattern must stand on its own before it is anchored:
+			// "a)|(.*" compiles once wrapped, and matches anything.
+			_, err := regexp.Compile(decl.Pattern)
+			var re *regexp.Regexp
+			if err == nil {
+				re, err = regexp.Compile(anchor(decl.Pattern))
+			}
 			if err != nil {
 				diags = append(diags, &hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -204,19 +210,23 @@ func (ps *Params) ValidateMap(in map[string]any) (map[string]any, error) {
 	return ps.check(in)
 }
 
+// maxProblems bounds an argument error: a caller must not be able to
+// make the server write far more than it sent.
+const maxProblems = 8
+
 func (ps *Params) check(in map[string]any) (map[string]any, error) {
 	var problems []string
-	names := make([]string, 0, len(in))
+	var unknown []string
 	for name := range in {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if ps.binds[name] {
+		switch {
+		case ps.binds[name]:
 			problems = append(problems, fmt.Sprintf("argument %q is not accepted: its value comes from the caller's identity", name))
-		} else if ps.byName[name] == nil {
-			problems = append(problems, fmt.Sprintf("argument %q is unknown (%s)", name, ps.accepted()))
+		case ps.byName[name] == nil:
+			unknown = append(unknown, name)
 		}
+	}
+	if len(unknown) > 0 {
+		problems = append(problems, ps.unknownProblem(unknown))
 	}
 	out := make(map[string]any, len(ps.params))
 	for _, p := range ps.params {
@@ -242,10 +252,39 @@ func (ps *Params) check(in map[string]any) (map[string]any, error) {
 		}
 		out[p.Name] = val
 	}
+	if len(problems) > maxProblems {
+		n := len(problems) - maxProblems
+		problems = append(problems[:maxProblems], fmt.Sprintf("%d more problem%s", n, pluralS(n)))
+	}
 	if len(problems) > 0 {
 		return nil, &ArgumentError{Problems: problems}
 	}
 	return out, nil
+}
+
+// unknownProblem names a few unknown arguments, not all of them.
+func (ps *Params) unknownProblem(names []string) string {
+	sort.Strings(names)
+	const show = 3
+	quoted := make([]string, 0, show)
+	for _, n := range names[:min(len(names), show)] {
+		quoted = append(quoted, truncateQuote(n))
+	}
+	list := strings.Join(quoted, ", ")
+	if len(names) > show {
+		list += fmt.Sprintf(" and %d more", len(names)-show)
+	}
+	if len(names) == 1 {
+		return fmt.Sprintf("argument %s is unknown (%s)", list, ps.accepted())
+	}
+	return fmt.Sprintf("arguments %s are unknown (%s)", list, ps.accepted())
+}
+
+func pluralS(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 func (ps *Params) accepted() string {
@@ -423,10 +462,21 @@ func (p *param) check(v any) []string {
 		return msgs
 	}
 	if list, ok := v.([]any); ok {
+		// One message for the first bad item, however many there are.
+		bad, first := 0, -1
 		for i, e := range list {
 			if !slices.Contains(p.Enum, e) {
-				msgs = append(msgs, fmt.Sprintf("item %d must be one of %s; got %s", i, p.enumText(), render(e)))
+				if bad++; first < 0 {
+					first = i
+				}
 			}
+		}
+		if bad > 0 {
+			msg := fmt.Sprintf("item %d must be one of %s; got %s", first, p.enumText(), render(list[first]))
+			if bad > 1 {
+				msg += fmt.Sprintf(" (and %d more items like it)", bad-1)
+			}
+			msgs = append(msgs, msg)
 		}
 		return msgs
 	}
@@ -459,7 +509,7 @@ func (p *param) checkNoEnum(v any) []string {
 			msgs = append(msgs, fmt.Sprintf("must match the pattern %s, got %s", anchor(p.Pattern), truncateQuote(x)))
 		}
 	case int64:
-		msgs = p.checkBounds(float64(x), strconv.FormatInt(x, 10))
+		msgs = p.checkIntBounds(x)
 	case float64:
 		msgs = p.checkBounds(x, strconv.FormatFloat(x, 'g', -1, 64))
 	case []any:
@@ -482,6 +532,40 @@ func (p *param) checkBounds(f float64, text string) []string {
 		msgs = append(msgs, fmt.Sprintf("must be at most %s, got %s", bound(*p.Maximum), text))
 	}
 	return msgs
+}
+
+// checkIntBounds compares integers exactly: as float64, 2^53+1 would pass
+// a maximum of 2^53.
+func (p *param) checkIntBounds(v int64) []string {
+	var msgs []string
+	text := strconv.FormatInt(v, 10)
+	if p.Minimum != nil && below(v, *p.Minimum) {
+		msgs = append(msgs, fmt.Sprintf("must be at least %s, got %s", bound(*p.Minimum), text))
+	}
+	if p.Maximum != nil && above(v, *p.Maximum) {
+		msgs = append(msgs, fmt.Sprintf("must be at most %s, got %s", bound(*p.Maximum), text))
+	}
+	return msgs
+}
+
+// below and above compare v with b exactly when b is a whole number in
+// int64's range, and as floats otherwise.
+func below(v int64, b float64) bool {
+	if exactInt(b) {
+		return v < int64(b)
+	}
+	return float64(v) < b
+}
+
+func above(v int64, b float64) bool {
+	if exactInt(b) {
+		return v > int64(b)
+	}
+	return float64(v) > b
+}
+
+func exactInt(b float64) bool {
+	return b == math.Trunc(b) && b > math.MinInt64 && b < math.MaxInt64
 }
 
 func bound(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

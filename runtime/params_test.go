@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -97,6 +98,9 @@ func TestValidateRejects(t *testing.T) {
 		{`{"id": 1, "org": "globex"}`, []string{`argument "org" is not accepted: its value comes from the caller's identity`}},
 		{`{"id": 0, "limit": 0, "zzz": 1}`, []string{`"id" must be at least 1`, `"limit" must be at least 1`, `"zzz" is unknown`}},
 		{`[1]`, []string{`arguments must be a JSON object`}},
+		{`{"id": 9007199254740993}`, []string{`argument "id" must be at most 1e+06, got 9007199254740993`}},
+		{`{"id": 1, "a": 1, "b": 2, "c": 3, "d": 4}`, []string{`arguments "a", "b", "c" and 1 more are unknown (this tool takes "id"`}},
+		{`{"id": 1, "tags": ["a", "x", "b", "y", "z"]}`, []string{`argument "tags" item 1 must be one of "a", "b"; got "x" (and 2 more items like it)`}},
 		{`{"id": `, []string{`arguments are not valid JSON`}},
 	}
 	for _, tt := range tests {
@@ -124,6 +128,7 @@ func TestNewParamsDiagnostics(t *testing.T) {
 		{"default breaks pattern", &cfg.Param{Name: "p", Type: cfg.TypeString, Pattern: "[a-z]+", Default: "A1"}, `default of param "p" breaks its own constraints: it must match the pattern`},
 		{"default above maximum", &cfg.Param{Name: "p", Type: cfg.TypeInteger, Maximum: ptr(5.0), Default: int64(6)}, `it must be at most 5, got 6`},
 		{"default not in enum", &cfg.Param{Name: "p", Type: cfg.TypeString, Enum: []any{"a"}, Default: "b"}, `it must be one of "a"; got "b"`},
+		{"pattern escaping its anchors", &cfg.Param{Name: "p", Type: cfg.TypeString, Pattern: "[0-9]+)|(.*"}, `not a valid regular expression: unexpected ) in "[0-9]+)|(.*"`},
 		{"enum value too long", &cfg.Param{Name: "p", Type: cfg.TypeString, Enum: []any{"abc"}, MaxLength: ptr(2)}, `lists "abc", which breaks its own constraints`},
 	}
 	for _, tt := range tests {
@@ -159,6 +164,32 @@ func TestInputSchema(t *testing.T) {
 	}
 }
 
+// TestArgumentErrorsStaySmall: whatever a caller sends, the error it gets
+// back is small; it cannot make the server amplify a request.
+func TestArgumentErrorsStaySmall(t *testing.T) {
+	ps, _ := NewParams(testTool())
+	var b strings.Builder
+	b.WriteString(`{"id": 0, "tags": [`)
+	for i := range 100000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`"x"`)
+	}
+	b.WriteString(`]`)
+	for i := range 10000 {
+		fmt.Fprintf(&b, `, "unknown_%d": 1`, i)
+	}
+	b.WriteString(`}`)
+	_, err := ps.Validate(json.RawMessage(b.String()))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if len(err.Error()) > 2000 {
+		t.Errorf("a %d-byte request got a %d-byte error", b.Len(), len(err.Error()))
+	}
+}
+
 func FuzzValidate(f *testing.F) {
 	for _, seed := range []string{`{"id": 1}`, `{"id": 1.5, "tags": ["a"]}`, `{"ids": [1, 2]}`, `null`, `[]`, `{"email": "a@b"}`} {
 		f.Add([]byte(seed))
@@ -183,4 +214,15 @@ func FuzzValidate(f *testing.F) {
 			t.Fatalf("Validate(%q): limit = %d escaped its bounds", raw, v)
 		}
 	})
+}
+
+func TestIntegerBoundsAreExact(t *testing.T) {
+	const max = 1 << 53 // the last integer float64 holds exactly
+	ps, _ := NewParams(&cfg.Tool{Params: []*cfg.Param{{Name: "n", Type: cfg.TypeInteger, Required: true, Maximum: ptr(float64(max))}}})
+	if _, err := ps.Validate(json.RawMessage(`{"n": 9007199254740992}`)); err != nil {
+		t.Errorf("2^53 rejected: %v", err)
+	}
+	if _, err := ps.Validate(json.RawMessage(`{"n": 9007199254740993}`)); err == nil {
+		t.Errorf("2^53+1 accepted under a maximum of 2^53")
+	}
 }

@@ -1,42 +1,153 @@
 package runtime
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
 	"io"
 	"log"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
 )
 
 // ServeStdio serves one local client over in and out until in closes or
-// ctx ends. When ctx ends, calls in flight get up to grace to finish before
-// they are cancelled. Nothing but protocol messages is written to out.
+// ctx ends. Either way, reading stops first and the requests already read
+// get up to grace to be answered; only then does the session end (mcp-go
+// cancels whatever is still running when its input ends). Nothing but
+// protocol messages is written to out.
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer, grace time.Duration) error {
 	stdio := server.NewStdioServer(s.mcp)
 	stdio.SetErrorLogger(log.New(zerologWriter{s.log}, "", 0))
 	stdio.SetContextFunc(func(ctx context.Context) context.Context { return withTransport(ctx, "stdio") })
 
-	// The listener gets its own context so that a shutdown signal stops it
-	// only after the calls in flight have drained.
-	listenCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	defer stop()
-	go func() {
-		select {
-		case <-ctx.Done():
-		case <-listenCtx.Done():
-			return
-		}
-		drainCtx, cancel := context.WithTimeout(context.Background(), grace)
-		defer cancel()
-		if err := s.Wait(drainCtx); err != nil {
-			s.log.Warn().Dur("grace", grace).Msg("calls still running after the grace period; cancelling them")
-		}
-		stop()
-	}()
-	err := stdio.Listen(listenCtx, in, out)
-	if ctx.Err() != nil && listenCtx.Err() != nil {
+	p := newPending()
+	pr, pw := io.Pipe()
+	go s.pump(ctx, in, pw, p, grace)
+	err := stdio.Listen(context.WithoutCancel(ctx), pr, &answerCounter{w: out, p: p})
+	if errors.Is(err, io.ErrClosedPipe) {
 		return nil
 	}
 	return err
+}
+
+// pump copies the client's messages to mcp-go, counting requests, until
+// the client closes its end or ctx ends; then it waits for the answers and
+// ends mcp-go's input.
+func (s *Server) pump(ctx context.Context, in io.Reader, pw *io.PipeWriter, p *pending, grace time.Duration) {
+	lines := make(chan []byte)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(lines)
+		r := bufio.NewReader(in)
+		for {
+			line, err := r.ReadBytes('\n')
+			if len(line) > 0 {
+				select {
+				case lines <- line:
+				case <-stop:
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for open := true; open; {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				open = false
+				break
+			}
+			if isRequest(line) {
+				p.add()
+			}
+			if _, err := pw.Write(line); err != nil {
+				return
+			}
+		case <-ctx.Done():
+			open = false
+		}
+	}
+	if !p.wait(grace) {
+		s.log.Warn().Dur("grace", grace).Msg("calls still running after the grace period; cancelling them")
+	}
+	_ = pw.Close()
+}
+
+// isRequest reports whether a line is a JSON-RPC request, which will get
+// exactly one answer (a notification gets none).
+func isRequest(line []byte) bool {
+	var m struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+	}
+	return json.Unmarshal(line, &m) == nil && m.Method != "" && len(m.ID) > 0 && string(m.ID) != "null"
+}
+
+// answerCounter passes mcp-go's output through, counting answers.
+type answerCounter struct {
+	w io.Writer
+	p *pending
+}
+
+func (a *answerCounter) Write(b []byte) (int, error) {
+	n, err := a.w.Write(b)
+	var m struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+	}
+	if json.Unmarshal(b, &m) == nil && m.Method == "" && len(m.ID) > 0 {
+		a.p.done()
+	}
+	return n, err
+}
+
+// pending counts requests read and not yet answered.
+type pending struct {
+	mu      sync.Mutex
+	n       int
+	changed chan struct{}
+}
+
+func newPending() *pending { return &pending{changed: make(chan struct{}, 1)} }
+
+func (p *pending) add() {
+	p.mu.Lock()
+	p.n++
+	p.mu.Unlock()
+}
+
+func (p *pending) done() {
+	p.mu.Lock()
+	p.n--
+	p.mu.Unlock()
+	select {
+	case p.changed <- struct{}{}:
+	default:
+	}
+}
+
+// wait reports whether every request was answered within d.
+func (p *pending) wait(d time.Duration) bool {
+	timeout := time.NewTimer(d)
+	defer timeout.Stop()
+	for {
+		p.mu.Lock()
+		n := p.n
+		p.mu.Unlock()
+		if n <= 0 {
+			return true
+		}
+		select {
+		case <-p.changed:
+		case <-timeout.C:
+			return false
+		}
+	}
 }

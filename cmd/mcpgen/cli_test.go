@@ -34,7 +34,11 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"validate", "--help"}, exitOK, "-offline", ""},
 		{[]string{"tools", "--help"}, exitOK, "Usage: mcpgen tools", ""},
 		{[]string{"version"}, exitOK, "mcpgen ", ""},
-		{[]string{"serve", "--no-such-flag", technova}, exitUsage, "", ""},
+		{[]string{"serve", "--no-such-flag", technova}, exitUsage, "", "flag provided but not defined: -no-such-flag"},
+		{[]string{"serve", "--path", "mcp", technova}, exitUsage, "", `--path must be an absolute URL path such as /mcp, not "mcp"`},
+		{[]string{"serve", "--session-idle-ttl", "0s", technova}, exitUsage, "", "--session-idle-ttl must be positive"},
+		{[]string{"version", "extra"}, exitUsage, "", "version takes no arguments"},
+		{[]string{"validate", technova, "--offline"}, exitOK, "statements not prepared (--offline)", ""},
 		{[]string{"validate"}, exitUsage, "", "name at least one .hcl file"},
 		{[]string{"validate", "--offline", "no/such/file.hcl"}, exitConfig, "", "no/such/file.hcl"},
 		{[]string{"validate", "--offline", "../../testdata/invalid/params.hcl"}, exitConfig, "", "params.hcl:11:"},
@@ -159,10 +163,14 @@ func TestHTTPProtections(t *testing.T) {
 		{"foreign origin", func(r *http.Request) { r.Header.Set("Origin", "https://evil.example") }, body, http.StatusForbidden},
 		{"rebound host", func(r *http.Request) { r.Host = "evil.example" }, body, http.StatusForbidden},
 		{"body over the cap", func(*http.Request) {}, strings.Replace(body, `"capabilities":{}`, `"capabilities":{"pad":"`+strings.Repeat("x", 5000)+`"}`, 1), http.StatusRequestEntityTooLarge},
+		{"chunked body over the cap", func(r *http.Request) { r.ContentLength = -1 }, strings.Replace(body, `"capabilities":{}`, `"capabilities":{"pad":"`+strings.Repeat("x", 5000)+`"}`, 1), http.StatusRequestEntityTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(tt.body))
+			// A reader of unknown length makes the request chunked when
+			// ContentLength is -1.
+			req, _ := http.NewRequest(http.MethodPost, url, io.MultiReader(strings.NewReader(tt.body)))
+			req.ContentLength = int64(len(tt.body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Accept", "application/json, text/event-stream")
 			tt.mutate(req)
@@ -175,6 +183,25 @@ func TestHTTPProtections(t *testing.T) {
 				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
 			}
 		})
+	}
+}
+
+// TestCORSPreflight: an origin allowed with --allow-origin can call from a
+// browser: its preflight is answered and it may read the session id.
+func TestCORSPreflight(t *testing.T) {
+	const origin = "https://app.example.com"
+	s := startHTTP(t, sqliteBackend().env(t), "--allow-origin", origin, technova)
+	req, _ := http.NewRequest(http.MethodOptions, s.url, nil)
+	req.Header.Set("Origin", origin)
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "content-type, mcp-session-id")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 || resp.Header.Get("Access-Control-Allow-Origin") != origin {
+		t.Errorf("preflight: status %d, Access-Control-Allow-Origin %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
 	}
 }
 

@@ -409,7 +409,9 @@ func technovaContract(t *testing.T, c *client.Client) {
 // TestGracefulShutdown sends SIGTERM while a call runs: the call finishes
 // and the process exits cleanly.
 func TestGracefulShutdown(t *testing.T) {
-	s := startHTTP(t, nil, "testdata/e2e/slow.hcl")
+	// The grace period is long so that a slow machine (or -race) cannot
+	// turn this into a test of the grace period expiring.
+	s := startHTTP(t, nil, "--grace", "10m", "testdata/e2e/slow.hcl")
 	res := make(chan *mcp.CallToolResult, 1)
 	go func() {
 		req := mcp.CallToolRequest{}
@@ -430,6 +432,13 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if err := s.cmd.Wait(); err != nil {
 		t.Errorf("server exited with %v after SIGTERM; log:\n%s", err, s.logs)
+	}
+	// The call was still running when shutdown began: it finished after.
+	logs := s.logs.String()
+	shutdown := strings.Index(logs, "shutting down")
+	finished := strings.Index(logs, `"message":"tool call"`)
+	if shutdown < 0 || finished < shutdown {
+		t.Errorf("the call did not finish during shutdown; log:\n%s", logs)
 	}
 }
 
@@ -480,4 +489,52 @@ func TestReadOnlyToolCannotWrite(t *testing.T) {
 			t.Errorf("the DSN (an env() secret) leaked into the log:\n%s", logs)
 		}
 	})
+}
+
+// TestStdioDrains: over stdio, the end of input (how a client says it is
+// done) and SIGTERM both let the requests already sent be answered.
+func TestStdioDrains(t *testing.T) {
+	for _, how := range []string{"end of input", "SIGTERM"} {
+		t.Run(how, func(t *testing.T) {
+			cmd := mainCommand(nil, "serve", "--stdio", "--log-level", "debug", "--grace", "10m", "testdata/e2e/slow.hcl")
+			stdin, _ := cmd.StdinPipe()
+			stdout, _ := cmd.StdoutPipe()
+			stderr, _ := cmd.StderrPipe()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+			logs := newLogLines()
+			go logs.collect(stderr)
+
+			fmt.Fprintln(stdin, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
+			fmt.Fprintln(stdin, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+			fmt.Fprintln(stdin, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"slow_count","arguments":{}}}`)
+			logs.await(t, `"message":"call started"`)
+			if how == "SIGTERM" {
+				if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				stdin.Close()
+			}
+
+			answers := map[string]string{}
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				var m struct{ ID json.RawMessage }
+				if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+					t.Errorf("stdout carried a non-JSON line: %q", sc.Text())
+				}
+				answers[string(m.ID)] = sc.Text()
+			}
+			call := answers["2"]
+			if !strings.Contains(call, `"structuredContent":{"n":1000000}`) || strings.Contains(call, `"isError":true`) {
+				t.Errorf("tools/call answer %q, want the count", call)
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("exit: %v; log:\n%s", err, logs)
+			}
+		})
+	}
 }

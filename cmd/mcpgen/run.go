@@ -19,9 +19,9 @@ import (
 // Exit codes, documented in README.md.
 const (
 	exitOK      = 0
-	exitConfig  = 1 // the configuration has errors
+	exitConfig  = 1 // the configuration has errors, or a source did not open
 	exitUsage   = 2 // the command line is wrong
-	exitRuntime = 3 // serving failed: the address is taken, a backend is down...
+	exitRuntime = 3 // serving failed after loading: the address is taken...
 )
 
 const usage = `mcpgen serves MCP tools declared in HCL files.
@@ -36,7 +36,8 @@ Usage:
 A PATH is an .hcl file or a directory of them; all of them load as one
 configuration. Run "mcpgen COMMAND --help" for a command's flags.
 
-Exit codes: 0 ok, 1 configuration errors, 2 usage errors, 3 serving failed.
+Exit codes: 0 ok, 1 configuration errors (or a source did not open),
+2 usage errors, 3 serving failed.
 `
 
 // exitError carries an exit code. Its message, if any, is printed once.
@@ -95,35 +96,65 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return usageErrorf("unknown command %q", cmd)
 }
 
-// newFlags returns a flag set whose --help prints the command's usage to
-// stdout and whose errors are usage errors.
-func newFlags(name, synopsis string, stdout io.Writer) *flag.FlagSet {
+// command is one subcommand's flags. --help prints its usage to stdout;
+// a bad flag is reported on stderr as a usage error. Flags may come before
+// or after the paths.
+type command struct {
+	*flag.FlagSet
+	synopsis       string
+	stdout, stderr io.Writer
+	paths          []string
+}
+
+func newCommand(name, synopsis string, stdout, stderr io.Writer) *command {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage: mcpgen %s\n\n", synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
+	fs.SetOutput(stderr)
+	c := &command{FlagSet: fs, synopsis: synopsis, stdout: stdout, stderr: stderr}
+	fs.Usage = func() {} // printed by parse, to the right stream
+	return c
 }
 
-// parseFlags parses args, mapping -h to success and bad flags to a usage
-// error (the flag package has already said what was wrong).
-func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return true, nil
+func (c *command) usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: mcpgen %s\n\n", c.synopsis)
+	c.SetOutput(w)
+	c.PrintDefaults()
+	c.SetOutput(c.stderr)
+}
+
+// parse reports help (printed, nothing else to do) or a usage error.
+func (c *command) parse(args []string) (help bool, err error) {
+	for {
+		if err := c.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				c.usage(c.stdout)
+				return true, nil
+			}
+			c.usage(c.stderr)
+			return false, &exitError{code: exitUsage}
 		}
-		return false, &exitError{code: exitUsage}
+		args = c.Args()
+		// Everything up to the next flag is a path; then parse again.
+		i := 0
+		for i < len(args) && (!strings.HasPrefix(args[i], "-") || args[i] == "-") {
+			i++
+		}
+		c.paths = append(c.paths, args[:i]...)
+		if i == len(args) {
+			return false, nil
+		}
+		if args[i] == "--" {
+			c.paths = append(c.paths, args[i+1:]...)
+			return false, nil
+		}
+		args = args[i:]
 	}
-	return false, nil
 }
 
-func needPaths(fs *flag.FlagSet) ([]string, error) {
-	if fs.NArg() == 0 {
-		return nil, usageErrorf("%s: name at least one .hcl file or directory", fs.Name())
+func (c *command) needPaths() ([]string, error) {
+	if len(c.paths) == 0 {
+		return nil, usageErrorf("%s: name at least one .hcl file or directory", c.Name())
 	}
-	return fs.Args(), nil
+	return c.paths, nil
 }
 
 // load parses the files and decodes every source and tool, without I/O.

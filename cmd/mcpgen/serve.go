@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"strings"
 
 	"github.com/rs/zerolog"
@@ -21,7 +22,7 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	o := runtime.DefaultHTTPOptions()
-	fs := newFlags("serve", "serve [flags] PATH...", stdout)
+	fs := newCommand("serve", "serve [flags] PATH...", stdout, stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "address for Streamable HTTP")
 	stdio := fs.Bool("stdio", false, "serve one local client on stdin/stdout instead of HTTP (logs go to stderr)")
 	fs.StringVar(&o.Path, "path", o.Path, "the MCP endpoint path")
@@ -31,15 +32,20 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.Var((*stringList)(&o.AllowedOrigins), "allow-origin", "a browser origin allowed to call the server, e.g. https://app.example.com (repeatable)")
 	fs.DurationVar(&o.Grace, "grace", o.Grace, "how long calls in flight may run after SIGINT/SIGTERM")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if help, err := fs.parse(args); help || err != nil {
 		return err
 	}
-	paths, err := needPaths(fs)
+	paths, err := fs.needPaths()
 	if err != nil {
 		return err
 	}
-	if o.MaxBodyBytes <= 0 {
+	switch {
+	case o.MaxBodyBytes <= 0:
 		return usageErrorf("serve: --max-body must be positive")
+	case o.SessionIdleTTL <= 0:
+		return usageErrorf("serve: --session-idle-ttl must be positive: sessions that never expire leak")
+	case !validPath(o.Path):
+		return usageErrorf("serve: --path must be an absolute URL path such as /mcp, not %q", o.Path)
 	}
 
 	gen, err := load(paths, stderr)
@@ -78,6 +84,11 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	log.Info().Msg("stopped")
 	return nil
+}
+
+func validPath(p string) bool {
+	u, err := url.Parse(p)
+	return err == nil && strings.HasPrefix(p, "/") && u.Path == p && !strings.ContainsAny(p, " \t{}")
 }
 
 // warnIfExposed says loudly that a non-loopback listener has no

@@ -8,12 +8,12 @@ import (
 )
 
 func runTools(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("tools", "tools [--offline] PATH...", stdout)
+	fs := newCommand("tools", "tools [--offline] PATH...", stdout, stderr)
 	offline := fs.Bool("offline", false, "do not connect to sources; output schemas then list no columns")
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if help, err := fs.parse(args); help || err != nil {
 		return err
 	}
-	paths, err := needPaths(fs)
+	paths, err := fs.needPaths()
 	if err != nil {
 		return err
 	}

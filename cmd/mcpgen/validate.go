@@ -10,12 +10,12 @@ import (
 )
 
 func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("validate", "validate [--offline] PATH...", stdout)
+	fs := newCommand("validate", "validate [--offline] PATH...", stdout, stderr)
 	offline := fs.Bool("offline", false, "only check the files; do not connect to any source to prepare statements")
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if help, err := fs.parse(args); help || err != nil {
 		return err
 	}
-	paths, err := needPaths(fs)
+	paths, err := fs.needPaths()
 	if err != nil {
 		return err
 	}

@@ -20,10 +20,13 @@ func versionString() string {
 	return "(devel)"
 }
 
-func runVersion(args []string, stdout, _ io.Writer) error {
-	fs := newFlags("version", "version", stdout)
-	if help, err := parseFlags(fs, args); help || err != nil {
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	fs := newCommand("version", "version", stdout, stderr)
+	if help, err := fs.parse(args); help || err != nil {
 		return err
+	}
+	if len(fs.paths) > 0 {
+		return usageErrorf("version takes no arguments")
 	}
 	_, err := fmt.Fprintf(stdout, "mcpgen %s\n", versionString())
 	return err

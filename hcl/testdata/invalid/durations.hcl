@@ -18,5 +18,5 @@ tool "d" {
 }
 tool "e" {
   source  = source.sql.db
-  timeout = 30 # want: not "30"
+  timeout = 30 # want: timeout must be a string, not a number
 }

@@ -5,10 +5,10 @@ source "sql" "mem" {
 }
 
 tool "slow_count" {
-  description = "Counts to three million the slow way."
+  description = "Counts to a million the slow way."
   source      = source.sql.mem
   sql         = <<-SQL
-    WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 3000000)
+    WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 1000000)
     SELECT max(n) AS n FROM c
   SQL
   result { one = true }
