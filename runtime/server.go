@@ -92,7 +92,7 @@ func (s *Server) handler(t *toolEntry) server.ToolHandlerFunc {
 func (s *Server) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest) *mcp.CallToolResult {
 	start := time.Now()
 	id := newRequestID()
-	log := s.log.With().Str("request_id", id).Str("tool", t.decl.Name).Logger()
+	log := callLog{s.log, id, t.decl.Name}
 
 	args, err := t.arguments(req)
 	if err != nil {
@@ -122,8 +122,27 @@ func (s *Server) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(string(text))},
 		StructuredContent: res.Structured,
+		// Encoded once: the response reuses the text's bytes.
+		RawStructuredContent: text,
 	}
 }
+
+// callLog tags a call's log events with its request id and tool. It builds
+// nothing for levels that are off: this is the hot path.
+type callLog struct {
+	log  zerolog.Logger
+	id   string
+	tool string
+}
+
+func (c callLog) at(e *zerolog.Event) *zerolog.Event {
+	return e.Str("request_id", c.id).Str("tool", c.tool)
+}
+
+func (c callLog) Debug() *zerolog.Event { return c.at(c.log.Debug()) }
+func (c callLog) Info() *zerolog.Event  { return c.at(c.log.Info()) }
+func (c callLog) Warn() *zerolog.Event  { return c.at(c.log.Warn()) }
+func (c callLog) Error() *zerolog.Event { return c.at(c.log.Error()) }
 
 // authorize evaluates the tool's guard and its binds. Any failure denies:
 // a false guard, an evaluation error, a claim a bind needs that is missing.
@@ -172,7 +191,7 @@ func (t *toolEntry) arguments(req mcp.CallToolRequest) (map[string]any, error) {
 	return nil, &ArgumentError{Problems: []string{"arguments must be a JSON object"}}
 }
 
-func (s *Server) failure(log zerolog.Logger, t *toolEntry, parent, callCtx context.Context, err error, id string, elapsed time.Duration) *mcp.CallToolResult {
+func (s *Server) failure(log callLog, t *toolEntry, parent, callCtx context.Context, err error, id string, elapsed time.Duration) *mcp.CallToolResult {
 	var te *ToolError
 	switch {
 	case errors.As(err, &te):
