@@ -75,10 +75,11 @@ type Call struct {
 	Binds     map[string]any
 }
 
-// Result is what a tool returns. Structured becomes structuredContent (it
-// must marshal to a JSON object); the runtime renders the text content.
+// Result is what a tool returns. Structured becomes structuredContent and,
+// as compact JSON, the text content. It must marshal to a JSON object: a
+// Row, Rows, or a map[string]any.
 type Result struct {
-	Structured map[string]any
+	Structured any
 	// Rows is the number of rows (or items) returned, for logs and audit.
 	Rows int
 	// Truncated is set when a cap cut the result short.

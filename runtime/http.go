@@ -131,29 +131,43 @@ func (s *Server) guard(o HTTPOptions, next http.Handler) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			tooLarge := fmt.Sprintf("Request body too large: the limit is %d bytes", o.MaxBodyBytes)
-			if r.ContentLength > o.MaxBodyBytes {
-				http.Error(w, tooLarge, http.StatusRequestEntityTooLarge)
+			if !s.capBody(w, r, o.MaxBodyBytes) {
 				return
 			}
-			// Read it here, capped, so a chunked body over the cap gets the
-			// same 413 (mcp-go reads the whole body first anyway).
-			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, o.MaxBodyBytes))
-			var maxErr *http.MaxBytesError
-			switch {
-			case errors.As(err, &maxErr):
-				http.Error(w, tooLarge, http.StatusRequestEntityTooLarge)
-				return
-			case err != nil:
-				http.Error(w, "Cannot read the request body", http.StatusBadRequest)
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
 			timeout := max(o.WriteTimeout, s.Generation().maxTimeout+writeMargin)
 			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout))
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// capBody enforces the body cap, answering 413 above it. A body of known
+// length is checked by its header; a chunked one is read here, capped, so
+// that it gets the same answer (mcp-go reads the whole body first anyway).
+func (s *Server) capBody(w http.ResponseWriter, r *http.Request, limit int64) bool {
+	tooLarge := func() {
+		http.Error(w, fmt.Sprintf("Request body too large: the limit is %d bytes", limit), http.StatusRequestEntityTooLarge)
+	}
+	if r.ContentLength > limit {
+		tooLarge()
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength >= 0 {
+		return true // net/http stops reading at Content-Length
+	}
+	body, err := io.ReadAll(r.Body)
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &maxErr):
+		tooLarge()
+		return false
+	case err != nil:
+		http.Error(w, "Cannot read the request body", http.StatusBadRequest)
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return true
 }
 
 // originAllowed protects against DNS rebinding and cross-site requests from

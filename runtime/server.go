@@ -114,7 +114,7 @@ func (s *Server) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest
 	if err != nil {
 		return s.failure(log, t, ctx, callCtx, err, id, elapsed)
 	}
-	text, err := json.Marshal(res.Structured)
+	text, err := encodeObject(res.Structured)
 	if err != nil {
 		return s.failure(log, t, ctx, callCtx, fmt.Errorf("encoding result: %w", err), id, elapsed)
 	}
@@ -125,6 +125,15 @@ func (s *Server) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest
 		// Encoded once: the response reuses the text's bytes.
 		RawStructuredContent: text,
 	}
+}
+
+// encodeObject encodes a result. Row and Rows write their own compact JSON;
+// going through json.Marshal would only validate it again.
+func encodeObject(v any) ([]byte, error) {
+	if m, ok := v.(json.Marshaler); ok {
+		return m.MarshalJSON()
+	}
+	return json.Marshal(v)
 }
 
 // callLog tags a call's log events with its request id and tool. It builds

@@ -82,6 +82,7 @@ go test -race -count=1 ./...
 
 log "fuzz ($FUZZTIME each)"
 go test -run='^$' -fuzz='^FuzzValidate$' -fuzztime="$FUZZTIME" ./runtime
+go test -run='^$' -fuzz='^FuzzRowString$' -fuzztime="$FUZZTIME" ./runtime
 go test -run='^$' -fuzz='^FuzzLoad$' -fuzztime="$FUZZTIME" ./hcl
 
 log "ok"

@@ -29,7 +29,7 @@ tool "count_items" {
 func itemCount(t *testing.T, tools map[string]*Tool) int64 {
 	t.Helper()
 	res := mustCall(t, tools["count_items"], nil)
-	return res.Structured["n"].(int64)
+	return structured(res)["n"].(int64)
 }
 
 // jsonOf renders structuredContent the way the runtime sends it.
@@ -60,10 +60,10 @@ tool "get" {
 		"ts": "2024-05-06T07:08:09.5+02:00", "naive": "2024-05-06T07:08:09Z",
 		"b": "AP8Q", "e": "", "n": nil, "flag": true, "big": int64(7), "expr": int64(9007199254740993),
 	}
-	if !reflect.DeepEqual(res.Structured, want) {
-		t.Errorf("row = %#v\nwant  %#v", res.Structured, want)
+	if !reflect.DeepEqual(structured(res), want) {
+		t.Errorf("row = %#v\nwant  %#v", structured(res), want)
 	}
-	if got := jsonOf(t, res.Structured["i"]); got != "9007199254740993" {
+	if got := jsonOf(t, structured(res)["i"]); got != "9007199254740993" {
 		t.Errorf("JSON of i = %s, want 9007199254740993", got)
 	}
 }
@@ -85,7 +85,7 @@ tool "get" {
 }
 `, serveOpts())
 	res := mustCall(t, tools["get"], nil)
-	row := res.Structured
+	row := structured(res)
 
 	ts, err := time.Parse(time.RFC3339Nano, fmt.Sprint(row["ts"]))
 	if err != nil || !ts.Equal(time.Date(2024, 5, 6, 5, 8, 9, 5e8, time.UTC)) {
@@ -141,19 +141,19 @@ tool "none" {
 		}
 		for _, tt := range tests {
 			res := mustCall(t, tools[tt.tool], nil)
-			rows := res.Structured["rows"].([]any)
-			if len(rows) != tt.count || res.Structured["count"] != tt.count || res.Rows != tt.count {
-				t.Errorf("%s: %d rows, count %v, Rows %d; want %d", tt.tool, len(rows), res.Structured["count"], res.Rows, tt.count)
+			rows := structured(res)["rows"].([]any)
+			if len(rows) != tt.count || structured(res)["count"] != tt.count || res.Rows != tt.count {
+				t.Errorf("%s: %d rows, count %v, Rows %d; want %d", tt.tool, len(rows), structured(res)["count"], res.Rows, tt.count)
 			}
-			if res.Structured["truncated"] != tt.truncated || res.Truncated != tt.truncated {
-				t.Errorf("%s: truncated %v (Result %v), want %v", tt.tool, res.Structured["truncated"], res.Truncated, tt.truncated)
+			if structured(res)["truncated"] != tt.truncated || res.Truncated != tt.truncated {
+				t.Errorf("%s: truncated %v (Result %v), want %v", tt.tool, structured(res)["truncated"], res.Truncated, tt.truncated)
 			}
 			if tt.count > 0 {
 				if first := rows[0].(map[string]any)["x"]; first != int64(1) {
 					t.Errorf("%s: first row x = %#v, want 1", tt.tool, first)
 				}
 			}
-			if got := jsonOf(t, res.Structured); tt.count == 0 && got != `{"count":0,"rows":[],"truncated":false}` {
+			if got := jsonOf(t, structured(res)); tt.count == 0 && got != `{"count":0,"rows":[],"truncated":false}` {
 				t.Errorf("%s: JSON = %s, want an empty rows array", tt.tool, got)
 			}
 		}
@@ -179,15 +179,29 @@ tool "get_default" {
   }
 }
 tool "get_many" {
-  sql = "SELECT id FROM items"
+  sql = "SELECT id FROM items ORDER BY id"
+  result {
+    one = true
+  }
+}
+tool "bump_all" {
+  read_only = false
+  sql       = "UPDATE items SET qty = qty + 1 RETURNING id"
   result {
     one = true
   }
 }
 `, serveOpts())
 		res := mustCall(t, tools["get"], map[string]any{"id": int64(1)})
-		if want := map[string]any{"id": int64(1), "name": "apple", "qty": int64(3)}; !reflect.DeepEqual(res.Structured, want) || res.Rows != 1 {
-			t.Errorf("get 1 = %#v (Rows %d), want %#v", res.Structured, res.Rows, want)
+		if want := map[string]any{"id": int64(1), "name": "apple", "qty": int64(3)}; !reflect.DeepEqual(structured(res), want) || res.Rows != 1 {
+			t.Errorf("get 1 = %#v (Rows %d), want %#v", structured(res), res.Rows, want)
+		}
+
+		// A read-only tool takes the first row: checking for a second one
+		// would cost every call another step.
+		first := mustCall(t, tools["get_many"], nil)
+		if structured(first)["id"] != int64(1) {
+			t.Errorf("get_many = %#v, want the first row", structured(first))
 		}
 
 		tests := []struct {
@@ -197,7 +211,8 @@ tool "get_many" {
 		}{
 			{"get", map[string]any{"id": int64(99)}, "No item with that id."},
 			{"get_default", map[string]any{"id": int64(99)}, defaultNotFound},
-			{"get_many", nil, ""},
+			// A write that promised one row and touched more rolls back.
+			{"bump_all", nil, ""},
 		}
 		for _, tt := range tests {
 			_, err := call(t, tools[tt.tool], tt.args)
@@ -210,6 +225,10 @@ tool "get_many" {
 			case tt.toolErr == "" && (errors.As(err, &te) || !errors.Is(err, errManyRows)):
 				t.Errorf("%s: error %v, want a logged error about more than one row", tt.tool, err)
 			}
+		}
+		after := mustCall(t, tools["get"], map[string]any{"id": int64(1)})
+		if structured(after)["qty"] != int64(3) {
+			t.Errorf("after the rolled-back bump_all, item 1 = %#v, want qty 3", structured(after))
 		}
 	})
 }
@@ -294,23 +313,23 @@ tool "get" {
 }
 `, serveOpts())
 		res := mustCall(t, tools["add"], map[string]any{"id": int64(4), "name": "fig"})
-		if want := map[string]any{"rows_affected": int64(1)}; !reflect.DeepEqual(res.Structured, want) {
-			t.Errorf("add = %#v, want %#v", res.Structured, want)
+		if want := map[string]any{"rows_affected": int64(1)}; !reflect.DeepEqual(structured(res), want) {
+			t.Errorf("add = %#v, want %#v", structured(res), want)
 		}
 		res = mustCall(t, tools["add_returning"], map[string]any{"id": int64(5), "name": "kiwi"})
-		if want := map[string]any{"id": int64(5), "name": "kiwi"}; !reflect.DeepEqual(res.Structured, want) {
-			t.Errorf("add_returning = %#v, want %#v", res.Structured, want)
+		if want := map[string]any{"id": int64(5), "name": "kiwi"}; !reflect.DeepEqual(structured(res), want) {
+			t.Errorf("add_returning = %#v, want %#v", structured(res), want)
 		}
 		res = mustCall(t, tools["restock"], map[string]any{"qty": int64(10)})
-		if want := map[string]any{"rows_affected": int64(4)}; !reflect.DeepEqual(res.Structured, want) {
-			t.Errorf("restock = %#v, want %#v", res.Structured, want)
+		if want := map[string]any{"rows_affected": int64(4)}; !reflect.DeepEqual(structured(res), want) {
+			t.Errorf("restock = %#v, want %#v", structured(res), want)
 		}
 		if got := itemCount(t, tools); got != 5 {
 			t.Errorf("items = %d, want 5", got)
 		}
 		res = mustCall(t, tools["get"], map[string]any{"id": int64(4)})
-		if want := map[string]any{"name": "fig", "qty": int64(10)}; !reflect.DeepEqual(res.Structured, want) {
-			t.Errorf("get 4 = %#v, want %#v", res.Structured, want)
+		if want := map[string]any{"name": "fig", "qty": int64(10)}; !reflect.DeepEqual(structured(res), want) {
+			t.Errorf("get 4 = %#v, want %#v", structured(res), want)
 		}
 
 		// A failed write changes nothing: the duplicate key fails the
@@ -355,15 +374,15 @@ tool "get" {
 		}
 		for _, a := range attacks {
 			res := mustCall(t, tools["find"], map[string]any{"name": a})
-			if res.Structured["count"] != 0 {
-				t.Errorf("find %q: %v rows, want 0", a, res.Structured["count"])
+			if structured(res)["count"] != 0 {
+				t.Errorf("find %q: %v rows, want 0", a, structured(res)["count"])
 			}
 		}
 		for i, a := range attacks {
 			id := int64(100 + i)
 			mustCall(t, tools["add"], map[string]any{"id": id, "name": a})
 			res := mustCall(t, tools["get"], map[string]any{"id": id})
-			if got := res.Structured["name"]; got != a {
+			if got := structured(res)["name"]; got != a {
 				t.Errorf("stored %q, read back %q", a, got)
 			}
 		}
@@ -482,12 +501,12 @@ tool "bound" {
 }
 `, ids), serveOpts())
 		res := mustCall(t, tools["ids"], map[string]any{"ids": []any{int64(3), int64(1), int64(42)}})
-		if got := jsonOf(t, res.Structured["rows"]); got != `[{"id":1},{"id":3}]` {
+		if got := jsonOf(t, structured(res)["rows"]); got != `[{"id":1},{"id":3}]` {
 			t.Errorf("ids = %s, want [{\"id\":1},{\"id\":3}]", got)
 		}
 		if b.driver == "sqlite" {
 			res = mustCall(t, tools["null_qty"], map[string]any{})
-			if got := jsonOf(t, res.Structured["rows"]); got != `[{"id":3}]` {
+			if got := jsonOf(t, structured(res)["rows"]); got != `[{"id":3}]` {
 				t.Errorf("absent param (NULL) = %s, want [{\"id\":3}]", got)
 			}
 		}
@@ -498,8 +517,8 @@ tool "bound" {
 		if err != nil {
 			t.Fatalf("bound: %v", err)
 		}
-		if want := map[string]any{"org": "acme", "name": "n"}; !reflect.DeepEqual(res.Structured, want) {
-			t.Errorf("bound = %#v, want %#v", res.Structured, want)
+		if want := map[string]any{"org": "acme", "name": "n"}; !reflect.DeepEqual(structured(res), want) {
+			t.Errorf("bound = %#v, want %#v", structured(res), want)
 		}
 	})
 }
@@ -683,7 +702,7 @@ tool "tables" {
   }
 }
 `, serveOpts())
-	if n := mustCall(t, tools["tables"], nil).Structured["n"]; n != int64(0) {
+	if n := structured(mustCall(t, tools["tables"], nil))["n"]; n != int64(0) {
 		t.Errorf("tables after validate = %v, want 0", n)
 	}
 }

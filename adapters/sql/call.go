@@ -161,7 +161,11 @@ func (t *Tool) run(ctx context.Context, q execQuerier, stmt *stdsql.Stmt, args [
 	if t.one {
 		limit = 1
 	}
-	out, truncated, err := t.collect(rows, limit)
+	// A read-only tool with one = true takes the first row. A write checks
+	// for a second one: an UPDATE that promised one row and touched more
+	// must roll back.
+	checkMore := !t.one || !t.readOnly
+	out, truncated, err := t.collect(rows, limit, checkMore)
 	if err != nil {
 		return nil, err
 	}
@@ -176,37 +180,58 @@ func (t *Tool) run(ctx context.Context, q execQuerier, stmt *stdsql.Stmt, args [
 		case truncated:
 			return nil, errManyRows
 		}
-		return &runtime.Result{Structured: out[0].(map[string]any), Rows: 1}, nil
+		return &runtime.Result{Structured: out[0], Rows: 1}, nil
 	}
 	return &runtime.Result{
-		Structured: map[string]any{"rows": out, "count": len(out), "truncated": truncated},
+		Structured: runtime.Rows{Rows: out, Truncated: truncated},
 		Rows:       len(out),
 		Truncated:  truncated,
 	}, nil
 }
 
-// collect reads up to limit rows, and one more to know whether it cut.
-func (t *Tool) collect(rows *stdsql.Rows, limit int) ([]any, bool, error) {
-	names, err := rows.Columns()
-	if err != nil {
-		return nil, false, err
+// columnKinds learns how to map each column from the first result and
+// keeps it: a statement's declared column types do not change between calls,
+// and asking the driver costs a few allocations per column every time.
+func (t *Tool) columnKinds(rows *stdsql.Rows) ([]colKind, error) {
+	if k := t.kinds.Load(); k != nil && len(*k) == len(t.columns) {
+		return *k, nil
 	}
 	types, err := rows.ColumnTypes()
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	kinds := make([]colKind, len(types))
 	for i, ct := range types {
 		kinds[i] = columnKind(t.src.dialect, ct.DatabaseTypeName())
+	}
+	if len(kinds) == len(t.columns) {
+		t.kinds.Store(&kinds)
+	}
+	return kinds, nil
+}
+
+// collect reads up to limit rows and, when checkMore is set, one more to know
+// whether it cut.
+func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]runtime.Row, bool, error) {
+	names := t.columns // described at Open; shared by every row, never written
+	if len(names) == 0 {
+		var err error
+		if names, err = rows.Columns(); err != nil {
+			return nil, false, err
+		}
+	}
+	kinds, err := t.columnKinds(rows)
+	if err != nil {
+		return nil, false, err
 	}
 	vals := make([]any, len(names))
 	ptrs := make([]any, len(names))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	out := make([]any, 0, min(limit, 64))
+	out := make([]runtime.Row, 0, min(limit, 64))
 	truncated := false
-	for rows.Next() {
+	for (len(out) < limit || checkMore) && rows.Next() {
 		if len(out) == limit {
 			truncated = true
 			break
@@ -214,9 +239,9 @@ func (t *Tool) collect(rows *stdsql.Rows, limit int) ([]any, bool, error) {
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, false, err
 		}
-		row := make(map[string]any, len(names))
-		for i, name := range names {
-			row[name] = jsonValue(vals[i], kinds[i])
+		row := runtime.Row{Columns: names, Values: make([]any, len(names))}
+		for i := range names {
+			row.Values[i] = jsonValue(vals[i], kinds[i])
 			vals[i] = nil
 		}
 		out = append(out, row)

@@ -245,3 +245,28 @@ func diagsText(diags hcl.Diagnostics) string {
 	}
 	return b.String()
 }
+
+// structured is a result's structuredContent as plain maps and slices, the
+// shape a client decodes, with the adapter's Go value types kept.
+func structured(res *runtime.Result) map[string]any {
+	m, _ := plain(res.Structured).(map[string]any)
+	return m
+}
+
+func plain(v any) any {
+	switch x := v.(type) {
+	case runtime.Row:
+		m := make(map[string]any, len(x.Columns))
+		for i, c := range x.Columns {
+			m[c] = x.Values[i]
+		}
+		return m
+	case runtime.Rows:
+		rows := make([]any, len(x.Rows))
+		for i, r := range x.Rows {
+			rows[i] = plain(r)
+		}
+		return map[string]any{"rows": rows, "count": len(x.Rows), "truncated": x.Truncated}
+	}
+	return v
+}

@@ -281,7 +281,7 @@ tool "info" {
 }
 `, serveOpts())
 	res := mustCall(t, tools["columns"], nil)
-	if got := jsonOf(t, res.Structured["rows"]); got != `[{"name":"id"},{"name":"name"},{"name":"qty"}]` {
+	if got := jsonOf(t, structured(res)["rows"]); got != `[{"name":"id"},{"name":"name"},{"name":"qty"}]` {
 		t.Errorf("columns = %s", got)
 	}
 	if res := mustCall(t, tools["info"], nil); res.Rows != 3 {

@@ -3,6 +3,7 @@ package sql
 import (
 	stdsql "database/sql"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -30,6 +31,7 @@ type Tool struct {
 	described bool
 	columns   []string // nil when the statement returns no rows
 	prepared  *stdsql.Stmt
+	kinds     atomic.Pointer[[]colKind] // learnt from the first result
 }
 
 var toolSchema = &hcl.BodySchema{
