@@ -303,17 +303,48 @@ func decodeArguments(raw json.RawMessage) (map[string]any, error) {
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return map[string]any{}, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	// Top-level fields stay raw so that numbers keep their exact text; this
+	// costs far less than a json.Decoder per call.
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return nil, fmt.Errorf("arguments must be a JSON object")
+		}
 		return nil, fmt.Errorf("arguments are not valid JSON")
 	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("arguments must be a JSON object")
+	out := make(map[string]any, len(fields))
+	for name, v := range fields {
+		val, err := rawValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("arguments are not valid JSON")
+		}
+		out[name] = val
 	}
-	return m, nil
+	return out, nil
+}
+
+// rawValue decodes one valid JSON value, numbers as json.Number.
+func rawValue(v json.RawMessage) (any, error) {
+	switch v[0] {
+	case 'n':
+		return nil, nil
+	case 't':
+		return true, nil
+	case 'f':
+		return false, nil
+	case '"':
+		var s string
+		err := json.Unmarshal(v, &s)
+		return s, err
+	case '[', '{':
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.UseNumber()
+		var x any
+		err := dec.Decode(&x)
+		return x, err
+	}
+	return json.Number(v), nil
 }
 
 // convert turns a decoded JSON value into the param's runtime type, or
