@@ -205,16 +205,20 @@ func (ps *Params) Validate(raw json.RawMessage) (map[string]any, error) {
 }
 
 // ValidateMap checks arguments that were already decoded (an in-process
-// client). Numbers may be float64, json.Number or Go integers.
+// client), by encoding them back to JSON: one path for every caller.
 func (ps *Params) ValidateMap(in map[string]any) (map[string]any, error) {
-	return ps.check(in)
+	raw, err := json.Marshal(in)
+	if err != nil {
+		return nil, &ArgumentError{Problems: []string{"arguments cannot be encoded as JSON"}}
+	}
+	return ps.Validate(raw)
 }
 
 // maxProblems bounds an argument error: a caller must not be able to
 // make the server write far more than it sent.
 const maxProblems = 8
 
-func (ps *Params) check(in map[string]any) (map[string]any, error) {
+func (ps *Params) check(in map[string]json.RawMessage) (map[string]any, error) {
 	var problems []string
 	var unknown []string
 	for name := range in {
@@ -230,8 +234,16 @@ func (ps *Params) check(in map[string]any) (map[string]any, error) {
 	}
 	out := make(map[string]any, len(ps.params))
 	for _, p := range ps.params {
-		v, present := in[p.Name]
-		if !present || v == nil {
+		raw, present := in[p.Name]
+		var v any
+		if present {
+			var err error
+			if v, err = rawValue(raw); err != nil {
+				problems = append(problems, fmt.Sprintf("argument %q is not valid JSON", p.Name))
+				continue
+			}
+		}
+		if v == nil {
 			switch {
 			case p.Default != nil:
 				out[p.Name] = p.Default
@@ -298,13 +310,13 @@ func (ps *Params) accepted() string {
 	return "this tool takes " + strings.Join(names, ", ")
 }
 
-func decodeArguments(raw json.RawMessage) (map[string]any, error) {
+// decodeArguments splits the arguments object into raw fields, so that
+// numbers keep their exact text; each is decoded when its param is checked.
+func decodeArguments(raw json.RawMessage) (map[string]json.RawMessage, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return map[string]any{}, nil
+		return nil, nil
 	}
-	// Top-level fields stay raw so that numbers keep their exact text; this
-	// costs far less than a json.Decoder per call.
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		var typeErr *json.UnmarshalTypeError
@@ -313,15 +325,7 @@ func decodeArguments(raw json.RawMessage) (map[string]any, error) {
 		}
 		return nil, fmt.Errorf("arguments are not valid JSON")
 	}
-	out := make(map[string]any, len(fields))
-	for name, v := range fields {
-		val, err := rawValue(v)
-		if err != nil {
-			return nil, fmt.Errorf("arguments are not valid JSON")
-		}
-		out[name] = val
-	}
-	return out, nil
+	return fields, nil
 }
 
 // rawValue decodes one valid JSON value, numbers as json.Number.
