@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,6 +104,12 @@ func startStdio(t *testing.T, env []string, args ...string) *server {
 // Streamable HTTP client to the URL it logs.
 func startHTTP(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
+	return startHTTPVersion(t, mcp.LATEST_PROTOCOL_VERSION, env, args...)
+}
+
+// startHTTPVersion is startHTTP with a client that asks for version.
+func startHTTPVersion(t *testing.T, version string, env []string, args ...string) *server {
+	t.Helper()
 	cmd := mainCommand(env, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-level", "debug"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -130,16 +137,21 @@ func startHTTP(t *testing.T, env []string, args ...string) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	initialize(t, c)
+	initializeVersion(t, c, version)
 	return &server{client: c, cmd: cmd, logs: logs, url: rec.URL}
 }
 
 func initialize(t *testing.T, c *client.Client) {
 	t.Helper()
+	initializeVersion(t, c, mcp.LATEST_PROTOCOL_VERSION)
+}
+
+func initializeVersion(t *testing.T, c *client.Client, version string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	req := mcp.InitializeRequest{}
-	req.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	req.Params.ProtocolVersion = version
 	req.Params.ClientInfo = mcp.Implementation{Name: "mcpgen-e2e", Version: "1"}
 	if _, err := c.Initialize(ctx, req); err != nil {
 		t.Fatalf("initialize: %v", err)
@@ -285,6 +297,10 @@ func TestTechNova(t *testing.T) {
 		{"http", startHTTP},
 		{"http-stateless", func(t *testing.T, env []string, args ...string) *server {
 			return startHTTP(t, env, append([]string{"--stateless"}, args...)...)
+		}},
+		// The last revision with sessions and initialize-negotiated state.
+		{"http-2025-11-25", func(t *testing.T, env []string, args ...string) *server {
+			return startHTTPVersion(t, mcp.ProtocolVersion20251125, env, args...)
 		}},
 	}
 	for _, b := range backends(t) {
@@ -534,6 +550,42 @@ func TestStdioDrains(t *testing.T) {
 			}
 			if err := cmd.Wait(); err != nil {
 				t.Errorf("exit: %v; log:\n%s", err, logs)
+			}
+		})
+	}
+}
+
+// TestRestartKeepsClients: a server restarted mid-session (a deploy, a
+// crash) keeps serving the clients that were connected to it, whether they
+// hold a session (2025-11-25) or speak the sessionless revision.
+func TestRestartKeepsClients(t *testing.T) {
+	for _, version := range []string{mcp.ProtocolVersion20251125, mcp.LATEST_PROTOCOL_VERSION} {
+		t.Run(version, func(t *testing.T) {
+			free, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := free.Addr().String()
+			free.Close()
+			env := sqliteBackend().env(t)
+			first := startHTTPVersion(t, version, env, "--listen", addr, technova)
+			if version == mcp.ProtocolVersion20251125 && first.client.GetSessionId() == "" {
+				t.Fatal("no session id issued")
+			}
+			ok(t, call(t, first.client, "get_order", map[string]any{"order_id": 1001}))
+
+			if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			if err := first.cmd.Wait(); err != nil {
+				t.Fatalf("first server: %v", err)
+			}
+			startHTTP(t, env, "--listen", addr, technova)
+
+			// The same client, with what the first process gave it.
+			got := ok(t, call(t, first.client, "get_order", map[string]any{"order_id": 1001}))
+			if got["id"] != float64(1001) {
+				t.Errorf("after the restart, get_order = %v", got)
 			}
 		})
 	}
