@@ -157,6 +157,19 @@ func (c *command) needPaths() ([]string, error) {
 	return c.paths, nil
 }
 
+// parseAndLoad parses args and loads the configuration its paths name. A
+// nil generation with a nil error means --help was printed.
+func (c *command) parseAndLoad(args []string) (*runtime.Generation, error) {
+	if help, err := c.parse(args); help || err != nil {
+		return nil, err
+	}
+	paths, err := c.needPaths()
+	if err != nil {
+		return nil, err
+	}
+	return load(paths, c.stderr)
+}
+
 // load parses the files and decodes every source and tool, without I/O.
 // The adapters and the runtime check whatever parsed, even when the files
 // had errors, so that every mistake is reported in one run. Diagnostics go

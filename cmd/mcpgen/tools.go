@@ -10,15 +10,8 @@ import (
 func runTools(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newCommand("tools", "tools [--offline] PATH...", stdout, stderr)
 	offline := fs.Bool("offline", false, "do not connect to sources; output schemas then list no columns")
-	if help, err := fs.parse(args); help || err != nil {
-		return err
-	}
-	paths, err := fs.needPaths()
-	if err != nil {
-		return err
-	}
-	gen, err := load(paths, stderr)
-	if err != nil {
+	gen, err := fs.parseAndLoad(args)
+	if gen == nil {
 		return err
 	}
 	if !*offline {

@@ -12,15 +12,8 @@ import (
 func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newCommand("validate", "validate [--offline] PATH...", stdout, stderr)
 	offline := fs.Bool("offline", false, "only check the files; do not connect to any source to prepare statements")
-	if help, err := fs.parse(args); help || err != nil {
-		return err
-	}
-	paths, err := fs.needPaths()
-	if err != nil {
-		return err
-	}
-	gen, err := load(paths, stderr)
-	if err != nil {
+	gen, err := fs.parseAndLoad(args)
+	if gen == nil {
 		return err
 	}
 	checked := "statements not prepared (--offline)"
