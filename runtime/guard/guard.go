@@ -166,8 +166,13 @@ func native(v ref.Val) (any, error) {
 	return nil, fmt.Errorf("a value of type %s cannot be bound", v.Type())
 }
 
+// oneLine keeps the first line of a CEL error, where the message is,
+// without the noise meant for CEL's own tools; the position stays, as
+// line:column within the expression.
 func oneLine(s string) string {
 	s = strings.TrimPrefix(s, "ERROR: ")
-	lines := strings.Split(s, "\n")
-	return strings.TrimSpace(lines[0])
+	s, _, _ = strings.Cut(s, "\n")
+	s = strings.Replace(s, "<input>:", "at ", 1)
+	s = strings.Replace(s, " (in container '')", "", 1)
+	return strings.TrimSpace(s)
 }
