@@ -93,6 +93,8 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, o HTTPOptions) 
 	streamable := server.NewStreamableHTTPServer(s.mcp, opts...)
 	mux := http.NewServeMux()
 	mux.Handle(o.Path, s.guard(o, streamable))
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
 	httpSrv.Handler = mux
 
 	errc := make(chan error, 1)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net"
@@ -38,6 +39,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"serve", "--path", "mcp", technova}, exitUsage, "", `--path must be an absolute URL path such as /mcp, not "mcp"`},
 		{[]string{"serve", "--session-idle-ttl", "0s", technova}, exitUsage, "", "--session-idle-ttl must be positive"},
 		{[]string{"version", "extra"}, exitUsage, "", "version takes no arguments"},
+		{[]string{"serve", "--path", "/readyz", technova}, exitUsage, "", "--path /readyz is taken by the health checks"},
 		{[]string{"validate", technova, "--offline"}, exitOK, "statements not prepared (--offline)", ""},
 		{[]string{"validate"}, exitUsage, "", "name at least one .hcl file"},
 		{[]string{"validate", "--offline", "no/such/file.hcl"}, exitConfig, "", "no/such/file.hcl"},
@@ -223,4 +225,56 @@ func TestExposedWarning(t *testing.T) {
 	if !strings.Contains(line, `"level":"warn"`) {
 		t.Errorf("warning logged as %s", line)
 	}
+}
+
+// TestHealth: /healthz says the process is alive; /readyz says whether
+// every source is reachable, and nothing more.
+func TestHealth(t *testing.T) {
+	get := func(t *testing.T, url string) (int, string) {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, strings.TrimSpace(string(body))
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		s := startHTTP(t, sqliteBackend().env(t), technova)
+		base := strings.TrimSuffix(s.url, "/mcp")
+		if code, body := get(t, base+"/healthz"); code != http.StatusOK || body != `{"status":"alive"}` {
+			t.Errorf("/healthz = %d %s", code, body)
+		}
+		if code, body := get(t, base+"/readyz"); code != http.StatusOK || body != `{"sources":1,"status":"ready","unreachable":0}` {
+			t.Errorf("/readyz = %d %s", code, body)
+		}
+	})
+	t.Run("postgres goes away", func(t *testing.T) {
+		if postgresDSN(t) == "" {
+			t.Skip("no PostgreSQL (set MCPGEN_TEST_POSTGRES_DSN, or run scripts/test.sh)")
+		}
+		env := postgresBackend().env(t)
+		s := startHTTP(t, env, technova)
+		base := strings.TrimSuffix(s.url, "/mcp")
+		if code, body := get(t, base+"/readyz"); code != http.StatusOK {
+			t.Fatalf("/readyz before = %d %s", code, body)
+		}
+		dsn := strings.TrimPrefix(env[1], "TECHNOVA_DB=")
+		name := strings.TrimPrefix(strings.SplitN(dsn[strings.LastIndex(dsn, "/"):], "?", 2)[0], "/")
+		admin, err := sql.Open("pgx", postgresDSN(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer admin.Close()
+		if _, err := admin.Exec("DROP DATABASE " + name + " WITH (FORCE)"); err != nil {
+			t.Fatal(err)
+		}
+		code, body := get(t, base+"/readyz")
+		if code != http.StatusServiceUnavailable || body != `{"sources":1,"status":"not ready","unreachable":1}` {
+			t.Errorf("/readyz after = %d %s", code, body)
+		}
+		if code, _ := get(t, base+"/healthz"); code != http.StatusOK {
+			t.Errorf("/healthz after = %d", code)
+		}
+	})
 }

@@ -46,6 +46,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return usageErrorf("serve: --session-idle-ttl must be positive: sessions that never expire leak")
 	case !validPath(o.Path):
 		return usageErrorf("serve: --path must be an absolute URL path such as /mcp, not %q", o.Path)
+	case o.Path == "/healthz" || o.Path == "/readyz":
+		return usageErrorf("serve: --path %s is taken by the health checks", o.Path)
 	}
 
 	gen, err := load(paths, stderr)
