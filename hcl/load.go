@@ -127,6 +127,7 @@ func newLoader() *loader {
 var rootSchema = &hcl.BodySchema{
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "server"},
+		{Type: "audit"},
 		{Type: "source", LabelNames: []string{"type", "name"}},
 		{Type: "tool", LabelNames: []string{"name"}},
 	},
@@ -161,6 +162,17 @@ func (l *loader) addFile(filename string, src []byte) hcl.Diagnostics {
 			}
 			l.cfg.Server = server
 
+		case "audit":
+			audit, bdiags := decodeAuditBlock(block, ctx)
+			diags = append(diags, bdiags...)
+			if prev := l.cfg.Audit; prev != nil {
+				diags = append(diags, duplicateDiag("Duplicate audit block",
+					fmt.Sprintf("An audit block is already declared at %s; there can be only one.", pos(prev.DeclRange)),
+					audit.DeclRange))
+				continue
+			}
+			l.cfg.Audit = audit
+
 		case "source":
 			source, bdiags := decodeSourceBlock(block, ctx)
 			diags = append(diags, bdiags...)
@@ -194,6 +206,9 @@ func (l *loader) finish() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if l.cfg.Server == nil {
 		l.cfg.Server = &Server{Name: defaultServerName, Version: defaultServerVersion}
+	}
+	if l.cfg.Audit == nil {
+		l.cfg.Audit = DefaultAudit()
 	}
 	for _, tool := range l.cfg.Tools {
 		ref := tool.Source

@@ -20,6 +20,7 @@ import (
 // Config is every file of one configuration, merged.
 type Config struct {
 	Server  *Server
+	Audit   *Audit // never nil after Load: stderr by default
 	Sources []*Source
 	Tools   []*Tool
 	// Files holds the source bytes of every loaded file, by file name,

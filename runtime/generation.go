@@ -41,6 +41,8 @@ type toolEntry struct {
 	impl    Tool
 	timeout time.Duration
 	def     mcp.Tool
+	// sensitive names the params whose values audit records redact.
+	sensitive map[string]bool
 }
 
 type compiledBind struct {
@@ -83,6 +85,14 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 
 	for _, decl := range conf.Tools {
 		entry := &toolEntry{decl: decl, timeout: decl.Timeout}
+		for _, p := range decl.Params {
+			if p.Sensitive {
+				if entry.sensitive == nil {
+					entry.sensitive = map[string]bool{}
+				}
+				entry.sensitive[p.Name] = true
+			}
+		}
 		if entry.timeout == 0 {
 			entry.timeout = DefaultToolTimeout
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
+	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/guard"
 )
 
@@ -24,18 +25,23 @@ import (
 type Server struct {
 	mcp      *server.MCPServer
 	log      zerolog.Logger
+	audit    *audit.Logger
 	gen      atomic.Pointer[Generation]
 	inflight sync.WaitGroup
 }
 
 // ServerOptions configure a Server.
 type ServerOptions struct {
-	Log zerolog.Logger
+	Log   zerolog.Logger
+	Audit *audit.Logger // nil: no audit trail (tests of other things)
 }
 
 // NewServer serves gen.
 func NewServer(gen *Generation, opts ServerOptions) *Server {
-	s := &Server{log: opts.Log}
+	s := &Server{log: opts.Log, audit: opts.Audit}
+	if s.audit == nil {
+		s.audit = audit.Discard()
+	}
 	info := gen.Config.Server
 	s.mcp = server.NewMCPServer(info.Name, info.Version,
 		server.WithToolCapabilities(true),
@@ -93,38 +99,60 @@ func (s *Server) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest
 	start := time.Now()
 	id := newRequestID()
 	log := callLog{s.log, id, t.decl.Name}
+	rec := &audit.Record{
+		RequestID: id,
+		SessionID: sessionID(ctx),
+		Transport: transportFrom(ctx),
+		Subject:   PrincipalFrom(ctx).Subject,
+		Tool:      t.decl.Name,
+	}
+	defer func() {
+		rec.Duration = time.Since(start)
+		s.audit.Write(rec)
+	}()
 
 	args, err := t.arguments(req)
 	if err != nil {
 		log.Debug().Err(err).Msg("invalid arguments")
+		rec.Outcome, rec.ErrorClass, rec.Args = audit.Invalid, "arguments", t.rawForAudit(req)
 		return errorResult(err.Error())
 	}
+	rec.Args = t.forAudit(args)
 
 	binds, err := t.authorize(ctx, args)
 	if err != nil {
 		log.Info().Err(err).Msg("call denied")
+		rec.Outcome, rec.ErrorClass = audit.Denied, "policy"
 		return errorResult("Permission denied: the server's policy does not allow this call for this caller.")
 	}
+	rec.Binds = binds
 
 	log.Debug().Msg("call started")
 	callCtx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
 	res, err := t.impl.Call(callCtx, &Call{RequestID: id, Tool: t.decl.Name, Args: args, Binds: binds})
-	elapsed := time.Since(start)
 	if err != nil {
-		return s.failure(log, t, ctx, callCtx, err, id, elapsed)
+		return s.failure(log, rec, t, ctx, callCtx, err)
 	}
 	text, err := encodeObject(res.Structured)
 	if err != nil {
-		return s.failure(log, t, ctx, callCtx, fmt.Errorf("encoding result: %w", err), id, elapsed)
+		return s.failure(log, rec, t, ctx, callCtx, fmt.Errorf("encoding result: %w", err))
 	}
-	log.Debug().Int("rows", res.Rows).Bool("truncated", res.Truncated).Dur("duration", elapsed).Msg("tool call")
+	rec.Outcome, rec.Rows, rec.Bytes = audit.OK, res.Rows, len(text)
+	log.Debug().Int("rows", res.Rows).Bool("truncated", res.Truncated).Dur("duration", time.Since(start)).Msg("tool call")
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(string(text))},
 		StructuredContent: res.Structured,
 		// Encoded once: the response reuses the text's bytes.
 		RawStructuredContent: text,
 	}
+}
+
+func sessionID(ctx context.Context) string {
+	if cs := server.ClientSessionFromContext(ctx); cs != nil {
+		return cs.SessionID()
+	}
+	return ""
 }
 
 // encodeObject encodes a result. Row and Rows write their own compact JSON;
@@ -200,21 +228,26 @@ func (t *toolEntry) arguments(req mcp.CallToolRequest) (map[string]any, error) {
 	return nil, &ArgumentError{Problems: []string{"arguments must be a JSON object"}}
 }
 
-func (s *Server) failure(log callLog, t *toolEntry, parent, callCtx context.Context, err error, id string, elapsed time.Duration) *mcp.CallToolResult {
+func (s *Server) failure(log callLog, rec *audit.Record, t *toolEntry, parent, callCtx context.Context, err error) *mcp.CallToolResult {
 	var te *ToolError
+	rec.Outcome = audit.Error
 	switch {
 	case errors.As(err, &te):
-		log.Debug().Str("error", te.Msg).Dur("duration", elapsed).Msg("tool error")
+		rec.ErrorClass = "tool"
+		log.Debug().Str("error", te.Msg).Msg("tool error")
 		return errorResult(te.Msg)
 	case parent.Err() != nil:
-		log.Info().Dur("duration", elapsed).Msg("call cancelled by the client")
+		rec.ErrorClass = "cancelled"
+		log.Info().Msg("call cancelled by the client")
 		return errorResult("The call was cancelled.")
 	case errors.Is(callCtx.Err(), context.DeadlineExceeded):
+		rec.Outcome = audit.Timeout
 		log.Warn().Dur("timeout", t.timeout).Msg("tool timed out")
-		return errorResult(fmt.Sprintf("The tool timed out after %s and was cancelled (request id %s). Try again with narrower arguments.", t.timeout, id))
+		return errorResult(fmt.Sprintf("The tool timed out after %s and was cancelled (request id %s). Try again with narrower arguments.", t.timeout, rec.RequestID))
 	}
-	log.Error().Err(err).Dur("duration", elapsed).Msg("tool failed")
-	return errorResult(fmt.Sprintf("The tool failed on the server side (request id %s); the operator can find the cause in the server log.", id))
+	rec.ErrorClass = "backend"
+	log.Error().Err(err).Msg("tool failed")
+	return errorResult(fmt.Sprintf("The tool failed on the server side (request id %s); the operator can find the cause in the server log.", rec.RequestID))
 }
 
 func errorResult(text string) *mcp.CallToolResult {

@@ -590,3 +590,57 @@ func TestRestartKeepsClients(t *testing.T) {
 		})
 	}
 }
+
+// TestAuditTrail: every call, whatever came of it, leaves one line in the
+// audit file, and a sensitive argument never appears there.
+func TestAuditTrail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	env := append(sqliteBackend().env(t), "AUDIT_PATH="+path)
+	s := startHTTPVersion(t, mcp.ProtocolVersion20251125, env, technova, "testdata/e2e/audit.hcl")
+	c := s.client
+
+	ok(t, call(t, c, "get_order", map[string]any{"order_id": 1001}))
+	toolError(t, call(t, c, "get_order", map[string]any{"order_id": 99999999}), "No order")
+	toolError(t, call(t, c, "get_order", map[string]any{"order_id": "x"}), "must be an integer")
+	toolError(t, call(t, c, "find_customer", map[string]any{"email": "nobody-secret@example.com"}), "No customer")
+	toolError(t, call(t, c, "find_customer", map[string]any{"email": 5, "other": "y"}), "unknown")
+
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "nobody-secret") {
+		t.Errorf("a sensitive argument reached the audit file:\n%s", data)
+	}
+	var recs []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var r map[string]any
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("audit line is not JSON: %q", line)
+		}
+		recs = append(recs, r)
+	}
+	want := []struct{ tool, outcome, class, args string }{
+		{"get_order", "ok", "", `{"order_id":1001}`},
+		{"get_order", "error", "tool", `{"order_id":99999999}`},
+		{"get_order", "invalid", "arguments", `{"order_id":"x"}`},
+		{"find_customer", "error", "tool", `{"email":"[redacted]"}`},
+		{"find_customer", "invalid", "arguments", `{"email":"[redacted]","other":"y"}`},
+	}
+	if len(recs) != len(want) {
+		t.Fatalf("%d audit records, want %d:\n%s", len(recs), len(want), data)
+	}
+	for i, w := range want {
+		r := recs[i]
+		args, _ := json.Marshal(r["args"])
+		if r["tool"] != w.tool || r["outcome"] != w.outcome || (r["error_class"] != nil && r["error_class"] != w.class) || string(args) != w.args {
+			t.Errorf("record %d = %v, want tool %s outcome %s class %q args %s", i, r, w.tool, w.outcome, w.class, w.args)
+		}
+		if r["transport"] != "http" || r["session_id"] != s.client.GetSessionId() || r["request_id"] == "" {
+			t.Errorf("record %d lacks who and where: %v", i, r)
+		}
+	}
+	if recs[0]["rows"] != 1.0 || recs[0]["bytes"].(float64) < 10 {
+		t.Errorf("ok record = %v, want rows and bytes", recs[0])
+	}
+}

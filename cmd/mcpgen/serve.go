@@ -13,6 +13,7 @@ import (
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/audit"
 )
 
 type stringList []string
@@ -67,7 +68,16 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}()
 
-	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: log})
+	trail, err := openAudit(gen.Config.Audit, stderr)
+	if err != nil {
+		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: %v", err)}
+	}
+	defer func() {
+		if err := trail.Close(); err != nil {
+			log.Error().Err(err).Msg("closing the audit trail")
+		}
+	}()
+	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: log, Audit: trail})
 	server := gen.Config.Server
 	if *stdio {
 		log.Info().Str("server", server.Name).Int("tools", len(gen.ToolDefinitions())).Msg("serving stdio")
@@ -86,6 +96,19 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	log.Info().Msg("stopped")
 	return nil
+}
+
+// openAudit opens the audit block's sink: stderr (shared with the log,
+// told apart by "log":"audit") or a rotated file.
+func openAudit(a *cfg.Audit, stderr io.Writer) (*audit.Logger, error) {
+	if a == nil || a.Sink != "file" {
+		return audit.New(stderr), nil
+	}
+	f, err := audit.OpenFile(audit.FileOptions{Path: a.Path, Fsync: a.Fsync, MaxSize: a.MaxSize, MaxFiles: a.MaxFiles})
+	if err != nil {
+		return nil, err
+	}
+	return audit.New(f), nil
 }
 
 func validPath(p string) bool {

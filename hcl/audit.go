@@ -1,0 +1,142 @@
+package hcl
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Audit is the audit block: where the one-line record of every tools/call
+// goes. Without a block, records go to stderr.
+type Audit struct {
+	Sink     string // "stderr" or "file"
+	Path     string // for "file": absolute, or resolved against the declaring file
+	Fsync    string // "always", "interval" (once a second) or "never"
+	MaxSize  int64  // rotate the file when it would grow past this many bytes
+	MaxFiles int    // rotated files kept beside the current one
+
+	DeclRange hcl.Range
+}
+
+const (
+	defaultAuditMaxSize  = 100 << 20
+	defaultAuditMaxFiles = 5
+)
+
+// DefaultAudit is used when no audit block is declared.
+func DefaultAudit() *Audit {
+	return &Audit{Sink: "stderr", Fsync: "never", MaxSize: defaultAuditMaxSize, MaxFiles: defaultAuditMaxFiles}
+}
+
+var auditSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "sink"},
+		{Name: "path"},
+		{Name: "fsync"},
+		{Name: "max_size"},
+		{Name: "max_files"},
+	},
+}
+
+func decodeAuditBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Audit, hcl.Diagnostics) {
+	a := DefaultAudit()
+	a.Fsync = "interval"
+	a.DeclRange = block.DefRange
+	content, diags := block.Body.Content(auditSchema)
+	oneOf := func(name string, allowed ...string) (string, bool) {
+		attr, ok := content.Attributes[name]
+		if !ok {
+			return "", false
+		}
+		v, d := StringAttr(attr, ctx)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			return "", false
+		}
+		for _, a := range allowed {
+			if v == a {
+				return v, true
+			}
+		}
+		diags = append(diags, attrError(attr, "Invalid value", "%s must be one of %s, not %q.", name, quoted(allowed), v))
+		return "", false
+	}
+	if v, ok := oneOf("sink", "stderr", "file"); ok {
+		a.Sink = v
+	}
+	if v, ok := oneOf("fsync", "always", "interval", "never"); ok {
+		a.Fsync = v
+	}
+	if attr, ok := content.Attributes["path"]; ok {
+		v, d := StringAttr(attr, ctx)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			if v == "" {
+				diags = append(diags, attrError(attr, "Invalid value", "path must not be empty."))
+			} else if !filepath.IsAbs(v) {
+				v = filepath.Join(filepath.Dir(block.DefRange.Filename), v)
+			}
+			a.Path = v
+		}
+	}
+	if attr, ok := content.Attributes["max_size"]; ok {
+		v, d := StringAttr(attr, ctx)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			n, err := parseSize(v)
+			if err != nil {
+				diags = append(diags, attrError(attr, "Invalid size", "max_size must be a size such as \"100MB\" or \"512KB\": %s.", err))
+			}
+			a.MaxSize = n
+		}
+	}
+	if attr, ok := content.Attributes["max_files"]; ok {
+		n, d := IntAttr(attr, ctx)
+		diags = append(diags, d...)
+		if !d.HasErrors() && n < 1 {
+			diags = append(diags, attrError(attr, "Invalid value", "max_files must be at least 1."))
+		}
+		a.MaxFiles = n
+	}
+	switch {
+	case a.Sink == "file" && a.Path == "" && !diags.HasErrors():
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing audit path",
+			Detail: `An audit block with sink = "file" needs a path.`, Subject: &a.DeclRange})
+	case a.Sink == "stderr" && content.Attributes["path"] != nil:
+		r := content.Attributes["path"].Range
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unused audit path",
+			Detail: `path applies to sink = "file" only.`, Subject: &r})
+	}
+	return a, diags
+}
+
+var sizeRe = regexp.MustCompile(`^\s*([0-9]+)\s*(B|KB|MB|GB)?\s*$`)
+
+// parseSize reads "100MB" (powers of 1024, as operators size log files).
+func parseSize(s string) (int64, error) {
+	m := sizeRe.FindStringSubmatch(strings.ToUpper(s))
+	if m == nil {
+		return 0, fmt.Errorf("%q is not a number of B, KB, MB or GB", s)
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is too large", s)
+	}
+	shift := map[string]uint{"": 0, "B": 0, "KB": 10, "MB": 20, "GB": 30}[m[2]]
+	if n <= 0 || n > (1<<62)>>shift {
+		return 0, fmt.Errorf("%q is out of range", s)
+	}
+	return n << shift, nil
+}
+
+func quoted(items []string) string {
+	q := make([]string, len(items))
+	for i, s := range items {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
+}

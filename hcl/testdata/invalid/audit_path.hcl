@@ -1,0 +1,3 @@
+audit { # want: needs a path
+  sink = "file"
+}

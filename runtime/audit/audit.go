@@ -1,0 +1,228 @@
+// Package audit writes the audit trail: one JSON line per tools/call, who
+// called what with which arguments, what came of it and how long it took.
+// It is separate from the operational log, so that a reviewer can answer
+// "who called cancel_order yesterday, and what happened" with jq alone.
+package audit
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Outcomes of a call.
+const (
+	OK          = "ok"
+	Denied      = "denied"
+	Invalid     = "invalid"
+	RateLimited = "rate_limited"
+	Error       = "error"
+	Timeout     = "timeout"
+)
+
+// Record is one tools/call.
+type Record struct {
+	RequestID  string
+	SessionID  string
+	Transport  string
+	Subject    string
+	Tool       string
+	Args       map[string]any // sensitive params already redacted
+	Binds      map[string]any
+	Outcome    string
+	ErrorClass string // for outcomes other than ok: what kind of failure
+	Rows       int
+	Bytes      int // of the result's text
+	Duration   time.Duration
+}
+
+// Logger writes records to a sink. It is safe for concurrent use.
+type Logger struct {
+	log  zerolog.Logger
+	sink io.Closer
+}
+
+// New writes records to w. Closing the Logger closes w if it is an
+// io.Closer other than stderr.
+func New(w io.Writer) *Logger {
+	l := &Logger{log: zerolog.New(w)}
+	if c, ok := w.(io.Closer); ok && w != os.Stderr {
+		l.sink = c
+	}
+	return l
+}
+
+// Discard drops every record (tests, benchmarks of other things).
+func Discard() *Logger { return &Logger{log: zerolog.Nop()} }
+
+// Write records one call.
+func (l *Logger) Write(r *Record) {
+	ev := l.log.Log().
+		Str("log", "audit"). // tells audit lines from log lines on a shared stderr
+		Str("time", time.Now().UTC().Format(time.RFC3339Nano)).
+		Str("request_id", r.RequestID).
+		Str("session_id", r.SessionID).
+		Str("transport", r.Transport).
+		Str("subject", r.Subject).
+		Str("tool", r.Tool).
+		Interface("args", r.Args).
+		Str("outcome", r.Outcome).
+		Int("rows", r.Rows).
+		Int("bytes", r.Bytes).
+		Float64("duration_ms", float64(r.Duration.Microseconds())/1000)
+	if len(r.Binds) > 0 {
+		ev = ev.Interface("binds", r.Binds)
+	}
+	if r.ErrorClass != "" {
+		ev = ev.Str("error_class", r.ErrorClass)
+	}
+	ev.Send()
+}
+
+// Close flushes and closes the sink.
+func (l *Logger) Close() error {
+	if l.sink == nil {
+		return nil
+	}
+	return l.sink.Close()
+}
+
+// FileOptions configure a file sink.
+type FileOptions struct {
+	Path     string
+	Fsync    string // "always", "interval" or "never"
+	MaxSize  int64  // rotate before a write would pass it
+	MaxFiles int    // rotated files kept: Path.1 (newest) to Path.MaxFiles
+}
+
+// File is an append-only audit file with size-based rotation. Each record
+// is written with one write call, so a crash cuts at most the last line.
+type File struct {
+	opts FileOptions
+
+	mu    sync.Mutex
+	f     *os.File
+	size  int64
+	dirty bool
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+// OpenFile opens (creating, appending) the audit file.
+func OpenFile(opts FileOptions) (*File, error) {
+	f, size, err := openAppend(opts.Path)
+	if err != nil {
+		return nil, err
+	}
+	a := &File{opts: opts, f: f, size: size, stop: make(chan struct{}), done: make(chan struct{})}
+	go a.syncLoop()
+	return a, nil
+}
+
+func openAppend(path string) (*os.File, int64, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, 0, fmt.Errorf("audit file: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("audit file: %w", err)
+	}
+	return f, st.Size(), nil
+}
+
+// Write appends one record.
+func (a *File) Write(p []byte) (int, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.f == nil {
+		return 0, os.ErrClosed
+	}
+	if a.size > 0 && a.size+int64(len(p)) > a.opts.MaxSize {
+		if err := a.rotate(); err != nil {
+			return 0, err
+		}
+	}
+	n, err := a.f.Write(p)
+	a.size += int64(n)
+	if err != nil {
+		return n, fmt.Errorf("audit file: %w", err)
+	}
+	if a.opts.Fsync == "always" {
+		return n, a.f.Sync()
+	}
+	a.dirty = true
+	return n, nil
+}
+
+// rotate shifts path.N-1 to path.N ... path to path.1, dropping the oldest,
+// and starts a new file.
+func (a *File) rotate() error {
+	if err := a.f.Sync(); err != nil {
+		return fmt.Errorf("audit file: %w", err)
+	}
+	if err := a.f.Close(); err != nil {
+		return fmt.Errorf("audit file: %w", err)
+	}
+	p := a.opts.Path
+	_ = os.Remove(fmt.Sprintf("%s.%d", p, a.opts.MaxFiles))
+	for i := a.opts.MaxFiles - 1; i >= 1; i-- {
+		_ = os.Rename(fmt.Sprintf("%s.%d", p, i), fmt.Sprintf("%s.%d", p, i+1))
+	}
+	if err := os.Rename(p, p+".1"); err != nil {
+		return fmt.Errorf("audit file: %w", err)
+	}
+	f, size, err := openAppend(p)
+	if err != nil {
+		a.f = nil
+		return err
+	}
+	a.f, a.size, a.dirty = f, size, false
+	return nil
+}
+
+// syncLoop makes "interval" mean: at most a second of records at risk.
+func (a *File) syncLoop() {
+	defer close(a.done)
+	if a.opts.Fsync != "interval" {
+		<-a.stop
+		return
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.stop:
+			return
+		case <-t.C:
+			a.mu.Lock()
+			if a.dirty && a.f != nil {
+				_ = a.f.Sync()
+				a.dirty = false
+			}
+			a.mu.Unlock()
+		}
+	}
+}
+
+// Close syncs and closes the file.
+func (a *File) Close() error {
+	close(a.stop)
+	<-a.done
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.f == nil {
+		return nil
+	}
+	err := a.f.Sync()
+	if cerr := a.f.Close(); err == nil {
+		err = cerr
+	}
+	a.f = nil
+	return err
+}
