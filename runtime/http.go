@@ -95,6 +95,9 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, o HTTPOptions) 
 	mux.Handle(o.Path, s.guard(o, streamable))
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
+	if s.metrics != nil {
+		mux.Handle("GET /metrics", s.metrics.Handler())
+	}
 	httpSrv.Handler = mux
 
 	errc := make(chan error, 1)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/guard"
+	"github.com/mcpgen/mcpgen/runtime/metrics"
 )
 
 // Server is the MCP server for one configuration at a time. It owns the
@@ -26,19 +27,21 @@ type Server struct {
 	mcp      *server.MCPServer
 	log      zerolog.Logger
 	audit    *audit.Logger
+	metrics  *metrics.Metrics
 	gen      atomic.Pointer[Generation]
 	inflight sync.WaitGroup
 }
 
 // ServerOptions configure a Server.
 type ServerOptions struct {
-	Log   zerolog.Logger
-	Audit *audit.Logger // nil: no audit trail (tests of other things)
+	Log     zerolog.Logger
+	Audit   *audit.Logger    // nil: no audit trail (tests of other things)
+	Metrics *metrics.Metrics // nil: no metrics
 }
 
 // NewServer serves gen.
 func NewServer(gen *Generation, opts ServerOptions) *Server {
-	s := &Server{log: opts.Log, audit: opts.Audit}
+	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics}
 	if s.audit == nil {
 		s.audit = audit.Discard()
 	}
@@ -68,6 +71,9 @@ func (s *Server) swap(gen *Generation) {
 	}
 	s.gen.Store(gen)
 	s.mcp.SetTools(tools...)
+	if s.metrics != nil {
+		s.metrics.Serving(1, len(gen.tools)) // reload will count generations
+	}
 }
 
 // Wait blocks until every tool call in flight has returned, or ctx ends.
@@ -109,6 +115,9 @@ func (s *Server) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest
 	defer func() {
 		rec.Duration = time.Since(start)
 		s.audit.Write(rec)
+		if s.metrics != nil {
+			s.metrics.Call(rec.Tool, rec.Outcome, rec.Duration)
+		}
 	}()
 
 	args, err := t.arguments(req)

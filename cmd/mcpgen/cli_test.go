@@ -12,6 +12,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/common/expfmt"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -39,7 +41,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"serve", "--path", "mcp", technova}, exitUsage, "", `--path must be an absolute URL path such as /mcp, not "mcp"`},
 		{[]string{"serve", "--session-idle-ttl", "0s", technova}, exitUsage, "", "--session-idle-ttl must be positive"},
 		{[]string{"version", "extra"}, exitUsage, "", "version takes no arguments"},
-		{[]string{"serve", "--path", "/readyz", technova}, exitUsage, "", "--path /readyz is taken by the health checks"},
+		{[]string{"serve", "--path", "/readyz", technova}, exitUsage, "", "--path /readyz is taken by the health checks and metrics"},
 		{[]string{"validate", technova, "--offline"}, exitOK, "statements not prepared (--offline)", ""},
 		{[]string{"validate"}, exitUsage, "", "name at least one .hcl file"},
 		{[]string{"validate", "--offline", "no/such/file.hcl"}, exitConfig, "", "no/such/file.hcl"},
@@ -277,4 +279,58 @@ func TestHealth(t *testing.T) {
 			t.Errorf("/healthz after = %d", code)
 		}
 	})
+}
+
+// TestMetrics scrapes /metrics after a few calls and parses it: calls are
+// counted by tool and outcome, latency is observed by tool, and no label
+// carries a session, a principal or an argument.
+func TestMetrics(t *testing.T) {
+	s := startHTTP(t, sqliteBackend().env(t), technova)
+	ok(t, call(t, s.client, "get_order", map[string]any{"order_id": 1001}))
+	ok(t, call(t, s.client, "get_order", map[string]any{"order_id": 1002}))
+	toolError(t, call(t, s.client, "get_order", map[string]any{"order_id": "1003"}), "must be an integer")
+
+	resp, err := http.Get(strings.TrimSuffix(s.url, "/mcp") + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	families, err := new(expfmt.TextParser).TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("/metrics is not Prometheus text: %v", err)
+	}
+	count := func(tool, outcome string) float64 {
+		for _, m := range families["mcpgen_tool_calls_total"].GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["tool"] == tool && labels["outcome"] == outcome {
+				return m.GetCounter().GetValue()
+			}
+		}
+		return 0
+	}
+	if got := count("get_order", "ok"); got != 2 {
+		t.Errorf("get_order ok = %v, want 2", got)
+	}
+	if got := count("get_order", "invalid"); got != 1 {
+		t.Errorf("get_order invalid = %v, want 1", got)
+	}
+	h := families["mcpgen_tool_call_duration_seconds"].GetMetric()
+	if len(h) != 1 || h[0].GetHistogram().GetSampleCount() != 3 {
+		t.Errorf("duration histogram = %v, want 3 observations of get_order", h)
+	}
+	if g := families["mcpgen_tools"].GetMetric(); len(g) != 1 || g[0].GetGauge().GetValue() != 5 {
+		t.Errorf("mcpgen_tools = %v, want 5", g)
+	}
+	for name, f := range families {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() != "tool" && l.GetName() != "outcome" && strings.HasPrefix(name, "mcpgen_") {
+					t.Errorf("%s has an unbounded label %s", name, l.GetName())
+				}
+			}
+		}
+	}
 }

@@ -14,6 +14,7 @@ import (
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/audit"
+	"github.com/mcpgen/mcpgen/runtime/metrics"
 )
 
 type stringList []string
@@ -47,8 +48,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return usageErrorf("serve: --session-idle-ttl must be positive: sessions that never expire leak")
 	case !validPath(o.Path):
 		return usageErrorf("serve: --path must be an absolute URL path such as /mcp, not %q", o.Path)
-	case o.Path == "/healthz" || o.Path == "/readyz":
-		return usageErrorf("serve: --path %s is taken by the health checks", o.Path)
+	case o.Path == "/healthz" || o.Path == "/readyz" || o.Path == "/metrics":
+		return usageErrorf("serve: --path %s is taken by the health checks and metrics", o.Path)
 	}
 
 	gen, err := load(paths, stderr)
@@ -77,7 +78,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			log.Error().Err(err).Msg("closing the audit trail")
 		}
 	}()
-	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: log, Audit: trail})
+	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: log, Audit: trail, Metrics: metrics.New()})
 	server := gen.Config.Server
 	if *stdio {
 		log.Info().Str("server", server.Name).Int("tools", len(gen.ToolDefinitions())).Msg("serving stdio")
