@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"sync"
@@ -49,6 +50,12 @@ type OpenOptions struct {
 	Check bool
 	// Log is the operational logger (never the audit log).
 	Log zerolog.Logger
+}
+
+// PoolStatser is implemented by sources that keep connection pools, so
+// that metrics can report them, by the adapter's name for each pool.
+type PoolStatser interface {
+	PoolStats() map[string]sql.DBStats
 }
 
 // A Tool is the adapter half of a declared tool.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,9 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 	if s.audit == nil {
 		s.audit = audit.Discard()
 	}
+	if s.metrics != nil {
+		s.metrics.Pools(s.poolStats)
+	}
 	info := gen.Config.Server
 	s.mcp = server.NewMCPServer(info.Name, info.Version,
 		server.WithToolCapabilities(true),
@@ -74,6 +78,28 @@ func (s *Server) swap(gen *Generation) {
 	if s.metrics != nil {
 		s.metrics.Serving(1, len(gen.tools)) // reload will count generations
 	}
+}
+
+// poolStats reads the pools of the generation being served.
+func (s *Server) poolStats() []metrics.PoolStat {
+	gen := s.Generation()
+	var out []metrics.PoolStat
+	for _, key := range gen.order {
+		ps, ok := gen.sources[key].(PoolStatser)
+		if !ok {
+			continue
+		}
+		stats := ps.PoolStats()
+		names := make([]string, 0, len(stats))
+		for name := range stats {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			out = append(out, metrics.PoolStat{Source: key, Pool: name, Stats: stats[name]})
+		}
+	}
+	return out
 }
 
 // Wait blocks until every tool call in flight has returned, or ctx ends.

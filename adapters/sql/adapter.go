@@ -23,9 +23,10 @@ func init() {
 }
 
 var (
-	_ runtime.Adapter = (*Adapter)(nil)
-	_ runtime.Source  = (*Source)(nil)
-	_ runtime.Tool    = (*Tool)(nil)
+	_ runtime.Adapter     = (*Adapter)(nil)
+	_ runtime.Source      = (*Source)(nil)
+	_ runtime.Tool        = (*Tool)(nil)
+	_ runtime.PoolStatser = (*Source)(nil)
 )
 
 // Adapter decodes `source "sql"` blocks.

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	stdsql "database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -296,6 +297,20 @@ func (s *Source) seedOnce(ctx context.Context, db *sqlx.DB, countTables string) 
 }
 
 // Ping reports whether the database answers.
+// PoolStats reports the source's pools: "main" (every tool on PostgreSQL,
+// writes and the in-memory database on SQLite) and "read" (the query_only
+// pool of a SQLite file).
+func (s *Source) PoolStats() map[string]stdsql.DBStats {
+	out := map[string]stdsql.DBStats{}
+	if s.db != nil {
+		out["main"] = s.db.Stats()
+	}
+	if s.ro != nil {
+		out["read"] = s.ro.Stats()
+	}
+	return out
+}
+
 func (s *Source) Ping(ctx context.Context) error {
 	if s.db == nil {
 		return errors.New("sql source " + s.name + " is not open")

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -324,10 +325,24 @@ func TestMetrics(t *testing.T) {
 	if g := families["mcpgen_tools"].GetMetric(); len(g) != 1 || g[0].GetGauge().GetValue() != 5 {
 		t.Errorf("mcpgen_tools = %v, want 5", g)
 	}
+	// The SQLite file has a read pool and a write pool.
+	pools := map[string]float64{}
+	for _, m := range families["mcpgen_db_connections_max"].GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if labels["source"] == "sql.orders" {
+			pools[labels["pool"]] = m.GetGauge().GetValue()
+		}
+	}
+	if pools["main"] != 1 || pools["read"] < 1 {
+		t.Errorf("pool maxima = %v, want main (writes) 1 and a read pool", pools)
+	}
 	for name, f := range families {
 		for _, m := range f.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if l.GetName() != "tool" && l.GetName() != "outcome" && strings.HasPrefix(name, "mcpgen_") {
+				if !slices.Contains([]string{"tool", "outcome", "source", "pool"}, l.GetName()) && strings.HasPrefix(name, "mcpgen_") {
 					t.Errorf("%s has an unbounded label %s", name, l.GetName())
 				}
 			}

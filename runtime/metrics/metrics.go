@@ -4,6 +4,7 @@
 package metrics
 
 import (
+	"database/sql"
 	"net/http"
 	"time"
 
@@ -67,4 +68,44 @@ func (m *Metrics) Register(c prometheus.Collector) error { return m.registry.Reg
 // Handler serves the metrics in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+}
+
+// PoolStat is one connection pool's statistics.
+type PoolStat struct {
+	Source string // "sql.orders"
+	Pool   string // the adapter's name for it: "read", "write", "main"
+	Stats  sql.DBStats
+}
+
+// Pools reports connection pools, read at every scrape from pools().
+func (m *Metrics) Pools(pools func() []PoolStat) {
+	m.registry.MustRegister(&poolCollector{pools: pools})
+}
+
+var (
+	poolLabels  = []string{"source", "pool"}
+	descOpen    = prometheus.NewDesc("mcpgen_db_connections_max", "Maximum open connections of a source's pool.", poolLabels, nil)
+	descInUse   = prometheus.NewDesc("mcpgen_db_connections_in_use", "Connections of a source's pool in use.", poolLabels, nil)
+	descIdle    = prometheus.NewDesc("mcpgen_db_connections_idle", "Idle connections of a source's pool.", poolLabels, nil)
+	descWaits   = prometheus.NewDesc("mcpgen_db_waits_total", "Times a call waited for a connection of a source's pool.", poolLabels, nil)
+	descWaitDur = prometheus.NewDesc("mcpgen_db_wait_seconds_total", "Time calls spent waiting for a connection of a source's pool.", poolLabels, nil)
+)
+
+type poolCollector struct{ pools func() []PoolStat }
+
+func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descOpen, descInUse, descIdle, descWaits, descWaitDur} {
+		ch <- d
+	}
+}
+
+func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, p := range c.pools() {
+		s := p.Stats
+		ch <- prometheus.MustNewConstMetric(descOpen, prometheus.GaugeValue, float64(s.MaxOpenConnections), p.Source, p.Pool)
+		ch <- prometheus.MustNewConstMetric(descInUse, prometheus.GaugeValue, float64(s.InUse), p.Source, p.Pool)
+		ch <- prometheus.MustNewConstMetric(descIdle, prometheus.GaugeValue, float64(s.Idle), p.Source, p.Pool)
+		ch <- prometheus.MustNewConstMetric(descWaits, prometheus.CounterValue, float64(s.WaitCount), p.Source, p.Pool)
+		ch <- prometheus.MustNewConstMetric(descWaitDur, prometheus.CounterValue, s.WaitDuration.Seconds(), p.Source, p.Pool)
+	}
 }
