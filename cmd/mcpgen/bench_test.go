@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,17 +17,31 @@ import (
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/audit"
+	"github.com/mcpgen/mcpgen/runtime/metrics"
 )
 
 // BenchmarkToolCall measures one whole tools/call in process: JSON-RPC
 // decoding, argument validation, the SQLite query by primary key on 100k
 // rows, and encoding the response.
+//
+// "served" is the call as `mcpgen serve` runs it, with its audit line
+// (written to io.Discard here) and its metrics.
 func BenchmarkToolCall(b *testing.B) {
 	b.Setenv("BENCH_DB", "file:"+filepath.Join(b.TempDir(), "bench.db"))
 	gen := openBench(b)
 	defer gen.Close()
-	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: zerolog.Nop()})
-	benchCalls(b, srv.MCP())
+	for _, bm := range []struct {
+		name string
+		opts runtime.ServerOptions
+	}{
+		{"bare", runtime.ServerOptions{Log: zerolog.Nop()}},
+		{"served", runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.New(io.Discard), Metrics: metrics.New()}},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			benchCalls(b, runtime.NewServer(gen, bm.opts).MCP())
+		})
+	}
 }
 
 // openBench loads testdata/bench/orders.hcl and opens it, seeding the

@@ -6,6 +6,7 @@ package metrics
 import (
 	"database/sql"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,7 @@ type Metrics struct {
 	duration   *prometheus.HistogramVec
 	generation prometheus.Gauge
 	tools      prometheus.Gauge
+	pools      poolCollector
 }
 
 // New registers mcpgen's metrics, and Go's and the process's, in a registry
@@ -45,7 +47,7 @@ func New() *Metrics {
 			Help: "Tools in the configuration being served.",
 		}),
 	}
-	m.registry.MustRegister(m.calls, m.duration, m.generation, m.tools,
+	m.registry.MustRegister(m.calls, m.duration, m.generation, m.tools, &m.pools,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -77,9 +79,10 @@ type PoolStat struct {
 	Stats  sql.DBStats
 }
 
-// Pools reports connection pools, read at every scrape from pools().
+// Pools sets where connection pool statistics are read from at every
+// scrape; the last call wins.
 func (m *Metrics) Pools(pools func() []PoolStat) {
-	m.registry.MustRegister(&poolCollector{pools: pools})
+	m.pools.read.Store(&pools)
 }
 
 var (
@@ -91,7 +94,7 @@ var (
 	descWaitDur = prometheus.NewDesc("mcpgen_db_wait_seconds_total", "Time calls spent waiting for a connection of a source's pool.", poolLabels, nil)
 )
 
-type poolCollector struct{ pools func() []PoolStat }
+type poolCollector struct{ read atomic.Pointer[func() []PoolStat] }
 
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descOpen, descInUse, descIdle, descWaits, descWaitDur} {
@@ -100,7 +103,11 @@ func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, p := range c.pools() {
+	read := c.read.Load()
+	if read == nil {
+		return
+	}
+	for _, p := range (*read)() {
 		s := p.Stats
 		ch <- prometheus.MustNewConstMetric(descOpen, prometheus.GaugeValue, float64(s.MaxOpenConnections), p.Source, p.Pool)
 		ch <- prometheus.MustNewConstMetric(descInUse, prometheus.GaugeValue, float64(s.InUse), p.Source, p.Pool)
