@@ -94,7 +94,9 @@ var (
 	descWaitDur = prometheus.NewDesc("mcpgen_db_wait_seconds_total", "Time calls spent waiting for a connection of a source's pool.", poolLabels, nil)
 )
 
-type poolCollector struct{ read atomic.Pointer[func() []PoolStat] }
+type poolCollector struct {
+	read atomic.Pointer[func() []PoolStat]
+}
 
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descOpen, descInUse, descIdle, descWaits, descWaitDur} {
