@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"sort"
 	"sync"
 
@@ -98,11 +97,6 @@ type Result struct {
 type ToolError struct{ Msg string }
 
 func (e *ToolError) Error() string { return e.Msg }
-
-// ToolErrorf formats a ToolError.
-func ToolErrorf(format string, args ...any) *ToolError {
-	return &ToolError{Msg: fmt.Sprintf(format, args...)}
-}
 
 var (
 	adaptersMu sync.RWMutex

@@ -27,7 +27,6 @@ type Generation struct {
 	sources map[string]Source
 	order   []string // source keys in declaration order
 	tools   []*toolEntry
-	byName  map[string]*toolEntry
 	// maxTimeout is the longest tool timeout: HTTP responses may take
 	// that long to be ready.
 	maxTimeout time.Duration
@@ -56,7 +55,7 @@ type compiledBind struct {
 // is all `mcpgen validate --offline` runs, and the first half of serving.
 func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	g := &Generation{Config: conf, sources: map[string]Source{}, byName: map[string]*toolEntry{}}
+	g := &Generation{Config: conf, sources: map[string]Source{}}
 	env, err := guard.NewEnv()
 	if err != nil {
 		// The environment is fixed in code: failing to build it is a bug.
@@ -115,7 +114,6 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 		entry.impl = impl
 		g.maxTimeout = max(g.maxTimeout, entry.timeout)
 		g.tools = append(g.tools, entry)
-		g.byName[decl.Name] = entry
 	}
 	sort.Slice(g.tools, func(i, j int) bool { return g.tools[i].decl.Name < g.tools[j].decl.Name })
 	diags = append(diags, g.describe()...)
@@ -186,15 +184,16 @@ func (g *Generation) Open(ctx context.Context, opts OpenOptions) hcl.Diagnostics
 	return diags
 }
 
-// Ping checks that every source is reachable.
-func (g *Generation) Ping(ctx context.Context) error {
-	var errs []error
+// Unreachable pings every source and returns the errors of those that did
+// not answer, by source key.
+func (g *Generation) Unreachable(ctx context.Context) map[string]error {
+	down := map[string]error{}
 	for _, key := range g.order {
 		if err := g.sources[key].Ping(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("source.%s: %w", key, err))
+			down[key] = err
 		}
 	}
-	return errors.Join(errs...)
+	return down
 }
 
 // Close closes every source. Callers make sure no call is still running.

@@ -23,18 +23,15 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	gen := s.Generation()
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
-	down := 0
-	for _, key := range gen.order {
-		if err := gen.sources[key].Ping(ctx); err != nil {
-			down++
-			s.log.Warn().Str("source", key).Err(err).Msg("readiness: source unreachable")
-		}
+	down := gen.Unreachable(ctx)
+	for key, err := range down {
+		s.log.Warn().Str("source", key).Err(err).Msg("readiness: source unreachable")
 	}
 	status, code := "ready", http.StatusOK
-	if down > 0 {
+	if len(down) > 0 {
 		status, code = "not ready", http.StatusServiceUnavailable
 	}
-	writeHealth(w, code, map[string]any{"status": status, "sources": len(gen.order), "unreachable": down})
+	writeHealth(w, code, map[string]any{"status": status, "sources": len(gen.order), "unreachable": len(down)})
 }
 
 func writeHealth(w http.ResponseWriter, code int, body map[string]any) {

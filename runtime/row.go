@@ -18,16 +18,6 @@ type Row struct {
 	Values  []any
 }
 
-// Get returns the value of a column, or nil.
-func (r Row) Get(column string) any {
-	for i, c := range r.Columns {
-		if c == column {
-			return r.Values[i]
-		}
-	}
-	return nil
-}
-
 // MarshalJSON writes the row as a JSON object.
 func (r Row) MarshalJSON() ([]byte, error) {
 	return r.appendJSON(make([]byte, 0, 64*len(r.Columns)+2))
