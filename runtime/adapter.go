@@ -79,6 +79,18 @@ type Call struct {
 	Tool      string
 	Args      map[string]any
 	Binds     map[string]any
+
+	// Upstream is filled in by adapters that call a remote service, on
+	// success and on failure alike; the audit record carries it.
+	Upstream Upstream
+}
+
+// Upstream reports what an adapter's remote call did: the last status the
+// upstream answered (0 when none answered) and how many attempts were made
+// (0 when the adapter makes no remote calls).
+type Upstream struct {
+	Status   int
+	Attempts int
 }
 
 // Result is what a tool returns. Structured becomes structuredContent and,

@@ -165,7 +165,9 @@ func (s *Server) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest
 	log.Debug().Msg("call started")
 	callCtx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
-	res, err := t.impl.Call(callCtx, &Call{RequestID: id, Tool: t.decl.Name, Args: args, Binds: binds})
+	c := &Call{RequestID: id, Tool: t.decl.Name, Args: args, Binds: binds}
+	res, err := t.impl.Call(callCtx, c)
+	rec.UpstreamStatus, rec.Attempts = c.Upstream.Status, c.Upstream.Attempts
 	if err != nil {
 		return s.failure(log, rec, t, ctx, callCtx, err)
 	}

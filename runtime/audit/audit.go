@@ -38,6 +38,11 @@ type Record struct {
 	Rows       int
 	Bytes      int // of the result's text
 	Duration   time.Duration
+	// For tools on remote services (HTTP): the upstream's last status
+	// (0 when it never answered) and the attempts made; 0 attempts means
+	// no remote call and omits both.
+	UpstreamStatus int
+	Attempts       int
 }
 
 // Logger writes records to a sink. It is safe for concurrent use.
@@ -79,6 +84,9 @@ func (l *Logger) Write(r *Record) {
 	}
 	if r.ErrorClass != "" {
 		ev = ev.Str("error_class", r.ErrorClass)
+	}
+	if r.Attempts > 0 {
+		ev = ev.Int("upstream_status", r.UpstreamStatus).Int("attempts", r.Attempts)
 	}
 	ev.Send()
 }

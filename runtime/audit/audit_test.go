@@ -41,6 +41,24 @@ func TestRecordLine(t *testing.T) {
 	}
 }
 
+func TestRecordUpstream(t *testing.T) {
+	for _, tc := range []struct {
+		rec  Record
+		want string
+	}{
+		{Record{Tool: "sql_tool", Outcome: OK}, ""},
+		{Record{Tool: "http_tool", Outcome: Error, UpstreamStatus: 503, Attempts: 3}, `"upstream_status":503,"attempts":3`},
+		{Record{Tool: "http_tool", Outcome: Error, Attempts: 2}, `"upstream_status":0,"attempts":2`},
+	} {
+		var buf bytes.Buffer
+		New(&buf).Write(&tc.rec)
+		has := strings.Contains(buf.String(), "attempts")
+		if tc.want == "" && has || tc.want != "" && !strings.Contains(buf.String(), tc.want) {
+			t.Errorf("%+v: got %s, want %q", tc.rec, buf.String(), tc.want)
+		}
+	}
+}
+
 func TestFileRotation(t *testing.T) {
 	for _, fsync := range []string{"always", "interval", "never"} {
 		t.Run(fsync, func(t *testing.T) {
