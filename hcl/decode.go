@@ -22,6 +22,7 @@ var serverSchema = &hcl.BodySchema{
 		{Name: "name", Required: true},
 		{Name: "version"},
 		{Name: "instructions"},
+		{Name: "guard"},
 	},
 }
 
@@ -47,6 +48,11 @@ func decodeServerBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Server, hcl.Dia
 		v, d := PublicStringAttr(attr, ctx)
 		diags = append(diags, d...)
 		server.Instructions = v
+	}
+	if attr, ok := content.Attributes["guard"]; ok {
+		expr, d := decodeCELAttr(attr, ctx)
+		diags = append(diags, d...)
+		server.Guard = expr
 	}
 	return server, diags
 }

@@ -128,6 +128,7 @@ var rootSchema = &hcl.BodySchema{
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "server"},
 		{Type: "audit"},
+		{Type: "auth"},
 		{Type: "source", LabelNames: []string{"type", "name"}},
 		{Type: "tool", LabelNames: []string{"name"}},
 	},
@@ -172,6 +173,17 @@ func (l *loader) addFile(filename string, src []byte) hcl.Diagnostics {
 				continue
 			}
 			l.cfg.Audit = audit
+
+		case "auth":
+			auth, bdiags := decodeAuthBlock(block, ctx)
+			diags = append(diags, bdiags...)
+			if prev := l.cfg.Auth; prev != nil {
+				diags = append(diags, duplicateDiag("Duplicate auth block",
+					fmt.Sprintf("An auth block is already declared at %s; there can be only one.", pos(prev.DeclRange)),
+					auth.DeclRange))
+				continue
+			}
+			l.cfg.Auth = auth
 
 		case "source":
 			source, bdiags := decodeSourceBlock(block, ctx)

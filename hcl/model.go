@@ -21,6 +21,7 @@ import (
 type Config struct {
 	Server  *Server
 	Audit   *Audit // never nil after Load: stderr by default
+	Auth    *Auth  // nil: no authentication, every caller is anonymous
 	Sources []*Source
 	Tools   []*Tool
 	// Files holds the source bytes of every loaded file, by file name,
@@ -36,7 +37,9 @@ type Server struct {
 	Name         string
 	Version      string
 	Instructions string
-	DeclRange    hcl.Range
+	// Guard is the default guard of tools that declare none.
+	Guard     *Expr
+	DeclRange hcl.Range
 }
 
 // Source is a `source "TYPE" "NAME"` block. Its body belongs to the adapter
