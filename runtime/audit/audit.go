@@ -29,12 +29,14 @@ type Record struct {
 	RequestID  string
 	SessionID  string
 	Transport  string
+	Remote     string // the client's address, for requests refused before any tool ran
 	Subject    string
 	Tool       string
 	Args       map[string]any // sensitive params already redacted
 	Binds      map[string]any
 	Outcome    string
 	ErrorClass string // for outcomes other than ok: what kind of failure
+	Reason     string // why a request was refused (never a credential)
 	Rows       int
 	Bytes      int // of the result's text
 	Duration   time.Duration
@@ -84,6 +86,12 @@ func (l *Logger) Write(r *Record) {
 	}
 	if r.ErrorClass != "" {
 		ev = ev.Str("error_class", r.ErrorClass)
+	}
+	if r.Reason != "" {
+		ev = ev.Str("reason", r.Reason)
+	}
+	if r.Remote != "" {
+		ev = ev.Str("remote", r.Remote)
 	}
 	if r.Attempts > 0 {
 		ev = ev.Int("upstream_status", r.UpstreamStatus).Int("attempts", r.Attempts)

@@ -62,6 +62,9 @@ func NewEnv() (*Env, error) {
 // Program is a compiled expression, safe for concurrent use.
 type Program struct {
 	prg cel.Program
+	// partial evaluates a guard with its arguments unknown, to tell whether
+	// any arguments at all could make it true.
+	partial cel.Program
 }
 
 // CompileGuard compiles a guard, which must type-check to bool.
@@ -73,7 +76,16 @@ func (e *Env) CompileGuard(src string) (*Program, error) {
 	if !ast.OutputType().IsExactType(cel.BoolType) {
 		return nil, fmt.Errorf("a guard must be a boolean expression, but this one is of type %s", ast.OutputType())
 	}
-	return program(e.guards, ast)
+	p, err := program(e.guards, ast)
+	if err != nil {
+		return nil, err
+	}
+	p.partial, err = e.guards.Program(ast, cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100),
+		cel.EvalOptions(cel.OptPartialEval))
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // CompileBind compiles a bind value expression over principal and request.
@@ -105,6 +117,30 @@ func (p *Program) Allow(v Vars) (bool, error) {
 		return false, fmt.Errorf("guard yielded %s, not a boolean", out.Type())
 	}
 	return bool(b), nil
+}
+
+// Possible reports whether some arguments could make the guard allow a
+// call, given everything else in v (v.Args is ignored): the guard is
+// evaluated with args unknown, and only a definite false (or an error that
+// does not depend on the arguments) rules the call out. Tools a caller can
+// never call are left out of its tools/list.
+func (p *Program) Possible(v Vars) bool {
+	act, err := cel.PartialVars(activation(Vars{Principal: v.Principal, Tool: v.Tool, Request: v.Request}),
+		cel.AttributePattern("args"))
+	if err != nil {
+		return true
+	}
+	out, _, err := p.partial.Eval(act)
+	if err != nil {
+		// An error reached without looking at the arguments (a claim the
+		// caller lacks, the cost limit) happens for every call.
+		return false
+	}
+	if types.IsUnknown(out) {
+		return true
+	}
+	b, ok := out.(types.Bool)
+	return ok && bool(b)
 }
 
 // Value evaluates a bind and converts the result to a value SQL can bind:

@@ -108,3 +108,86 @@ func TestBindValues(t *testing.T) {
 		}
 	}
 }
+
+func TestPossible(t *testing.T) {
+	env, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		src  string
+		want bool
+	}{
+		{`'orders.read' in principal.scopes`, true},
+		{`'orders.write' in principal.scopes`, false},
+		// Depends on the arguments: some call may pass.
+		{`'orders.write' in principal.scopes || args.order_id == 1`, true},
+		{`args.order_id < 10`, true},
+		{`'orders.write' in principal.scopes && args.order_id < 10`, false},
+		{`principal.claims.org == 'globex' && args.order_id < 10`, false},
+		// A claim the caller lacks fails every call...
+		{`principal.claims.team == 'x'`, false},
+		// ...unless an argument can make the guard true regardless.
+		{`args.order_id == 1 || principal.claims.team == 'x'`, true},
+		{`principal.claims.team == 'x' || args.order_id == 1`, true},
+		{`tool.read_only && request.transport == 'stdio'`, false},
+		{`has(args.note) ? args.note.size() < 10 : true`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			prg, err := env.CompileGuard(tt.src)
+			if err != nil {
+				t.Fatalf("CompileGuard: %v", err)
+			}
+			if got := prg.Possible(vars()); got != tt.want {
+				t.Errorf("Possible = %v, want %v", got, tt.want)
+			}
+			// Soundness: whenever a call with real arguments is allowed, the
+			// guard must have been possible.
+			if ok, err := prg.Allow(vars()); err == nil && ok && !prg.Possible(vars()) {
+				t.Errorf("Allow is true for real arguments but Possible is false")
+			}
+		})
+	}
+}
+
+// FuzzGuard feeds caller-controlled values (claims from a token, arguments
+// from a client) to typical guards: evaluation never panics, and a guard
+// that allows a call was always reported possible for that caller.
+func FuzzGuard(f *testing.F) {
+	env, err := NewEnv()
+	if err != nil {
+		f.Fatal(err)
+	}
+	srcs := []string{
+		`'orders.read' in principal.scopes && principal.claims.org == 'acme'`,
+		`principal.claims.org == args.org || args.n > 10`,
+		`args.s.startsWith(principal.sub) && args.s.size() < 20`,
+		`principal.claims.level >= 3 || 'admin' in principal.scopes`,
+		`args.list.exists(x, x == principal.claims.org)`,
+	}
+	var prgs []*Program
+	for _, src := range srcs {
+		prg, err := env.CompileGuard(src)
+		if err != nil {
+			f.Fatal(err)
+		}
+		prgs = append(prgs, prg)
+	}
+	f.Add("alice", "orders.read", "acme", "acme", int64(3), 2.5, true)
+	f.Add("", "", "", "", int64(0), 0.0, false)
+	f.Fuzz(func(t *testing.T, sub, scope, org, arg string, n int64, level float64, flag bool) {
+		v := Vars{
+			Principal: map[string]any{"sub": sub, "scopes": []any{scope}, "claims": map[string]any{"org": org, "level": level, "flag": flag}},
+			Args:      map[string]any{"org": arg, "n": n, "s": arg, "list": []any{arg, org}},
+			Tool:      map[string]any{"name": "t", "read_only": flag},
+			Request:   map[string]any{"transport": "http", "time": time.Unix(0, 0).UTC()},
+		}
+		for i, prg := range prgs {
+			ok, err := prg.Allow(v)
+			if err == nil && ok && !prg.Possible(v) {
+				t.Errorf("guard %d allowed the call but Possible said no", i)
+			}
+		}
+	})
+}
