@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -27,16 +26,27 @@ type Generation struct {
 	sources map[string]Source
 	order   []string // source keys in declaration order
 	tools   []*toolEntry
+	byName  map[string]*toolEntry
+	// stdio is who stdio calls run as.
+	stdio *Principal
+	// authn authenticates HTTP callers; nil when the configuration
+	// declares no HTTP credentials.
+	authn *authn
 	// maxTimeout is the longest tool timeout: HTTP responses may take
 	// that long to be ready.
 	maxTimeout time.Duration
 }
 
 type toolEntry struct {
-	decl    *cfg.Tool
-	params  *Params
-	guard   *guard.Program // nil: no guard
-	binds   []compiledBind
+	decl   *cfg.Tool
+	params *Params
+	guard  *guard.Program // the tool's or the server's default; nil: none
+	// closed is set when authentication is configured and no guard
+	// applies: nobody may call the tool.
+	closed bool
+	binds  []compiledBind
+	// toolVar is what guards see as `tool`.
+	toolVar map[string]any
 	impl    Tool
 	timeout time.Duration
 	def     mcp.Tool
@@ -55,12 +65,20 @@ type compiledBind struct {
 // is all `mcpgen validate --offline` runs, and the first half of serving.
 func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	g := &Generation{Config: conf, sources: map[string]Source{}}
+	g := &Generation{Config: conf, sources: map[string]Source{}, stdio: Anonymous}
+	if conf.Auth != nil {
+		g.stdio = principalFromDecl(conf.Auth.Stdio)
+		var ds hcl.Diagnostics
+		g.authn, ds = newAuthn(conf.Auth, conf.Server.Name)
+		diags = append(diags, ds...)
+	}
 	env, err := guard.NewEnv()
 	if err != nil {
 		// The environment is fixed in code: failing to build it is a bug.
 		panic("guard environment: " + err.Error())
 	}
+	defaultGuard, ds := compileDefaultGuard(env, conf.Server)
+	diags = append(diags, ds...)
 
 	for _, decl := range conf.Sources {
 		a, ok := LookupAdapter(decl.Type)
@@ -98,7 +116,7 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 		params, ds := NewParams(decl)
 		diags = append(diags, ds...)
 		entry.params = params
-		diags = append(diags, entry.compileCEL(env)...)
+		diags = append(diags, entry.compilePolicy(env, defaultGuard, conf.Auth != nil)...)
 
 		// hcl.Load has checked that the source is declared: a source missing
 		// here failed to decode and has been reported.
@@ -116,6 +134,10 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 		g.tools = append(g.tools, entry)
 	}
 	sort.Slice(g.tools, func(i, j int) bool { return g.tools[i].decl.Name < g.tools[j].decl.Name })
+	g.byName = make(map[string]*toolEntry, len(g.tools))
+	for _, t := range g.tools {
+		g.byName[t.decl.Name] = t
+	}
 	diags = append(diags, g.describe()...)
 	return g, diags
 }
@@ -141,42 +163,21 @@ func (g *Generation) describe() hcl.Diagnostics {
 	return diags
 }
 
-// compileCEL compiles the tool's guard and binds once, at load.
-func (t *toolEntry) compileCEL(env *guard.Env) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	if g := t.decl.Guard; g != nil {
-		prg, err := env.CompileGuard(g.Source)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid guard",
-				Detail:   fmt.Sprintf("The guard of tool %q does not compile: %s.", t.decl.Name, strings.TrimSuffix(err.Error(), ".")),
-				Subject:  rangePtr(g.Range),
-			})
-		}
-		t.guard = prg
-	}
-	for _, b := range t.decl.Binds {
-		prg, err := env.CompileBind(b.From.Source)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid bind",
-				Detail:   fmt.Sprintf("The from expression of bind %q does not compile: %s.", b.Name, strings.TrimSuffix(err.Error(), ".")),
-				Subject:  rangePtr(b.From.Range),
-			})
-			continue
-		}
-		t.binds = append(t.binds, compiledBind{name: b.Name, from: b.From.Source, prg: prg})
-	}
-	return diags
-}
-
 // Open connects every source and prepares every tool's statement.
 func (g *Generation) Open(ctx context.Context, opts OpenOptions) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, key := range g.order {
 		diags = append(diags, g.sources[key].Open(ctx, opts)...)
+	}
+	if !opts.Check {
+		if err := g.authn.open(); err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot start token validation",
+				Detail:   err.Error() + ".",
+				Subject:  rangePtr(g.Config.Auth.DeclRange),
+			})
+		}
 	}
 	if !diags.HasErrors() {
 		diags = append(diags, g.describe()...)
@@ -193,11 +194,15 @@ func (g *Generation) Unreachable(ctx context.Context) map[string]error {
 			down[key] = err
 		}
 	}
+	if err := g.authn.ready(ctx); err != nil {
+		down["auth.jwks"] = err
+	}
 	return down
 }
 
 // Close closes every source. Callers make sure no call is still running.
 func (g *Generation) Close() error {
+	g.authn.close()
 	var errs []error
 	for _, key := range g.order {
 		if err := g.sources[key].Close(); err != nil {

@@ -93,6 +93,8 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, o HTTPOptions) 
 	streamable := server.NewStreamableHTTPServer(s.mcp, opts...)
 	mux := http.NewServeMux()
 	mux.Handle(o.Path, s.guard(o, streamable))
+	mux.HandleFunc("GET "+prmPath, s.protectedResourceMetadata)
+	mux.HandleFunc("GET "+prmPath+"/", s.protectedResourceMetadata)
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if s.metrics != nil {
@@ -133,6 +135,10 @@ func (s *Server) guard(o HTTPOptions, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, r, o.AllowedOrigins) {
 			http.Error(w, fmt.Sprintf("Forbidden: origin %q is not allowed", origin), http.StatusForbidden)
+			return
+		}
+		r, ok := s.authenticateHTTP(w, r)
+		if !ok {
 			return
 		}
 		if r.Method == http.MethodPost {

@@ -3,6 +3,8 @@ package runtime
 import (
 	"context"
 	"time"
+
+	cfg "github.com/mcpgen/mcpgen/hcl"
 )
 
 // Principal is who is calling: the subject, the scopes they were granted and
@@ -11,6 +13,24 @@ type Principal struct {
 	Subject string
 	Scopes  []string
 	Claims  map[string]any
+}
+
+// HasScope reports whether the principal was granted scope.
+func (p *Principal) HasScope(scope string) bool {
+	for _, s := range p.Scopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
+}
+
+// principalFromDecl is a principal written in the configuration.
+func principalFromDecl(d *cfg.PrincipalDecl) *Principal {
+	if d == nil {
+		return Anonymous
+	}
+	return &Principal{Subject: d.Subject, Scopes: d.Scopes, Claims: d.Claims}
 }
 
 // Anonymous is the caller when no authentication is configured: no scopes,

@@ -17,7 +17,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/mcpgen/mcpgen/runtime/audit"
-	"github.com/mcpgen/mcpgen/runtime/guard"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
 )
 
@@ -50,8 +49,11 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 		s.metrics.Pools(s.poolStats)
 	}
 	info := gen.Config.Server
+	hooks := &server.Hooks{}
+	hooks.AddAfterListTools(s.filterTools)
 	s.mcp = server.NewMCPServer(info.Name, info.Version,
 		server.WithToolCapabilities(true),
+		server.WithHooks(hooks),
 		server.WithInstructions(info.Instructions),
 		server.WithRecovery(),
 	)
@@ -217,38 +219,6 @@ func (c callLog) Debug() *zerolog.Event { return c.at(c.log.Debug()) }
 func (c callLog) Info() *zerolog.Event  { return c.at(c.log.Info()) }
 func (c callLog) Warn() *zerolog.Event  { return c.at(c.log.Warn()) }
 func (c callLog) Error() *zerolog.Event { return c.at(c.log.Error()) }
-
-// authorize evaluates the tool's guard and its binds. Any failure denies:
-// a false guard, an evaluation error, a claim a bind needs that is missing.
-func (t *toolEntry) authorize(ctx context.Context, args map[string]any) (map[string]any, error) {
-	if t.guard == nil && len(t.binds) == 0 {
-		return nil, nil
-	}
-	vars := guard.Vars{
-		Principal: PrincipalFrom(ctx).celValue(),
-		Args:      args,
-		Tool:      map[string]any{"name": t.decl.Name, "read_only": t.decl.ReadOnly},
-		Request:   requestValue(ctx),
-	}
-	if t.guard != nil {
-		allowed, err := t.guard.Allow(vars)
-		if err != nil {
-			return nil, fmt.Errorf("guard: %w", err)
-		}
-		if !allowed {
-			return nil, errors.New("guard: false")
-		}
-	}
-	binds := make(map[string]any, len(t.binds))
-	for _, b := range t.binds {
-		v, err := b.prg.Value(vars)
-		if err != nil {
-			return nil, fmt.Errorf("bind %q (%s): %w", b.name, b.from, err)
-		}
-		binds[b.name] = v
-	}
-	return binds, nil
-}
 
 func (t *toolEntry) arguments(req mcp.CallToolRequest) (map[string]any, error) {
 	if len(req.Params.RawArguments) > 0 {

@@ -21,7 +21,11 @@ import (
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer, grace time.Duration) error {
 	stdio := server.NewStdioServer(s.mcp)
 	stdio.SetErrorLogger(log.New(zerologWriter{s.log}, "", 0))
-	stdio.SetContextFunc(func(ctx context.Context) context.Context { return withTransport(ctx, "stdio") })
+	// The operating system is the boundary: whoever runs the process is
+	// the configured stdio principal.
+	stdio.SetContextFunc(func(ctx context.Context) context.Context {
+		return WithPrincipal(withTransport(ctx, "stdio"), s.Generation().stdio)
+	})
 
 	p := newPending()
 	pr, pw := io.Pipe()

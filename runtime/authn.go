@@ -1,0 +1,253 @@
+package runtime
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime/auth"
+)
+
+// authn is a generation's authentication of HTTP callers, built from the
+// auth block. Check builds it without I/O; Open starts fetching the
+// issuer's keys.
+type authn struct {
+	decl     *cfg.Auth
+	keys     *auth.APIKeys // nil: no API keys
+	jwtOpts  *auth.JWTOptions
+	jwt      *auth.JWT // set by Open when jwtOpts is
+	verified *tokenCache
+
+	// metadata is the RFC 9728 document, served at metadataPaths;
+	// metadataURL is where clients are sent to find it.
+	metadata      []byte
+	metadataURL   string
+	metadataPaths []string
+}
+
+// prmPath is where RFC 9728 puts protected resource metadata.
+const prmPath = "/.well-known/oauth-protected-resource"
+
+// newAuthn decodes the auth block into what a request needs. It returns
+// nil when HTTP callers have no way to authenticate.
+func newAuthn(a *cfg.Auth, serverName string) (*authn, hcl.Diagnostics) {
+	if !a.HTTPCredentials() {
+		return nil, nil
+	}
+	var diags hcl.Diagnostics
+	n := &authn{decl: a, verified: newTokenCache(tokenCacheSize)}
+	if len(a.APIKeys) > 0 {
+		keys := make([]auth.APIKey, 0, len(a.APIKeys))
+		for _, k := range a.APIKeys {
+			h, err := auth.ParseKeyHash(k.Hash)
+			if err != nil { // hcl checked the form; this is belt and braces
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid API key hash",
+					Detail: err.Error(), Subject: rangePtr(k.HashRange)})
+				continue
+			}
+			p := k.Principal
+			keys = append(keys, auth.APIKey{Name: k.Name, Hash: h,
+				Identity: auth.Identity{Subject: p.Subject, Scopes: p.Scopes, Claims: p.Claims}})
+		}
+		set, err := auth.NewAPIKeys(keys)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid API keys",
+				Detail: err.Error(), Subject: rangePtr(a.DeclRange)})
+		}
+		n.keys = set
+	}
+	if j := a.JWT; j != nil {
+		n.jwtOpts = &auth.JWTOptions{
+			Issuer:     j.Issuer,
+			Audience:   a.Resource,
+			JWKSURL:    j.JWKSURL,
+			Algorithms: j.Algorithms,
+			Leeway:     j.Leeway,
+			ScopeClaim: j.ScopeClaim,
+		}
+	}
+	if a.Resource != "" {
+		doc := map[string]any{
+			"resource":                 a.Resource,
+			"bearer_methods_supported": []string{"header"},
+			"resource_name":            serverName,
+		}
+		if len(a.AuthorizationServers) > 0 {
+			doc["authorization_servers"] = a.AuthorizationServers
+		}
+		if len(a.Scopes) > 0 {
+			doc["scopes_supported"] = a.Scopes
+		}
+		n.metadata, _ = json.Marshal(doc)
+		u, _ := url.Parse(a.Resource) // hcl checked it
+		// RFC 9728 §3.1: the well-known segment goes between the host
+		// and the resource's path.
+		path := strings.TrimSuffix(u.Path, "/")
+		n.metadataURL = u.Scheme + "://" + u.Host + prmPath + path
+		n.metadataPaths = []string{prmPath}
+		if path != "" {
+			n.metadataPaths = append(n.metadataPaths, prmPath+path)
+		}
+	}
+	return n, diags
+}
+
+// open starts the JWT validator, which fetches the issuer's keys in the
+// background until close.
+func (n *authn) open() error {
+	if n == nil || n.jwtOpts == nil {
+		return nil
+	}
+	j, err := auth.NewJWT(context.Background(), *n.jwtOpts)
+	if err != nil {
+		return err
+	}
+	n.jwt = j
+	return nil
+}
+
+func (n *authn) close() {
+	if n != nil && n.jwt != nil {
+		n.jwt.Close()
+	}
+}
+
+// ready reports whether tokens can be validated: the issuer's keys have
+// been fetched.
+func (n *authn) ready(ctx context.Context) error {
+	if n == nil || n.jwt == nil {
+		return nil
+	}
+	return n.jwt.Ready(ctx)
+}
+
+// authenticate returns the caller of an HTTP request, or an *auth.Error.
+// A JWT that validated is remembered, by its hash, until it expires (at
+// most a minute): signature checks are the most expensive step of a call.
+func (n *authn) authenticate(ctx context.Context, h http.Header) (*Principal, error) {
+	if n.jwt == nil && n.keys == nil {
+		return nil, errors.New("authentication is not open")
+	}
+	token, err := auth.BearerToken(h)
+	if err != nil {
+		return nil, err
+	}
+	key := sha256.Sum256([]byte(token))
+	if p := n.verified.get(key); p != nil {
+		return p, nil
+	}
+	id, err := (&auth.Authenticator{JWT: n.jwt, Keys: n.keys}).Authenticate(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	p := &Principal{Subject: id.Subject, Scopes: id.Scopes, Claims: id.Claims}
+	if id.Method == auth.MethodJWT {
+		if exp, ok := id.Claims["exp"].(float64); ok {
+			n.verified.put(key, p, time.Unix(int64(exp), 0))
+		}
+	}
+	return p, nil
+}
+
+// missingScopes lists the scopes every HTTP request needs that p lacks.
+func (n *authn) missingScopes(p *Principal) []string {
+	var missing []string
+	for _, s := range n.decl.RequiredScopes {
+		if !p.HasScope(s) {
+			missing = append(missing, s)
+		}
+	}
+	return missing
+}
+
+// challenge is the WWW-Authenticate value of a refusal (RFC 6750 §3,
+// RFC 9728 §5.1).
+func (n *authn) challenge(code, description, scope string) string {
+	var b strings.Builder
+	b.WriteString("Bearer")
+	sep := " "
+	param := func(name, value string) {
+		if value == "" {
+			return
+		}
+		fmt.Fprintf(&b, "%s%s=%q", sep, name, value)
+		sep = ", "
+	}
+	param("resource_metadata", n.metadataURL)
+	param("error", code)
+	param("error_description", description)
+	param("scope", scope)
+	return b.String()
+}
+
+// tokenCacheSize bounds the validated tokens remembered.
+const tokenCacheSize = 10_000
+
+// maxTokenCache is the longest a validated token is trusted without being
+// checked again, so that a key the issuer withdraws stops working soon.
+const maxTokenCache = time.Minute
+
+// tokenCache remembers validated tokens by hash until they expire.
+type tokenCache struct {
+	mu      sync.Mutex
+	max     int
+	entries map[[32]byte]cachedToken
+}
+
+type cachedToken struct {
+	p     *Principal
+	until time.Time
+}
+
+func newTokenCache(max int) *tokenCache {
+	return &tokenCache{max: max, entries: map[[32]byte]cachedToken{}}
+}
+
+func (c *tokenCache) get(key [32]byte) *Principal {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok {
+		return nil
+	}
+	if !time.Now().Before(e.until) {
+		delete(c.entries, key)
+		return nil
+	}
+	return e.p
+}
+
+func (c *tokenCache) put(key [32]byte, p *Principal, exp time.Time) {
+	until := time.Now().Add(maxTokenCache)
+	if exp.Before(until) {
+		until = exp
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= c.max {
+		// Drop expired entries; if none, an arbitrary one (map order).
+		now := time.Now()
+		for k, e := range c.entries {
+			if !now.Before(e.until) {
+				delete(c.entries, k)
+			}
+		}
+		for k := range c.entries {
+			if len(c.entries) < c.max {
+				break
+			}
+			delete(c.entries, k)
+		}
+	}
+	c.entries[key] = cachedToken{p: p, until: until}
+}
