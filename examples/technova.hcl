@@ -21,7 +21,8 @@ server {
   instructions = <<-EOT
     Order tools for TechNova support agents. TechNova sells laptops, monitors,
     audio gear, accessories, storage and networking products to customers of
-    two organizations, acme and globex.
+    two organizations, acme and globex. Each agent works for one of them and
+    sees only that organization's orders.
 
     - Money is in US cents (12900 means $129.00). Times are UTC.
     - An order moves pending -> paid -> shipped -> delivered, or is cancelled.
@@ -31,6 +32,38 @@ server {
       agent has asked for that specific order to be cancelled. Only pending
       orders can be cancelled.
   EOT
+}
+
+# Who may call what. Tokens come from an external authorization server (for
+# a local try, examples/technova/issuer prints some); service callers may use
+# an API key instead; a local stdio client runs as the stdio principal.
+# Every order tool reads the caller's organization from its identity (bind
+# "org") and never from arguments, so an acme agent cannot see or touch a
+# globex order whatever the model asks for. The catalog is shared by both
+# organizations and needs no org.
+auth {
+  resource = "http://127.0.0.1:8080/mcp"
+  scopes   = ["orders.read", "orders.write", "catalog.read"]
+
+  jwt {
+    issuer   = env("TECHNOVA_ISSUER", "http://127.0.0.1:9000")
+    jwks_url = env("TECHNOVA_JWKS_URL", "http://127.0.0.1:9000/jwks.json")
+  }
+
+  # A read-only reporting job at acme. The default hash is of the demo key
+  # in technova/README.md: set TECHNOVA_REPORTING_KEY_HASH anywhere real.
+  api_key "acme_reporting" {
+    hash    = env("TECHNOVA_REPORTING_KEY_HASH", "sha256:1e63cf461ab57de98909dfa3bcbde99107aae965aab246c12a581bc17466ba2a")
+    subject = "acme-reporting"
+    scopes  = ["orders.read", "catalog.read"]
+    claims  = { org = "acme" }
+  }
+
+  stdio {
+    subject = "local-support-agent"
+    scopes  = ["orders.read", "orders.write", "catalog.read"]
+    claims  = { org = env("TECHNOVA_ORG", "acme") }
+  }
 }
 
 source "sql" "orders" {
@@ -52,11 +85,16 @@ tool "get_order" {
   EOT
   source  = source.sql.orders
   timeout = "5s"
+  guard   = "'orders.read' in principal.scopes"
 
   param "order_id" {
     type        = "integer"
     minimum     = 1
     description = "The order number, e.g. 1042."
+  }
+
+  bind "org" {
+    from = "principal.claims.org"
   }
 
   sql = <<-SQL
@@ -74,6 +112,7 @@ tool "get_order" {
       FROM orders o
       JOIN customers c ON c.id = o.customer_id
      WHERE o.id = :order_id
+       AND o.org = :org
   SQL
 
   result {
@@ -94,6 +133,7 @@ tool "list_order_items" {
   EOT
   source  = source.sql.orders
   timeout = "5s"
+  guard   = "'orders.read' in principal.scopes"
 
   param "order_id" {
     type        = "integer"
@@ -101,12 +141,18 @@ tool "list_order_items" {
     description = "The order number, e.g. 1042."
   }
 
+  bind "org" {
+    from = "principal.claims.org"
+  }
+
   sql = <<-SQL
     SELECT p.sku, p.name, i.quantity, i.unit_price_cents,
            i.quantity * i.unit_price_cents AS line_total_cents
       FROM order_items i
+      JOIN orders o ON o.id = i.order_id
       JOIN products p ON p.id = i.product_id
      WHERE i.order_id = :order_id
+       AND o.org = :org
      ORDER BY i.id
   SQL
 
@@ -128,6 +174,7 @@ tool "list_orders" {
   EOT
   source  = source.sql.orders
   timeout = "5s"
+  guard   = "'orders.read' in principal.scopes"
 
   param "status" {
     type        = "string"
@@ -159,6 +206,10 @@ tool "list_orders" {
     description = "Which page of results, starting at 1, e.g. 2 for the second page. Defaults to 1."
   }
 
+  bind "org" {
+    from = "principal.claims.org"
+  }
+
   sql = <<-SQL
     SELECT o.id, o.org, o.status,
            c.email AS customer_email,
@@ -166,7 +217,8 @@ tool "list_orders" {
            COUNT(*) OVER () AS total_matches
       FROM orders o
       JOIN customers c ON c.id = o.customer_id
-     WHERE (CAST(:status AS TEXT) IS NULL OR o.status = CAST(:status AS TEXT))
+     WHERE o.org = :org
+       AND (CAST(:status AS TEXT) IS NULL OR o.status = CAST(:status AS TEXT))
        AND (CAST(:customer_email AS TEXT) IS NULL
             OR c.email = LOWER(CAST(:customer_email AS TEXT)))
      ORDER BY o.placed_at DESC, o.id DESC
@@ -193,6 +245,7 @@ tool "cancel_order" {
   EOT
   source  = source.sql.orders
   timeout = "5s"
+  guard   = "'orders.write' in principal.scopes"
 
   read_only   = false
   destructive = true
@@ -211,12 +264,17 @@ tool "cancel_order" {
     description = "Why the order is cancelled, in the words of the agent or customer, e.g. \"Customer ordered the wrong model\"."
   }
 
+  bind "org" {
+    from = "principal.claims.org"
+  }
+
   sql = <<-SQL
     UPDATE orders
        SET status        = 'cancelled',
            cancel_reason = :reason,
            cancelled_at  = CURRENT_TIMESTAMP
      WHERE id = :order_id
+       AND org = :org
        AND status = 'pending'
     RETURNING id, status, cancel_reason, cancelled_at
   SQL
@@ -238,6 +296,7 @@ tool "search_products" {
   EOT
   source  = source.sql.orders
   timeout = "5s"
+  guard   = "'catalog.read' in principal.scopes"
 
   param "query" {
     type        = "string"

@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/prometheus/common/expfmt"
+
+	"github.com/mcpgen/mcpgen/runtime/auth/authtest"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -83,9 +85,12 @@ func TestToolsMatchesToolsList(t *testing.T) {
 		t.Fatalf("tools output is not JSON: %v", err)
 	}
 
-	s := startHTTP(t, env, technova)
+	// A caller with every scope sees every tool.
+	iss := authtest.NewIssuer(t)
+	token := technovaToken(iss, "m@acme", "acme", "orders.read orders.write catalog.read")
+	s := startHTTP(t, append(env, issuerEnv(iss)...), technova)
 	var live struct{ Tools []json.RawMessage }
-	rawRequest(t, s.url, `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`, &live)
+	rawRequest(t, s.url, token, `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`, &live)
 	if len(live.Tools) != len(printed.Tools) {
 		t.Fatalf("tools printed %d tools, tools/list has %d", len(printed.Tools), len(live.Tools))
 	}
@@ -105,12 +110,13 @@ func TestToolsMatchesToolsList(t *testing.T) {
 // rawRequest initializes a session over plain HTTP, sends one JSON-RPC
 // request in it and decodes the result into out: the bytes on the wire,
 // not a client library's view of them.
-func rawRequest(t *testing.T, url, request string, out any) {
+func rawRequest(t *testing.T, url, token, request string, out any) {
 	t.Helper()
 	post := func(body, session string) *http.Response {
 		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Authorization", "Bearer "+token)
 		if session != "" {
 			req.Header.Set("Mcp-Session-Id", session)
 			req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
@@ -178,6 +184,7 @@ func TestHTTPProtections(t *testing.T) {
 			req.ContentLength = int64(len(tt.body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Accept", "application/json, text/event-stream")
+			req.Header.Set("Authorization", "Bearer "+technovaDemoKey)
 			tt.mutate(req)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -210,10 +217,17 @@ func TestCORSPreflight(t *testing.T) {
 	}
 }
 
-// TestExposedWarning: listening beyond loopback without authentication is
-// announced loudly.
-func TestExposedWarning(t *testing.T) {
-	cmd := mainCommand(sqliteBackend().env(t), "serve", "--listen", "0.0.0.0:0", technova)
+// TestExposedRefused: listening beyond loopback without authentication is
+// refused, unless the operator says so with a flag named for what it is;
+// then it is announced loudly.
+func TestExposedRefused(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := Run(context.Background(), []string{"serve", "--listen", "0.0.0.0:0", "testdata/e2e/slow.hcl"}, strings.NewReader(""), &out, &errOut)
+	if code := ExitCode(err, &errOut); code != exitConfig || !strings.Contains(errOut.String(), "refusing to serve 0.0.0.0:0 without authentication") {
+		t.Fatalf("exit %d, stderr %s", code, errOut.String())
+	}
+
+	cmd := mainCommand(nil, "serve", "--listen", "0.0.0.0:0", "--insecure-no-auth", "testdata/e2e/slow.hcl")
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -243,7 +257,8 @@ func TestHealth(t *testing.T) {
 		return resp.StatusCode, strings.TrimSpace(string(body))
 	}
 	t.Run("sqlite", func(t *testing.T) {
-		s := startHTTP(t, sqliteBackend().env(t), technova)
+		// Ready needs the token issuer's keys too.
+		s := startHTTP(t, append(sqliteBackend().env(t), issuerEnv(authtest.NewIssuer(t))...), technova)
 		base := strings.TrimSuffix(s.url, "/mcp")
 		if code, body := get(t, base+"/healthz"); code != http.StatusOK || body != `{"status":"alive"}` {
 			t.Errorf("/healthz = %d %s", code, body)
@@ -257,7 +272,7 @@ func TestHealth(t *testing.T) {
 			t.Skip("no PostgreSQL (set MCPGEN_TEST_POSTGRES_DSN, or run scripts/test.sh)")
 		}
 		env := postgresBackend().env(t)
-		s := startHTTP(t, env, technova)
+		s := startHTTP(t, append(env, issuerEnv(authtest.NewIssuer(t))...), technova)
 		base := strings.TrimSuffix(s.url, "/mcp")
 		if code, body := get(t, base+"/readyz"); code != http.StatusOK {
 			t.Fatalf("/readyz before = %d %s", code, body)
@@ -287,7 +302,7 @@ func TestHealth(t *testing.T) {
 // carries a session, a principal or an argument.
 func TestMetrics(t *testing.T) {
 	s := startHTTP(t, sqliteBackend().env(t), technova)
-	ok(t, call(t, s.client, "get_order", map[string]any{"order_id": 1001}))
+	ok(t, call(t, s.client, "get_order", map[string]any{"order_id": 1003}))
 	ok(t, call(t, s.client, "get_order", map[string]any{"order_id": 1002}))
 	toolError(t, call(t, s.client, "get_order", map[string]any{"order_id": "1003"}), "must be an integer")
 

@@ -24,6 +24,8 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpgen/mcpgen/runtime/auth/authtest"
 )
 
 func TestMain(m *testing.M) {
@@ -102,6 +104,8 @@ func startStdio(t *testing.T, env []string, args ...string) *server {
 
 // startHTTP runs `mcpgen serve` on a free loopback port and connects a
 // Streamable HTTP client to the URL it logs.
+// The client presents TechNova's demo API key (read-only, acme), which
+// configurations without HTTP credentials ignore.
 func startHTTP(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
 	return startHTTPVersion(t, mcp.LATEST_PROTOCOL_VERSION, env, args...)
@@ -109,6 +113,21 @@ func startHTTP(t *testing.T, env []string, args ...string) *server {
 
 // startHTTPVersion is startHTTP with a client that asks for version.
 func startHTTPVersion(t *testing.T, version string, env []string, args ...string) *server {
+	t.Helper()
+	return startHTTPWith(t, version, bearer(technovaDemoKey), env, args...)
+}
+
+// technovaDemoKey is the key whose hash examples/technova.hcl declares by
+// default for its read-only acme reporting job.
+const technovaDemoKey = "mcpk_technova_demo_acme_reporting"
+
+func bearer(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token}
+}
+
+// startHTTPWith is startHTTPVersion with a client that sends headers (its
+// credentials) on every request.
+func startHTTPWith(t *testing.T, version string, headers map[string]string, env []string, args ...string) *server {
 	t.Helper()
 	cmd := mainCommand(env, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-level", "debug"}, args...)...)
 	stderr, err := cmd.StderrPipe()
@@ -129,7 +148,7 @@ func startHTTPVersion(t *testing.T, version string, env []string, args ...string
 	if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.URL == "" {
 		t.Fatalf("no url in %q", line)
 	}
-	c, err := client.NewStreamableHttpClient(rec.URL)
+	c, err := client.NewStreamableHttpClient(rec.URL, transport.WithHTTPHeaders(headers))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,25 +308,31 @@ func rows(t *testing.T, structured map[string]any) []map[string]any {
 // TestTechNova runs the example's contract over both transports and on
 // every available database.
 func TestTechNova(t *testing.T) {
+	// stdio runs as the configured local principal (acme, every scope);
+	// HTTP clients present an acme manager's token from a local issuer.
+	iss := authtest.NewIssuer(t)
+	manager := bearer(technovaToken(iss, "maria@acme", "acme", "orders.read orders.write catalog.read"))
 	transports := []struct {
 		name  string
 		start func(*testing.T, []string, ...string) *server
 	}{
 		{"stdio", startStdio},
-		{"http", startHTTP},
+		{"http", func(t *testing.T, env []string, args ...string) *server {
+			return startHTTPWith(t, mcp.LATEST_PROTOCOL_VERSION, manager, env, args...)
+		}},
 		{"http-stateless", func(t *testing.T, env []string, args ...string) *server {
-			return startHTTP(t, env, append([]string{"--stateless"}, args...)...)
+			return startHTTPWith(t, mcp.LATEST_PROTOCOL_VERSION, manager, env, append([]string{"--stateless"}, args...)...)
 		}},
 		// The last revision with sessions and initialize-negotiated state.
 		{"http-2025-11-25", func(t *testing.T, env []string, args ...string) *server {
-			return startHTTPVersion(t, mcp.ProtocolVersion20251125, env, args...)
+			return startHTTPWith(t, mcp.ProtocolVersion20251125, manager, env, args...)
 		}},
 	}
 	for _, b := range backends(t) {
 		for _, tr := range transports {
 			t.Run(b.name+"/"+tr.name, func(t *testing.T) {
 				t.Parallel()
-				s := tr.start(t, b.env(t), technova)
+				s := tr.start(t, append(b.env(t), issuerEnv(iss)...), technova)
 				technovaContract(t, s.client)
 			})
 		}
@@ -382,7 +407,8 @@ func technovaContract(t *testing.T, c *client.Client) {
 			{map[string]any{"order_id": "12"}, `argument "order_id" must be an integer, got the string "12"`},
 			{map[string]any{"order_id": 0}, `argument "order_id" must be at least 1`},
 			{map[string]any{}, `argument "order_id" is required`},
-			{map[string]any{"order_id": 1, "org": "globex"}, `argument "org" is unknown`},
+			{map[string]any{"order_id": 1, "org": "globex"}, `argument "org" is not accepted`},
+			{map[string]any{"order_id": 1, "note": "x"}, `argument "note" is unknown`},
 		} {
 			toolError(t, call(t, c, "get_order", tt.args), tt.want)
 		}
@@ -478,7 +504,7 @@ func TestReadOnlyToolCannotWrite(t *testing.T) {
 		if code := ExitCode(err, &stderr); code != exitConfig {
 			t.Errorf("exit code %d, want %d", code, exitConfig)
 		}
-		if want := sneaky + ":6:17: Read-only tool writes"; !strings.Contains(stderr.String(), want) {
+		if want := sneaky + ":7:17: Read-only tool writes"; !strings.Contains(stderr.String(), want) {
 			t.Errorf("stderr %q lacks %q", stderr.String(), want)
 		}
 		if stdout.Len() > 0 {
@@ -572,7 +598,7 @@ func TestRestartKeepsClients(t *testing.T) {
 			if version == mcp.ProtocolVersion20251125 && first.client.GetSessionId() == "" {
 				t.Fatal("no session id issued")
 			}
-			ok(t, call(t, first.client, "get_order", map[string]any{"order_id": 1001}))
+			ok(t, call(t, first.client, "get_order", map[string]any{"order_id": 1002}))
 
 			if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
@@ -583,8 +609,8 @@ func TestRestartKeepsClients(t *testing.T) {
 			startHTTP(t, env, "--listen", addr, technova)
 
 			// The same client, with what the first process gave it.
-			got := ok(t, call(t, first.client, "get_order", map[string]any{"order_id": 1001}))
-			if got["id"] != float64(1001) {
+			got := ok(t, call(t, first.client, "get_order", map[string]any{"order_id": 1002}))
+			if got["id"] != float64(1002) {
 				t.Errorf("after the restart, get_order = %v", got)
 			}
 		})
@@ -599,11 +625,13 @@ func TestAuditTrail(t *testing.T) {
 	s := startHTTPVersion(t, mcp.ProtocolVersion20251125, env, technova, "testdata/e2e/audit.hcl")
 	c := s.client
 
-	ok(t, call(t, c, "get_order", map[string]any{"order_id": 1001}))
+	ok(t, call(t, c, "get_order", map[string]any{"order_id": 1002}))
 	toolError(t, call(t, c, "get_order", map[string]any{"order_id": 99999999}), "No order")
 	toolError(t, call(t, c, "get_order", map[string]any{"order_id": "x"}), "must be an integer")
 	toolError(t, call(t, c, "find_customer", map[string]any{"email": "nobody-secret@example.com"}), "No customer")
 	toolError(t, call(t, c, "find_customer", map[string]any{"email": 5, "other": "y"}), "unknown")
+	// The demo key may read, not cancel.
+	toolError(t, call(t, c, "cancel_order", map[string]any{"order_id": 1002, "reason": "not allowed"}), "Permission denied")
 
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -621,11 +649,12 @@ func TestAuditTrail(t *testing.T) {
 		recs = append(recs, r)
 	}
 	want := []struct{ tool, outcome, class, args string }{
-		{"get_order", "ok", "", `{"order_id":1001}`},
+		{"get_order", "ok", "", `{"order_id":1002}`},
 		{"get_order", "error", "tool", `{"order_id":99999999}`},
 		{"get_order", "invalid", "arguments", `{"order_id":"x"}`},
 		{"find_customer", "error", "tool", `{"email":"[redacted]"}`},
 		{"find_customer", "invalid", "arguments", `{"email":"[redacted]","other":"y"}`},
+		{"cancel_order", "denied", "policy", `{"order_id":1002,"reason":"not allowed"}`},
 	}
 	if len(recs) != len(want) {
 		t.Fatalf("%d audit records, want %d:\n%s", len(recs), len(want), data)
@@ -636,9 +665,12 @@ func TestAuditTrail(t *testing.T) {
 		if r["tool"] != w.tool || r["outcome"] != w.outcome || (r["error_class"] != nil && r["error_class"] != w.class) || string(args) != w.args {
 			t.Errorf("record %d = %v, want tool %s outcome %s class %q args %s", i, r, w.tool, w.outcome, w.class, w.args)
 		}
-		if r["transport"] != "http" || r["session_id"] != s.client.GetSessionId() || r["request_id"] == "" {
+		if r["transport"] != "http" || r["session_id"] != s.client.GetSessionId() || r["request_id"] == "" || r["subject"] != "acme-reporting" {
 			t.Errorf("record %d lacks who and where: %v", i, r)
 		}
+	}
+	if binds, _ := json.Marshal(recs[0]["binds"]); string(binds) != `{"org":"acme"}` {
+		t.Errorf("ok record binds = %s, want the caller's org", binds)
 	}
 	if recs[0]["rows"] != 1.0 || recs[0]["bytes"].(float64) < 10 {
 		t.Errorf("ok record = %v, want rows and bytes", recs[0])

@@ -31,6 +31,7 @@ Usage:
   mcpgen validate [--offline] PATH...
                                     check the configuration and every statement
   mcpgen tools [--offline] PATH...  print the tools/list a client will see
+  mcpgen apikey [--hash]            make an API key and the hash to configure
   mcpgen version                    print the version
 
 A PATH is an .hcl file or a directory of them; all of them load as one
@@ -86,6 +87,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runValidate(ctx, rest, stdout, stderr)
 	case "tools":
 		return runTools(ctx, rest, stdout, stderr)
+	case "apikey":
+		return runAPIKey(rest, stdin, stdout, stderr)
 	case "version":
 		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":

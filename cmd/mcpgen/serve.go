@@ -34,6 +34,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.Var((*stringList)(&o.AllowedOrigins), "allow-origin", "a browser origin allowed to call the server, e.g. https://app.example.com (repeatable)")
 	fs.DurationVar(&o.Grace, "grace", o.Grace, "how long calls in flight may run after SIGINT/SIGTERM")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	insecure := fs.Bool("insecure-no-auth", false, "allow serving HTTP on a non-loopback address with no auth block (trusted networks only: anyone who reaches the port can call every tool)")
 	if help, err := fs.parse(args); help || err != nil {
 		return err
 	}
@@ -55,6 +56,12 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	gen, err := load(paths, stderr)
 	if err != nil {
 		return err
+	}
+	exposed := !*stdio && !runtime.IsLoopbackAddr(*listen) && !gen.Config.Auth.HTTPCredentials()
+	if exposed && !*insecure {
+		return &exitError{code: exitConfig, msg: fmt.Sprintf("serve: refusing to serve %s without authentication: "+
+			"declare an auth block with a jwt block or api_key blocks, listen on 127.0.0.1, "+
+			"or pass --insecure-no-auth if a trusted network or an authenticating proxy protects the port", *listen)}
 	}
 	log := runtime.NewLogger(stderr, gen.Config.Secrets, runtime.ParseLevel(*logLevel))
 	diags := gen.Open(ctx, runtime.OpenOptions{Log: log})
@@ -89,7 +96,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: %v", err)}
 	}
-	warnIfExposed(log, ln.Addr().String())
+	if exposed {
+		warnExposed(log, ln.Addr().String())
+	}
 	log.Info().Str("server", server.Name).Int("tools", len(gen.ToolDefinitions())).
 		Str("url", fmt.Sprintf("http://%s%s", ln.Addr(), o.Path)).Bool("stateless", o.Stateless).Msg("serving Streamable HTTP")
 	if err := srv.ServeHTTP(ctx, ln, o); err != nil && !errors.Is(err, context.Canceled) {
@@ -117,13 +126,10 @@ func validPath(p string) bool {
 	return err == nil && strings.HasPrefix(p, "/") && u.Path == p && !strings.ContainsAny(p, " \t{}")
 }
 
-// warnIfExposed says loudly that a non-loopback listener has no
+// warnExposed says loudly that a non-loopback listener has no
 // authentication: anyone who can reach it can call every tool.
-func warnIfExposed(log zerolog.Logger, addr string) {
-	if runtime.IsLoopbackAddr(addr) {
-		return
-	}
+func warnExposed(log zerolog.Logger, addr string) {
 	log.Warn().Str("listen", addr).Msg(strings.Repeat("!", 12) +
 		" serving on a non-loopback address WITHOUT AUTHENTICATION: anyone who can reach " + addr +
-		" can call every tool. Bind to 127.0.0.1 or put an authenticating proxy in front. " + strings.Repeat("!", 12))
+		" can call every tool (--insecure-no-auth). " + strings.Repeat("!", 12))
 }

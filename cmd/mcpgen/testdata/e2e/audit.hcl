@@ -11,6 +11,7 @@ audit {
 tool "find_customer" {
   description = "Find a customer by email."
   source      = source.sql.orders
+  guard       = "'orders.read' in principal.scopes"
   param "email" {
     type        = "string"
     sensitive   = true
