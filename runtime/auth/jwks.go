@@ -44,6 +44,8 @@ type jwksCache struct {
 
 	// afterFetch, when set (by tests), is called after every fetch with its outcome.
 	afterFetch func(error)
+	// onNewKeys is called after each successful fetch, before the new keys are used.
+	onNewKeys func()
 
 	cancel    context.CancelFunc
 	done      chan struct{}
@@ -146,6 +148,9 @@ func (c *jwksCache) fetchLocked(ctx context.Context) {
 		c.lastErr.Store(&err)
 	} else {
 		c.keys.Store(&keys)
+		if c.onNewKeys != nil {
+			c.onNewKeys()
+		}
 		c.lastErr.Store(&err)
 	}
 	if c.afterFetch != nil {

@@ -34,6 +34,7 @@ type JWTOptions struct {
 	Client        *http.Client  // for JWKS; default: a client with a 10s timeout, no redirects
 	RefreshEvery  time.Duration // JWKS cache refresh; default 15 min
 	MinRefetch    time.Duration // least time between refetches triggered by an unknown kid; default 30s
+	CacheSize     int           // validated tokens remembered until they expire; default 4096, -1 = none
 }
 
 // Defaults for the zero values of JWTOptions.
@@ -69,6 +70,7 @@ type JWT struct {
 	maxBytes   int
 	now        func() time.Time
 	jwks       *jwksCache
+	cache      *tokenCache // nil when disabled
 }
 
 // NewJWT checks the options, fetches the JWKS once (bounded by ctx and the client's timeout)
@@ -114,6 +116,9 @@ func newJWT(ctx context.Context, o JWTOptions, now func() time.Time, afterFetch 
 			return nil, fmt.Errorf("jwt: %s must not be negative, got %s", d.name, d.v)
 		}
 	}
+	if o.CacheSize < -1 {
+		return nil, fmt.Errorf("jwt: cache size must be -1 (no cache), 0 (default) or positive, got %d", o.CacheSize)
+	}
 	if o.MaxTokenBytes < 0 {
 		return nil, fmt.Errorf("jwt: maximum token size must not be negative, got %d", o.MaxTokenBytes)
 	}
@@ -125,6 +130,7 @@ func newJWT(ctx context.Context, o JWTOptions, now func() time.Time, afterFetch 
 		scopeClaim: o.ScopeClaim,
 		maxBytes:   cmpOr(o.MaxTokenBytes, DefaultMaxTokenBytes),
 		now:        now,
+		cache:      newTokenCache(cmpOr(o.CacheSize, DefaultCacheSize)),
 	}
 	client := o.Client
 	if client == nil {
@@ -136,6 +142,7 @@ func newJWT(ctx context.Context, o JWTOptions, now func() time.Time, afterFetch 
 	}
 	j.jwks = newJWKSCache(o.JWKSURL, client, cmpOr(o.RefreshEvery, DefaultRefreshEvery), cmpOr(o.MinRefetch, DefaultMinRefetch), now)
 	j.jwks.afterFetch = afterFetch
+	j.jwks.onNewKeys = j.cache.clear
 	j.jwks.start(ctx)
 	return j, nil
 }
@@ -209,10 +216,20 @@ type header struct {
 }
 
 // Validate checks token and returns who it stands for. Every refusal is an *Error with
-// Status 401 and Code "invalid_token".
+// Status 401 and Code "invalid_token". A token that passed is remembered until it expires (or
+// the key set changes), so its next uses skip the signature check. The Identity is the
+// caller's; its Scopes and Claims are shared and must not be modified.
 func (j *JWT) Validate(ctx context.Context, token string) (*Identity, error) {
 	if len(token) > j.maxBytes {
 		return nil, invalidToken(fmt.Sprintf("token too large (%d bytes, limit %d)", len(token), j.maxBytes))
+	}
+	now := j.now()
+	if id, expired, ok := j.cache.get(token, now); ok {
+		if expired {
+			return nil, invalidToken("token expired")
+		}
+		cp := *id
+		return &cp, nil
 	}
 	hdrPart, rest, ok1 := strings.Cut(token, ".")
 	payloadPart, sigPart, ok2 := strings.Cut(rest, ".")
@@ -230,6 +247,7 @@ func (j *JWT) Validate(ctx context.Context, token string) (*Identity, error) {
 	if h.Kid == "" {
 		return nil, invalidToken("token has no key id")
 	}
+	gen := j.cache.generation()
 	k, ok := j.jwks.key(ctx, h.Kid)
 	if !ok {
 		return nil, invalidToken("unknown key id")
@@ -246,7 +264,8 @@ func (j *JWT) Validate(ctx context.Context, token string) (*Identity, error) {
 		jwt.WithRequiredClaim("exp"),
 		jwt.WithClock(jwt.ClockFunc(j.now)),
 	}
-	if _, err := jwt.ParseString(token, opts...); err != nil {
+	parsed, err := jwt.ParseString(token, opts...)
+	if err != nil {
 		return nil, invalidToken(parseReason(err))
 	}
 	// The signature covers these bytes, so decoding them ourselves yields plain JSON values
@@ -264,7 +283,12 @@ func (j *JWT) Validate(ctx context.Context, token string) (*Identity, error) {
 	if err != nil {
 		return nil, invalidToken(err.Error())
 	}
-	return &Identity{Subject: sub, Scopes: scopes, Claims: claims, Method: MethodJWT}, nil
+	id := &Identity{Subject: sub, Scopes: scopes, Claims: claims, Method: MethodJWT}
+	if exp, ok := parsed.Expiration(); ok {
+		j.cache.put(token, id, exp.Add(j.leeway), now, gen)
+	}
+	cp := *id
+	return &cp, nil
 }
 
 func decodeSegment(seg string, v any) error {

@@ -1,0 +1,84 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/mcpgen/mcpgen/runtime/auth/authtest"
+)
+
+// TestCacheHonoursExpiry: a remembered token is refused once it expires, with the reason a
+// fresh check would give.
+func TestCacheHonoursExpiry(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	clock := &fakeClock{}
+	j := newTestJWT(t, iss, clock, func(o *JWTOptions) { o.Leeway = 10 * time.Second })
+	tok := iss.Token(claims("exp", time.Now().Add(time.Minute).Unix()))
+	for range 2 {
+		id, err := j.Validate(context.Background(), tok)
+		if err != nil {
+			t.Fatalf("Validate: %v", err)
+		}
+		id.Subject = "changed" // must not reach the remembered identity
+	}
+	if n := j.cache.len(); n != 1 {
+		t.Fatalf("cache holds %d tokens, want 1", n)
+	}
+	if id, _ := j.Validate(context.Background(), tok); id.Subject != "alice" {
+		t.Errorf("subject from the cache = %q, want alice", id.Subject)
+	}
+	clock.advance(time.Minute + 5*time.Second) // inside the leeway
+	if _, err := j.Validate(context.Background(), tok); err != nil {
+		t.Errorf("within leeway: %v", err)
+	}
+	clock.advance(10 * time.Second)
+	_, err := j.Validate(context.Background(), tok)
+	checkRefusal(t, err, http.StatusUnauthorized, CodeInvalidToken, "token expired")
+	if n := j.cache.len(); n != 0 {
+		t.Errorf("cache holds %d tokens after expiry, want 0", n)
+	}
+}
+
+// TestCacheForgetsWithdrawnKeys: once the issuer stops publishing a key, tokens it signed are
+// refused even if they were validated before.
+func TestCacheForgetsWithdrawnKeys(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	clock := &fakeClock{}
+	j := newTestJWT(t, iss, clock, nil)
+	old := iss.Token(claims())
+	if _, err := j.Validate(context.Background(), old); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	iss.Rotate()
+	iss.Rotate() // the first key is no longer served
+	clock.advance(DefaultMinRefetch)
+	if _, err := j.Validate(context.Background(), iss.Token(claims())); err != nil {
+		t.Fatalf("token of the newest key: %v", err)
+	}
+	_, err := j.Validate(context.Background(), old)
+	checkRefusal(t, err, http.StatusUnauthorized, CodeInvalidToken, "unknown key id")
+}
+
+func TestCacheSize(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	tests := []struct {
+		size, want int
+	}{{-1, 0}, {2, 2}, {0, 3}}
+	for _, tt := range tests {
+		j := newTestJWT(t, iss, nil, func(o *JWTOptions) { o.CacheSize = tt.size })
+		for _, sub := range []string{"a", "b", "c"} {
+			if _, err := j.Validate(context.Background(), iss.Token(claims("sub", sub))); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+		}
+		if n := j.cache.len(); n != tt.want {
+			t.Errorf("CacheSize %d: cache holds %d tokens after 3, want %d", tt.size, n, tt.want)
+		}
+	}
+	_, err := NewJWT(context.Background(), JWTOptions{Issuer: "i", Audience: "a", JWKSURL: iss.JWKSURL(), CacheSize: -2})
+	if err == nil {
+		t.Errorf("CacheSize -2 accepted")
+	}
+}
