@@ -2,15 +2,12 @@ package runtime
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -22,11 +19,10 @@ import (
 // auth block. Check builds it without I/O; Open starts fetching the
 // issuer's keys.
 type authn struct {
-	decl     *cfg.Auth
-	keys     *auth.APIKeys // nil: no API keys
-	jwtOpts  *auth.JWTOptions
-	jwt      *auth.JWT // set by Open when jwtOpts is
-	verified *tokenCache
+	decl    *cfg.Auth
+	keys    *auth.APIKeys // nil: no API keys
+	jwtOpts *auth.JWTOptions
+	jwt     *auth.JWT // set by Open when jwtOpts is
 
 	// metadata is the RFC 9728 document, served at metadataPaths;
 	// metadataURL is where clients are sent to find it.
@@ -45,7 +41,7 @@ func newAuthn(a *cfg.Auth, serverName string) (*authn, hcl.Diagnostics) {
 		return nil, nil
 	}
 	var diags hcl.Diagnostics
-	n := &authn{decl: a, verified: newTokenCache(tokenCacheSize)}
+	n := &authn{decl: a}
 	if len(a.APIKeys) > 0 {
 		keys := make([]auth.APIKey, 0, len(a.APIKeys))
 		for _, k := range a.APIKeys {
@@ -132,31 +128,15 @@ func (n *authn) ready(ctx context.Context) error {
 }
 
 // authenticate returns the caller of an HTTP request, or an *auth.Error.
-// A JWT that validated is remembered, by its hash, until it expires (at
-// most a minute): signature checks are the most expensive step of a call.
 func (n *authn) authenticate(ctx context.Context, h http.Header) (*Principal, error) {
 	if n.jwt == nil && n.keys == nil {
 		return nil, errors.New("authentication is not open")
-	}
-	token, err := auth.BearerToken(h)
-	if err != nil {
-		return nil, err
-	}
-	key := sha256.Sum256([]byte(token))
-	if p := n.verified.get(key); p != nil {
-		return p, nil
 	}
 	id, err := (&auth.Authenticator{JWT: n.jwt, Keys: n.keys}).Authenticate(ctx, h)
 	if err != nil {
 		return nil, err
 	}
-	p := &Principal{Subject: id.Subject, Scopes: id.Scopes, Claims: id.Claims}
-	if id.Method == auth.MethodJWT {
-		if exp, ok := id.Claims["exp"].(float64); ok {
-			n.verified.put(key, p, time.Unix(int64(exp), 0))
-		}
-	}
-	return p, nil
+	return &Principal{Subject: id.Subject, Scopes: id.Scopes, Claims: id.Claims}, nil
 }
 
 // missingScopes lists the scopes every HTTP request needs that p lacks.
@@ -188,66 +168,4 @@ func (n *authn) challenge(code, description, scope string) string {
 	param("error_description", description)
 	param("scope", scope)
 	return b.String()
-}
-
-// tokenCacheSize bounds the validated tokens remembered.
-const tokenCacheSize = 10_000
-
-// maxTokenCache is the longest a validated token is trusted without being
-// checked again, so that a key the issuer withdraws stops working soon.
-const maxTokenCache = time.Minute
-
-// tokenCache remembers validated tokens by hash until they expire.
-type tokenCache struct {
-	mu      sync.Mutex
-	max     int
-	entries map[[32]byte]cachedToken
-}
-
-type cachedToken struct {
-	p     *Principal
-	until time.Time
-}
-
-func newTokenCache(max int) *tokenCache {
-	return &tokenCache{max: max, entries: map[[32]byte]cachedToken{}}
-}
-
-func (c *tokenCache) get(key [32]byte) *Principal {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[key]
-	if !ok {
-		return nil
-	}
-	if !time.Now().Before(e.until) {
-		delete(c.entries, key)
-		return nil
-	}
-	return e.p
-}
-
-func (c *tokenCache) put(key [32]byte, p *Principal, exp time.Time) {
-	until := time.Now().Add(maxTokenCache)
-	if exp.Before(until) {
-		until = exp
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.entries) >= c.max {
-		// Drop expired entries; if none, an arbitrary one (map order).
-		now := time.Now()
-		for k, e := range c.entries {
-			if !now.Before(e.until) {
-				delete(c.entries, k)
-			}
-		}
-		for k := range c.entries {
-			if len(c.entries) < c.max {
-				break
-			}
-			delete(c.entries, k)
-		}
-	}
-	c.entries[key] = cachedToken{p: p, until: until}
 }

@@ -84,5 +84,8 @@ log "fuzz ($FUZZTIME each)"
 go test -run='^$' -fuzz='^FuzzValidate$' -fuzztime="$FUZZTIME" ./runtime
 go test -run='^$' -fuzz='^FuzzRowString$' -fuzztime="$FUZZTIME" ./runtime
 go test -run='^$' -fuzz='^FuzzLoad$' -fuzztime="$FUZZTIME" ./hcl
+go test -run='^$' -fuzz='^FuzzGuard$' -fuzztime="$FUZZTIME" ./runtime/guard
+go test -run='^$' -fuzz='^FuzzBearerToken$' -fuzztime="$FUZZTIME" ./runtime/auth
+go test -run='^$' -fuzz='^FuzzValidate$' -fuzztime="$FUZZTIME" ./runtime/auth
 
 log "ok"

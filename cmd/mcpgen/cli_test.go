@@ -364,3 +364,39 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestAPIKey: `mcpgen apikey` makes a key whose printed hash is what the
+// key hashes to, and --hash reads a key from stdin, never from arguments.
+func TestAPIKey(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := Run(context.Background(), []string{"apikey"}, nil, &out, &errOut); err != nil {
+		t.Fatalf("apikey: %v %s", err, errOut.String())
+	}
+	var key, hash string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if v, ok := strings.CutPrefix(line, "key:  "); ok {
+			key = v
+		}
+		if v, ok := strings.CutPrefix(line, "hash: "); ok {
+			hash = v
+		}
+	}
+	if !strings.HasPrefix(key, "mcpk_") || !strings.HasPrefix(hash, "sha256:") {
+		t.Fatalf("apikey printed %q", out.String())
+	}
+	out.Reset()
+	if err := Run(context.Background(), []string{"apikey", "--hash"}, strings.NewReader(key+"\n"), &out, &errOut); err != nil {
+		t.Fatalf("apikey --hash: %v", err)
+	}
+	if got := strings.TrimSpace(out.String()); got != hash {
+		t.Errorf("apikey --hash = %q, want %q", got, hash)
+	}
+	err := Run(context.Background(), []string{"apikey", "--hash"}, strings.NewReader(""), &out, &errOut)
+	if code := ExitCode(err, &errOut); code != exitUsage {
+		t.Errorf("empty stdin: exit %d, want %d", code, exitUsage)
+	}
+	err = Run(context.Background(), []string{"apikey", key}, nil, &out, &errOut)
+	if code := ExitCode(err, &errOut); code != exitUsage {
+		t.Errorf("a key on the command line: exit %d, want %d", code, exitUsage)
+	}
+}

@@ -1,0 +1,52 @@
+# orders.hcl behind authentication: a JWT or an API key, a guard and a bind
+# of the caller's org. BenchmarkHTTPCall compares the two.
+source "sql" "orders" {
+  driver = "sqlite"
+  dsn    = env("BENCH_DB")
+  seed   = <<-SQL
+    CREATE TABLE orders (
+      id          INTEGER PRIMARY KEY,
+      org         TEXT      NOT NULL,
+      status      TEXT      NOT NULL,
+      total_cents INTEGER   NOT NULL,
+      placed_at   TIMESTAMP NOT NULL
+    );
+    INSERT INTO orders (id, org, status, total_cents, placed_at)
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+    SELECT i,
+           CASE i % 2 WHEN 0 THEN 'acme' ELSE 'globex' END,
+           CASE i % 5 WHEN 0 THEN 'pending' WHEN 1 THEN 'paid' WHEN 2 THEN 'shipped' WHEN 3 THEN 'delivered' ELSE 'cancelled' END,
+           1000 + (i * 7919) % 100000,
+           '2026-01-01T00:00:00Z'
+      FROM n;
+  SQL
+}
+
+auth {
+  resource = "http://127.0.0.1:8080/mcp"
+  jwt {
+    issuer   = env("BENCH_ISSUER")
+    jwks_url = env("BENCH_JWKS_URL")
+  }
+  api_key "bench" {
+    hash    = "sha256:3627b0eaf8d55e5c4d30cc2e4f3f347c42a1f729973535e8dd3724cb56e08160" # mcpk_bench_key
+    subject = "bench"
+    scopes  = ["orders.read"]
+    claims  = { org = "acme" }
+  }
+}
+
+tool "get_order" {
+  description = "Look up one order by its number."
+  source      = source.sql.orders
+  guard       = "'orders.read' in principal.scopes"
+  param "order_id" {
+    type    = "integer"
+    minimum = 1
+  }
+  bind "org" {
+    from = "principal.claims.org"
+  }
+  sql    = "SELECT id, status, total_cents, placed_at FROM orders WHERE id = :order_id AND org = :org"
+  result { one = true }
+}
