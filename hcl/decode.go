@@ -22,6 +22,7 @@ var serverSchema = &hcl.BodySchema{
 		{Name: "name", Required: true},
 		{Name: "version"},
 		{Name: "instructions"},
+		{Name: "page_size"},
 	},
 }
 
@@ -47,6 +48,14 @@ func decodeServerBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Server, hcl.Dia
 		v, d := PublicStringAttr(attr, ctx)
 		diags = append(diags, d...)
 		server.Instructions = v
+	}
+	if attr, ok := content.Attributes["page_size"]; ok {
+		v, d := IntAttr(attr, ctx)
+		diags = append(diags, d...)
+		if !d.HasErrors() && (v < 1 || v > 1000) {
+			diags = append(diags, attrError(attr, "Invalid value", "page_size must be between 1 and 1000."))
+		}
+		server.PageSize = v
 	}
 	return server, diags
 }

@@ -40,6 +40,7 @@ type Server struct {
 	Name         string
 	Version      string
 	Instructions string
+	PageSize     int // items per list page; 0: the runtime's default
 	DeclRange    hcl.Range
 }
 

@@ -27,6 +27,9 @@ type Generation struct {
 	sources map[string]Source
 	order   []string // source keys in declaration order
 	tools   []*toolEntry
+	// resources (static ones and templates) and prompts: primitives.go.
+	resources []*resourceEntry
+	prompts   []*promptEntry
 	// maxTimeout is the longest tool timeout: HTTP responses may take
 	// that long to be ready.
 	maxTimeout time.Duration
@@ -83,41 +86,58 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 	}
 
 	for _, decl := range conf.Tools {
-		entry := &toolEntry{decl: decl, timeout: decl.Timeout}
-		for _, p := range decl.Params {
-			if p.Sensitive {
-				if entry.sensitive == nil {
-					entry.sensitive = map[string]bool{}
-				}
-				entry.sensitive[p.Name] = true
-			}
-		}
-		if entry.timeout == 0 {
-			entry.timeout = DefaultToolTimeout
-		}
-		params, ds := NewParams(decl)
+		entry, ds := g.buildEntry(env, decl)
 		diags = append(diags, ds...)
-		entry.params = params
-		diags = append(diags, entry.compileCEL(env)...)
-
-		// hcl.Load has checked that the source is declared: a source missing
-		// here failed to decode and has been reported.
-		src, ok := g.sources[decl.Source.Key()]
-		if !ok {
-			continue
+		if entry != nil {
+			g.tools = append(g.tools, entry)
 		}
-		impl, ds := src.DecodeTool(decl)
-		diags = append(diags, ds...)
-		if impl == nil || ds.HasErrors() {
-			continue
-		}
-		entry.impl = impl
-		g.maxTimeout = max(g.maxTimeout, entry.timeout)
-		g.tools = append(g.tools, entry)
 	}
+	diags = append(diags, g.checkPrimitives(env)...)
 	sort.Slice(g.tools, func(i, j int) bool { return g.tools[i].decl.Name < g.tools[j].decl.Name })
 	diags = append(diags, g.describe()...)
 	return g, diags
+}
+
+// buildEntry compiles one tool (or the query of a resource or completion):
+// params, guard and binds, and the adapter's half. It returns nil when the
+// tool cannot run; the diagnostics say why.
+func (g *Generation) buildEntry(env *guard.Env, decl *cfg.Tool) (*toolEntry, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	entry := &toolEntry{decl: decl, timeout: decl.Timeout}
+	for _, p := range decl.Params {
+		if p.Sensitive {
+			if entry.sensitive == nil {
+				entry.sensitive = map[string]bool{}
+			}
+			entry.sensitive[p.Name] = true
+		}
+	}
+	if entry.timeout == 0 {
+		entry.timeout = DefaultToolTimeout
+	}
+	params, ds := NewParams(decl)
+	diags = append(diags, ds...)
+	entry.params = params
+	diags = append(diags, entry.compileCEL(env)...)
+
+	if decl.Content != nil {
+		entry.impl = &fixedTool{gen: g, decl: decl}
+		return entry, diags
+	}
+	// hcl.Load has checked that the source is declared: a source missing
+	// here failed to decode and has been reported.
+	src, ok := g.sources[decl.Source.Key()]
+	if !ok {
+		return nil, diags
+	}
+	impl, ds := src.DecodeTool(decl)
+	diags = append(diags, ds...)
+	if impl == nil || ds.HasErrors() {
+		return nil, diags
+	}
+	entry.impl = impl
+	g.maxTimeout = max(g.maxTimeout, entry.timeout)
+	return entry, diags
 }
 
 // describe builds every tool's definition as clients will see it. It runs
@@ -221,9 +241,11 @@ func toolDefinition(t *toolEntry) (mcp.Tool, error) {
 	if err != nil {
 		return mcp.Tool{}, fmt.Errorf("input schema: %w", err)
 	}
-	out, err := json.Marshal(t.impl.OutputSchema())
-	if err != nil {
-		return mcp.Tool{}, fmt.Errorf("output schema: %w", err)
+	var out json.RawMessage
+	if schema := t.impl.OutputSchema(); schema != nil { // fixed content has none
+		if out, err = json.Marshal(schema); err != nil {
+			return mcp.Tool{}, fmt.Errorf("output schema: %w", err)
+		}
 	}
 	d := t.decl
 	return mcp.Tool{
