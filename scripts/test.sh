@@ -85,4 +85,7 @@ go test -run='^$' -fuzz='^FuzzValidate$' -fuzztime="$FUZZTIME" ./runtime
 go test -run='^$' -fuzz='^FuzzRowString$' -fuzztime="$FUZZTIME" ./runtime
 go test -run='^$' -fuzz='^FuzzLoad$' -fuzztime="$FUZZTIME" ./hcl
 
+# Its own script: it installs Node 22 and the suite with npm on first use.
+scripts/conformance.sh
+
 log "ok"
