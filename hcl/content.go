@@ -223,7 +223,7 @@ func decodeToolKind(tool *Tool, content *hcl.BodyContent, ctx *hcl.EvalContext) 
 	// Nothing else reads the rest of the body: report what is left in it.
 	_, d = tool.Body.Content(&hcl.BodySchema{})
 	diags = append(diags, d...)
-	tool.Body = nil
+	tool.Body = hcl.EmptyBody()
 	return diags
 }
 

@@ -139,7 +139,7 @@ func decodeResourceBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Resource, hcl
 		if hasText && r.IsBlob {
 			diags = append(diags, attrError(attrs["blob"], "Conflicting content", "A resource has text or a blob, not both."))
 		}
-		if hasTmpl {
+		if hasTmpl && !hasURI {
 			diags = append(diags, attrError(tmplAttr, "Template without a source",
 				"A uri_template resource is read from a source: add source = source.sql.NAME and its sql."))
 		} else if !hasText && !r.IsBlob {
