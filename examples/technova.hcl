@@ -340,3 +340,80 @@ tool "search_products" {
     max_rows = 50
   }
 }
+
+# ---- Resources and prompts ----------------------------------------------
+#
+# An order as a resource, for clients that attach context rather than call
+# tools, and a support prompt that embeds it. The resource runs through the
+# same path as a tool: its order_id is validated like a param, and a guard
+# or bind on it applies exactly as on get_order.
+
+resource "order" {
+  uri_template = "technova://orders/{order_id}"
+  title        = "Order"
+  description  = "One order with its customer, amounts, timeline and items, as JSON."
+  source       = source.sql.orders
+  timeout      = "5s"
+
+  param "order_id" {
+    type        = "integer"
+    minimum     = 1
+    description = "The order number, e.g. 1042."
+  }
+
+  sql = <<-SQL
+    SELECT o.id, o.org, o.status,
+           c.name  AS customer_name,
+           c.email AS customer_email,
+           o.subtotal_cents, o.shipping_cents, o.total_cents,
+           o.placed_at, o.paid_at, o.shipped_at, o.delivered_at,
+           o.cancelled_at, o.cancel_reason, o.tracking_number,
+           (SELECT string_agg(i.quantity || ' x ' || p.name || ' (' || p.sku || ') at '
+                              || i.unit_price_cents || ' cents', ', ' ORDER BY i.id)
+              FROM order_items i
+              JOIN products p ON p.id = i.product_id
+             WHERE i.order_id = o.id) AS items
+      FROM orders o
+      JOIN customers c ON c.id = o.customer_id
+     WHERE o.id = :order_id
+  SQL
+
+  result {
+    one       = true
+    not_found = "No order with that order number."
+  }
+}
+
+prompt "summarize_order_issue" {
+  title       = "Summarize an order issue"
+  description = "Summarize the state of one order and what the customer may need, for a support agent."
+
+  argument "order_id" {
+    description = "The order number, e.g. 1042."
+    complete {
+      source = source.sql.orders
+      sql    = <<-SQL
+        SELECT CAST(id AS TEXT) AS order_id FROM orders
+         WHERE CAST(id AS TEXT) LIKE CAST(:value AS TEXT) || '%'
+         ORDER BY id
+      SQL
+      result {
+        max_rows = 100
+      }
+    }
+  }
+
+  message "user" "resource" {
+    uri = "technova://orders/{{order_id}}"
+  }
+  message "user" "text" {
+    text = <<-EOT
+      Above is TechNova order {{order_id}}. In three to five sentences for a
+      support agent: say where the order stands (status and the latest
+      timestamp), what it contains, and anything unusual (a cancellation and
+      its reason, a long wait since payment without shipping, a missing
+      tracking number on a shipped order). Money is in US cents; times are UTC.
+      End with the next step the agent should take.
+    EOT
+  }
+}

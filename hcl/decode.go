@@ -23,6 +23,7 @@ var serverSchema = &hcl.BodySchema{
 		{Name: "version"},
 		{Name: "instructions"},
 		{Name: "guard"},
+		{Name: "page_size"},
 	},
 }
 
@@ -54,6 +55,14 @@ func decodeServerBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Server, hcl.Dia
 		diags = append(diags, d...)
 		server.Guard = expr
 	}
+	if attr, ok := content.Attributes["page_size"]; ok {
+		v, d := IntAttr(attr, ctx)
+		diags = append(diags, d...)
+		if !d.HasErrors() && (v < 1 || v > 1000) {
+			diags = append(diags, attrError(attr, "Invalid value", "page_size must be between 1 and 1000."))
+		}
+		server.PageSize = v
+	}
 	return server, diags
 }
 
@@ -80,17 +89,19 @@ var toolSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "title"},
 		{Name: "description"},
-		{Name: "source", Required: true},
+		{Name: "source"},
 		{Name: "guard"},
 		{Name: "timeout"},
 		{Name: "read_only"},
 		{Name: "destructive"},
 		{Name: "idempotent"},
 		{Name: "open_world"},
+		{Name: "is_error"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "param", LabelNames: []string{"name"}},
 		{Type: "bind", LabelNames: []string{"name"}},
+		{Type: "content", LabelNames: []string{"kind"}},
 	},
 }
 
@@ -171,33 +182,10 @@ func decodeToolBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Tool, hcl.Diagnos
 	boolAttr("idempotent", &tool.Idempotent)
 	boolAttr("open_world", &tool.OpenWorld)
 
-	// Params and binds share one namespace: both are :name in the SQL.
-	declared := map[string]hcl.Range{}
-	kinds := map[string]string{}
-	for _, b := range content.Blocks {
-		name, rng := b.Labels[0], b.DefRange
-		if prev, dup := declared[name]; dup {
-			summary, detail := "Duplicate "+b.Type, fmt.Sprintf("%s %q is already declared at %s.", b.Type, name, pos(prev))
-			if kinds[name] != b.Type {
-				summary = "Duplicate param or bind name"
-				detail = fmt.Sprintf("%s %q has the same name as %s %q, declared at %s.", b.Type, name, kinds[name], name, pos(prev))
-			}
-			diags = append(diags, duplicateDiag(summary, detail, rng))
-			continue
-		}
-		declared[name], kinds[name] = rng, b.Type
-
-		switch b.Type {
-		case "param":
-			p, d := decodeParamBlock(b, ctx)
-			diags = append(diags, d...)
-			tool.Params = append(tool.Params, p)
-		case "bind":
-			bind, d := decodeBindBlock(b, ctx)
-			diags = append(diags, d...)
-			tool.Binds = append(tool.Binds, bind)
-		}
-	}
+	params, binds, d := decodeParamsAndBinds(content.Blocks, ctx)
+	diags = append(diags, d...)
+	tool.Params, tool.Binds = params, binds
+	diags = append(diags, decodeToolKind(tool, content, ctx)...)
 	return tool, diags
 }
 

@@ -1,6 +1,7 @@
 package hcl
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,8 +30,9 @@ const maxFileSize = 64 << 20
 func evalContext(filename string, secrets *Secrets) *hcl.EvalContext {
 	return &hcl.EvalContext{
 		Functions: map[string]function.Function{
-			"env":  envFunc(secrets),
-			"file": fileFunc(filepath.Dir(filename)),
+			"env":        envFunc(secrets),
+			"file":       fileFunc(filepath.Dir(filename)),
+			"filebase64": fileBase64Func(filepath.Dir(filename)),
 		},
 	}
 }
@@ -70,25 +72,9 @@ func fileFunc(dir string) function.Function {
 		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:        function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			p := args[0].AsString()
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(dir, p)
-			}
-			info, err := os.Stat(p)
-			switch {
-			case errors.Is(err, fs.ErrNotExist):
-				return cty.NilVal, fmt.Errorf("no file at %s", p)
-			case err != nil:
-				return cty.NilVal, fmt.Errorf("cannot read %s: %v", p, unwrapPathError(err))
-			case !info.Mode().IsRegular():
-				// Devices and FIFOs could block or never end.
-				return cty.NilVal, fmt.Errorf("%s is not a regular file", p)
-			case info.Size() > maxFileSize:
-				return cty.NilVal, fmt.Errorf("%s is larger than %d MiB", p, maxFileSize>>20)
-			}
-			b, err := os.ReadFile(p)
+			p, b, err := readConfigFile(dir, args[0].AsString())
 			if err != nil {
-				return cty.NilVal, fmt.Errorf("cannot read %s: %v", p, unwrapPathError(err))
+				return cty.NilVal, err
 			}
 			if !utf8.Valid(b) {
 				return cty.NilVal, fmt.Errorf("%s is not UTF-8 text", p)
@@ -96,6 +82,47 @@ func fileFunc(dir string) function.Function {
 			return cty.StringVal(string(b)), nil
 		},
 	})
+}
+
+// fileBase64Func reads a file of any content, such as an image, as base64.
+func fileBase64Func(dir string) function.Function {
+	return function.New(&function.Spec{
+		Description: "Reads a file as base64, relative to the directory of the file that calls filebase64().",
+		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:        function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			_, b, err := readConfigFile(dir, args[0].AsString())
+			if err != nil {
+				return cty.NilVal, err
+			}
+			return cty.StringVal(base64.StdEncoding.EncodeToString(b)), nil
+		},
+	})
+}
+
+// readConfigFile reads a regular file named relative to dir, bounded by
+// maxFileSize. It returns the path it read.
+func readConfigFile(dir, p string) (string, []byte, error) {
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	info, err := os.Stat(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return p, nil, fmt.Errorf("no file at %s", p)
+	case err != nil:
+		return p, nil, fmt.Errorf("cannot read %s: %v", p, unwrapPathError(err))
+	case !info.Mode().IsRegular():
+		// Devices and FIFOs could block or never end.
+		return p, nil, fmt.Errorf("%s is not a regular file", p)
+	case info.Size() > maxFileSize:
+		return p, nil, fmt.Errorf("%s is larger than %d MiB", p, maxFileSize>>20)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return p, nil, fmt.Errorf("cannot read %s: %v", p, unwrapPathError(err))
+	}
+	return p, b, nil
 }
 
 // unwrapPathError drops the operation and path that the caller's message

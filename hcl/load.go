@@ -131,6 +131,8 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "auth"},
 		{Type: "source", LabelNames: []string{"type", "name"}},
 		{Type: "tool", LabelNames: []string{"name"}},
+		{Type: "resource", LabelNames: []string{"name"}},
+		{Type: "prompt", LabelNames: []string{"name"}},
 	},
 }
 
@@ -208,6 +210,9 @@ func (l *loader) addFile(filename string, src []byte) hcl.Diagnostics {
 			}
 			l.tools[tool.Name] = tool
 			l.cfg.Tools = append(l.cfg.Tools, tool)
+
+		case "resource", "prompt":
+			diags = append(diags, l.addPrimitive(block, ctx)...)
 		}
 	}
 	return diags
@@ -222,7 +227,7 @@ func (l *loader) finish() hcl.Diagnostics {
 	if l.cfg.Audit == nil {
 		l.cfg.Audit = DefaultAudit()
 	}
-	for _, tool := range l.cfg.Tools {
+	for _, tool := range l.queries() {
 		ref := tool.Source
 		if ref.Type == "" || l.unparsed { // already reported
 			continue
@@ -231,7 +236,7 @@ func (l *loader) finish() hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Reference to an undeclared source",
-				Detail:   fmt.Sprintf("tool %q uses source.%s, but no source %q %q is declared.", tool.Name, ref.Key(), ref.Type, ref.Name),
+				Detail:   fmt.Sprintf("%s uses source.%s, but no source %q %q is declared.", describeQuery(tool), ref.Key(), ref.Type, ref.Name),
 				Subject:  ref.Range.Ptr(),
 			})
 		}

@@ -24,6 +24,10 @@ type Config struct {
 	Auth    *Auth  // nil: no authentication, every caller is anonymous
 	Sources []*Source
 	Tools   []*Tool
+	// Resources and Prompts are the other two MCP primitives
+	// (resource.go, prompt.go).
+	Resources []*Resource
+	Prompts   []*Prompt
 	// Files holds the source bytes of every loaded file, by file name,
 	// so that diagnostics can be printed with a snippet.
 	Files map[string][]byte
@@ -39,6 +43,7 @@ type Server struct {
 	Instructions string
 	// Guard is the default guard of tools that declare none.
 	Guard     *Expr
+	PageSize  int // items per list page; 0: the runtime's default
 	DeclRange hcl.Range
 }
 
@@ -74,6 +79,11 @@ type Tool struct {
 	OpenWorld   bool
 
 	Timeout time.Duration // 0: the runtime default
+
+	// Content, when set, is what the tool returns instead of running a
+	// source (content.go); IsError marks it as a tool error.
+	Content []*Content
+	IsError bool
 
 	Body      hcl.Body // attributes and blocks for the adapter
 	Ctx       *hcl.EvalContext

@@ -27,11 +27,16 @@ type Generation struct {
 	order   []string // source keys in declaration order
 	tools   []*toolEntry
 	byName  map[string]*toolEntry
+	// resources (static ones and templates) and prompts: primitives.go.
+	resources []*resourceEntry
+	prompts   []*promptEntry
 	// stdio is who stdio calls run as.
 	stdio *Principal
 	// authn authenticates HTTP callers; nil when the configuration
 	// declares no HTTP credentials.
 	authn *authn
+	// defaultGuard is the server block's guard, for tools without one.
+	defaultGuard *guard.Program
 	// maxTimeout is the longest tool timeout: HTTP responses may take
 	// that long to be ready.
 	maxTimeout time.Duration
@@ -77,7 +82,8 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 		// The environment is fixed in code: failing to build it is a bug.
 		panic("guard environment: " + err.Error())
 	}
-	defaultGuard, ds := compileDefaultGuard(env, conf.Server)
+	var ds hcl.Diagnostics
+	g.defaultGuard, ds = compileDefaultGuard(env, conf.Server)
 	diags = append(diags, ds...)
 
 	for _, decl := range conf.Sources {
@@ -101,38 +107,13 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 	}
 
 	for _, decl := range conf.Tools {
-		entry := &toolEntry{decl: decl, timeout: decl.Timeout}
-		for _, p := range decl.Params {
-			if p.Sensitive {
-				if entry.sensitive == nil {
-					entry.sensitive = map[string]bool{}
-				}
-				entry.sensitive[p.Name] = true
-			}
-		}
-		if entry.timeout == 0 {
-			entry.timeout = DefaultToolTimeout
-		}
-		params, ds := NewParams(decl)
+		entry, ds := g.buildEntry(env, decl)
 		diags = append(diags, ds...)
-		entry.params = params
-		diags = append(diags, entry.compilePolicy(env, defaultGuard, conf.Auth != nil)...)
-
-		// hcl.Load has checked that the source is declared: a source missing
-		// here failed to decode and has been reported.
-		src, ok := g.sources[decl.Source.Key()]
-		if !ok {
-			continue
+		if entry != nil {
+			g.tools = append(g.tools, entry)
 		}
-		impl, ds := src.DecodeTool(decl)
-		diags = append(diags, ds...)
-		if impl == nil || ds.HasErrors() {
-			continue
-		}
-		entry.impl = impl
-		g.maxTimeout = max(g.maxTimeout, entry.timeout)
-		g.tools = append(g.tools, entry)
 	}
+	diags = append(diags, g.checkPrimitives(env)...)
 	sort.Slice(g.tools, func(i, j int) bool { return g.tools[i].decl.Name < g.tools[j].decl.Name })
 	g.byName = make(map[string]*toolEntry, len(g.tools))
 	for _, t := range g.tools {
@@ -140,6 +121,48 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 	}
 	diags = append(diags, g.describe()...)
 	return g, diags
+}
+
+// buildEntry compiles one tool (or the query of a resource or completion):
+// params, guard and binds, and the adapter's half. It returns nil when the
+// tool cannot run; the diagnostics say why.
+func (g *Generation) buildEntry(env *guard.Env, decl *cfg.Tool) (*toolEntry, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	entry := &toolEntry{decl: decl, timeout: decl.Timeout}
+	for _, p := range decl.Params {
+		if p.Sensitive {
+			if entry.sensitive == nil {
+				entry.sensitive = map[string]bool{}
+			}
+			entry.sensitive[p.Name] = true
+		}
+	}
+	if entry.timeout == 0 {
+		entry.timeout = DefaultToolTimeout
+	}
+	params, ds := NewParams(decl)
+	diags = append(diags, ds...)
+	entry.params = params
+	diags = append(diags, entry.compilePolicy(env, g.defaultGuard, g.Config.Auth != nil)...)
+
+	if decl.Content != nil {
+		entry.impl = &fixedTool{gen: g, decl: decl}
+		return entry, diags
+	}
+	// hcl.Load has checked that the source is declared: a source missing
+	// here failed to decode and has been reported.
+	src, ok := g.sources[decl.Source.Key()]
+	if !ok {
+		return nil, diags
+	}
+	impl, ds := src.DecodeTool(decl)
+	diags = append(diags, ds...)
+	if impl == nil || ds.HasErrors() {
+		return nil, diags
+	}
+	entry.impl = impl
+	g.maxTimeout = max(g.maxTimeout, entry.timeout)
+	return entry, diags
 }
 
 // describe builds every tool's definition as clients will see it. It runs
@@ -226,9 +249,11 @@ func toolDefinition(t *toolEntry) (mcp.Tool, error) {
 	if err != nil {
 		return mcp.Tool{}, fmt.Errorf("input schema: %w", err)
 	}
-	out, err := json.Marshal(t.impl.OutputSchema())
-	if err != nil {
-		return mcp.Tool{}, fmt.Errorf("output schema: %w", err)
+	var out json.RawMessage
+	if schema := t.impl.OutputSchema(); schema != nil { // fixed content has none
+		if out, err = json.Marshal(schema); err != nil {
+			return mcp.Tool{}, fmt.Errorf("output schema: %w", err)
+		}
 	}
 	d := t.decl
 	return mcp.Tool{

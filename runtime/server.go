@@ -51,12 +51,13 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 	info := gen.Config.Server
 	hooks := &server.Hooks{}
 	hooks.AddAfterListTools(s.filterTools)
-	s.mcp = server.NewMCPServer(info.Name, info.Version,
+	mcpOpts := []server.ServerOption{
 		server.WithToolCapabilities(true),
 		server.WithHooks(hooks),
 		server.WithInstructions(info.Instructions),
 		server.WithRecovery(),
-	)
+	}
+	s.mcp = server.NewMCPServer(info.Name, info.Version, append(mcpOpts, s.primitiveOptions(gen)...)...)
 	s.swap(gen)
 	return s
 }
@@ -77,6 +78,7 @@ func (s *Server) swap(gen *Generation) {
 	}
 	s.gen.Store(gen)
 	s.mcp.SetTools(tools...)
+	s.swapPrimitives(gen)
 	if s.metrics != nil {
 		s.metrics.Serving(1, len(gen.tools)) // reload will count generations
 	}
@@ -163,6 +165,9 @@ func (s *Server) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest
 		return errorResult("Permission denied: the server's policy does not allow this call for this caller.")
 	}
 	rec.Binds = binds
+	if f, ok := t.impl.(*fixedTool); ok {
+		return s.fixedResult(ctx, log, rec, t, f)
+	}
 
 	log.Debug().Msg("call started")
 	callCtx, cancel := context.WithTimeout(ctx, t.timeout)

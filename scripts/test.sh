@@ -88,4 +88,7 @@ go test -run='^$' -fuzz='^FuzzGuard$' -fuzztime="$FUZZTIME" ./runtime/guard
 go test -run='^$' -fuzz='^FuzzBearerToken$' -fuzztime="$FUZZTIME" ./runtime/auth
 go test -run='^$' -fuzz='^FuzzValidate$' -fuzztime="$FUZZTIME" ./runtime/auth
 
+# Its own script: it installs Node 22 and the suite with npm on first use.
+scripts/conformance.sh
+
 log "ok"

@@ -1,6 +1,6 @@
 source "sql" "db" {}
 
-resource "x" "y" {} # want: Unsupported block type
+widget "x" "y" {}   # want: Unsupported block type
 colour = "red"      # want: Unsupported argument
 
 server {

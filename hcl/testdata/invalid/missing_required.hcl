@@ -4,7 +4,7 @@ server { # want: Missing required argument
   version = "1.0.0"
 }
 
-tool "no_source" { # want: Missing required argument
+tool "no_source" { # want: Missing source or content
   title = "x"
 }
 

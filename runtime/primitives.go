@@ -1,0 +1,260 @@
+package runtime
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/yosida95/uritemplate/v3"
+
+	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime/guard"
+)
+
+// resourceEntry is a resource as the server serves it: static content, or
+// a query run through the tool path (query).
+type resourceEntry struct {
+	decl  *cfg.Resource
+	query *toolEntry            // nil: static
+	tmpl  *uritemplate.Template // nil: a fixed URI
+}
+
+// promptEntry is a prompt with the queries that complete its arguments.
+type promptEntry struct {
+	decl      *cfg.Prompt
+	completes map[string]*toolEntry // by argument name
+}
+
+// checkPrimitives builds the generation's resources and prompts. Queries
+// are compiled like tools; a template's variables must be exactly its
+// params; an embedded resource without content must name one that exists.
+func (g *Generation) checkPrimitives(env *guard.Env) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, r := range g.Config.Resources {
+		e := &resourceEntry{decl: r}
+		if r.Query != nil {
+			q, ds := g.buildEntry(env, r.Query)
+			diags = append(diags, ds...)
+			if q == nil {
+				continue
+			}
+			e.query = q
+		}
+		if r.IsTemplate() {
+			tmpl, ds := checkTemplate(r)
+			diags = append(diags, ds...)
+			if tmpl == nil {
+				continue
+			}
+			e.tmpl = tmpl
+		}
+		g.resources = append(g.resources, e)
+	}
+	sort.Slice(g.resources, func(i, j int) bool { return g.resources[i].decl.Name < g.resources[j].decl.Name })
+
+	for _, p := range g.Config.Prompts {
+		e := &promptEntry{decl: p, completes: map[string]*toolEntry{}}
+		for _, a := range p.Arguments {
+			if a.Complete == nil {
+				continue
+			}
+			q, ds := g.buildEntry(env, a.Complete)
+			diags = append(diags, ds...)
+			if q != nil {
+				e.completes[a.Name] = q
+			}
+		}
+		for _, m := range p.Messages {
+			diags = append(diags, g.checkEmbed(m.Content, fmt.Sprintf("prompt %q", p.Name))...)
+		}
+		g.prompts = append(g.prompts, e)
+	}
+	sort.Slice(g.prompts, func(i, j int) bool { return g.prompts[i].decl.Name < g.prompts[j].decl.Name })
+
+	for _, t := range g.tools {
+		for _, c := range t.decl.Content {
+			diags = append(diags, g.checkEmbed(c, fmt.Sprintf("tool %q", t.decl.Name))...)
+		}
+	}
+	return diags
+}
+
+// checkTemplate parses a resource's URI template and matches its
+// variables against the params of its query.
+func checkTemplate(r *cfg.Resource) (*uritemplate.Template, hcl.Diagnostics) {
+	tmpl, err := uritemplate.New(r.URITemplate)
+	if err != nil {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid URI template",
+			Detail:   fmt.Sprintf("uri_template is not an RFC 6570 template: %s.", strings.TrimPrefix(err.Error(), "uritemplate:")),
+			Subject:  rangePtr(r.URIRange),
+		}}
+	}
+	var diags hcl.Diagnostics
+	vars := tmpl.Varnames()
+	if len(vars) == 0 {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Template without variables",
+			Detail:   "uri_template has no {variable}; use uri for a resource at one fixed URI.",
+			Subject:  rangePtr(r.URIRange),
+		})
+	}
+	declared := map[string]bool{}
+	for _, p := range r.Query.Params {
+		declared[p.Name] = true
+		if !slices.Contains(vars, p.Name) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Param not in the template",
+				Detail:   fmt.Sprintf("param %q gets its value from the URI, but uri_template has no {%s}.", p.Name, p.Name),
+				Subject:  rangePtr(p.DeclRange),
+			})
+		}
+		if p.Type == cfg.TypeArray {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Array param in a template",
+				Detail:   fmt.Sprintf("param %q comes from one URI segment, so it cannot be an array.", p.Name),
+				Subject:  rangePtr(p.DeclRange),
+			})
+		}
+	}
+	for _, v := range vars {
+		if !declared[v] {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Undeclared template variable",
+				Detail:   fmt.Sprintf("uri_template uses {%s}; declare param %q so its value is validated before the query runs.", v, v),
+				Subject:  rangePtr(r.URIRange),
+			})
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return tmpl, diags
+}
+
+// checkEmbed reports an embedded resource that is read from the server's
+// resources but whose fixed URI no resource serves. A URI with
+// placeholders can only be checked when the prompt is used.
+func (g *Generation) checkEmbed(c *cfg.Content, where string) hcl.Diagnostics {
+	if c.Kind != cfg.ContentResource || c.Inline {
+		return nil
+	}
+	if names, _ := cfg.Placeholders(c.URI); len(names) > 0 {
+		return nil
+	}
+	if e, _ := g.findResource(c.URI); e != nil {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Embedded resource not found",
+		Detail:   fmt.Sprintf("%s embeds %q, but no resource has that uri or a uri_template matching it; declare one, or give the content inline with text or blob.", where, c.URI),
+		Subject:  rangePtr(c.AttrRanges["uri"]),
+	}}
+}
+
+// findResource finds the resource serving uri: one with that fixed URI
+// first, then the first template (by name) that matches it, with the
+// values of the template's variables.
+func (g *Generation) findResource(uri string) (*resourceEntry, map[string]string) {
+	for _, e := range g.resources {
+		if e.tmpl == nil && e.decl.URI == uri {
+			return e, nil
+		}
+	}
+	for _, e := range g.resources {
+		if e.tmpl == nil {
+			continue
+		}
+		if m := e.tmpl.Match(uri); m != nil {
+			vars := make(map[string]string, len(m))
+			for k, v := range m {
+				vars[k] = v.String()
+			}
+			return e, vars
+		}
+	}
+	return nil, nil
+}
+
+func (e *resourceEntry) definition() mcp.Resource {
+	d := e.decl
+	r := mcp.Resource{URI: d.URI, Name: d.Name, Title: d.Title, Description: d.Description, MIMEType: d.MimeType}
+	if e.query == nil {
+		size := int64(len(d.Text))
+		if d.IsBlob {
+			size = int64(base64DecodedLen(d.Blob))
+		}
+		r.Size = &size
+	}
+	return r
+}
+
+func (e *resourceEntry) templateDefinition() mcp.ResourceTemplate {
+	d := e.decl
+	return mcp.ResourceTemplate{
+		URITemplate: &mcp.URITemplate{Template: e.tmpl},
+		Name:        d.Name,
+		Title:       d.Title,
+		Description: d.Description,
+		MIMEType:    d.MimeType,
+	}
+}
+
+func (e *promptEntry) definition() mcp.Prompt {
+	d := e.decl
+	p := mcp.Prompt{Name: d.Name, Title: d.Title, Description: d.Description}
+	for _, a := range d.Arguments {
+		p.Arguments = append(p.Arguments, mcp.PromptArgument{Name: a.Name, Description: a.Description, Required: a.Required})
+	}
+	return p
+}
+
+func base64DecodedLen(s string) int {
+	n := len(s) / 4 * 3
+	return n - strings.Count(s[max(0, len(s)-2):], "=")
+}
+
+// DefaultPageSize is how many items one tools/list, resources/list,
+// resources/templates/list or prompts/list page holds.
+const DefaultPageSize = 100
+
+// primitiveOptions declare what the server offers besides tools. They are
+// declared whether or not the configuration has resources or prompts, so
+// that a reload can add some.
+func (s *Server) primitiveOptions(gen *Generation) []server.ServerOption {
+	pageSize := gen.Config.Server.PageSize
+	if pageSize <= 0 {
+		pageSize = DefaultPageSize
+	}
+	return []server.ServerOption{
+		// Subscriptions are accepted; a generation's resources do not
+		// change while it is served.
+		server.WithResourceCapabilities(true, true),
+		server.WithPromptCapabilities(true),
+		server.WithCompletions(),
+		server.WithPromptCompletionProvider(s),
+		server.WithResourceCompletionProvider(s),
+		server.WithResourceRecovery(),
+		// Clients may set a level; the server sends them no log messages.
+		server.WithLogging(),
+		server.WithPaginationLimit(pageSize),
+	}
+}
+
+// swapPrimitives installs gen's resources, templates and prompts.
+func (s *Server) swapPrimitives(gen *Generation) {
+	static, templates := s.resourceHandlers(gen)
+	s.mcp.SetResources(static...)
+	s.mcp.SetResourceTemplates(templates...)
+	s.mcp.SetPrompts(s.promptHandlers(gen)...)
+}

@@ -1,0 +1,171 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	cfg "github.com/mcpgen/mcpgen/hcl"
+)
+
+// maxCompletions is the most values completion/complete may return.
+const maxCompletions = 100
+
+// promptHandlers builds the mcp-go entries of gen's prompts.
+func (s *Server) promptHandlers(gen *Generation) []server.ServerPrompt {
+	out := make([]server.ServerPrompt, 0, len(gen.prompts))
+	for _, e := range gen.prompts {
+		out = append(out, server.ServerPrompt{
+			Prompt: e.definition(),
+			Handler: func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+				s.inflight.Add(1)
+				defer s.inflight.Done()
+				return s.getPrompt(ctx, gen, e, req.Params.Arguments)
+			},
+		})
+	}
+	return out
+}
+
+// getPrompt checks the arguments and fills in the messages.
+func (s *Server) getPrompt(ctx context.Context, gen *Generation, e *promptEntry, args map[string]string) (*mcp.GetPromptResult, error) {
+	d := e.decl
+	var problems []string
+	for name := range args {
+		if !slices.ContainsFunc(d.Arguments, func(a *cfg.PromptArgument) bool { return a.Name == name }) {
+			problems = append(problems, fmt.Sprintf("argument %q is not an argument of this prompt", name))
+		}
+	}
+	for _, a := range d.Arguments {
+		v, ok := args[a.Name]
+		switch {
+		case !ok && a.Required:
+			problems = append(problems, fmt.Sprintf("missing required argument %q", a.Name))
+		case ok && a.Enum != nil && !slices.Contains(a.Enum, v):
+			problems = append(problems, fmt.Sprintf("argument %q must be one of %s, got %s", a.Name, quoteList(a.Enum), strconv.Quote(truncate(v, 64))))
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return nil, fmt.Errorf("invalid arguments for prompt %q: %s", d.Name, strings.Join(problems, "; "))
+	}
+	res := &mcp.GetPromptResult{Description: d.Description}
+	for _, m := range d.Messages {
+		c, err := s.content(ctx, gen, m.Content, args)
+		if err != nil {
+			return nil, fmt.Errorf("prompt %q: %w", d.Name, err)
+		}
+		res.Messages = append(res.Messages, mcp.NewPromptMessage(mcp.Role(m.Role), c))
+	}
+	return res, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// CompletePromptArgument completes a prompt argument from its enum or its
+// completion query.
+func (s *Server) CompletePromptArgument(ctx context.Context, name string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+	gen := s.Generation()
+	for _, e := range gen.prompts {
+		if e.decl.Name != name {
+			continue
+		}
+		for _, a := range e.decl.Arguments {
+			if a.Name != arg.Name {
+				continue
+			}
+			if q := e.completes[a.Name]; q != nil {
+				return s.completeQuery(ctx, q, arg.Value)
+			}
+			return completeFrom(a.Enum, arg.Value), nil
+		}
+		return nil, fmt.Errorf("prompt %q has no argument %q", name, arg.Name)
+	}
+	return nil, fmt.Errorf("no prompt named %q", name)
+}
+
+// CompleteResourceArgument completes a template variable from its param's
+// enum.
+func (s *Server) CompleteResourceArgument(_ context.Context, uri string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+	gen := s.Generation()
+	for _, e := range gen.resources {
+		if e.tmpl == nil || e.decl.URITemplate != uri {
+			continue
+		}
+		for _, p := range e.query.decl.Params {
+			if p.Name != arg.Name {
+				continue
+			}
+			var values []string
+			for _, v := range p.Enum {
+				values = append(values, fmt.Sprint(v))
+			}
+			return completeFrom(values, arg.Value), nil
+		}
+		return nil, fmt.Errorf("resource template %q has no variable %q", uri, arg.Name)
+	}
+	return nil, fmt.Errorf("no resource template %q", uri)
+}
+
+// completeFrom offers the values that start with prefix, ignoring case.
+func completeFrom(values []string, prefix string) *mcp.Completion {
+	c := &mcp.Completion{Values: []string{}}
+	lower := strings.ToLower(prefix)
+	for _, v := range values {
+		if strings.HasPrefix(strings.ToLower(v), lower) {
+			c.Values = append(c.Values, v)
+		}
+	}
+	c.Total = len(c.Values)
+	if len(c.Values) > maxCompletions {
+		c.Values, c.HasMore = c.Values[:maxCompletions], true
+	}
+	return c
+}
+
+// completeQuery runs a completion query through the tools/call path (so
+// guard, binds, timeout and audit apply) and offers its first column.
+func (s *Server) completeQuery(ctx context.Context, q *toolEntry, prefix string) (*mcp.Completion, error) {
+	var req mcp.CallToolRequest
+	req.Params.Name = q.decl.Name
+	req.Params.Arguments = map[string]any{"value": prefix}
+	res := s.call(ctx, q, req)
+	if res.IsError {
+		return nil, &ToolError{Msg: resultText(res)}
+	}
+	var rows []Row
+	truncated := false
+	switch r := res.StructuredContent.(type) {
+	case Rows:
+		rows, truncated = r.Rows, r.Truncated
+	case *Rows:
+		rows, truncated = r.Rows, r.Truncated
+	case Row:
+		rows = []Row{r}
+	case *Row:
+		rows = []Row{*r}
+	}
+	c := &mcp.Completion{Values: []string{}}
+	for _, r := range rows {
+		if len(r.Values) == 0 || r.Values[0] == nil {
+			continue
+		}
+		c.Values = append(c.Values, fmt.Sprint(r.Values[0]))
+	}
+	if len(c.Values) > maxCompletions {
+		c.Values, truncated = c.Values[:maxCompletions], true
+	}
+	c.HasMore = truncated
+	return c, nil
+}

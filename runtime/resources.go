@@ -1,0 +1,147 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	cfg "github.com/mcpgen/mcpgen/hcl"
+)
+
+// errResourceNotFound is what reading an unknown URI returns, wrapping
+// mcp-go's sentinel so the error says what it is wherever it surfaces.
+func errResourceNotFound(uri string) error {
+	return fmt.Errorf("%w: no resource has the uri %q", server.ErrResourceNotFound, uri)
+}
+
+// resourceHandlers builds the mcp-go entries of gen's resources. Each
+// handler closes over gen, like tool handlers, so a swap lets reads in
+// flight finish where they started.
+func (s *Server) resourceHandlers(gen *Generation) ([]server.ServerResource, []server.ServerResourceTemplate) {
+	var static []server.ServerResource
+	var templates []server.ServerResourceTemplate
+	for _, e := range gen.resources {
+		handler := func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+			s.inflight.Add(1)
+			defer s.inflight.Done()
+			// mcp-go matched the URI already; match again to get the
+			// variables as text, whatever mcp-go's representation.
+			vars := map[string]string{}
+			if e.tmpl != nil {
+				m := e.tmpl.Match(req.Params.URI)
+				if m == nil {
+					return nil, errResourceNotFound(req.Params.URI)
+				}
+				for k, v := range m {
+					vars[k] = v.String()
+				}
+			}
+			return s.readEntry(ctx, e, req.Params.URI, vars)
+		}
+		if e.tmpl != nil {
+			templates = append(templates, server.ServerResourceTemplate{Template: e.templateDefinition(), Handler: handler})
+		} else {
+			static = append(static, server.ServerResource{Resource: e.definition(), Handler: handler})
+		}
+	}
+	return static, templates
+}
+
+// readResource reads uri from gen's resources, as an embedded resource in
+// a prompt or a tool's content is read.
+func (s *Server) readResource(ctx context.Context, gen *Generation, uri string) ([]mcp.ResourceContents, error) {
+	e, vars := gen.findResource(uri)
+	if e == nil {
+		return nil, errResourceNotFound(uri)
+	}
+	return s.readEntry(ctx, e, uri, vars)
+}
+
+// readEntry reads one resource. A resource backed by a query runs through
+// the tools/call path: validation, guard, binds, timeout, audit, metrics.
+func (s *Server) readEntry(ctx context.Context, e *resourceEntry, uri string, vars map[string]string) ([]mcp.ResourceContents, error) {
+	d := e.decl
+	if e.query == nil {
+		if d.IsBlob {
+			return []mcp.ResourceContents{mcp.BlobResourceContents{URI: uri, MIMEType: d.MimeType, Blob: d.Blob}}, nil
+		}
+		return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: d.MimeType, Text: d.Text}}, nil
+	}
+	args := make(map[string]any, len(vars))
+	for _, p := range e.query.decl.Params {
+		if v, ok := vars[p.Name]; ok {
+			args[p.Name] = templateValue(p.Type, v)
+		}
+	}
+	var req mcp.CallToolRequest
+	req.Params.Name = e.query.decl.Name
+	req.Params.Arguments = args
+	res := s.call(ctx, e.query, req)
+	if res.IsError {
+		return nil, &ToolError{Msg: resultText(res)}
+	}
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: d.MimeType, Text: string(res.RawStructuredContent)}}, nil
+}
+
+// templateValue turns a URI variable into the JSON value its param
+// expects when the text is one (42 for an integer); otherwise the text
+// stays a string and validation says what is wrong with it.
+func templateValue(t cfg.ParamType, v string) any {
+	if t == cfg.TypeString {
+		return v
+	}
+	dec := json.NewDecoder(bytes.NewReader([]byte(v)))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil || dec.More() {
+		return v
+	}
+	switch out.(type) {
+	case json.Number, bool:
+		return out
+	}
+	return v
+}
+
+// resultText is the text of a tool result's first content.
+func resultText(res *mcp.CallToolResult) string {
+	for _, c := range res.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			return t.Text
+		}
+	}
+	return "the call failed"
+}
+
+// content turns a declared content item into MCP content, filling in
+// {{argument}} placeholders from args and reading an embedded resource
+// that has no inline content from gen's resources.
+func (s *Server) content(ctx context.Context, gen *Generation, c *cfg.Content, args map[string]string) (mcp.Content, error) {
+	switch c.Kind {
+	case cfg.ContentText:
+		return mcp.NewTextContent(cfg.Expand(c.Text, args)), nil
+	case cfg.ContentImage:
+		return mcp.NewImageContent(c.Data, c.MimeType), nil
+	case cfg.ContentAudio:
+		return mcp.NewAudioContent(c.Data, c.MimeType), nil
+	}
+	uri := cfg.Expand(c.URI, args)
+	if c.Inline {
+		if c.Text == "" && c.Data != "" {
+			return mcp.NewEmbeddedResource(mcp.BlobResourceContents{URI: uri, MIMEType: c.MimeType, Blob: c.Data}), nil
+		}
+		return mcp.NewEmbeddedResource(mcp.TextResourceContents{URI: uri, MIMEType: c.MimeType, Text: cfg.Expand(c.Text, args)}), nil
+	}
+	contents, err := s.readResource(ctx, gen, uri)
+	if err != nil {
+		return nil, err
+	}
+	if len(contents) == 0 {
+		return nil, errResourceNotFound(uri)
+	}
+	return mcp.NewEmbeddedResource(contents[0]), nil
+}
