@@ -354,11 +354,16 @@ resource "order" {
   description  = "One order with its customer, amounts, timeline and items, as JSON."
   source       = source.sql.orders
   timeout      = "5s"
+  guard        = "'orders.read' in principal.scopes"
 
   param "order_id" {
     type        = "integer"
     minimum     = 1
     description = "The order number, e.g. 1042."
+  }
+
+  bind "org" {
+    from = "principal.claims.org"
   }
 
   sql = <<-SQL
@@ -376,6 +381,7 @@ resource "order" {
       FROM orders o
       JOIN customers c ON c.id = o.customer_id
      WHERE o.id = :order_id
+       AND o.org = :org
   SQL
 
   result {
@@ -392,9 +398,14 @@ prompt "summarize_order_issue" {
     description = "The order number, e.g. 1042."
     complete {
       source = source.sql.orders
-      sql    = <<-SQL
+      guard  = "'orders.read' in principal.scopes"
+      bind "org" {
+        from = "principal.claims.org"
+      }
+      sql = <<-SQL
         SELECT CAST(id AS TEXT) AS order_id FROM orders
-         WHERE CAST(id AS TEXT) LIKE CAST(:value AS TEXT) || '%'
+         WHERE org = :org
+           AND CAST(id AS TEXT) LIKE CAST(:value AS TEXT) || '%'
          ORDER BY id
       SQL
       result {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -73,6 +74,13 @@ func TestTenantIsolation(t *testing.T) {
 					t.Errorf("acme sees the items of globex order %v: %v", id, items)
 				}
 				toolError(t, call(t, acme, "cancel_order", map[string]any{"order_id": id, "reason": "not ours to cancel"}), "Nothing was cancelled")
+				// The order resource and the prompt embedding it are scoped too.
+				if _, err := readResource(acme, fmt.Sprintf("technova://orders/%v", id)); err == nil || !strings.Contains(err.Error(), "No order") {
+					t.Errorf("acme read globex order %v as a resource: %v", id, err)
+				}
+				if _, err := getPrompt(acme, "summarize_order_issue", map[string]string{"order_id": fmt.Sprint(id)}); err == nil {
+					t.Errorf("acme got a prompt embedding globex order %v", id)
+				}
 				// Naming the organization in the arguments is refused, not obeyed.
 				toolError(t, call(t, acme, "get_order", map[string]any{"order_id": id, "org": "globex"}), `argument "org" is not accepted: its value comes from the caller's identity`)
 
