@@ -292,7 +292,7 @@ func (t *Tool) networkError(ctx context.Context, err error, attempts int) error 
 	case errors.As(err, &dnsErr):
 		why = "its host name does not resolve"
 	case errors.Is(err, errRedirect):
-		why = "it redirected to another host, which this source does not follow"
+		why = "it redirected outside base_url (another host or path), which this source does not follow"
 	case strings.Contains(err.Error(), "tls:") || strings.Contains(err.Error(), "x509:"):
 		why = "the TLS handshake failed"
 	}

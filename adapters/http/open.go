@@ -107,11 +107,7 @@ func (s *Source) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > maxRedirects {
 		return errRedirect
 	}
-	u := req.URL
-	if u.Scheme != s.base.Scheme || u.Host != s.base.Host || u.User != nil {
-		return errRedirect
-	}
-	if _, err := s.resolve(u.EscapedPath(), u.RawQuery); err != nil {
+	if !s.under(req.URL) {
 		return errRedirect
 	}
 	return nil

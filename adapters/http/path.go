@@ -222,15 +222,22 @@ func (s *Source) resolve(escapedPath, rawQuery string) (*url.URL, error) {
 	u := &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: decoded, RawPath: full, RawQuery: rawQuery}
 	// Parse what will be sent, as the upstream will.
 	sent, err := url.Parse(u.String())
-	if err != nil || sent.Scheme != s.base.Scheme || sent.Host != s.base.Host || sent.User != nil || sent.Fragment != "" {
-		return nil, errRefused
-	}
-	basePath := s.basePath
-	if !strings.HasPrefix(sent.EscapedPath()+"/", strings.TrimSuffix(s.base.EscapedPath(), "/")+"/") {
-		return nil, errRefused
-	}
-	if clean := path.Clean("/" + sent.Path); !strings.HasPrefix(clean+"/", basePath) {
+	if err != nil || !s.under(sent) {
 		return nil, errRefused
 	}
 	return sent, nil
+}
+
+// under says whether u is inside base_url: same scheme and host, no
+// credentials or fragment, and a path inside the base path both as sent
+// and as a server that decodes and cleans it would read it.
+func (s *Source) under(u *url.URL) bool {
+	if u.Scheme != s.base.Scheme || u.Host != s.base.Host || u.User != nil || u.Fragment != "" {
+		return false
+	}
+	if !strings.HasPrefix(u.EscapedPath()+"/", strings.TrimSuffix(s.base.EscapedPath(), "/")+"/") {
+		return false
+	}
+	clean := path.Clean("/" + u.Path)
+	return strings.HasPrefix(clean+"/", s.basePath)
 }
