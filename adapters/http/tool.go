@@ -268,7 +268,8 @@ func (u *usage) lookup(name string) (*cfg.Param, string) {
 
 func (u *usage) use(name, kind string) { u.used[kind+"."+name] = true }
 
-// references checks the args.X and binds.X an expression reads.
+// references checks the args.X and binds.X an expression reads. Using
+// args or binds as a whole (body = "args") uses every one of them.
 func (u *usage) references(prg *guard.ValueProgram, attr *hcl.Attribute) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, v := range []struct{ variable, kind string }{{"args", "param"}, {"binds", "bind"}} {
@@ -276,21 +277,17 @@ func (u *usage) references(prg *guard.ValueProgram, attr *hcl.Attribute) hcl.Dia
 		if whole {
 			for name := range u.params {
 				if v.kind == "param" {
-					u.use(name, "param")
+					u.use(name, v.kind)
 				}
 			}
 			for name := range u.binds {
 				if v.kind == "bind" {
-					u.use(name, "bind")
+					u.use(name, v.kind)
 				}
 			}
 		}
 		for _, k := range keys {
-			_, declared := u.params[k]
-			if v.kind == "bind" {
-				_, declared = u.binds[k]
-			}
-			if !declared {
+			if !u.declared(k, v.kind) {
 				diags = append(diags, attrError(attr, "Undeclared "+v.kind,
 					fmt.Sprintf("%s.%s is not declared; add a %s block named %q.", v.variable, k, v.kind, k)))
 				continue
@@ -299,6 +296,15 @@ func (u *usage) references(prg *guard.ValueProgram, attr *hcl.Attribute) hcl.Dia
 		}
 	}
 	return diags
+}
+
+func (u *usage) declared(name, kind string) bool {
+	if kind == "bind" {
+		_, ok := u.binds[name]
+		return ok
+	}
+	_, ok := u.params[name]
+	return ok
 }
 
 func (u *usage) unused() hcl.Diagnostics {
