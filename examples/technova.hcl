@@ -427,4 +427,81 @@ prompt "summarize_order_issue" {
       End with the next step the agent should take.
     EOT
   }
+
+# ---------------------------------------------------------------------------
+# Inventory: an internal HTTP API (the demo service in technova/inventory/).
+# Start it with `go run ./examples/technova/inventory -listen 127.0.0.1:8081`.
+# The bearer token is the server's own credential: it goes to the inventory
+# service and never to, or from, an AI client. With the service down,
+# check_inventory and get_warehouse fail at once with a clear error; the order
+# tools above keep working.
+
+source "http" "inventory" {
+  base_url = env("TECHNOVA_INVENTORY_URL", "http://127.0.0.1:8081")
+  headers = {
+    Authorization = "Bearer ${env("TECHNOVA_INVENTORY_TOKEN", "technova-demo-token")}"
+  }
+  timeout            = "2s"     # each attempt
+  max_response_bytes = "64KB"
+
+  retry {
+    attempts = 2
+    backoff  = "100ms"
+  }
+  circuit_breaker {
+    failures = 5
+    open_for = "30s"
+  }
+}
+
+tool "check_inventory" {
+  title       = "Check inventory"
+  description = <<-EOT
+    Stock on hand for one product, by sku, in each TechNova warehouse. Use it
+    when a customer asks whether something is in stock or where it would ship
+    from. Find the sku with search_products first if you only know the name.
+    Returns sku, available (the total), warehouses (code and quantity each)
+    and restock_date (null unless nothing is in stock).
+  EOT
+  source  = source.http.inventory
+  guard  = "'catalog.read' in principal.scopes"
+  timeout = "5s"
+
+  param "sku" {
+    type        = "string"
+    pattern     = "TN-[A-Z]{3}-[0-9]{3}"
+    description = "The product sku, e.g. \"TN-LAP-101\"."
+  }
+
+  method = "GET"
+  path   = "/v1/stock/{sku}"
+  result = <<-CEL
+    {
+      'sku': response.body.sku,
+      'available': response.body.available,
+      'warehouses': response.body.warehouses,
+      'restock_date': response.body.restock_date
+    }
+  CEL
+}
+
+tool "get_warehouse" {
+  title       = "Get warehouse"
+  description = <<-EOT
+    One TechNova warehouse by its code: name, city, country, the same-day
+    shipping cutoff (UTC) and how many products it has in stock. The codes
+    are the ones check_inventory returns.
+  EOT
+  source  = source.http.inventory
+  guard  = "'catalog.read' in principal.scopes"
+  timeout = "5s"
+
+  param "code" {
+    type        = "string"
+    enum        = ["CMH", "RNO", "RTM"]
+    description = "The warehouse code, e.g. \"RTM\"."
+  }
+
+  method = "GET"
+  path   = "/v1/warehouses/{code}"
 }

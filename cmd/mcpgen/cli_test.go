@@ -263,7 +263,7 @@ func TestHealth(t *testing.T) {
 		if code, body := get(t, base+"/healthz"); code != http.StatusOK || body != `{"status":"alive"}` {
 			t.Errorf("/healthz = %d %s", code, body)
 		}
-		if code, body := get(t, base+"/readyz"); code != http.StatusOK || body != `{"sources":1,"status":"ready","unreachable":0}` {
+		if code, body := get(t, base+"/readyz"); code != http.StatusOK || body != `{"sources":2,"status":"ready","unreachable":0}` {
 			t.Errorf("/readyz = %d %s", code, body)
 		}
 	})
@@ -288,7 +288,7 @@ func TestHealth(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, body := get(t, base+"/readyz")
-		if code != http.StatusServiceUnavailable || body != `{"sources":1,"status":"not ready","unreachable":1}` {
+		if code != http.StatusServiceUnavailable || body != `{"sources":2,"status":"not ready","unreachable":1}` {
 			t.Errorf("/readyz after = %d %s", code, body)
 		}
 		if code, _ := get(t, base+"/healthz"); code != http.StatusOK {
@@ -337,8 +337,8 @@ func TestMetrics(t *testing.T) {
 	if len(h) != 1 || h[0].GetHistogram().GetSampleCount() != 3 {
 		t.Errorf("duration histogram = %v, want 3 observations of get_order", h)
 	}
-	if g := families["mcpgen_tools"].GetMetric(); len(g) != 1 || g[0].GetGauge().GetValue() != 5 {
-		t.Errorf("mcpgen_tools = %v, want 5", g)
+	if g := families["mcpgen_tools"].GetMetric(); len(g) != 1 || g[0].GetGauge().GetValue() != 7 {
+		t.Errorf("mcpgen_tools = %v, want 7 (the TechNova tools)", g)
 	}
 	// The SQLite file has a read pool and a write pool.
 	pools := map[string]float64{}

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	// Adapters register themselves by source type.
+	_ "github.com/mcpgen/mcpgen/adapters/http"
 	_ "github.com/mcpgen/mcpgen/adapters/sql"
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime"

@@ -1,0 +1,574 @@
+package http
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime"
+)
+
+func init() {
+	runtime.Register("http", &Adapter{})
+}
+
+var (
+	_ runtime.Adapter = (*Adapter)(nil)
+	_ runtime.Source  = (*Source)(nil)
+	_ runtime.Tool    = (*Tool)(nil)
+)
+
+// Adapter decodes `source "http"` blocks.
+type Adapter struct{}
+
+// Defaults. A source without a retry block makes one attempt; one without
+// a circuit_breaker block still has a breaker, with these settings.
+const (
+	defaultTimeout       = 10 * time.Second
+	defaultMaxResponse   = 1 << 20
+	defaultAttempts      = 3
+	defaultBackoff       = 100 * time.Millisecond
+	defaultMaxBackoff    = 2 * time.Second
+	defaultJitter        = 0.5
+	defaultFailures      = 5
+	defaultOpenFor       = 30 * time.Second
+	defaultProbes        = 1
+	maxRedirects         = 5
+	maxAttempts          = 10
+	defaultIdleConnsHost = 64
+)
+
+// defaultRetryStatuses are the answers that say "try again": the gateway
+// and overload statuses. 500 is left out by default: it is as often a bug
+// that fails the same way every time.
+var defaultRetryStatuses = []int{502, 503, 504}
+
+type redirectPolicy int
+
+const (
+	redirectNone redirectPolicy = iota
+	redirectSameHost
+)
+
+type retryPolicy struct {
+	attempts   int
+	backoff    time.Duration
+	maxBackoff time.Duration
+	statuses   map[int]bool
+	jitter     float64
+}
+
+type tlsSettings struct {
+	caFile, certFile, keyFile string
+	minVersion                uint16
+	ranges                    map[string]hcl.Range
+}
+
+// Source is one `source "http"` block: its settings after DecodeSource, its
+// client and breaker after Open.
+type Source struct {
+	name      string
+	base      *url.URL
+	basePath  string // base.Path, ending in "/"
+	headers   http.Header
+	timeout   time.Duration
+	tls       tlsSettings
+	maxBytes  int64
+	retry     retryPolicy
+	breakerAt breakerSettings
+	redirects redirectPolicy
+	pingPath  string
+	declRange hcl.Range
+
+	mu    sync.Mutex
+	tools []*Tool
+
+	// Set at decode: every configured header value, for scrubbing.
+	scrub scrubber
+	// Set by Open.
+	client  *http.Client
+	breaker *breaker
+	// now and jitter are the clock and randomness; tests replace them.
+	now    func() time.Time
+	random func() float64
+}
+
+var sourceSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "base_url", Required: true},
+		{Name: "headers"},
+		{Name: "timeout"},
+		{Name: "max_response_bytes"},
+		{Name: "redirects"},
+		{Name: "ping_path"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "tls"},
+		{Type: "retry"},
+		{Type: "circuit_breaker"},
+	},
+}
+
+var tlsSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "ca_file"}, {Name: "cert_file"}, {Name: "key_file"}, {Name: "min_version"}},
+}
+
+var retrySchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "attempts"}, {Name: "backoff"}, {Name: "max_backoff"}, {Name: "statuses"}, {Name: "jitter"}},
+}
+
+var breakerSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "failures"}, {Name: "open_for"}, {Name: "half_open_probes"}},
+}
+
+// DecodeSource decodes the body of a `source "http"` block. It does no I/O:
+// TLS files are read by Open.
+func (a *Adapter) DecodeSource(src *cfg.Source) (runtime.Source, hcl.Diagnostics) {
+	s := &Source{
+		name:      src.Name,
+		headers:   http.Header{},
+		timeout:   defaultTimeout,
+		maxBytes:  defaultMaxResponse,
+		retry:     retryPolicy{attempts: 1, backoff: defaultBackoff, maxBackoff: defaultMaxBackoff, jitter: defaultJitter, statuses: statusSet(defaultRetryStatuses)},
+		breakerAt: breakerSettings{failures: defaultFailures, openFor: defaultOpenFor, probes: defaultProbes},
+		declRange: src.DeclRange,
+		now:       time.Now,
+	}
+	content, diags := src.Body.Content(sourceSchema)
+	attrs := content.Attributes
+
+	if attr, ok := attrs["base_url"]; ok {
+		diags = append(diags, s.decodeBaseURL(attr, src.Ctx)...)
+	}
+	if attr, ok := attrs["headers"]; ok {
+		diags = append(diags, s.decodeHeaders(attr, src.Ctx)...)
+	}
+	if attr, ok := attrs["timeout"]; ok {
+		d, ds := cfg.DurationAttr(attr, src.Ctx)
+		diags = append(diags, ds...)
+		if !ds.HasErrors() {
+			if d == 0 {
+				diags = append(diags, attrError(attr, "Invalid timeout", "timeout must be longer than zero."))
+			}
+			s.timeout = d
+		}
+	}
+	if attr, ok := attrs["max_response_bytes"]; ok {
+		n, ds := sizeAttr(attr, src.Ctx)
+		diags = append(diags, ds...)
+		if !ds.HasErrors() {
+			s.maxBytes = n
+		}
+	}
+	if attr, ok := attrs["redirects"]; ok {
+		v, ds := cfg.StringAttr(attr, src.Ctx)
+		diags = append(diags, ds...)
+		switch {
+		case ds.HasErrors():
+		case v == "none":
+			s.redirects = redirectNone
+		case v == "same_host":
+			s.redirects = redirectSameHost
+		default:
+			diags = append(diags, attrError(attr, "Invalid redirect policy",
+				fmt.Sprintf("redirects must be \"none\" or \"same_host\", not %s.", quoteUnlessSecret(attr, src.Ctx, v))))
+		}
+	}
+	if attr, ok := attrs["ping_path"]; ok {
+		v, ds := cfg.StringAttr(attr, src.Ctx)
+		diags = append(diags, ds...)
+		if !ds.HasErrors() {
+			if !strings.HasPrefix(v, "/") || strings.ContainsAny(v, "?#\r\n") {
+				diags = append(diags, attrError(attr, "Invalid ping_path",
+					"ping_path must be a path starting with / (no query), relative to base_url."))
+			}
+			s.pingPath = v
+		}
+	}
+
+	seen := map[string]hcl.Range{}
+	for _, b := range content.Blocks {
+		if first, dup := seen[b.Type]; dup {
+			r := b.DefRange
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate " + b.Type + " block",
+				Detail: fmt.Sprintf("A source has at most one %s block; the first is at %s.", b.Type, first), Subject: &r})
+			continue
+		}
+		seen[b.Type] = b.DefRange
+		switch b.Type {
+		case "tls":
+			diags = append(diags, s.decodeTLS(b, src)...)
+		case "retry":
+			diags = append(diags, s.decodeRetry(b, src.Ctx)...)
+		case "circuit_breaker":
+			diags = append(diags, s.decodeBreaker(b, src.Ctx)...)
+		}
+	}
+	if s.base != nil && s.base.Scheme == "http" && s.tls.ranges != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "TLS settings on a plain HTTP source",
+			Detail: "base_url is http://, so the tls block would never be used; use https:// or remove it.", Subject: rangePtr(seen["tls"])})
+	}
+
+	values := make([]string, 0, len(s.headers))
+	for _, vs := range s.headers {
+		values = append(values, vs...)
+	}
+	s.scrub = newScrubber(values)
+	return s, diags
+}
+
+func (s *Source) decodeBaseURL(attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diagnostics {
+	v, diags := cfg.StringAttr(attr, ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	bad := func(why string) hcl.Diagnostics {
+		return append(diags, attrError(attr, "Invalid base_url", why))
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil:
+		return bad("base_url is not a URL: write it as https://host[:port][/path].")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return bad("base_url must start with http:// or https://.")
+	case u.Host == "" || u.Hostname() == "":
+		return bad("base_url must name a host.")
+	case u.User != nil:
+		return bad("base_url must not carry credentials; send them in headers, which are never shown to clients.")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return bad("base_url must not have a query or a fragment; tools add query parameters with a query block.")
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return bad("base_url must not contain . or .. path segments.")
+		}
+	}
+	s.base = u
+	s.basePath = u.Path
+	if !strings.HasSuffix(s.basePath, "/") {
+		s.basePath += "/"
+	}
+	return diags
+}
+
+// headerName is an HTTP token (RFC 9110, section 5.6.2).
+var headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+// reservedHeaders are set by the HTTP client itself; a configured value
+// would be ignored or would break the framing.
+var reservedHeaders = map[string]bool{
+	"Host": true, "Content-Length": true, "Transfer-Encoding": true, "Connection": true,
+	"Upgrade": true, "Te": true, "Trailer": true, "Keep-Alive": true, "Proxy-Connection": true,
+}
+
+func (s *Source) decodeHeaders(attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diagnostics {
+	v, diags := attr.Expr.Value(ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	v, _ = v.UnmarkDeep() // the values go to the upstream, never to a client
+	if v.IsNull() || !v.IsWhollyKnown() || !(v.Type().IsObjectType() || v.Type().IsMapType()) {
+		return append(diags, attrError(attr, "Invalid headers",
+			`headers must be a map of header names to strings, such as { Authorization = "Bearer ${env("TOKEN")}" }.`))
+	}
+	names := make([]string, 0, v.LengthInt())
+	values := map[string]cty.Value{}
+	for it := v.ElementIterator(); it.Next(); {
+		k, e := it.Element()
+		names = append(names, k.AsString())
+		values[k.AsString()] = e
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		e := values[name]
+		canon := http.CanonicalHeaderKey(name)
+		switch {
+		case !headerName.MatchString(name):
+			diags = append(diags, attrError(attr, "Invalid header name", fmt.Sprintf("%q is not a valid HTTP header name.", name)))
+			continue
+		case reservedHeaders[canon]:
+			diags = append(diags, attrError(attr, "Reserved header", fmt.Sprintf("%s is set by the HTTP client itself and cannot be configured.", canon)))
+			continue
+		case s.headers.Get(canon) != "":
+			diags = append(diags, attrError(attr, "Duplicate header", fmt.Sprintf("%s is set twice (header names are case-insensitive).", canon)))
+			continue
+		case e.IsNull() || e.Type() != cty.String:
+			diags = append(diags, attrError(attr, "Invalid header value", fmt.Sprintf("The value of header %s must be a string.", canon)))
+			continue
+		}
+		// A file() secret usually ends in a newline: that one is not part
+		// of the value. Never echo the value: it is usually a credential.
+		if val := strings.TrimRight(e.AsString(), "\r\n"); !validHeaderValue(val) {
+			diags = append(diags, attrError(attr, "Invalid header value",
+				fmt.Sprintf("The value of header %s contains a line break or another control character.", canon)))
+		} else {
+			s.headers.Set(canon, val)
+		}
+	}
+	return diags
+}
+
+// validHeaderValue refuses what could end the header early (CR, LF, NUL)
+// or that no server accepts (other controls but tab).
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Source) decodeTLS(b *hcl.Block, src *cfg.Source) hcl.Diagnostics {
+	content, diags := b.Body.Content(tlsSchema)
+	s.tls.ranges = map[string]hcl.Range{}
+	// Paths are relative to the file that declares the source, like file().
+	dir := filepath.Dir(src.DeclRange.Filename)
+	path := func(name string, dst *string) {
+		attr, ok := content.Attributes[name]
+		if !ok {
+			return
+		}
+		v, ds := cfg.StringAttr(attr, src.Ctx)
+		diags = append(diags, ds...)
+		if ds.HasErrors() {
+			return
+		}
+		if v == "" {
+			diags = append(diags, attrError(attr, "Empty path", name+" must name a file."))
+			return
+		}
+		if !filepath.IsAbs(v) {
+			v = filepath.Join(dir, v)
+		}
+		*dst = v
+		s.tls.ranges[name] = attr.Expr.Range()
+	}
+	path("ca_file", &s.tls.caFile)
+	path("cert_file", &s.tls.certFile)
+	path("key_file", &s.tls.keyFile)
+	if (s.tls.certFile == "") != (s.tls.keyFile == "") && !diags.HasErrors() {
+		r := b.DefRange
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Incomplete client certificate",
+			Detail: "cert_file and key_file go together: set both or neither.", Subject: &r})
+	}
+	s.tls.minVersion = tls.VersionTLS12
+	if attr, ok := content.Attributes["min_version"]; ok {
+		v, ds := cfg.StringAttr(attr, src.Ctx)
+		diags = append(diags, ds...)
+		switch {
+		case ds.HasErrors():
+		case v == "1.2":
+		case v == "1.3":
+			s.tls.minVersion = tls.VersionTLS13
+		default:
+			diags = append(diags, attrError(attr, "Invalid TLS version",
+				fmt.Sprintf("min_version must be \"1.2\" or \"1.3\", not %s.", quoteUnlessSecret(attr, src.Ctx, v))))
+		}
+	}
+	return diags
+}
+
+func (s *Source) decodeRetry(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics {
+	content, diags := b.Body.Content(retrySchema)
+	s.retry.attempts = defaultAttempts
+	attrs := content.Attributes
+	if attr, ok := attrs["attempts"]; ok {
+		n, ds := cfg.IntAttr(attr, ctx)
+		diags = append(diags, ds...)
+		if !ds.HasErrors() {
+			if n < 1 || n > maxAttempts {
+				diags = append(diags, attrError(attr, "Invalid attempts", fmt.Sprintf("attempts must be between 1 and %d (it counts the first try).", maxAttempts)))
+			}
+			s.retry.attempts = n
+		}
+	}
+	dur := func(name string, dst *time.Duration) *hcl.Attribute {
+		attr, ok := attrs[name]
+		if !ok {
+			return nil
+		}
+		d, ds := cfg.DurationAttr(attr, ctx)
+		diags = append(diags, ds...)
+		if ds.HasErrors() {
+			return nil
+		}
+		if d <= 0 {
+			diags = append(diags, attrError(attr, "Invalid duration", name+" must be longer than zero."))
+			return nil
+		}
+		*dst = d
+		return attr
+	}
+	dur("backoff", &s.retry.backoff)
+	if attr := dur("max_backoff", &s.retry.maxBackoff); attr != nil && s.retry.maxBackoff < s.retry.backoff {
+		diags = append(diags, attrError(attr, "Invalid max_backoff",
+			fmt.Sprintf("max_backoff (%s) is shorter than backoff (%s).", s.retry.maxBackoff, s.retry.backoff)))
+	} else if attr == nil && s.retry.maxBackoff < s.retry.backoff {
+		s.retry.maxBackoff = s.retry.backoff
+	}
+	if attr, ok := attrs["statuses"]; ok {
+		diags = append(diags, s.decodeStatuses(attr, ctx)...)
+	}
+	if attr, ok := attrs["jitter"]; ok {
+		v, ds := attr.Expr.Value(ctx)
+		diags = append(diags, ds...)
+		if !ds.HasErrors() {
+			v, _ = v.UnmarkDeep()
+			f := -1.0 // anything but a number is out of range
+			if !v.IsNull() && v.IsKnown() && v.Type() == cty.Number {
+				f, _ = v.AsBigFloat().Float64()
+			}
+			if f < 0 || f > 1 {
+				diags = append(diags, attrError(attr, "Invalid jitter",
+					"jitter must be a number from 0 (waits are exactly the backoff) to 1 (each wait is random, up to the backoff)."))
+			}
+			s.retry.jitter = f
+		}
+	}
+	return diags
+}
+
+func (s *Source) decodeStatuses(attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diagnostics {
+	v, diags := attr.Expr.Value(ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	v, _ = v.UnmarkDeep()
+	bad := func() hcl.Diagnostics {
+		return append(diags, attrError(attr, "Invalid statuses",
+			"statuses must be a list of HTTP statuses from 408, 425, 429 and 500 to 599, such as [502, 503, 504]."))
+	}
+	if v.IsNull() || !v.IsWhollyKnown() || !(v.Type().IsTupleType() || v.Type().IsListType()) {
+		return bad()
+	}
+	set := map[int]bool{}
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		if e.Type() != cty.Number {
+			return bad()
+		}
+		bf := e.AsBigFloat()
+		n, acc := bf.Int64()
+		if !bf.IsInt() || acc != 0 || !(n == 408 || n == 425 || n == 429 || n >= 500 && n <= 599) {
+			return bad()
+		}
+		set[int(n)] = true
+	}
+	s.retry.statuses = set
+	return diags
+}
+
+func (s *Source) decodeBreaker(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics {
+	content, diags := b.Body.Content(breakerSchema)
+	count := func(name string, dst *int) {
+		attr, ok := content.Attributes[name]
+		if !ok {
+			return
+		}
+		n, ds := cfg.IntAttr(attr, ctx)
+		diags = append(diags, ds...)
+		if ds.HasErrors() {
+			return
+		}
+		if n < 1 || n > 1000 {
+			diags = append(diags, attrError(attr, "Invalid "+name, name+" must be between 1 and 1000."))
+			return
+		}
+		*dst = n
+	}
+	count("failures", &s.breakerAt.failures)
+	count("half_open_probes", &s.breakerAt.probes)
+	if attr, ok := content.Attributes["open_for"]; ok {
+		d, ds := cfg.DurationAttr(attr, ctx)
+		diags = append(diags, ds...)
+		if !ds.HasErrors() {
+			if d <= 0 {
+				diags = append(diags, attrError(attr, "Invalid open_for", "open_for must be longer than zero."))
+			}
+			s.breakerAt.openFor = d
+		}
+	}
+	return diags
+}
+
+var sizeRe = regexp.MustCompile(`^\s*([0-9]+)\s*(B|KB|MB|GB)?\s*$`)
+
+// sizeAttr reads a byte count: a number, or a string such as "512KB" or
+// "4MB" (powers of 1024, like the audit block's max_size).
+func sizeAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (int64, hcl.Diagnostics) {
+	v, diags := attr.Expr.Value(ctx)
+	if diags.HasErrors() {
+		return 0, diags
+	}
+	v, _ = v.UnmarkDeep()
+	bad := func() (int64, hcl.Diagnostics) {
+		return 0, append(diags, attrError(attr, "Invalid size",
+			fmt.Sprintf("%s must be a number of bytes or a size such as \"512KB\" or \"4MB\", from 1 byte to 1GB.", attr.Name)))
+	}
+	if v.IsNull() || !v.IsKnown() {
+		return bad()
+	}
+	var n int64
+	switch v.Type() {
+	case cty.Number:
+		bf := v.AsBigFloat()
+		i, acc := bf.Int64()
+		if !bf.IsInt() || acc != 0 {
+			return bad()
+		}
+		n = i
+	case cty.String:
+		m := sizeRe.FindStringSubmatch(strings.ToUpper(v.AsString()))
+		if m == nil {
+			return bad()
+		}
+		i, err := strconv.ParseInt(m[1], 10, 64)
+		if err != nil || i > 1<<30 {
+			return bad()
+		}
+		n = i << map[string]uint{"": 0, "B": 0, "KB": 10, "MB": 20, "GB": 30}[m[2]]
+	default:
+		return bad()
+	}
+	if n < 1 || n > 1<<30 {
+		return bad()
+	}
+	return n, diags
+}
+
+func statusSet(codes []int) map[int]bool {
+	m := make(map[int]bool, len(codes))
+	for _, c := range codes {
+		m[c] = true
+	}
+	return m
+}
+
+func attrError(attr *hcl.Attribute, summary, detail string) *hcl.Diagnostic {
+	r := attr.Expr.Range()
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &r}
+}
+
+// quoteUnlessSecret quotes a bad value for a diagnostic, unless env() gave
+// it: those are secrets even when they are only a typo.
+func quoteUnlessSecret(attr *hcl.Attribute, ctx *hcl.EvalContext, v string) string {
+	if raw, _ := attr.Expr.Value(ctx); raw.ContainsMarked() {
+		return "the value from env()"
+	}
+	return strconv.Quote(v)
+}
+
+func rangePtr(r hcl.Range) *hcl.Range { return &r }
