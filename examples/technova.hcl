@@ -427,6 +427,7 @@ prompt "summarize_order_issue" {
       End with the next step the agent should take.
     EOT
   }
+}
 
 # ---------------------------------------------------------------------------
 # Inventory: an internal HTTP API (the demo service in technova/inventory/).
@@ -464,7 +465,7 @@ tool "check_inventory" {
     and restock_date (null unless nothing is in stock).
   EOT
   source  = source.http.inventory
-  guard  = "'catalog.read' in principal.scopes"
+  guard   = "'catalog.read' in principal.scopes"
   timeout = "5s"
 
   param "sku" {
@@ -493,7 +494,7 @@ tool "get_warehouse" {
     are the ones check_inventory returns.
   EOT
   source  = source.http.inventory
-  guard  = "'catalog.read' in principal.scopes"
+  guard   = "'catalog.read' in principal.scopes"
   timeout = "5s"
 
   param "code" {

@@ -104,12 +104,12 @@ func TestToolsListPerPrincipal(t *testing.T) {
 		visible []string
 	}{
 		{"manager", technovaToken(iss, "m@acme", "acme", "orders.read orders.write catalog.read"),
-			[]string{"cancel_order", "get_order", "list_order_items", "list_orders", "search_products"}},
+			[]string{"cancel_order", "check_inventory", "get_order", "get_warehouse", "list_order_items", "list_orders", "search_products"}},
 		{"reader", technovaToken(iss, "r@acme", "acme", "orders.read"),
 			[]string{"get_order", "list_order_items", "list_orders"}},
-		{"catalog only", technovaToken(iss, "c@acme", "acme", "catalog.read"), []string{"search_products"}},
+		{"catalog only", technovaToken(iss, "c@acme", "acme", "catalog.read"), []string{"check_inventory", "get_warehouse", "search_products"}},
 		// Scopes without an organization: the org bind fails, so no order tool.
-		{"no org", technovaToken(iss, "x@nowhere", "", "orders.read catalog.read"), []string{"search_products"}},
+		{"no org", technovaToken(iss, "x@nowhere", "", "orders.read catalog.read"), []string{"check_inventory", "get_warehouse", "search_products"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

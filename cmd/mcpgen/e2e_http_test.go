@@ -100,7 +100,7 @@ func TestTechNovaInventoryDown(t *testing.T) {
 	s := startHTTP(t, append(sqliteBackend().env(t), "TECHNOVA_INVENTORY_URL="+down), technova)
 	toolError(t, call(t, s.client, "check_inventory", map[string]any{"sku": "TN-LAP-101"}),
 		"The upstream inventory service is unreachable: the connection was refused")
-	if got := ok(t, call(t, s.client, "get_order", map[string]any{"order_id": 1001})); got["id"] == nil {
+	if got := ok(t, call(t, s.client, "get_order", map[string]any{"order_id": 1002})); got["id"] == nil {
 		t.Errorf("get_order = %v", got)
 	}
 	if strings.Contains(s.logs.String(), down) {
