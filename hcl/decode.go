@@ -67,6 +67,7 @@ func decodeSourceBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Source, hcl.Dia
 	if d := checkIdentifier("source name", source.Name, block.LabelRanges[1]); d != nil {
 		diags = append(diags, d)
 	}
+	diags = append(diags, decodeSourceLimits(source, ctx)...)
 	return source, diags
 }
 
@@ -192,6 +193,7 @@ func decodeToolBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Tool, hcl.Diagnos
 			tool.Binds = append(tool.Binds, bind)
 		}
 	}
+	diags = append(diags, decodeToolLimits(tool, ctx)...)
 	return tool, diags
 }
 

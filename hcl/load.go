@@ -128,6 +128,7 @@ var rootSchema = &hcl.BodySchema{
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "server"},
 		{Type: "audit"},
+		{Type: "limits"},
 		{Type: "source", LabelNames: []string{"type", "name"}},
 		{Type: "tool", LabelNames: []string{"name"}},
 	},
@@ -173,6 +174,17 @@ func (l *loader) addFile(filename string, src []byte) hcl.Diagnostics {
 			}
 			l.cfg.Audit = audit
 
+		case "limits":
+			limits, bdiags := decodeLimitsBlock(block, ctx)
+			diags = append(diags, bdiags...)
+			if prev := l.cfg.Limits; prev != nil {
+				diags = append(diags, duplicateDiag("Duplicate limits block",
+					fmt.Sprintf("A limits block is already declared at %s; there can be only one.", pos(prev.DeclRange)),
+					limits.DeclRange))
+				continue
+			}
+			l.cfg.Limits = limits
+
 		case "source":
 			source, bdiags := decodeSourceBlock(block, ctx)
 			diags = append(diags, bdiags...)
@@ -209,6 +221,9 @@ func (l *loader) finish() hcl.Diagnostics {
 	}
 	if l.cfg.Audit == nil {
 		l.cfg.Audit = DefaultAudit()
+	}
+	if l.cfg.Limits == nil {
+		l.cfg.Limits = DefaultLimits()
 	}
 	for _, tool := range l.cfg.Tools {
 		ref := tool.Source

@@ -21,6 +21,7 @@ import (
 type Config struct {
 	Server  *Server
 	Audit   *Audit // never nil after Load: stderr by default
+	Limits  *Limits
 	Sources []*Source
 	Tools   []*Tool
 	// Files holds the source bytes of every loaded file, by file name,
@@ -48,6 +49,8 @@ type Source struct {
 	Ctx       *hcl.EvalContext // env(), file() relative to the declaring file
 	DeclRange hcl.Range
 	TypeRange hcl.Range
+
+	MaxConcurrency int // calls in flight on this source; 0: no cap
 }
 
 // Tool is a `tool "NAME"` block. The attributes every tool has are decoded
@@ -71,6 +74,10 @@ type Tool struct {
 	OpenWorld   bool
 
 	Timeout time.Duration // 0: the runtime default
+
+	RateLimit      *RateLimit // nil: the limits block's default, if any
+	MaxConcurrency int        // calls of this tool in flight; 0: no cap
+	Cache          *Cache     // nil: results are not cached
 
 	Body      hcl.Body // attributes and blocks for the adapter
 	Ctx       *hcl.EvalContext
