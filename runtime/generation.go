@@ -30,6 +30,7 @@ type Generation struct {
 	// maxTimeout is the longest tool timeout: HTTP responses may take
 	// that long to be ready.
 	maxTimeout time.Duration
+	limits     *genLimits
 }
 
 type toolEntry struct {
@@ -42,6 +43,7 @@ type toolEntry struct {
 	def     mcp.Tool
 	// sensitive names the params whose values audit records redact.
 	sensitive map[string]bool
+	limits    toolLimits
 }
 
 type compiledBind struct {
@@ -61,6 +63,7 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 		// The environment is fixed in code: failing to build it is a bug.
 		panic("guard environment: " + err.Error())
 	}
+	diags = append(diags, g.compileLimits()...)
 
 	for _, decl := range conf.Sources {
 		a, ok := LookupAdapter(decl.Type)
@@ -99,6 +102,7 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 		diags = append(diags, ds...)
 		entry.params = params
 		diags = append(diags, entry.compileCEL(env)...)
+		diags = append(diags, g.compileToolLimits(entry, env)...)
 
 		// hcl.Load has checked that the source is declared: a source missing
 		// here failed to decode and has been reported.
@@ -178,6 +182,7 @@ func (g *Generation) Open(ctx context.Context, opts OpenOptions) hcl.Diagnostics
 	for _, key := range g.order {
 		diags = append(diags, g.sources[key].Open(ctx, opts)...)
 	}
+	g.openLimits(ctx, opts)
 	if !diags.HasErrors() {
 		diags = append(diags, g.describe()...)
 	}
@@ -203,6 +208,9 @@ func (g *Generation) Close() error {
 		if err := g.sources[key].Close(); err != nil {
 			errs = append(errs, fmt.Errorf("source.%s: %w", key, err))
 		}
+	}
+	if err := g.closeLimits(); err != nil {
+		errs = append(errs, fmt.Errorf("rate limiter: %w", err))
 	}
 	return errors.Join(errs...)
 }
