@@ -293,10 +293,18 @@ func (s *Server) busy(rec *audit.Record, t *toolEntry, msg string) *mcp.CallTool
 	return errorResult(msg)
 }
 
-// describeLimit reads a limit back as written: "10 calls per 1s, in bursts
-// of up to 20".
+// describeLimit reads a limit back: "10 calls per second, in bursts of up
+// to 20".
 func describeLimit(l ratelimit.Limit) string {
-	return fmt.Sprintf("%d calls per %s, in bursts of up to %d", l.Rate, l.Period, l.Burst)
+	per, ok := map[time.Duration]string{time.Second: "second", time.Minute: "minute", time.Hour: "hour"}[l.Period]
+	if !ok {
+		per = l.Period.String()
+	}
+	calls := "calls"
+	if l.Rate == 1 {
+		calls = "call"
+	}
+	return fmt.Sprintf("%d %s per %s, in bursts of up to %d", l.Rate, calls, per, l.Burst)
 }
 
 // retryText rounds a wait up, to milliseconds under a second and to whole
