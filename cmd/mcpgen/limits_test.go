@@ -349,3 +349,32 @@ func TestCache(t *testing.T) {
 		t.Errorf("%d audit records marked cached, want 2", cached)
 	}
 }
+
+// TestInheritLimits: a generation built by a reload keeps the buckets of
+// the one it replaces, so a reload hands nobody a fresh burst.
+func TestInheritLimits(t *testing.T) {
+	p := startInProcess(t, "testdata/limits/limits.hcl")
+	ctx := context.Background()
+	alice := user("alice", "acme")
+	for range 3 {
+		p.call(t, ctx, alice, "per_principal", nil)
+	}
+	conf, diags := cfg.Load([]string{"testdata/limits/limits.hcl"})
+	next, more := runtime.Check(conf)
+	if diags = append(diags, more...); diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if diags := next.Open(ctx, runtime.OpenOptions{Log: zerolog.Nop()}); diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	defer next.Close()
+	next.InheritLimits(p.gen)
+	q := &inProcess{srv: runtime.NewServer(next, runtime.ServerOptions{Log: zerolog.Nop()})}
+	q.srv.MCP().HandleMessage(ctx, json.RawMessage(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`))
+	if res := q.call(t, ctx, alice, "per_principal", nil); !res.IsError {
+		t.Errorf("alice got a fresh burst from the new generation")
+	}
+	if res := q.call(t, ctx, user("bob", "acme"), "per_principal", nil); res.IsError {
+		t.Errorf("bob refused in the new generation: %s", res.text())
+	}
+}
