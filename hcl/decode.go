@@ -82,6 +82,7 @@ func decodeSourceBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Source, hcl.Dia
 	if d := checkIdentifier("source name", source.Name, block.LabelRanges[1]); d != nil {
 		diags = append(diags, d)
 	}
+	diags = append(diags, decodeSourceLimits(source, ctx)...)
 	return source, diags
 }
 
@@ -186,6 +187,7 @@ func decodeToolBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Tool, hcl.Diagnos
 	diags = append(diags, d...)
 	tool.Params, tool.Binds = params, binds
 	diags = append(diags, decodeToolKind(tool, content, ctx)...)
+	diags = append(diags, decodeToolLimits(tool, ctx)...)
 	return tool, diags
 }
 

@@ -129,6 +129,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "server"},
 		{Type: "audit"},
 		{Type: "auth"},
+		{Type: "limits"},
 		{Type: "source", LabelNames: []string{"type", "name"}},
 		{Type: "tool", LabelNames: []string{"name"}},
 		{Type: "resource", LabelNames: []string{"name"}},
@@ -187,6 +188,17 @@ func (l *loader) addFile(filename string, src []byte) hcl.Diagnostics {
 			}
 			l.cfg.Auth = auth
 
+		case "limits":
+			limits, bdiags := decodeLimitsBlock(block, ctx)
+			diags = append(diags, bdiags...)
+			if prev := l.cfg.Limits; prev != nil {
+				diags = append(diags, duplicateDiag("Duplicate limits block",
+					fmt.Sprintf("A limits block is already declared at %s; there can be only one.", pos(prev.DeclRange)),
+					limits.DeclRange))
+				continue
+			}
+			l.cfg.Limits = limits
+
 		case "source":
 			source, bdiags := decodeSourceBlock(block, ctx)
 			diags = append(diags, bdiags...)
@@ -226,6 +238,9 @@ func (l *loader) finish() hcl.Diagnostics {
 	}
 	if l.cfg.Audit == nil {
 		l.cfg.Audit = DefaultAudit()
+	}
+	if l.cfg.Limits == nil {
+		l.cfg.Limits = DefaultLimits()
 	}
 	for _, tool := range l.queries() {
 		ref := tool.Source

@@ -22,6 +22,7 @@ type Config struct {
 	Server  *Server
 	Audit   *Audit // never nil after Load: stderr by default
 	Auth    *Auth  // nil: no authentication, every caller is anonymous
+	Limits  *Limits
 	Sources []*Source
 	Tools   []*Tool
 	// Resources and Prompts are the other two MCP primitives
@@ -56,6 +57,8 @@ type Source struct {
 	Ctx       *hcl.EvalContext // env(), file() relative to the declaring file
 	DeclRange hcl.Range
 	TypeRange hcl.Range
+
+	MaxConcurrency int // calls in flight on this source; 0: no cap
 }
 
 // Tool is a `tool "NAME"` block. The attributes every tool has are decoded
@@ -82,8 +85,11 @@ type Tool struct {
 
 	// Content, when set, is what the tool returns instead of running a
 	// source (content.go); IsError marks it as a tool error.
-	Content []*Content
-	IsError bool
+	Content        []*Content
+	IsError        bool
+	RateLimit      *RateLimit // nil: the limits block's default, if any
+	MaxConcurrency int        // calls of this tool in flight; 0: no cap
+	Cache          *Cache     // nil: results are not cached
 
 	Body      hcl.Body // attributes and blocks for the adapter
 	Ctx       *hcl.EvalContext

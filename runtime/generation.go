@@ -40,6 +40,7 @@ type Generation struct {
 	// maxTimeout is the longest tool timeout: HTTP responses may take
 	// that long to be ready.
 	maxTimeout time.Duration
+	limits     *genLimits
 }
 
 type toolEntry struct {
@@ -57,6 +58,7 @@ type toolEntry struct {
 	def     mcp.Tool
 	// sensitive names the params whose values audit records redact.
 	sensitive map[string]bool
+	limits    toolLimits
 }
 
 type compiledBind struct {
@@ -85,6 +87,7 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 	var ds hcl.Diagnostics
 	g.defaultGuard, ds = compileDefaultGuard(env, conf.Server)
 	diags = append(diags, ds...)
+	diags = append(diags, g.compileLimits()...)
 
 	for _, decl := range conf.Sources {
 		a, ok := LookupAdapter(decl.Type)
@@ -144,6 +147,7 @@ func (g *Generation) buildEntry(env *guard.Env, decl *cfg.Tool) (*toolEntry, hcl
 	diags = append(diags, ds...)
 	entry.params = params
 	diags = append(diags, entry.compilePolicy(env, g.defaultGuard, g.Config.Auth != nil)...)
+	diags = append(diags, g.compileToolLimits(entry, env)...)
 
 	if decl.Content != nil {
 		entry.impl = &fixedTool{gen: g, decl: decl}
@@ -202,6 +206,7 @@ func (g *Generation) Open(ctx context.Context, opts OpenOptions) hcl.Diagnostics
 			})
 		}
 	}
+	g.openLimits(ctx, opts)
 	if !diags.HasErrors() {
 		diags = append(diags, g.describe()...)
 	}
@@ -231,6 +236,9 @@ func (g *Generation) Close() error {
 		if err := g.sources[key].Close(); err != nil {
 			errs = append(errs, fmt.Errorf("source.%s: %w", key, err))
 		}
+	}
+	if err := g.closeLimits(); err != nil {
+		errs = append(errs, fmt.Errorf("rate limiter: %w", err))
 	}
 	return errors.Join(errs...)
 }

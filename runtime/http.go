@@ -39,6 +39,9 @@ type HTTPOptions struct {
 	WriteTimeout time.Duration
 	IdleTimeout  time.Duration
 	Grace        time.Duration // how long in-flight calls get at shutdown
+	// ClientKey names the bucket of a request under http_rate_limit;
+	// nil: ClientAddress.
+	ClientKey func(*http.Request) string
 }
 
 // DefaultHTTPOptions are safe defaults for a local or proxied deployment.
@@ -92,7 +95,7 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, o HTTPOptions) 
 	}
 	streamable := server.NewStreamableHTTPServer(s.mcp, opts...)
 	mux := http.NewServeMux()
-	mux.Handle(o.Path, s.guard(o, streamable))
+	mux.Handle(o.Path, s.httpLimit(o, s.guard(o, streamable)))
 	mux.HandleFunc("GET "+prmPath, s.protectedResourceMetadata)
 	mux.HandleFunc("GET "+prmPath+"/", s.protectedResourceMetadata)
 	mux.HandleFunc("GET /healthz", healthz)

@@ -165,6 +165,11 @@ func (s *Server) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest
 		return errorResult("Permission denied: the server's policy does not allow this call for this caller.")
 	}
 	rec.Binds = binds
+	adm, refused := s.admit(ctx, log, rec, t, args, binds)
+	if refused != nil {
+		return refused // a limit, or the answer from the cache
+	}
+	defer adm.done()
 	if f, ok := t.impl.(*fixedTool); ok {
 		return s.fixedResult(ctx, log, rec, t, f)
 	}
@@ -183,6 +188,7 @@ func (s *Server) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest
 		return s.failure(log, rec, t, ctx, callCtx, fmt.Errorf("encoding result: %w", err))
 	}
 	rec.Outcome, rec.Rows, rec.Bytes = audit.OK, res.Rows, len(text)
+	adm.keep(res, text)
 	log.Debug().Int("rows", res.Rows).Bool("truncated", res.Truncated).Dur("duration", time.Since(start)).Msg("tool call")
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(string(text))},

@@ -5,9 +5,9 @@
 #   scripts/test.sh              everything
 #   FUZZTIME=30s scripts/test.sh fuzz longer
 #
-# It needs Go and PostgreSQL (15 or newer; installed with apt-get when
-# missing and running as root). Under CI=true a missing PostgreSQL fails the
-# run instead of skipping its tests.
+# It needs Go, PostgreSQL (15 or newer) and redis-server (both installed with
+# apt-get when missing and running as root). Under CI=true a missing
+# PostgreSQL or Redis fails the run instead of skipping their tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,9 +50,37 @@ start_postgres() {
 	log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 }
 
+start_redis() {
+	if ! command -v redis-server >/dev/null 2>&1; then
+		if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+			log "installing Redis"
+			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+			command -v redis-server >/dev/null 2>&1 || return 1
+		else
+			return 1
+		fi
+	fi
+	REDISDIR=$(mktemp -d /tmp/mcpgen-redis.XXXXXX)
+	local port=$((20000 + RANDOM % 20000))
+	redis-server --bind 127.0.0.1 --port "$port" --dir "$REDISDIR" --save '' --appendonly no \
+		--daemonize yes --pidfile "$REDISDIR/redis.pid" --logfile "$REDISDIR/redis.log" >/dev/null
+	local i
+	for i in $(seq 50); do
+		redis-cli -p "$port" ping >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	redis-cli -p "$port" ping >/dev/null 2>&1 || return 1
+	export MCPGEN_TEST_REDIS_ADDR="127.0.0.1:$port"
+	log "Redis $(redis-server --version | awk '{print $3}') on $MCPGEN_TEST_REDIS_ADDR"
+}
+
 cleanup() {
 	if [ -n "${STOP_PG+x}" ]; then "${STOP_PG[@]}" >/dev/null 2>&1 || true; fi
 	if [ -n "${PGDIR:-}" ]; then rm -rf "$PGDIR"; fi
+	if [ -n "${REDISDIR:-}" ]; then
+		if [ -f "$REDISDIR/redis.pid" ]; then kill "$(cat "$REDISDIR/redis.pid")" 2>/dev/null || true; fi
+		rm -rf "$REDISDIR"
+	fi
 }
 trap cleanup EXIT
 
@@ -63,6 +91,16 @@ if [ -z "${MCPGEN_TEST_POSTGRES_DSN:-}" ]; then
 			exit 1
 		fi
 		log "no PostgreSQL: its tests will skip"
+	fi
+fi
+
+if [ -z "${MCPGEN_TEST_REDIS_ADDR:-}" ]; then
+	if ! start_redis; then
+		if [ "${CI:-}" = true ]; then
+			echo "Redis is required under CI and could not be started" >&2
+			exit 1
+		fi
+		log "no Redis: its tests will skip"
 	fi
 fi
 

@@ -29,28 +29,34 @@ import (
 // rows, and encoding the response.
 //
 // "served" is the call as `mcpgen serve` runs it, with its audit line
-// (written to io.Discard here) and its metrics.
+// (written to io.Discard here) and its metrics. "limited" is "served" with
+// a rate limit per caller in the memory backend (never reached): the
+// difference is what a rate limit costs.
 func BenchmarkToolCall(b *testing.B) {
 	b.Setenv("BENCH_DB", "file:"+filepath.Join(b.TempDir(), "bench.db"))
 	gen := openBench(b)
 	defer gen.Close()
+	limited := openBench(b, "testdata/bench/limits.hcl")
+	defer limited.Close()
 	for _, bm := range []struct {
 		name string
+		gen  *runtime.Generation
 		opts runtime.ServerOptions
 	}{
-		{"bare", runtime.ServerOptions{Log: zerolog.Nop()}},
-		{"served", runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.New(io.Discard), Metrics: metrics.New()}},
+		{"bare", gen, runtime.ServerOptions{Log: zerolog.Nop()}},
+		{"served", gen, runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.New(io.Discard), Metrics: metrics.New()}},
+		{"limited", limited, runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.New(io.Discard), Metrics: metrics.New()}},
 	} {
 		b.Run(bm.name, func(b *testing.B) {
-			benchCalls(b, runtime.NewServer(gen, bm.opts).MCP())
+			benchCalls(b, runtime.NewServer(bm.gen, bm.opts).MCP())
 		})
 	}
 }
 
-// openBench loads testdata/bench/orders.hcl and opens it, seeding the
-// database named by BENCH_DB.
-func openBench(b *testing.B) *runtime.Generation {
-	conf, diags := cfg.Load([]string{"testdata/bench/orders.hcl"})
+// openBench loads testdata/bench/orders.hcl (and any more files) and
+// opens it, seeding the database named by BENCH_DB.
+func openBench(b *testing.B, more ...string) *runtime.Generation {
+	conf, diags := cfg.Load(append([]string{"testdata/bench/orders.hcl"}, more...))
 	if diags.HasErrors() {
 		b.Fatal(diags.Error())
 	}

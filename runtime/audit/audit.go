@@ -45,6 +45,8 @@ type Record struct {
 	// no remote call and omits both.
 	UpstreamStatus int
 	Attempts       int
+	// Cached is set when the result came from the tool's cache.
+	Cached bool
 }
 
 // Logger writes records to a sink. It is safe for concurrent use.
@@ -95,6 +97,9 @@ func (l *Logger) Write(r *Record) {
 	}
 	if r.Attempts > 0 {
 		ev = ev.Int("upstream_status", r.UpstreamStatus).Int("attempts", r.Attempts)
+	}
+	if r.Cached {
+		ev = ev.Bool("cached", true)
 	}
 	ev.Send()
 }

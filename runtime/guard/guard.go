@@ -97,6 +97,23 @@ func (e *Env) CompileBind(src string) (*Program, error) {
 	return program(e.binds, ast)
 }
 
+// CompileKey compiles a rate limit key: an expression over principal,
+// args, tool and request whose value (a string, number or boolean) names a
+// bucket, such as principal.claims.org.
+func (e *Env) CompileKey(src string) (*Program, error) {
+	ast, iss := e.guards.Compile(src)
+	if iss.Err() != nil {
+		return nil, errors.New(oneLine(iss.Err().Error()))
+	}
+	switch t := ast.OutputType(); {
+	case t.IsExactType(cel.StringType), t.IsExactType(cel.IntType), t.IsExactType(cel.UintType),
+		t.IsExactType(cel.DoubleType), t.IsExactType(cel.BoolType), t.IsExactType(cel.DynType):
+	default:
+		return nil, fmt.Errorf("a rate limit key must be a string, number or boolean, but this one is of type %s", t)
+	}
+	return program(e.guards, ast)
+}
+
 func program(env *cel.Env, ast *cel.Ast) (*Program, error) {
 	prg, err := env.Program(ast, cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100))
 	if err != nil {

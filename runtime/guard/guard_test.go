@@ -191,3 +191,47 @@ func FuzzGuard(f *testing.F) {
 		}
 	})
 }
+
+func TestCompileKey(t *testing.T) {
+	env, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := Vars{
+		Principal: map[string]any{"sub": "alice", "claims": map[string]any{"org": "acme", "tier": int64(2)}},
+		Args:      map[string]any{"region": "eu"},
+	}
+	tests := []struct {
+		src     string
+		want    any
+		compile string // error text at compile time
+	}{
+		{src: "principal.claims.org", want: "acme"},
+		{src: "principal.claims.tier", want: int64(2)},
+		{src: "args.region + '/' + principal.sub", want: "eu/alice"},
+		{src: "principal.scopes", compile: ""}, // dyn: checked when evaluated
+		{src: "[1, 2]", compile: "must be a string, number or boolean"},
+		{src: "{'a': 1}", compile: "must be a string, number or boolean"},
+		{src: "nobody", compile: "undeclared reference"},
+	}
+	for _, tt := range tests {
+		prg, err := env.CompileKey(tt.src)
+		if tt.compile != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.compile) {
+				t.Errorf("%s: compile error %v, want %q", tt.src, err, tt.compile)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.src, err)
+			continue
+		}
+		if tt.want == nil {
+			continue
+		}
+		got, err := prg.Value(vars)
+		if err != nil || got != tt.want {
+			t.Errorf("%s = %v (%v), want %v", tt.src, got, err, tt.want)
+		}
+	}
+}

@@ -22,6 +22,7 @@ type Metrics struct {
 	generation prometheus.Gauge
 	tools      prometheus.Gauge
 	pools      poolCollector
+	limits     limitMetrics
 }
 
 // New registers mcpgen's metrics, and Go's and the process's, in a registry
@@ -46,7 +47,9 @@ func New() *Metrics {
 			Name: "mcpgen_tools",
 			Help: "Tools in the configuration being served.",
 		}),
+		limits: newLimitMetrics(),
 	}
+	m.registry.MustRegister(m.limits.collectors()...)
 	m.registry.MustRegister(m.calls, m.duration, m.generation, m.tools, &m.pools,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -1,0 +1,120 @@
+package ratelimit
+
+import (
+	"container/list"
+	"context"
+	"sync"
+	"time"
+)
+
+// Memory is an in-process limiter. It keeps at most MaxKeys buckets: a
+// flood of distinct keys evicts the least recently used ones, idle first,
+// so it cannot exhaust memory. A bucket that has refilled completely
+// carries no state and costs nothing to forget.
+type Memory struct {
+	mu      sync.Mutex
+	now     func() time.Time
+	base    time.Time
+	maxKeys int
+	keys    map[string]*list.Element
+	lru     list.List // front: most recently used
+	evicted uint64    // buckets forgotten before they had refilled
+}
+
+type bucket struct {
+	key string
+	tat time.Duration // theoretical arrival time, since base
+}
+
+// DefaultMaxKeys bounds the buckets of a Memory limiter when unset.
+const DefaultMaxKeys = 100_000
+
+// NewMemory returns a limiter holding at most maxKeys buckets (at least 1;
+// 0 means DefaultMaxKeys). now is the clock; nil means time.Now.
+func NewMemory(maxKeys int, now func() time.Time) *Memory {
+	if maxKeys <= 0 {
+		maxKeys = DefaultMaxKeys
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Memory{now: now, base: now(), maxKeys: maxKeys, keys: map[string]*list.Element{}}
+}
+
+var _ Limiter = (*Memory)(nil)
+
+// Allow implements Limiter. It never fails.
+func (m *Memory) Allow(_ context.Context, key string, l Limit) (bool, time.Duration, error) {
+	if err := l.valid(); err != nil {
+		return false, 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now().Sub(m.base)
+	t := l.interval()
+
+	el, found := m.keys[key]
+	tat := now
+	if found {
+		tat = max(el.Value.(*bucket).tat, now)
+	}
+	next := tat + t
+	// The call may run if, after it, the bucket is at most Burst
+	// intervals ahead of now.
+	if allowAt := next - time.Duration(l.Burst)*t; now < allowAt {
+		if found {
+			m.lru.MoveToFront(el)
+		}
+		return false, allowAt - now, nil
+	}
+	if found {
+		el.Value.(*bucket).tat = next
+		m.lru.MoveToFront(el)
+		return true, 0, nil
+	}
+	if len(m.keys) >= m.maxKeys {
+		m.evict(now)
+	}
+	m.keys[key] = m.lru.PushFront(&bucket{key: key, tat: next})
+	return true, 0, nil
+}
+
+// evictScan bounds how far from the cold end evict looks for idle buckets.
+const evictScan = 32
+
+// evict makes room for one bucket: it drops the idle buckets among the
+// coldest few, or, when none of them has refilled, the coldest one.
+func (m *Memory) evict(now time.Duration) {
+	el := m.lru.Back()
+	for i := 0; el != nil && i < evictScan; i++ {
+		prev := el.Prev()
+		if b := el.Value.(*bucket); b.tat <= now {
+			m.lru.Remove(el)
+			delete(m.keys, b.key)
+		}
+		el = prev
+	}
+	if len(m.keys) < m.maxKeys {
+		return
+	}
+	el = m.lru.Back()
+	m.lru.Remove(el)
+	delete(m.keys, el.Value.(*bucket).key)
+	m.evicted++
+}
+
+// Len is the number of buckets held.
+func (m *Memory) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.keys)
+}
+
+// Evicted counts buckets forgotten before they had refilled: each gave
+// its key a fresh burst. A growing count means MaxKeys is too small for
+// the callers there are.
+func (m *Memory) Evicted() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.evicted
+}
