@@ -20,9 +20,10 @@ import (
 // issuer's keys.
 type authn struct {
 	decl    *cfg.Auth
-	keys    *auth.APIKeys // nil: no API keys
 	jwtOpts *auth.JWTOptions
-	jwt     *auth.JWT // set by Open when jwtOpts is
+	// creds checks a request's credential: Keys are set by newAuthn, JWT
+	// by open when jwtOpts is. Built once, used by every request.
+	creds auth.Authenticator
 
 	// metadata is the RFC 9728 document, served at metadataPaths;
 	// metadataURL is where clients are sent to find it.
@@ -60,7 +61,7 @@ func newAuthn(a *cfg.Auth, serverName string) (*authn, hcl.Diagnostics) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid API keys",
 				Detail: err.Error(), Subject: rangePtr(a.DeclRange)})
 		}
-		n.keys = set
+		n.creds.Keys = set
 	}
 	if j := a.JWT; j != nil {
 		n.jwtOpts = &auth.JWTOptions{
@@ -108,31 +109,31 @@ func (n *authn) open() error {
 	if err != nil {
 		return err
 	}
-	n.jwt = j
+	n.creds.JWT = j
 	return nil
 }
 
 func (n *authn) close() {
-	if n != nil && n.jwt != nil {
-		n.jwt.Close()
+	if n != nil && n.creds.JWT != nil {
+		n.creds.JWT.Close()
 	}
 }
 
 // ready reports whether tokens can be validated: the issuer's keys have
 // been fetched.
 func (n *authn) ready(ctx context.Context) error {
-	if n == nil || n.jwt == nil {
+	if n == nil || n.creds.JWT == nil {
 		return nil
 	}
-	return n.jwt.Ready(ctx)
+	return n.creds.JWT.Ready(ctx)
 }
 
 // authenticate returns the caller of an HTTP request, or an *auth.Error.
 func (n *authn) authenticate(ctx context.Context, h http.Header) (*Principal, error) {
-	if n.jwt == nil && n.keys == nil {
+	if n.creds.JWT == nil && n.creds.Keys == nil {
 		return nil, errors.New("authentication is not open")
 	}
-	id, err := (&auth.Authenticator{JWT: n.jwt, Keys: n.keys}).Authenticate(ctx, h)
+	id, err := n.creds.Authenticate(ctx, h)
 	if err != nil {
 		return nil, err
 	}
