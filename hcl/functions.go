@@ -25,12 +25,12 @@ const SecretMark = secretMark("env")
 const maxFileSize = 64 << 20
 
 // evalContext is the context for expressions in one file: file() resolves
-// relative paths against that file's directory.
-func evalContext(filename string, secrets *Secrets) *hcl.EvalContext {
+// relative paths against that file's directory and records what it read.
+func evalContext(filename string, secrets *Secrets, reads *Reads) *hcl.EvalContext {
 	return &hcl.EvalContext{
 		Functions: map[string]function.Function{
 			"env":  envFunc(secrets),
-			"file": fileFunc(filepath.Dir(filename)),
+			"file": fileFunc(filepath.Dir(filename), reads),
 		},
 	}
 }
@@ -64,7 +64,7 @@ func envFunc(secrets *Secrets) function.Function {
 	})
 }
 
-func fileFunc(dir string) function.Function {
+func fileFunc(dir string, reads *Reads) function.Function {
 	return function.New(&function.Spec{
 		Description: "Reads a file, relative to the directory of the file that calls file().",
 		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
@@ -77,6 +77,8 @@ func fileFunc(dir string) function.Function {
 			info, err := os.Stat(p)
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
+				// Recorded so that creating it triggers a reload.
+				reads.add(p, nil)
 				return cty.NilVal, fmt.Errorf("no file at %s", p)
 			case err != nil:
 				return cty.NilVal, fmt.Errorf("cannot read %s: %v", p, unwrapPathError(err))
@@ -90,6 +92,9 @@ func fileFunc(dir string) function.Function {
 			if err != nil {
 				return cty.NilVal, fmt.Errorf("cannot read %s: %v", p, unwrapPathError(err))
 			}
+			// Recorded before the checks below: a fix to this file must
+			// trigger a reload too.
+			reads.add(p, b)
 			if !utf8.Valid(b) {
 				return cty.NilVal, fmt.Errorf("%s is not UTF-8 text", p)
 			}
