@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -30,6 +31,13 @@ type Generation struct {
 	// maxTimeout is the longest tool timeout: HTTP responses may take
 	// that long to be ready.
 	maxTimeout time.Duration
+
+	// Set when a server takes the generation; see reload.go.
+	number uint64
+	hash   string
+	// refs is the server's hold (1 while current) plus the calls running
+	// on the generation; its sources close when it reaches zero.
+	refs atomic.Int64
 }
 
 type toolEntry struct {

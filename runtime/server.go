@@ -31,10 +31,13 @@ type Server struct {
 	metrics  *metrics.Metrics
 	gen      atomic.Pointer[Generation]
 	inflight sync.WaitGroup
+	reload   reloadState
 }
 
 // ServerOptions configure a Server.
 type ServerOptions struct {
+	// Log redacts the first generation's Config.Secrets; reloads add
+	// their secrets to that set.
 	Log     zerolog.Logger
 	Audit   *audit.Logger    // nil: no audit trail (tests of other things)
 	Metrics *metrics.Metrics // nil: no metrics
@@ -55,6 +58,7 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 		server.WithInstructions(info.Instructions),
 		server.WithRecovery(),
 	)
+	s.reload.first = gen.Config
 	s.swap(gen)
 	return s
 }
@@ -66,18 +70,24 @@ func (s *Server) MCP() *server.MCPServer { return s.mcp }
 // Generation is the generation new calls run on.
 func (s *Server) Generation() *Generation { return s.gen.Load() }
 
-// swap makes gen current. Calls in flight keep the generation their handler
-// closed over; new calls see the new tool set.
-func (s *Server) swap(gen *Generation) {
+// swap makes gen current and returns the generation it replaces, which the
+// caller retires. Calls in flight keep the generation their handler closed
+// over; new calls see the new tool set. Swaps are serialized (reload.go).
+func (s *Server) swap(gen *Generation) *Generation {
+	s.reload.serial++
+	gen.number, gen.hash = s.reload.serial, ConfigHash(gen.Config)
+	gen.refs.Store(1)
 	tools := make([]server.ServerTool, len(gen.tools))
 	for i, t := range gen.tools {
-		tools[i] = server.ServerTool{Tool: t.def, Handler: s.handler(t)}
+		tools[i] = server.ServerTool{Tool: t.def, Handler: s.handler(gen, t)}
 	}
-	s.gen.Store(gen)
+	old := s.gen.Swap(gen)
 	s.mcp.SetTools(tools...)
 	if s.metrics != nil {
-		s.metrics.Serving(1, len(gen.tools)) // reload will count generations
+		s.metrics.Serving(gen.number, len(gen.tools))
+		s.metrics.ConfigHash(gen.hash)
 	}
+	return old
 }
 
 // poolStats reads the pools of the generation being served.
@@ -117,10 +127,15 @@ func (s *Server) Wait(ctx context.Context) error {
 	}
 }
 
-func (s *Server) handler(t *toolEntry) server.ToolHandlerFunc {
+func (s *Server) handler(gen *Generation, t *toolEntry) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		s.inflight.Add(1)
 		defer s.inflight.Done()
+		gen, t, refused := s.hold(gen, t)
+		if refused != nil {
+			return refused, nil
+		}
+		defer s.release(gen)
 		return s.call(ctx, t, req), nil
 	}
 }

@@ -63,14 +63,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		_ = gen.Close()
 		return errConfig
 	}
-	defer func() {
-		if err := gen.Close(); err != nil {
-			log.Error().Err(err).Msg("closing sources")
-		}
-	}()
-
 	trail, err := openAudit(gen.Config.Audit, stderr)
 	if err != nil {
+		_ = gen.Close()
 		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: %v", err)}
 	}
 	defer func() {
@@ -79,6 +74,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}()
 	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: log, Audit: trail, Metrics: metrics.New()})
+	// Closes every generation's sources once its calls have returned;
+	// deferred after the audit trail's close, so it runs first.
+	defer srv.Close()
 	server := gen.Config.Server
 	if *stdio {
 		log.Info().Str("server", server.Name).Int("tools", len(gen.ToolDefinitions())).Msg("serving stdio")

@@ -21,6 +21,8 @@ type Metrics struct {
 	duration   *prometheus.HistogramVec
 	generation prometheus.Gauge
 	tools      prometheus.Gauge
+	reloads    *prometheus.CounterVec
+	config     *prometheus.GaugeVec
 	pools      poolCollector
 }
 
@@ -46,8 +48,19 @@ func New() *Metrics {
 			Name: "mcpgen_tools",
 			Help: "Tools in the configuration being served.",
 		}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mcpgen_reloads_total",
+			Help: "Configuration reloads by result (ok, failed); a failed one left the previous generation serving.",
+		}, []string{"result"}),
+		config: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "mcpgen_config_info",
+			Help: "Always 1; its hash label is the SHA-256 of the configuration being served.",
+		}, []string{"hash"}),
 	}
-	m.registry.MustRegister(m.calls, m.duration, m.generation, m.tools, &m.pools,
+	// Both results exist from the start, so that rate() sees the first one.
+	m.reloads.WithLabelValues(ReloadOK)
+	m.reloads.WithLabelValues(ReloadFailed)
+	m.registry.MustRegister(m.calls, m.duration, m.generation, m.tools, m.reloads, m.config, &m.pools,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -62,6 +75,24 @@ func (m *Metrics) Call(tool, outcome string, d time.Duration) {
 func (m *Metrics) Serving(generation uint64, tools int) {
 	m.generation.Set(float64(generation))
 	m.tools.Set(float64(tools))
+}
+
+// Reload results.
+const (
+	ReloadOK     = "ok"
+	ReloadFailed = "failed"
+)
+
+// Reload counts one reload attempt by its result.
+func (m *Metrics) Reload(result string) {
+	m.reloads.WithLabelValues(result).Inc()
+}
+
+// ConfigHash records the hash of the configuration now served. The old
+// hash's series goes away: there is only ever one.
+func (m *Metrics) ConfigHash(hash string) {
+	m.config.Reset()
+	m.config.WithLabelValues(hash).Set(1)
 }
 
 // Register adds a collector of another part (a source's pool statistics).
