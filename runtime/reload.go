@@ -138,7 +138,7 @@ func (s *Server) logDiagnostics(diags hcl.Diagnostics, hash string) {
 		if strings.Contains(line, ": warning: ") || strings.HasPrefix(line, "warning: ") {
 			ev = s.log.Warn()
 		}
-		ev.Str("config_hash", hash).Str("diagnostic", line).Msg("reload: " + line)
+		ev.Str("config_hash", hash).Msg("reload: " + line)
 	}
 }
 
