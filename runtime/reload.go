@@ -185,7 +185,12 @@ func (s *Server) Close() {
 // holds it any more.
 func (s *Server) retire(g *Generation) {
 	s.reload.retiring.Add(1)
-	s.release(g)
+	if n := g.refs.Add(-1); n > 0 {
+		s.log.Info().Uint64("generation", g.number).Int64("in_flight", n).
+			Msg("generation retired: its sources close when its calls in flight return")
+		return
+	}
+	go s.closeGeneration(g)
 }
 
 // acquire holds g for one call. It fails once g has drained, when its
