@@ -45,6 +45,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"serve", "--no-such-flag", technova}, exitUsage, "", "flag provided but not defined: -no-such-flag"},
 		{[]string{"serve", "--path", "mcp", technova}, exitUsage, "", `--path must be an absolute URL path such as /mcp, not "mcp"`},
 		{[]string{"serve", "--session-idle-ttl", "0s", technova}, exitUsage, "", "--session-idle-ttl must be positive"},
+		{[]string{"serve", "--watch", "--watch-debounce", "-1s", technova}, exitUsage, "", "--watch-debounce must not be negative"},
 		{[]string{"version", "extra"}, exitUsage, "", "version takes no arguments"},
 		{[]string{"serve", "--path", "/readyz", technova}, exitUsage, "", "--path /readyz is taken by the health checks and metrics"},
 		{[]string{"validate", technova, "--offline"}, exitOK, "statements not prepared (--offline)", ""},
