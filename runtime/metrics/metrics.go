@@ -22,7 +22,7 @@ type Metrics struct {
 	generation prometheus.Gauge
 	tools      prometheus.Gauge
 	reloads    *prometheus.CounterVec
-	config     *prometheus.GaugeVec
+	config     configCollector
 	pools      poolCollector
 }
 
@@ -52,15 +52,11 @@ func New() *Metrics {
 			Name: "mcpgen_reloads_total",
 			Help: "Configuration reloads by result (ok, failed); a failed one left the previous generation serving.",
 		}, []string{"result"}),
-		config: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "mcpgen_config_info",
-			Help: "Always 1; its hash label is the SHA-256 of the configuration being served.",
-		}, []string{"hash"}),
 	}
 	// Both results exist from the start, so that rate() sees the first one.
 	m.reloads.WithLabelValues(ReloadOK)
 	m.reloads.WithLabelValues(ReloadFailed)
-	m.registry.MustRegister(m.calls, m.duration, m.generation, m.tools, m.reloads, m.config, &m.pools,
+	m.registry.MustRegister(m.calls, m.duration, m.generation, m.tools, m.reloads, &m.config, &m.pools,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -91,8 +87,22 @@ func (m *Metrics) Reload(result string) {
 // ConfigHash records the hash of the configuration now served. The old
 // hash's series goes away: there is only ever one.
 func (m *Metrics) ConfigHash(hash string) {
-	m.config.Reset()
-	m.config.WithLabelValues(hash).Set(1)
+	m.config.hash.Store(&hash)
+}
+
+var descConfig = prometheus.NewDesc("mcpgen_config_info",
+	"Always 1; its hash label is the SHA-256 of the configuration being served.", []string{"hash"}, nil)
+
+// configCollector reports the hash served as one series. Unlike a GaugeVec
+// reset and set again, a scrape never falls between the two.
+type configCollector struct{ hash atomic.Pointer[string] }
+
+func (c *configCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descConfig }
+
+func (c *configCollector) Collect(ch chan<- prometheus.Metric) {
+	if h := c.hash.Load(); h != nil {
+		ch <- prometheus.MustNewConstMetric(descConfig, prometheus.GaugeValue, 1, *h)
+	}
 }
 
 // Register adds a collector of another part (a source's pool statistics).
