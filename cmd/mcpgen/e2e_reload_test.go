@@ -4,6 +4,7 @@ package main
 // files, real MCP clients over stdio and Streamable HTTP.
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -661,5 +662,51 @@ tool "mark" {
 	}
 	if got := ok(t, call(t, s.client, "mark", nil)); got["version"] != "new" {
 		t.Errorf("a call after the reload = %v, want the new generation", got)
+	}
+}
+
+// TestStdioListenEnds: a stdio client on the 2026-07-28 revision listens
+// for list_changed with subscriptions/listen, a request answered only when
+// the stream ends. When the client closes its input the server stops
+// without waiting for that answer: it would otherwise always wait out the
+// grace period and then warn of calls still running.
+func TestStdioListenEnds(t *testing.T) {
+	conf := newConfigFile(t, t.TempDir(), "listen.hcl", versionConfig(0, false))
+	cmd := mainCommand(nil, "serve", "--stdio", "--watch", "--grace", "1s", conf.path)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	logs := newLogLines()
+	go logs.collect(stderr)
+	logs.await(t, "serving stdio")
+
+	fmt.Fprintln(stdin, `{"jsonrpc":"2.0","id":7,"method":"subscriptions/listen","params":{"notifications":{"toolsListChanged":true},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}}}}`)
+	out := bufio.NewScanner(stdout)
+	next := func() string {
+		if !out.Scan() {
+			t.Fatalf("stdout ended; log:\n%s", logs)
+		}
+		return out.Text()
+	}
+	if line := next(); !strings.Contains(line, "notifications/subscriptions/acknowledged") {
+		t.Fatalf("first message %s, want the acknowledgement", line)
+	}
+	conf.replace(t, versionConfig(1, false))
+	if line := next(); !strings.Contains(line, `"method":"notifications/tools/list_changed"`) {
+		t.Errorf("after a reload the client got %s, want tools/list_changed", line)
+	}
+
+	stdin.Close()
+	for out.Scan() {
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit: %v; log:\n%s", err, logs)
+	}
+	if strings.Contains(logs.String(), "grace period") {
+		t.Errorf("the listen stream held shutdown for the grace period:\n%s", logs)
 	}
 }
