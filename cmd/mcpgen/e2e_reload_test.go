@@ -710,3 +710,33 @@ func TestStdioListenEnds(t *testing.T) {
 		t.Errorf("the listen stream held shutdown for the grace period:\n%s", logs)
 	}
 }
+
+// TestHTTPListenEnds: over Streamable HTTP too, a client's listen stream
+// ends when shutdown begins, rather than holding it for the grace period.
+func TestHTTPListenEnds(t *testing.T) {
+	conf := newConfigFile(t, t.TempDir(), "listen.hcl", versionConfig(0, false))
+	s := startHTTP(t, nil, "--grace", "1s", conf.path)
+	notes := countListChanged(s.client)
+	// The stream breaks off when the server stops: that error is expected.
+	stop, err := s.client.ListenAsync(context.Background(), mcp.SubscriptionFilter{ToolsListChanged: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	notes.await(t, "the listen stream", func() bool { return notes.acked })
+	conf.replace(t, versionConfig(1, false))
+	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	notes.atLeast(t, 1)
+
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Wait(); err != nil {
+		t.Errorf("exit: %v; log:\n%s", err, s.logs)
+	}
+	if strings.Contains(s.logs.String(), "grace period") {
+		t.Errorf("the listen stream held shutdown for the grace period:\n%s", s.logs)
+	}
+}
