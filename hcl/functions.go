@@ -26,13 +26,13 @@ const SecretMark = secretMark("env")
 const maxFileSize = 64 << 20
 
 // evalContext is the context for expressions in one file: file() resolves
-// relative paths against that file's directory.
-func evalContext(filename string, secrets *Secrets) *hcl.EvalContext {
+// relative paths against that file's directory and records what it read.
+func evalContext(filename string, secrets *Secrets, reads *Reads) *hcl.EvalContext {
 	return &hcl.EvalContext{
 		Functions: map[string]function.Function{
 			"env":        envFunc(secrets),
-			"file":       fileFunc(filepath.Dir(filename)),
-			"filebase64": fileBase64Func(filepath.Dir(filename)),
+			"file":       fileFunc(filepath.Dir(filename), reads),
+			"filebase64": fileBase64Func(filepath.Dir(filename), reads),
 		},
 	}
 }
@@ -66,13 +66,13 @@ func envFunc(secrets *Secrets) function.Function {
 	})
 }
 
-func fileFunc(dir string) function.Function {
+func fileFunc(dir string, reads *Reads) function.Function {
 	return function.New(&function.Spec{
 		Description: "Reads a file, relative to the directory of the file that calls file().",
 		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:        function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			p, b, err := readConfigFile(dir, args[0].AsString())
+			p, b, err := readConfigFile(dir, args[0].AsString(), reads)
 			if err != nil {
 				return cty.NilVal, err
 			}
@@ -85,13 +85,13 @@ func fileFunc(dir string) function.Function {
 }
 
 // fileBase64Func reads a file of any content, such as an image, as base64.
-func fileBase64Func(dir string) function.Function {
+func fileBase64Func(dir string, reads *Reads) function.Function {
 	return function.New(&function.Spec{
 		Description: "Reads a file as base64, relative to the directory of the file that calls filebase64().",
 		Params:      []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:        function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			_, b, err := readConfigFile(dir, args[0].AsString())
+			_, b, err := readConfigFile(dir, args[0].AsString(), reads)
 			if err != nil {
 				return cty.NilVal, err
 			}
@@ -101,14 +101,16 @@ func fileBase64Func(dir string) function.Function {
 }
 
 // readConfigFile reads a regular file named relative to dir, bounded by
-// maxFileSize. It returns the path it read.
-func readConfigFile(dir, p string) (string, []byte, error) {
+// maxFileSize, and records it in reads: a missing one too, so that creating
+// it triggers a reload. It returns the path it read.
+func readConfigFile(dir, p string, reads *Reads) (string, []byte, error) {
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(dir, p)
 	}
 	info, err := os.Stat(p)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		reads.add(p, nil)
 		return p, nil, fmt.Errorf("no file at %s", p)
 	case err != nil:
 		return p, nil, fmt.Errorf("cannot read %s: %v", p, unwrapPathError(err))
@@ -122,6 +124,9 @@ func readConfigFile(dir, p string) (string, []byte, error) {
 	if err != nil {
 		return p, nil, fmt.Errorf("cannot read %s: %v", p, unwrapPathError(err))
 	}
+	// Recorded before the caller's checks: a fix to this file must trigger
+	// a reload too.
+	reads.add(p, b)
 	return p, b, nil
 }
 

@@ -118,6 +118,7 @@ func newLoader() *loader {
 		cfg: &Config{
 			Files:   map[string][]byte{},
 			Secrets: &Secrets{},
+			Reads:   &Reads{},
 		},
 		tools:   map[string]*Tool{},
 		sources: map[string]*Source{},
@@ -146,7 +147,7 @@ func (l *loader) addFile(filename string, src []byte) hcl.Diagnostics {
 		l.unparsed = true
 		return diags
 	}
-	ctx := evalContext(filename, l.cfg.Secrets)
+	ctx := evalContext(filename, l.cfg.Secrets, l.cfg.Reads)
 	content, cdiags := file.Body.Content(rootSchema)
 	diags = append(diags, cdiags...)
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -233,17 +234,20 @@ func TestFileFunc(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "bin"), []byte{0xff, 0xfe}, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	rel, abs := filepath.Join(dir, "conf", "rel.md"), filepath.Join(dir, "abs.md")
+	missing, bin := filepath.Join(dir, "conf", "missing.md"), filepath.Join(dir, "bin")
 	tests := []struct {
 		expr     string
 		want     string
 		wantDiag string
+		wantRead string // the path Reads records; "" for none
 	}{
-		{expr: `file("rel.md")`, want: "relative"},
-		{expr: `file("./rel.md")`, want: "relative"},
-		{expr: `file("../abs.md")`, want: "absolute"},
-		{expr: fmt.Sprintf("file(%q)", filepath.Join(dir, "abs.md")), want: "absolute"},
-		{expr: `file("missing.md")`, wantDiag: "no file at " + filepath.Join(dir, "conf", "missing.md")},
-		{expr: `file("../bin")`, wantDiag: "is not UTF-8 text"},
+		{expr: `file("rel.md")`, want: "relative", wantRead: rel},
+		{expr: `file("./rel.md")`, want: "relative", wantRead: rel},
+		{expr: `file("../abs.md")`, want: "absolute", wantRead: abs},
+		{expr: fmt.Sprintf("file(%q)", abs), want: "absolute", wantRead: abs},
+		{expr: `file("missing.md")`, wantDiag: "no file at " + missing, wantRead: missing},
+		{expr: `file("../bin")`, wantDiag: "is not UTF-8 text", wantRead: bin},
 		{expr: `file("..")`, wantDiag: "is not a regular file"},
 	}
 	for _, tt := range tests {
@@ -256,6 +260,17 @@ func TestFileFunc(t *testing.T) {
 			if got := cfg.Server.Instructions; got != tt.want {
 				t.Errorf("instructions: got %q, want %q", got, tt.want)
 			}
+			var paths []string
+			for p := range cfg.Reads.Files() {
+				paths = append(paths, p)
+			}
+			var want []string
+			if tt.wantRead != "" {
+				want = append(want, tt.wantRead)
+			}
+			if !slices.Equal(paths, want) {
+				t.Errorf("reads: got %q, want %q", paths, want)
+			}
 		})
 	}
 }
@@ -264,7 +279,7 @@ func TestFileFunc(t *testing.T) {
 // the marks of its parts. This checks it for the hcl version in go.mod.
 func TestMarksPropagate(t *testing.T) {
 	t.Setenv("MCPGEN_TEST_MARK", "value")
-	ctx := evalContext("x.hcl", &Secrets{})
+	ctx := evalContext("x.hcl", &Secrets{}, nil)
 	tests := []struct {
 		expr string
 		want bool
@@ -307,7 +322,7 @@ func TestMarksPropagate(t *testing.T) {
 
 func TestAttrHelpers(t *testing.T) {
 	t.Setenv("MCPGEN_TEST_HELPER", "42")
-	ctx := evalContext("x.hcl", &Secrets{})
+	ctx := evalContext("x.hcl", &Secrets{}, nil)
 	str := func(a *hcl.Attribute) (any, hcl.Diagnostics) { return StringAttr(a, ctx) }
 	pub := func(a *hcl.Attribute) (any, hcl.Diagnostics) { return PublicStringAttr(a, ctx) }
 	num := func(a *hcl.Attribute) (any, hcl.Diagnostics) { return IntAttr(a, ctx) }

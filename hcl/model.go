@@ -35,6 +35,10 @@ type Config struct {
 	// Secrets holds every value read with env(). They are redacted from
 	// logs and must never appear in anything a client sees.
 	Secrets *Secrets
+	// Reads holds every file file() read or looked for, so that a reload
+	// can watch them too. Adapters evaluate their bodies after Load: it grows until
+	// the configuration is checked.
+	Reads *Reads
 }
 
 // Server is the server block. At most one may appear across all files.

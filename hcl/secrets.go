@@ -44,3 +44,17 @@ func (s *Secrets) Redact(text string) string {
 	}
 	return text
 }
+
+// AddAll records every secret of other: a reloaded configuration's values
+// join those the log already redacts.
+func (s *Secrets) AddAll(other *Secrets) {
+	if other == nil || other == s {
+		return
+	}
+	other.mu.RLock()
+	values := append([]string(nil), other.values...)
+	other.mu.RUnlock()
+	for _, v := range values {
+		s.Add(v)
+	}
+}

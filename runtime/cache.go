@@ -76,12 +76,3 @@ func (a admission) keep(res *Result, text []byte) {
 	}
 	a.t.limits.cache.entries.Put(a.cacheKey, cachedResult{text: text, structured: res.Structured, rows: res.Rows})
 }
-
-// ClearCaches drops every cached result of the generation's tools.
-func (g *Generation) ClearCaches() {
-	for _, t := range g.tools {
-		if c := t.limits.cache; c != nil {
-			c.entries.Clear()
-		}
-	}
-}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -41,6 +42,13 @@ type Generation struct {
 	// that long to be ready.
 	maxTimeout time.Duration
 	limits     *genLimits
+
+	// Set when a server takes the generation; see reload.go.
+	number uint64
+	hash   string
+	// refs is the server's hold (1 while current) plus the calls running
+	// on the generation; its sources close when it reaches zero.
+	refs atomic.Int64
 }
 
 type toolEntry struct {

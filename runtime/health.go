@@ -18,7 +18,8 @@ func healthz(w http.ResponseWriter, r *http.Request) {
 // readyz answers 200 when a configuration is loaded and every source is
 // reachable, 503 otherwise. It is unauthenticated, so it says how many
 // sources are unreachable and nothing else; which one, and why, goes to
-// the log.
+// the log. It names the generation served and its configuration hash, so
+// that a deploy can wait for a reload to land.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	gen := s.Generation()
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
@@ -31,7 +32,10 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if len(down) > 0 {
 		status, code = "not ready", http.StatusServiceUnavailable
 	}
-	writeHealth(w, code, map[string]any{"status": status, "sources": len(gen.order), "unreachable": len(down)})
+	writeHealth(w, code, map[string]any{
+		"status": status, "sources": len(gen.order), "unreachable": len(down),
+		"generation": gen.number, "config_hash": gen.hash,
+	})
 }
 
 func writeHealth(w http.ResponseWriter, code int, body map[string]any) {

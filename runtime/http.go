@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 )
@@ -95,7 +96,7 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, o HTTPOptions) 
 	}
 	streamable := server.NewStreamableHTTPServer(s.mcp, opts...)
 	mux := http.NewServeMux()
-	mux.Handle(o.Path, s.httpLimit(o, s.guard(o, streamable)))
+	mux.Handle(o.Path, s.httpLimit(o, s.guard(ctx, o, streamable)))
 	mux.HandleFunc("GET "+prmPath, s.protectedResourceMetadata)
 	mux.HandleFunc("GET "+prmPath+"/", s.protectedResourceMetadata)
 	mux.HandleFunc("GET /healthz", healthz)
@@ -134,7 +135,8 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, o HTTPOptions) 
 }
 
 // guard applies the checks every request passes before mcp-go sees it.
-func (s *Server) guard(o HTTPOptions, next http.Handler) http.Handler {
+// serving ends when shutdown begins.
+func (s *Server) guard(serving context.Context, o HTTPOptions, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, r, o.AllowedOrigins) {
 			http.Error(w, fmt.Sprintf("Forbidden: origin %q is not allowed", origin), http.StatusForbidden)
@@ -148,8 +150,18 @@ func (s *Server) guard(o HTTPOptions, next http.Handler) http.Handler {
 			if !s.capBody(w, r, o.MaxBodyBytes) {
 				return
 			}
-			timeout := max(o.WriteTimeout, s.Generation().maxTimeout+writeMargin)
-			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout))
+			if r.Header.Get(mcp.HeaderMethod) == string(mcp.MethodSubscriptionsListen) {
+				// A listen stream (2026-07-28) runs until its request
+				// ends; shutdown ends it at once rather than waiting for
+				// it as for a call, then cutting it off after --grace.
+				ctx, cancel := context.WithCancel(r.Context())
+				defer cancel()
+				defer context.AfterFunc(serving, cancel)()
+				r = r.WithContext(ctx)
+			} else {
+				timeout := max(o.WriteTimeout, s.Generation().maxTimeout+writeMargin)
+				_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout))
+			}
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -150,11 +150,11 @@ func (g *Generation) openLimits(ctx context.Context, opts OpenOptions) {
 	}
 }
 
-// InheritLimits lets a generation built by a reload keep the rate limit
+// inheritLimits lets a generation built by a reload keep the rate limit
 // buckets of prev when both use the same backend settings, so that a
 // reload does not hand every caller a fresh burst. prev must not be used
 // to serve calls afterwards; the backend now closes with g.
-func (g *Generation) InheritLimits(prev *Generation) {
+func (g *Generation) inheritLimits(prev *Generation) {
 	if prev == nil || prev.limits == nil || g.limits == nil {
 		return
 	}

@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -251,10 +253,103 @@ func (s *Server) primitiveOptions(gen *Generation) []server.ServerOption {
 	}
 }
 
-// swapPrimitives installs gen's resources, templates and prompts.
-func (s *Server) swapPrimitives(gen *Generation) {
-	static, templates := s.resourceHandlers(gen)
-	s.mcp.SetResources(static...)
-	s.mcp.SetResourceTemplates(templates...)
-	s.mcp.SetPrompts(s.promptHandlers(gen)...)
+// swapPrimitives installs next's resources, templates and prompts in
+// place of old's (nil at start). Their handlers find the entry in the
+// generation current when a request arrives, so only definitions that
+// changed are touched, and clients hear of a kind of list only when it
+// changed. Entries are added before the removed ones go, so an entry that
+// stays is never missing from mcp-go's maps.
+func (s *Server) swapPrimitives(old, next *Generation) {
+	type defs struct {
+		static    map[string]mcp.Resource
+		templates map[string]mcp.ResourceTemplate
+		prompts   map[string]mcp.Prompt
+	}
+	of := func(g *Generation) defs {
+		d := defs{map[string]mcp.Resource{}, map[string]mcp.ResourceTemplate{}, map[string]mcp.Prompt{}}
+		if g == nil {
+			return d
+		}
+		for _, e := range g.resources {
+			if e.tmpl != nil {
+				d.templates[e.decl.URITemplate] = e.templateDefinition()
+			} else {
+				d.static[e.decl.URI] = e.definition()
+			}
+		}
+		for _, e := range g.prompts {
+			d.prompts[e.decl.Name] = e.definition()
+		}
+		return d
+	}
+	was, now := of(old), of(next)
+
+	var static []server.ServerResource
+	for _, def := range changed(was.static, now.static) {
+		static = append(static, server.ServerResource{Resource: def, Handler: s.readResourceRequest})
+	}
+	if len(static) > 0 {
+		s.mcp.AddResources(static...)
+	}
+	if gone := removed(was.static, now.static); len(gone) > 0 {
+		s.mcp.DeleteResources(gone...)
+	}
+
+	var templates []server.ServerResourceTemplate
+	for _, def := range changed(was.templates, now.templates) {
+		templates = append(templates, server.ServerResourceTemplate{Template: def, Handler: s.readResourceRequest})
+	}
+	if gone := removed(was.templates, now.templates); len(gone) > 0 {
+		// mcp-go cannot delete one template, only replace them all,
+		// which leaves the list empty for an instant; a read arriving
+		// right then is told the URI is unknown. Only removing a
+		// template does this.
+		all := make([]server.ServerResourceTemplate, 0, len(now.templates))
+		for _, def := range now.templates {
+			all = append(all, server.ServerResourceTemplate{Template: def, Handler: s.readResourceRequest})
+		}
+		s.mcp.SetResourceTemplates(all...)
+	} else if len(templates) > 0 {
+		s.mcp.AddResourceTemplates(templates...)
+	}
+
+	var prompts []server.ServerPrompt
+	for name, def := range changed(was.prompts, now.prompts) {
+		prompts = append(prompts, server.ServerPrompt{Prompt: def, Handler: s.promptHandler(name)})
+	}
+	if len(prompts) > 0 {
+		s.mcp.AddPrompts(prompts...)
+	}
+	if gone := removed(was.prompts, now.prompts); len(gone) > 0 {
+		s.mcp.DeletePrompts(gone...)
+	}
+}
+
+// changed are the definitions in now that are new or differ from was.
+func changed[D any](was, now map[string]D) map[string]D {
+	out := map[string]D{}
+	for k, d := range now {
+		if w, ok := was[k]; !ok || !sameDefinition(w, d) {
+			out[k] = d
+		}
+	}
+	return out
+}
+
+// removed are the keys of was that now lacks.
+func removed[D any](was, now map[string]D) []string {
+	var out []string
+	for k := range was {
+		if _, ok := now[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// sameDefinition compares definitions as clients see them: as JSON.
+func sameDefinition(a, b any) bool {
+	x, errA := json.Marshal(a)
+	y, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(x, y)
 }

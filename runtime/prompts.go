@@ -17,20 +17,24 @@ import (
 // maxCompletions is the most values completion/complete may return.
 const maxCompletions = 100
 
-// promptHandlers builds the mcp-go entries of gen's prompts.
-func (s *Server) promptHandlers(gen *Generation) []server.ServerPrompt {
-	out := make([]server.ServerPrompt, 0, len(gen.prompts))
-	for _, e := range gen.prompts {
-		out = append(out, server.ServerPrompt{
-			Prompt: e.definition(),
-			Handler: func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-				s.inflight.Add(1)
-				defer s.inflight.Done()
-				return s.getPrompt(ctx, gen, e, req.Params.Arguments)
-			},
-		})
+// promptHandler answers prompts/get for the prompt named name on the
+// generation current when the request arrives.
+func (s *Server) promptHandler(name string) server.PromptHandlerFunc {
+	return func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		s.inflight.Add(1)
+		defer s.inflight.Done()
+		gen, err := s.enter()
+		if err != nil {
+			return nil, err
+		}
+		defer s.release(gen)
+		i := slices.IndexFunc(gen.prompts, func(e *promptEntry) bool { return e.decl.Name == name })
+		if i < 0 {
+			// mcp-go found the prompt just before a reload removed it.
+			return nil, fmt.Errorf("no prompt named %q: the server's configuration was reloaded; list the prompts again", name)
+		}
+		return s.getPrompt(ctx, gen, gen.prompts[i], req.Params.Arguments)
 	}
-	return out
 }
 
 // getPrompt checks the arguments and fills in the messages.
@@ -76,7 +80,13 @@ func truncate(s string, n int) string {
 // CompletePromptArgument completes a prompt argument from its enum or its
 // completion query.
 func (s *Server) CompletePromptArgument(ctx context.Context, name string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
-	gen := s.Generation()
+	s.inflight.Add(1)
+	defer s.inflight.Done()
+	gen, err := s.enter()
+	if err != nil {
+		return nil, err
+	}
+	defer s.release(gen)
 	for _, e := range gen.prompts {
 		if e.decl.Name != name {
 			continue

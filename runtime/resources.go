@@ -18,37 +18,17 @@ func errResourceNotFound(uri string) error {
 	return fmt.Errorf("%w: no resource has the uri %q", server.ErrResourceNotFound, uri)
 }
 
-// resourceHandlers builds the mcp-go entries of gen's resources. Each
-// handler closes over gen, like tool handlers, so a swap lets reads in
-// flight finish where they started.
-func (s *Server) resourceHandlers(gen *Generation) ([]server.ServerResource, []server.ServerResourceTemplate) {
-	var static []server.ServerResource
-	var templates []server.ServerResourceTemplate
-	for _, e := range gen.resources {
-		handler := func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-			s.inflight.Add(1)
-			defer s.inflight.Done()
-			// mcp-go matched the URI already; match again to get the
-			// variables as text, whatever mcp-go's representation.
-			vars := map[string]string{}
-			if e.tmpl != nil {
-				m := e.tmpl.Match(req.Params.URI)
-				if m == nil {
-					return nil, errResourceNotFound(req.Params.URI)
-				}
-				for k, v := range m {
-					vars[k] = v.String()
-				}
-			}
-			return s.readEntry(ctx, e, req.Params.URI, vars)
-		}
-		if e.tmpl != nil {
-			templates = append(templates, server.ServerResourceTemplate{Template: e.templateDefinition(), Handler: handler})
-		} else {
-			static = append(static, server.ServerResource{Resource: e.definition(), Handler: handler})
-		}
+// readResourceRequest answers resources/read for any resource or template
+// on the generation current when the request arrives.
+func (s *Server) readResourceRequest(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+	s.inflight.Add(1)
+	defer s.inflight.Done()
+	gen, err := s.enter()
+	if err != nil {
+		return nil, err
 	}
-	return static, templates
+	defer s.release(gen)
+	return s.readResource(ctx, gen, req.Params.URI)
 }
 
 // readResource reads uri from gen's resources, as an embedded resource in

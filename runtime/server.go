@@ -30,10 +30,13 @@ type Server struct {
 	metrics  *metrics.Metrics
 	gen      atomic.Pointer[Generation]
 	inflight sync.WaitGroup
+	reload   reloadState
 }
 
 // ServerOptions configure a Server.
 type ServerOptions struct {
+	// Log redacts the first generation's Config.Secrets; reloads add
+	// their secrets to that set.
 	Log     zerolog.Logger
 	Audit   *audit.Logger    // nil: no audit trail (tests of other things)
 	Metrics *metrics.Metrics // nil: no metrics
@@ -58,6 +61,7 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 		server.WithRecovery(),
 	}
 	s.mcp = server.NewMCPServer(info.Name, info.Version, append(mcpOpts, s.primitiveOptions(gen)...)...)
+	s.reload.first = gen.Config
 	s.swap(gen)
 	return s
 }
@@ -69,19 +73,28 @@ func (s *Server) MCP() *server.MCPServer { return s.mcp }
 // Generation is the generation new calls run on.
 func (s *Server) Generation() *Generation { return s.gen.Load() }
 
-// swap makes gen current. Calls in flight keep the generation their handler
-// closed over; new calls see the new tool set.
-func (s *Server) swap(gen *Generation) {
+// swap makes gen current and returns the generation it replaces (nil for
+// the first), which the caller retires. Requests in flight keep the
+// generation they entered; new ones enter gen. Swaps are serialized
+// (reload.go).
+func (s *Server) swap(gen *Generation) *Generation {
+	s.reload.serial++
+	gen.number, gen.hash = s.reload.serial, ConfigHash(gen.Config)
+	gen.refs.Store(1)
 	tools := make([]server.ServerTool, len(gen.tools))
 	for i, t := range gen.tools {
-		tools[i] = server.ServerTool{Tool: t.def, Handler: s.handler(t)}
+		tools[i] = server.ServerTool{Tool: t.def, Handler: s.handler(t.decl.Name)}
 	}
-	s.gen.Store(gen)
+	old := s.gen.Swap(gen)
+	// Tools last: a client told the tool list changed has already been
+	// told of any resource or prompt change of the same swap.
+	s.swapPrimitives(old, gen)
 	s.mcp.SetTools(tools...)
-	s.swapPrimitives(gen)
 	if s.metrics != nil {
-		s.metrics.Serving(1, len(gen.tools)) // reload will count generations
+		s.metrics.Serving(gen.number, len(gen.tools))
+		s.metrics.ConfigHash(gen.hash)
 	}
+	return old
 }
 
 // poolStats reads the pools of the generation being served.
@@ -121,10 +134,22 @@ func (s *Server) Wait(ctx context.Context) error {
 	}
 }
 
-func (s *Server) handler(t *toolEntry) server.ToolHandlerFunc {
+// handler runs tools/call for the tool named name on the generation
+// current when the call arrives.
+func (s *Server) handler(name string) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		s.inflight.Add(1)
 		defer s.inflight.Done()
+		gen, err := s.enter()
+		if err != nil {
+			return errorResult("The server is shutting down; try again shortly."), nil
+		}
+		defer s.release(gen)
+		t := gen.tool(name)
+		if t == nil {
+			// mcp-go found the tool just before a reload removed it.
+			return errorResult(fmt.Sprintf("The tool %q no longer exists: the server's configuration was reloaded. List the tools again.", name)), nil
+		}
 		return s.call(ctx, t, req), nil
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
@@ -68,8 +69,15 @@ func (s *Server) pump(ctx context.Context, in io.Reader, pw *io.PipeWriter, p *p
 				open = false
 				break
 			}
-			if isRequest(line) {
-				p.add()
+			if id, method, ok := requestOf(line); ok {
+				if method == string(mcp.MethodSubscriptionsListen) {
+					// A listen stream is answered only when it ends, which
+					// shutdown brings about: waiting for it would always
+					// wait the whole grace period.
+					p.skip(id)
+				} else {
+					p.add()
+				}
 			}
 			if _, err := pw.Write(line); err != nil {
 				return
@@ -84,14 +92,18 @@ func (s *Server) pump(ctx context.Context, in io.Reader, pw *io.PipeWriter, p *p
 	_ = pw.Close()
 }
 
-// isRequest reports whether a line is a JSON-RPC request, which will get
-// exactly one answer (a notification gets none).
-func isRequest(line []byte) bool {
+// requestOf returns the id and method of a JSON-RPC request, which will get
+// exactly one answer (a notification gets none); ok is false for anything
+// else.
+func requestOf(line []byte) (id, method string, ok bool) {
 	var m struct {
 		ID     json.RawMessage `json:"id"`
 		Method string          `json:"method"`
 	}
-	return json.Unmarshal(line, &m) == nil && m.Method != "" && len(m.ID) > 0 && string(m.ID) != "null"
+	if json.Unmarshal(line, &m) != nil || m.Method == "" || len(m.ID) == 0 || string(m.ID) == "null" {
+		return "", "", false
+	}
+	return string(m.ID), m.Method, true
 }
 
 // answerCounter passes mcp-go's output through, counting answers.
@@ -107,7 +119,7 @@ func (a *answerCounter) Write(b []byte) (int, error) {
 		Method string          `json:"method"`
 	}
 	if json.Unmarshal(b, &m) == nil && m.Method == "" && len(m.ID) > 0 {
-		a.p.done()
+		a.p.done(string(m.ID))
 	}
 	return n, err
 }
@@ -116,10 +128,13 @@ func (a *answerCounter) Write(b []byte) (int, error) {
 type pending struct {
 	mu      sync.Mutex
 	n       int
+	skipped map[string]bool // ids of requests not waited for
 	changed chan struct{}
 }
 
-func newPending() *pending { return &pending{changed: make(chan struct{}, 1)} }
+func newPending() *pending {
+	return &pending{skipped: map[string]bool{}, changed: make(chan struct{}, 1)}
+}
 
 func (p *pending) add() {
 	p.mu.Lock()
@@ -127,8 +142,20 @@ func (p *pending) add() {
 	p.mu.Unlock()
 }
 
-func (p *pending) done() {
+// skip marks a request whose answer shutdown does not wait for.
+func (p *pending) skip(id string) {
 	p.mu.Lock()
+	p.skipped[id] = true
+	p.mu.Unlock()
+}
+
+func (p *pending) done(id string) {
+	p.mu.Lock()
+	if p.skipped[id] {
+		delete(p.skipped, id)
+		p.mu.Unlock()
+		return
+	}
 	p.n--
 	p.mu.Unlock()
 	select {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 
+	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/auth/authtest"
 )
 
@@ -43,6 +46,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"serve", "--no-such-flag", technova}, exitUsage, "", "flag provided but not defined: -no-such-flag"},
 		{[]string{"serve", "--path", "mcp", technova}, exitUsage, "", `--path must be an absolute URL path such as /mcp, not "mcp"`},
 		{[]string{"serve", "--session-idle-ttl", "0s", technova}, exitUsage, "", "--session-idle-ttl must be positive"},
+		{[]string{"serve", "--watch", "--watch-debounce", "-1s", technova}, exitUsage, "", "--watch-debounce must not be negative"},
 		{[]string{"version", "extra"}, exitUsage, "", "version takes no arguments"},
 		{[]string{"serve", "--path", "/readyz", technova}, exitUsage, "", "--path /readyz is taken by the health checks and metrics"},
 		{[]string{"validate", technova, "--offline"}, exitOK, "statements not prepared (--offline)", ""},
@@ -263,8 +267,10 @@ func TestHealth(t *testing.T) {
 		if code, body := get(t, base+"/healthz"); code != http.StatusOK || body != `{"status":"alive"}` {
 			t.Errorf("/healthz = %d %s", code, body)
 		}
-		if code, body := get(t, base+"/readyz"); code != http.StatusOK || body != `{"sources":2,"status":"ready","unreachable":0}` {
-			t.Errorf("/readyz = %d %s", code, body)
+		code, body := get(t, base+"/readyz")
+		want := fmt.Sprintf(`{"config_hash":"%s","generation":1,"sources":2,"status":"ready","unreachable":0}`, technovaHash(t))
+		if code != http.StatusOK || body != want {
+			t.Errorf("/readyz = %d %s, want 200 %s", code, body, want)
 		}
 	})
 	t.Run("postgres goes away", func(t *testing.T) {
@@ -288,13 +294,26 @@ func TestHealth(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, body := get(t, base+"/readyz")
-		if code != http.StatusServiceUnavailable || body != `{"sources":2,"status":"not ready","unreachable":1}` {
+		want := fmt.Sprintf(`{"config_hash":"%s","generation":1,"sources":2,"status":"not ready","unreachable":1}`, technovaHash(t))
+		if code != http.StatusServiceUnavailable || body != want {
 			t.Errorf("/readyz after = %d %s", code, body)
 		}
 		if code, _ := get(t, base+"/healthz"); code != http.StatusOK {
 			t.Errorf("/healthz after = %d", code)
 		}
 	})
+}
+
+// technovaHash is the configuration hash of the example as the tests load
+// it: its file and the seed it reads.
+func technovaHash(t *testing.T) string {
+	t.Helper()
+	conf, diags := cfg.Load([]string{technova})
+	gen, more := runtime.Check(conf)
+	if diags = append(diags, more...); diags.HasErrors() || gen == nil {
+		t.Fatalf("loading %s: %s", technova, diags.Error())
+	}
+	return runtime.ConfigHash(conf)
 }
 
 // TestMetrics scrapes /metrics after a few calls and parses it: calls are
@@ -354,10 +373,23 @@ func TestMetrics(t *testing.T) {
 	if pools["main"] != 1 || pools["read"] < 1 {
 		t.Errorf("pool maxima = %v, want main (writes) 1 and a read pool", pools)
 	}
+	if g := families["mcpgen_config_generation"].GetMetric(); len(g) != 1 || g[0].GetGauge().GetValue() != 1 {
+		t.Errorf("mcpgen_config_generation = %v, want 1", g)
+	}
+	info := families["mcpgen_config_info"].GetMetric()
+	if len(info) != 1 || len(info[0].GetLabel()) != 1 || info[0].GetLabel()[0].GetValue() != technovaHash(t) {
+		t.Errorf("mcpgen_config_info = %v, want one series labelled with the hash", info)
+	}
+	for _, m := range families["mcpgen_reloads_total"].GetMetric() {
+		if m.GetCounter().GetValue() != 0 {
+			t.Errorf("reloads before any: %v", m)
+		}
+	}
 	for name, f := range families {
 		for _, m := range f.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if !slices.Contains([]string{"tool", "outcome", "source", "pool"}, l.GetName()) && strings.HasPrefix(name, "mcpgen_") {
+				// hash has one value at a time: the configuration served.
+				if !slices.Contains([]string{"tool", "outcome", "source", "pool", "result", "hash"}, l.GetName()) && strings.HasPrefix(name, "mcpgen_") {
 					t.Errorf("%s has an unbounded label %s", name, l.GetName())
 				}
 			}

@@ -97,6 +97,11 @@ func startStdio(t *testing.T, env []string, args ...string) *server {
 	}
 	go logs.collect(tr.Stderr())
 	c := client.NewClient(tr)
+	// The transport has started; Start (idempotent) also routes the
+	// server's notifications to the client's handlers.
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatalf("starting stdio client: %v", err)
+	}
 	t.Cleanup(func() { c.Close() })
 	initialize(t, c)
 	return &server{client: c, cmd: cmd, logs: logs}

@@ -30,7 +30,6 @@ import (
 
 type inProcess struct {
 	srv     *runtime.Server
-	gen     *runtime.Generation
 	trail   *lockedBuffer
 	logs    *logLines
 	metrics string // the /metrics URL
@@ -76,19 +75,19 @@ func startInProcess(t *testing.T, path string) *inProcess {
 	if diags := gen.Open(context.Background(), runtime.OpenOptions{Log: zerolog.Nop()}); diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	t.Cleanup(func() { gen.Close() })
 
 	pr, pw := io.Pipe()
 	logs := newLogLines()
 	go logs.collect(pr)
 	t.Cleanup(func() { pw.Close() })
-	p := &inProcess{gen: gen, trail: &lockedBuffer{}, logs: logs}
+	p := &inProcess{trail: &lockedBuffer{}, logs: logs}
 	m := metrics.New()
 	p.srv = runtime.NewServer(gen, runtime.ServerOptions{
 		Log:     zerolog.New(pw).Level(zerolog.DebugLevel),
 		Audit:   audit.New(p.trail),
 		Metrics: m,
 	})
+	t.Cleanup(p.srv.Close) // closes the sources of every generation
 	ms := httptest.NewServer(m.Handler())
 	t.Cleanup(ms.Close)
 	p.metrics = ms.URL
@@ -306,6 +305,12 @@ func TestCache(t *testing.T) {
 			t.Fatal(res.text())
 		}
 	}
+	reload := func() {
+		t.Helper()
+		if _, err := p.srv.Reload(ctx, []string{"testdata/limits/limits.hcl"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	steps := []struct {
 		do   func() string
@@ -318,7 +323,7 @@ func TestCache(t *testing.T) {
 		{func() string { return value(alice, "get_value_shared", "a") }, "v2"},
 		{func() string { set("a", "v3"); return value(bob, "get_value_shared", "a") }, "v2"}, // same org: shared
 		{func() string { return value(carol, "get_value_shared", "a") }, "error: no row"},    // another org: its own
-		{func() string { p.gen.ClearCaches(); return value(alice, "get_value", "a") }, "v3"},
+		{func() string { reload(); return value(alice, "get_value", "a") }, "v3"},            // a reload clears caches
 	}
 	for i, s := range steps {
 		got := s.do()
@@ -350,31 +355,25 @@ func TestCache(t *testing.T) {
 	}
 }
 
-// TestInheritLimits: a generation built by a reload keeps the buckets of
-// the one it replaces, so a reload hands nobody a fresh burst.
-func TestInheritLimits(t *testing.T) {
+// TestReloadKeepsLimits: a reload keeps the rate limit buckets, so it
+// hands nobody a fresh burst.
+func TestReloadKeepsLimits(t *testing.T) {
 	p := startInProcess(t, "testdata/limits/limits.hcl")
 	ctx := context.Background()
 	alice := user("alice", "acme")
 	for range 3 {
 		p.call(t, ctx, alice, "per_principal", nil)
 	}
-	conf, diags := cfg.Load([]string{"testdata/limits/limits.hcl"})
-	next, more := runtime.Check(conf)
-	if diags = append(diags, more...); diags.HasErrors() {
-		t.Fatal(diags.Error())
+	if _, err := p.srv.Reload(ctx, []string{"testdata/limits/limits.hcl"}); err != nil {
+		t.Fatal(err)
 	}
-	if diags := next.Open(ctx, runtime.OpenOptions{Log: zerolog.Nop()}); diags.HasErrors() {
-		t.Fatal(diags.Error())
+	if n := p.srv.Generation().Number(); n != 2 {
+		t.Fatalf("serving generation %d after a reload, want 2", n)
 	}
-	defer next.Close()
-	next.InheritLimits(p.gen)
-	q := &inProcess{srv: runtime.NewServer(next, runtime.ServerOptions{Log: zerolog.Nop()})}
-	q.srv.MCP().HandleMessage(ctx, json.RawMessage(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`))
-	if res := q.call(t, ctx, alice, "per_principal", nil); !res.IsError {
+	if res := p.call(t, ctx, alice, "per_principal", nil); !res.IsError {
 		t.Errorf("alice got a fresh burst from the new generation")
 	}
-	if res := q.call(t, ctx, user("bob", "acme"), "per_principal", nil); res.IsError {
+	if res := p.call(t, ctx, user("bob", "acme"), "per_principal", nil); res.IsError {
 		t.Errorf("bob refused in the new generation: %s", res.text())
 	}
 }

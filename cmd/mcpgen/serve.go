@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -35,6 +36,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.DurationVar(&o.Grace, "grace", o.Grace, "how long calls in flight may run after SIGINT/SIGTERM")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	insecure := fs.Bool("insecure-no-auth", false, "allow serving HTTP on a non-loopback address with no auth block (trusted networks only: anyone who reaches the port can call every tool)")
+	watch := fs.Bool("watch", false, "reload when a configuration file changes (SIGHUP reloads either way)")
+	debounce := fs.Duration("watch-debounce", 250*time.Millisecond, "with --watch, reload once changes have been quiet this long")
 	if help, err := fs.parse(args); help || err != nil {
 		return err
 	}
@@ -51,6 +54,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return usageErrorf("serve: --path must be an absolute URL path such as /mcp, not %q", o.Path)
 	case o.Path == "/healthz" || o.Path == "/readyz" || o.Path == "/metrics":
 		return usageErrorf("serve: --path %s is taken by the health checks and metrics", o.Path)
+	case *debounce < 0:
+		return usageErrorf("serve: --watch-debounce must not be negative")
 	}
 
 	gen, err := load(paths, stderr)
@@ -70,14 +75,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		_ = gen.Close()
 		return errConfig
 	}
-	defer func() {
-		if err := gen.Close(); err != nil {
-			log.Error().Err(err).Msg("closing sources")
-		}
-	}()
-
 	trail, err := openAudit(gen.Config.Audit, stderr)
 	if err != nil {
+		_ = gen.Close()
 		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: %v", err)}
 	}
 	defer func() {
@@ -86,9 +86,18 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}()
 	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: log, Audit: trail, Metrics: metrics.New()})
+	// Closes every generation's sources once its calls have returned;
+	// deferred after the audit trail's close, so it runs first.
+	defer srv.Close()
+	stopReloading, err := startReloading(ctx, srv, paths, log, *watch, *debounce)
+	if err != nil {
+		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: watching the configuration: %v", err)}
+	}
+	defer stopReloading()
 	server := gen.Config.Server
 	if *stdio {
-		log.Info().Str("server", server.Name).Int("tools", len(gen.ToolDefinitions())).Msg("serving stdio")
+		log.Info().Str("server", server.Name).Int("tools", len(gen.ToolDefinitions())).
+			Uint64("generation", gen.Number()).Str("config_hash", gen.Hash()).Msg("serving stdio")
 		return srv.ServeStdio(ctx, stdin, stdout, o.Grace)
 	}
 
@@ -100,6 +109,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		warnExposed(log, ln.Addr().String())
 	}
 	log.Info().Str("server", server.Name).Int("tools", len(gen.ToolDefinitions())).
+		Uint64("generation", gen.Number()).Str("config_hash", gen.Hash()).
 		Str("url", fmt.Sprintf("http://%s%s", ln.Addr(), o.Path)).Bool("stateless", o.Stateless).Msg("serving Streamable HTTP")
 	if err := srv.ServeHTTP(ctx, ln, o); err != nil && !errors.Is(err, context.Canceled) {
 		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: %v", err)}

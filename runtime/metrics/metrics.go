@@ -21,6 +21,8 @@ type Metrics struct {
 	duration   *prometheus.HistogramVec
 	generation prometheus.Gauge
 	tools      prometheus.Gauge
+	reloads    *prometheus.CounterVec
+	config     configCollector
 	pools      poolCollector
 	limits     limitMetrics
 }
@@ -47,10 +49,17 @@ func New() *Metrics {
 			Name: "mcpgen_tools",
 			Help: "Tools in the configuration being served.",
 		}),
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mcpgen_reloads_total",
+			Help: "Configuration reloads by result (ok, failed); a failed one left the previous generation serving.",
+		}, []string{"result"}),
 		limits: newLimitMetrics(),
 	}
+	// Both results exist from the start, so that rate() sees the first one.
+	m.reloads.WithLabelValues(ReloadOK)
+	m.reloads.WithLabelValues(ReloadFailed)
 	m.registry.MustRegister(m.limits.collectors()...)
-	m.registry.MustRegister(m.calls, m.duration, m.generation, m.tools, &m.pools,
+	m.registry.MustRegister(m.calls, m.duration, m.generation, m.tools, m.reloads, &m.config, &m.pools,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -65,6 +74,38 @@ func (m *Metrics) Call(tool, outcome string, d time.Duration) {
 func (m *Metrics) Serving(generation uint64, tools int) {
 	m.generation.Set(float64(generation))
 	m.tools.Set(float64(tools))
+}
+
+// Reload results.
+const (
+	ReloadOK     = "ok"
+	ReloadFailed = "failed"
+)
+
+// Reload counts one reload attempt by its result.
+func (m *Metrics) Reload(result string) {
+	m.reloads.WithLabelValues(result).Inc()
+}
+
+// ConfigHash records the hash of the configuration now served. The old
+// hash's series goes away: there is only ever one.
+func (m *Metrics) ConfigHash(hash string) {
+	m.config.hash.Store(&hash)
+}
+
+var descConfig = prometheus.NewDesc("mcpgen_config_info",
+	"Always 1; its hash label is the SHA-256 of the configuration being served.", []string{"hash"}, nil)
+
+// configCollector reports the hash served as one series. Unlike a GaugeVec
+// reset and set again, a scrape never falls between the two.
+type configCollector struct{ hash atomic.Pointer[string] }
+
+func (c *configCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descConfig }
+
+func (c *configCollector) Collect(ch chan<- prometheus.Metric) {
+	if h := c.hash.Load(); h != nil {
+		ch <- prometheus.MustNewConstMetric(descConfig, prometheus.GaugeValue, 1, *h)
+	}
 }
 
 // Register adds a collector of another part (a source's pool statistics).

@@ -1,0 +1,171 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/rs/zerolog"
+
+	cfg "github.com/mcpgen/mcpgen/hcl"
+)
+
+func TestConfigHash(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a := write("a.hcl", `server { name = "a" }`+"\n")
+	b := write("b.hcl", `server {`+"\n"+`  name = "b"`+"\n"+`  instructions = file("notes.md")`+"\n}\n")
+	write("notes.md", "first")
+	hash := func(paths ...string) string {
+		conf, diags := cfg.Load(paths)
+		if diags.HasErrors() {
+			t.Fatalf("load %v: %s", paths, diags.Error())
+		}
+		return ConfigHash(conf)
+	}
+
+	base := hash(a)
+	if len(base) != 64 || strings.Trim(base, "0123456789abcdef") != "" {
+		t.Fatalf("hash %q is not hex SHA-256", base)
+	}
+	if again := hash(a); again != base {
+		t.Errorf("the same file hashed twice: %s, then %s", base, again)
+	}
+	withNotes := hash(b)
+	write("notes.md", "second")
+	if got := hash(b); got == withNotes {
+		t.Errorf("changing a file that file() read left the hash at %s", got)
+	}
+	write("a.hcl", `server { name = "b" }`+"\n")
+	if got := hash(a); got == base {
+		t.Errorf("changing a file's bytes left the hash at %s", got)
+	}
+	// The same bytes under another name is another configuration: the
+	// names are what diagnostics and watching go by.
+	c := write("c.hcl", `server { name = "b" }`+"\n")
+	if hash(a) == hash(c) {
+		t.Errorf("two files with different names hash alike")
+	}
+}
+
+// newTestServer serves an opened generation of the given files' text,
+// logging to the returned buffer.
+func newTestServer(t *testing.T, src string) (*Server, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	gen := checkSource(t, src)
+	return NewServer(gen, ServerOptions{Log: zerolog.New(logs)}), logs
+}
+
+func checkSource(t *testing.T, src string) *Generation {
+	t.Helper()
+	conf, diags := cfg.LoadSource("main.hcl", []byte(src))
+	gen, more := Check(conf)
+	if diags = append(diags, more...); diags.HasErrors() {
+		t.Fatalf("check: %s", diags.Error())
+	}
+	if diags := gen.Open(context.Background(), OpenOptions{}); diags.HasErrors() {
+		t.Fatalf("open: %s", diags.Error())
+	}
+	return gen
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSwapDrains: a generation swapped out while a call holds it stays
+// open until that call lets go; the generations are numbered in order.
+func TestSwapDrains(t *testing.T) {
+	s, logs := newTestServer(t, `server { name = "s" }`)
+	first := s.Generation()
+	if first.Number() != 1 || first.Hash() == "" {
+		t.Fatalf("first generation: number %d, hash %q", first.Number(), first.Hash())
+	}
+	if !first.acquire() { // a call starts on it
+		t.Fatal("cannot hold the current generation")
+	}
+	second := checkSource(t, `server { name = "s" }`+"\n# edited\n")
+	if err := s.Swap(second); err != nil {
+		t.Fatal(err)
+	}
+	if s.Generation() != second || second.Number() != 2 || second.Hash() == first.Hash() {
+		t.Fatalf("after the swap: current %d, hash %q (first %q)", s.Generation().Number(), second.Hash(), first.Hash())
+	}
+	if n := first.refs.Load(); n != 1 {
+		t.Fatalf("the first generation has %d holds, want the call's 1", n)
+	}
+	if strings.Contains(logs.String(), "drained") {
+		t.Fatalf("the first generation closed under a call:\n%s", logs)
+	}
+	s.release(first) // the call returns
+	s.Close()
+	log := logs.String()
+	one := strings.Index(log, `"generation":1,"config_hash":"`+first.Hash()+`","message":"generation drained`)
+	two := strings.Index(log, `"generation":2,"config_hash":"`+second.Hash()+`","message":"generation drained`)
+	if one < 0 || two < 0 {
+		t.Errorf("both generations should have drained and closed:\n%s", log)
+	}
+	if err := s.Swap(checkSource(t, `server { name = "s" }`)); err == nil {
+		t.Errorf("a swap after Close succeeded")
+	}
+}
+
+// TestEnterAfterSwap: a request arriving after a swap runs on the new
+// generation, whatever handler mcp-go picked; a tool the reload removed is
+// refused in words a model can act on, and so is everything after Close.
+func TestEnterAfterSwap(t *testing.T) {
+	s, _ := newTestServer(t, `server { name = "s" }`)
+	old := s.Generation()
+	next := checkSource(t, `server { name = "s" }`)
+	old.tools = []*toolEntry{{decl: &cfg.Tool{Name: "gone"}}}
+	if err := s.Swap(next); err != nil {
+		t.Fatal(err)
+	}
+	s.reload.retiring.Wait() // old has no calls: it drains at once
+
+	gen, err := s.enter()
+	if err != nil || gen != next {
+		t.Fatalf("enter = generation %v, %v; want the current one", gen, err)
+	}
+	s.release(gen)
+	res, err := s.handler("gone")(context.Background(), mcp.CallToolRequest{})
+	if err != nil || !res.IsError || !strings.Contains(res.Content[0].(mcp.TextContent).Text, `The tool "gone" no longer exists`) {
+		t.Errorf("a call to a removed tool: %v %v", res, err)
+	}
+	if n := next.refs.Load(); n != 1 {
+		t.Errorf("the current generation has %d holds after the requests, want the server's 1", n)
+	}
+	s.Close()
+	if _, err := s.enter(); err == nil {
+		t.Errorf("a request after Close was not refused")
+	}
+	res, _ = s.handler("gone")(context.Background(), mcp.CallToolRequest{})
+	if !res.IsError || !strings.Contains(res.Content[0].(mcp.TextContent).Text, "shutting down") {
+		t.Errorf("a call after Close: %v", res)
+	}
+}
