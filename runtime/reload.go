@@ -93,6 +93,9 @@ func (s *Server) Reload(ctx context.Context, paths []string) (*cfg.Config, error
 	conf, diags := cfg.Load(paths)
 	gen, more := Check(conf)
 	diags = append(diags, more...)
+	if !diags.HasErrors() { // a broken file may have lost its auth block
+		diags = append(diags, s.keepsCredentials(conf)...)
+	}
 	// env() values read by this configuration are redacted like the
 	// first one's, in the diagnostics below too.
 	s.reload.first.Secrets.AddAll(conf.Secrets)
@@ -125,6 +128,29 @@ func (s *Server) Reload(ctx context.Context, paths []string) (*cfg.Config, error
 		return conf, err
 	}
 	return conf, nil
+}
+
+// keepsCredentials refuses a configuration that would leave a server
+// listening beyond loopback open to anyone: a reload must not do what
+// serve refuses at start.
+func (s *Server) keepsCredentials(conf *cfg.Config) hcl.Diagnostics {
+	if !s.requireCreds || conf.Auth.HTTPCredentials() {
+		return nil
+	}
+	d := &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Authentication removed",
+		Detail: "The server listens on a non-loopback address and was started with HTTP credentials; " +
+			"this configuration has no jwt block and no api_key blocks, so anyone who reaches the port could call every tool. " +
+			"Restore them, or restart the server with --insecure-no-auth if a trusted network protects the port.",
+	}
+	switch {
+	case conf.Auth != nil:
+		d.Subject = rangePtr(conf.Auth.DeclRange)
+	case conf.Server != nil && conf.Server.DeclRange.Filename != "":
+		d.Subject = rangePtr(conf.Server.DeclRange)
+	}
+	return hcl.Diagnostics{d}
 }
 
 // logDiagnostics logs one line per diagnostic, as `mcpgen validate` would

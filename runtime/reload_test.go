@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,5 +168,39 @@ func TestEnterAfterSwap(t *testing.T) {
 	res, _ = s.handler("gone")(context.Background(), mcp.CallToolRequest{})
 	if !res.IsError || !strings.Contains(res.Content[0].(mcp.TextContent).Text, "shutting down") {
 		t.Errorf("a call after Close: %v", res)
+	}
+}
+
+// TestReloadKeepsCredentials: a server listening beyond loopback because
+// its configuration had credentials refuses a reload that drops them, and
+// says where.
+func TestReloadKeepsCredentials(t *testing.T) {
+	const withKey = `auth {
+  api_key "k" {
+    hash    = "sha256:b22b340085e9c033f2297d5efa295c674cf9f0e52d93667496e48f270f54561f"
+    subject = "svc"
+  }
+}
+`
+	dir := t.TempDir()
+	path := filepath.Join(dir, "main.hcl")
+	if err := os.WriteFile(path, []byte(withKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	s := NewServer(checkSource(t, withKey), ServerOptions{Log: zerolog.New(logs), RequireHTTPCredentials: true})
+	defer s.Close()
+
+	if err := os.WriteFile(path, []byte("auth {\n  stdio {\n    subject = \"me\"\n  }\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Reload(context.Background(), []string{path}); !errors.Is(err, ErrReloadFailed) {
+		t.Fatalf("reload without credentials: %v, want ErrReloadFailed", err)
+	}
+	if !strings.Contains(logs.String(), path+`:1:1: Authentication removed`) {
+		t.Errorf("the refusal does not name the auth block:\n%s", logs)
+	}
+	if s.Generation().Number() != 1 {
+		t.Errorf("generation %d serves, want the first", s.Generation().Number())
 	}
 }

@@ -31,6 +31,8 @@ type Server struct {
 	gen      atomic.Pointer[Generation]
 	inflight sync.WaitGroup
 	reload   reloadState
+	// requireCreds: see ServerOptions.RequireHTTPCredentials.
+	requireCreds bool
 }
 
 // ServerOptions configure a Server.
@@ -40,11 +42,15 @@ type ServerOptions struct {
 	Log     zerolog.Logger
 	Audit   *audit.Logger    // nil: no audit trail (tests of other things)
 	Metrics *metrics.Metrics // nil: no metrics
+	// RequireHTTPCredentials refuses a reload to a configuration in which
+	// HTTP callers cannot authenticate: set when the server listens
+	// beyond loopback because the first configuration had credentials.
+	RequireHTTPCredentials bool
 }
 
 // NewServer serves gen.
 func NewServer(gen *Generation, opts ServerOptions) *Server {
-	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics}
+	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, requireCreds: opts.RequireHTTPCredentials}
 	if s.audit == nil {
 		s.audit = audit.Discard()
 	}

@@ -6,6 +6,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -909,5 +910,69 @@ func TestReloadResourcesAndPrompts(t *testing.T) {
 	}
 	if reads == 0 {
 		t.Errorf("no reads ran during the reloads")
+	}
+}
+
+// TestReloadCredentials: keys added by a reload open the door at once, and
+// keys it removes close it, on the same listener.
+func TestReloadCredentials(t *testing.T) {
+	const tmpl = `auth {
+  api_key "k" {
+    hash    = "sha256:%x"
+    subject = "svc"
+  }
+}
+
+source "sql" "mem" {
+  driver = "sqlite"
+  dsn    = "file:creds?mode=memory&cache=shared"
+}
+
+tool "t" {
+  description = "A tool."
+  source      = source.sql.mem
+  guard       = "principal.sub == 'svc'"
+  sql         = "SELECT 1 AS one"
+  result { one = true }
+}
+`
+	config := func(key string) string { return fmt.Sprintf(tmpl, sha256.Sum256([]byte(key))) }
+	conf := newConfigFile(t, t.TempDir(), "creds.hcl", config("mcpk_reload_old"))
+	s := startHTTPWith(t, mcp.ProtocolVersion20251125, bearer("mcpk_reload_old"), nil, conf.path)
+	ok(t, call(t, s.client, "t", nil))
+
+	status := func(key string) int {
+		req, err := http.NewRequest(http.MethodPost, s.url, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := status("mcpk_reload_new"); got != http.StatusUnauthorized {
+		t.Fatalf("an unknown key: %d, want 401", got)
+	}
+
+	conf.write(t, config("mcpk_reload_new"))
+	hash := configHash(t, conf.path)
+	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	s.logs.reloaded(t, hash)
+	if got := status("mcpk_reload_new"); got == http.StatusUnauthorized {
+		t.Errorf("the key the reload added: 401")
+	}
+	if got := status("mcpk_reload_old"); got != http.StatusUnauthorized {
+		t.Errorf("the key the reload removed: %d, want 401", got)
+	}
+	if _, err := callTool(s.client, "t", nil); err == nil {
+		t.Errorf("a session opened with the removed key still calls tools")
 	}
 }

@@ -85,7 +85,10 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			log.Error().Err(err).Msg("closing the audit trail")
 		}
 	}()
-	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: log, Audit: trail, Metrics: metrics.New()})
+	srv := runtime.NewServer(gen, runtime.ServerOptions{
+		Log: log, Audit: trail, Metrics: metrics.New(),
+		RequireHTTPCredentials: !*stdio && !runtime.IsLoopbackAddr(*listen) && !*insecure,
+	})
 	// Closes every generation's sources once its calls have returned;
 	// deferred after the audit trail's close, so it runs first.
 	defer srv.Close()
