@@ -51,6 +51,13 @@ type OpenOptions struct {
 	Log zerolog.Logger
 }
 
+// BreakerStatser is implemented by sources that guard a remote service with
+// a circuit breaker, so that metrics can report its state ("closed",
+// "half_open" or "open") and how many times it opened.
+type BreakerStatser interface {
+	BreakerStats() (state string, opens uint64)
+}
+
 // PoolStatser is implemented by sources that keep connection pools, so
 // that metrics can report them, by the adapter's name for each pool.
 type PoolStatser interface {

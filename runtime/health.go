@@ -3,12 +3,54 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"log"
+	"net"
 	"net/http"
 	"time"
 )
 
 // readyTimeout bounds how long /readyz waits for the sources.
 const readyTimeout = 2 * time.Second
+
+// opsRoutes adds the health checks, and /metrics unless it is served
+// elsewhere, to mux. None needs authentication or reveals more than counts.
+func (s *Server) opsRoutes(mux *http.ServeMux, withMetrics bool) {
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	if withMetrics && s.metrics != nil {
+		mux.Handle("GET /metrics", s.metrics.Handler())
+	}
+}
+
+// ServeOps serves /healthz, /readyz and /metrics on a listener of their
+// own until ctx ends: a port for Prometheus and probes that is not the MCP
+// port, and for a stdio server the only way to reach them.
+func (s *Server) ServeOps(ctx context.Context, ln net.Listener) error {
+	mux := http.NewServeMux()
+	s.opsRoutes(mux, true)
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		ErrorLog:          log.New(zerologWriter{s.log}, "", 0),
+	}
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	err := srv.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		<-stopped
+		return nil
+	}
+	return err
+}
 
 // healthz answers while the process serves: for liveness probes.
 func healthz(w http.ResponseWriter, r *http.Request) {

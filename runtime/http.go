@@ -43,6 +43,9 @@ type HTTPOptions struct {
 	// ClientKey names the bucket of a request under http_rate_limit;
 	// nil: ClientAddress.
 	ClientKey func(*http.Request) string
+	// MetricsElsewhere leaves /metrics off this listener: ServeOps serves
+	// it on one of its own.
+	MetricsElsewhere bool
 }
 
 // DefaultHTTPOptions are safe defaults for a local or proxied deployment.
@@ -99,11 +102,7 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, o HTTPOptions) 
 	mux.Handle(o.Path, s.httpLimit(o, s.guard(ctx, o, streamable)))
 	mux.HandleFunc("GET "+prmPath, s.protectedResourceMetadata)
 	mux.HandleFunc("GET "+prmPath+"/", s.protectedResourceMetadata)
-	mux.HandleFunc("GET /healthz", healthz)
-	mux.HandleFunc("GET /readyz", s.readyz)
-	if s.metrics != nil {
-		mux.Handle("GET /metrics", s.metrics.Handler())
-	}
+	s.opsRoutes(mux, !o.MetricsElsewhere)
 	httpSrv.Handler = mux
 
 	errc := make(chan error, 1)

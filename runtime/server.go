@@ -55,7 +55,7 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 		s.audit = audit.Discard()
 	}
 	if s.metrics != nil {
-		s.metrics.Pools(s.poolStats)
+		s.metrics.Sources(s.sourceStats)
 	}
 	info := gen.Config.Server
 	hooks := &server.Hooks{}
@@ -103,12 +103,18 @@ func (s *Server) swap(gen *Generation) *Generation {
 	return old
 }
 
-// poolStats reads the pools of the generation being served.
-func (s *Server) poolStats() []metrics.PoolStat {
+// sourceStats reads the pools and circuit breakers of the generation
+// being served.
+func (s *Server) sourceStats() metrics.SourceStats {
 	gen := s.Generation()
-	var out []metrics.PoolStat
+	var out metrics.SourceStats
 	for _, key := range gen.order {
-		ps, ok := gen.sources[key].(PoolStatser)
+		src := gen.sources[key]
+		if b, ok := src.(BreakerStatser); ok {
+			state, opens := b.BreakerStats()
+			out.Breakers = append(out.Breakers, metrics.BreakerStat{Source: key, State: state, Opens: opens})
+		}
+		ps, ok := src.(PoolStatser)
 		if !ok {
 			continue
 		}
@@ -119,7 +125,7 @@ func (s *Server) poolStats() []metrics.PoolStat {
 		}
 		sort.Strings(names)
 		for _, name := range names {
-			out = append(out, metrics.PoolStat{Source: key, Pool: name, Stats: stats[name]})
+			out.Pools = append(out.Pools, metrics.PoolStat{Source: key, Pool: name, Stats: stats[name]})
 		}
 	}
 	return out
@@ -211,6 +217,7 @@ func (s *Server) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest
 	c := &Call{RequestID: id, Tool: t.decl.Name, Args: args, Binds: binds}
 	res, err := t.impl.Call(callCtx, c)
 	rec.UpstreamStatus, rec.Attempts = c.Upstream.Status, c.Upstream.Attempts
+	s.metrics.Upstream(t.decl.Source.Key(), c.Upstream.Status, c.Upstream.Attempts)
 	if err != nil {
 		return s.failure(log, rec, t, ctx, callCtx, err)
 	}

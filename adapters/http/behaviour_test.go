@@ -501,7 +501,7 @@ func TestBreaker(t *testing.T) {
 		_, _, err := callTool(t, tools["stock"], map[string]any{"sku": "a"})
 		return err
 	}
-	state := func() string { st, _, _ := s.UpstreamStats(); return st }
+	state := func() string { st, _ := s.BreakerStats(); return st }
 
 	toolError(t, stock(), "503")
 	// A 4xx proves the upstream alive: it resets the count.
@@ -542,7 +542,7 @@ func TestBreaker(t *testing.T) {
 	if state() != "closed" {
 		t.Fatalf("breaker %s after a successful probe, want closed", state())
 	}
-	if _, _, opens := s.UpstreamStats(); opens != 2 {
+	if _, opens := s.BreakerStats(); opens != 2 {
 		t.Errorf("opens = %d, want 2", opens)
 	}
 }

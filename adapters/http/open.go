@@ -156,13 +156,12 @@ func (s *Source) Close() error {
 	return nil
 }
 
-// UpstreamStats reports the breaker for metrics (issue 5): its state
-// ("closed", "open" or "half_open"), the failed calls in a row while
-// closed, and how many times it has opened.
-func (s *Source) UpstreamStats() (breaker string, consecutiveFailures int, opens uint64) {
+// BreakerStats reports the circuit breaker for metrics: its state
+// ("closed", "open" or "half_open") and how many times it has opened.
+func (s *Source) BreakerStats() (state string, opens uint64) {
 	if s.breaker == nil {
-		return closed.String(), 0, 0
+		return closed.String(), 0
 	}
-	st, n, opens := s.breaker.snapshot(s.now())
-	return st.String(), n, opens
+	st, _, opens := s.breaker.snapshot(s.now())
+	return st.String(), opens
 }

@@ -220,7 +220,7 @@ func serveBench(b *testing.B, config string) string {
 	b.Cleanup(func() {
 		cancel()
 		<-done
-		gen.Close()
+		srv.Close()
 	})
 	return "http://" + ln.Addr().String() + o.Path
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -251,15 +252,6 @@ func TestExposedRefused(t *testing.T) {
 // TestHealth: /healthz says the process is alive; /readyz says whether
 // every source is reachable, and nothing more.
 func TestHealth(t *testing.T) {
-	get := func(t *testing.T, url string) (int, string) {
-		resp, err := http.Get(url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, strings.TrimSpace(string(body))
-	}
 	t.Run("sqlite", func(t *testing.T) {
 		// Ready needs the token issuer's keys too.
 		s := startHTTP(t, append(sqliteBackend().env(t), issuerEnv(authtest.NewIssuer(t))...), technova)
@@ -314,6 +306,65 @@ func technovaHash(t *testing.T) string {
 		t.Fatalf("loading %s: %s", technova, diags.Error())
 	}
 	return runtime.ConfigHash(conf)
+}
+
+// get fetches url and returns the status and the body, trimmed.
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSpace(string(body))
+}
+
+// TestMetricsListen: --metrics-listen serves metrics and health checks on
+// a port of their own, for an HTTP server (which then has no /metrics on
+// the MCP port) and for a stdio server (which has no other port).
+func TestMetricsListen(t *testing.T) {
+	opsURL := func(s *server) string {
+		line := s.logs.await(t, "serving metrics and health checks")
+		m := regexp.MustCompile(`"url":"(http://[^"]+)/metrics"`).FindStringSubmatch(line)
+		if m == nil {
+			t.Fatalf("no URL in %s", line)
+		}
+		return m[1]
+	}
+	// Ready needs the token issuer's keys too.
+	env := func() []string { return append(sqliteBackend().env(t), issuerEnv(authtest.NewIssuer(t))...) }
+	for _, tt := range []struct {
+		name  string
+		start func() *server
+	}{
+		{"http", func() *server {
+			return startHTTP(t, env(), "--metrics-listen", "127.0.0.1:0", technova)
+		}},
+		{"stdio", func() *server {
+			return startStdio(t, env(), "--metrics-listen", "127.0.0.1:0", technova)
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := tt.start()
+			ok(t, call(t, s.client, "search_products", map[string]any{"query": "laptop"}))
+			ops := opsURL(s)
+			f := scrape(t, ops+"/metrics")
+			if got := sample(f, "mcpgen_tool_calls_total", map[string]string{"tool": "search_products", "outcome": "ok"}); got != 1 {
+				t.Errorf("search_products ok = %v on the metrics port, want 1", got)
+			}
+			for _, path := range []string{"/healthz", "/readyz"} {
+				if code, body := get(t, ops+path); code != http.StatusOK {
+					t.Errorf("%s on the metrics port = %d %s", path, code, body)
+				}
+			}
+			if s.url != "" {
+				if code, _ := get(t, strings.TrimSuffix(s.url, "/mcp")+"/metrics"); code != http.StatusNotFound {
+					t.Errorf("/metrics on the MCP port = %d, want 404 when it has a port of its own", code)
+				}
+			}
+		})
+	}
 }
 
 // TestMetrics scrapes /metrics after a few calls and parses it: calls are
@@ -389,7 +440,7 @@ func TestMetrics(t *testing.T) {
 		for _, m := range f.GetMetric() {
 			for _, l := range m.GetLabel() {
 				// hash has one value at a time: the configuration served.
-				if !slices.Contains([]string{"tool", "outcome", "source", "pool", "result", "hash"}, l.GetName()) && strings.HasPrefix(name, "mcpgen_") {
+				if !slices.Contains([]string{"tool", "outcome", "source", "pool", "result", "hash", "reason", "backend", "policy", "class", "state"}, l.GetName()) && strings.HasPrefix(name, "mcpgen_") {
 					t.Errorf("%s has an unbounded label %s", name, l.GetName())
 				}
 			}

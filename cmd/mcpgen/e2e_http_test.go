@@ -86,6 +86,24 @@ func TestTechNovaInventory(t *testing.T) {
 	if !strings.Contains(line, `"outcome":"error"`) || !strings.Contains(line, `"error_class":"tool"`) {
 		t.Errorf("audit record %s: want a tool error", line)
 	}
+
+	// Metrics count the upstream's answers by class; the invalid sku
+	// never reached it. The breaker is closed.
+	f := scrape(t, metricsURL(s))
+	inventory := map[string]string{"source": "http.inventory"}
+	for class, want := range map[string]float64{"2xx": 2, "4xx": 1, "5xx": 0, "none": 0} {
+		if got := sample(f, "mcpgen_upstream_responses_total", map[string]string{"source": "http.inventory", "class": class}); got != want {
+			t.Errorf("mcpgen_upstream_responses_total{class=%q} = %v, want %v", class, got, want)
+		}
+	}
+	if got := sample(f, "mcpgen_upstream_retries_total", inventory); got != 0 {
+		t.Errorf("mcpgen_upstream_retries_total = %v, want 0", got)
+	}
+	for state, want := range map[string]float64{"closed": 1, "half_open": 0, "open": 0} {
+		if got := sample(f, "mcpgen_upstream_breaker_state", map[string]string{"source": "http.inventory", "state": state}); got != want {
+			t.Errorf("mcpgen_upstream_breaker_state{state=%q} = %v, want %v", state, got, want)
+		}
+	}
 }
 
 // TestTechNovaInventoryDown: with nothing listening, the HTTP tools fail
@@ -100,6 +118,10 @@ func TestTechNovaInventoryDown(t *testing.T) {
 	s := startHTTP(t, append(sqliteBackend().env(t), "TECHNOVA_INVENTORY_URL="+down), technova)
 	toolError(t, call(t, s.client, "check_inventory", map[string]any{"sku": "TN-LAP-101"}),
 		"The upstream inventory service is unreachable: the connection was refused")
+	f := scrape(t, metricsURL(s))
+	if got := sample(f, "mcpgen_upstream_responses_total", map[string]string{"source": "http.inventory", "class": "none"}); got != 1 {
+		t.Errorf("mcpgen_upstream_responses_total{class=\"none\"} = %v, want the one call that got no answer", got)
+	}
 	if got := ok(t, call(t, s.client, "get_order", map[string]any{"order_id": 1002})); got["id"] == nil {
 		t.Errorf("get_order = %v", got)
 	}

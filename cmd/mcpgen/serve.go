@@ -35,6 +35,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.Var((*stringList)(&o.AllowedOrigins), "allow-origin", "a browser origin allowed to call the server, e.g. https://app.example.com (repeatable)")
 	fs.DurationVar(&o.Grace, "grace", o.Grace, "how long calls in flight may run after SIGINT/SIGTERM")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	opsListen := fs.String("metrics-listen", "", "serve /metrics, /healthz and /readyz on this address of their own, and /metrics no longer on --listen (works with --stdio too)")
 	insecure := fs.Bool("insecure-no-auth", false, "allow serving HTTP on a non-loopback address with no auth block (trusted networks only: anyone who reaches the port can call every tool)")
 	watch := fs.Bool("watch", false, "reload when a configuration file changes (SIGHUP reloads either way)")
 	debounce := fs.Duration("watch-debounce", 250*time.Millisecond, "with --watch, reload once changes have been quiet this long")
@@ -97,6 +98,14 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: watching the configuration: %v", err)}
 	}
 	defer stopReloading()
+	if *opsListen != "" {
+		stopOps, err := serveOps(ctx, srv, *opsListen, log)
+		if err != nil {
+			return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: --metrics-listen: %v", err)}
+		}
+		defer stopOps()
+		o.MetricsElsewhere = true
+	}
 	server := gen.Config.Server
 	if *stdio {
 		log.Info().Str("server", server.Name).Int("tools", len(gen.ToolDefinitions())).
@@ -119,6 +128,24 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	log.Info().Msg("stopped")
 	return nil
+}
+
+// serveOps serves metrics and health checks on addr until stop is called.
+func serveOps(ctx context.Context, srv *runtime.Server, addr string, log zerolog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	log.Info().Str("url", fmt.Sprintf("http://%s/metrics", ln.Addr())).Msg("serving metrics and health checks")
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.ServeOps(ctx, ln); err != nil {
+			log.Error().Err(err).Msg("the metrics listener stopped")
+		}
+	}()
+	return func() { cancel(); <-done }, nil
 }
 
 // openAudit opens the audit block's sink: stderr (shared with the log,

@@ -23,8 +23,9 @@ type Metrics struct {
 	tools      prometheus.Gauge
 	reloads    *prometheus.CounterVec
 	config     configCollector
-	pools      poolCollector
+	sources    sourceCollector
 	limits     limitMetrics
+	upstream   upstreamMetrics
 }
 
 // New registers mcpgen's metrics, and Go's and the process's, in a registry
@@ -53,13 +54,15 @@ func New() *Metrics {
 			Name: "mcpgen_reloads_total",
 			Help: "Configuration reloads by result (ok, failed); a failed one left the previous generation serving.",
 		}, []string{"result"}),
-		limits: newLimitMetrics(),
+		limits:   newLimitMetrics(),
+		upstream: newUpstreamMetrics(),
 	}
 	// Both results exist from the start, so that rate() sees the first one.
 	m.reloads.WithLabelValues(ReloadOK)
 	m.reloads.WithLabelValues(ReloadFailed)
 	m.registry.MustRegister(m.limits.collectors()...)
-	m.registry.MustRegister(m.calls, m.duration, m.generation, m.tools, m.reloads, &m.config, &m.pools,
+	m.registry.MustRegister(m.upstream.collectors()...)
+	m.registry.MustRegister(m.calls, m.duration, m.generation, m.tools, m.reloads, &m.config, &m.sources,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -123,10 +126,16 @@ type PoolStat struct {
 	Stats  sql.DBStats
 }
 
-// Pools sets where connection pool statistics are read from at every
-// scrape; the last call wins.
-func (m *Metrics) Pools(pools func() []PoolStat) {
-	m.pools.read.Store(&pools)
+// SourceStats are what the sources being served report at a scrape.
+type SourceStats struct {
+	Pools    []PoolStat
+	Breakers []BreakerStat
+}
+
+// Sources sets where source statistics are read from at every scrape; the
+// last call wins.
+func (m *Metrics) Sources(read func() SourceStats) {
+	m.sources.read.Store(&read)
 }
 
 var (
@@ -138,22 +147,25 @@ var (
 	descWaitDur = prometheus.NewDesc("mcpgen_db_wait_seconds_total", "Time calls spent waiting for a connection of a source's pool.", poolLabels, nil)
 )
 
-type poolCollector struct {
-	read atomic.Pointer[func() []PoolStat]
+// sourceCollector reads the sources' statistics at each scrape.
+type sourceCollector struct {
+	read atomic.Pointer[func() SourceStats]
 }
 
-func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descOpen, descInUse, descIdle, descWaits, descWaitDur} {
+func (c *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descOpen, descInUse, descIdle, descWaits, descWaitDur, descBreakerState, descBreakerOpens} {
 		ch <- d
 	}
 }
 
-func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
+func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
 	read := c.read.Load()
 	if read == nil {
 		return
 	}
-	for _, p := range (*read)() {
+	stats := (*read)()
+	collectBreakers(ch, stats.Breakers)
+	for _, p := range stats.Pools {
 		s := p.Stats
 		ch <- prometheus.MustNewConstMetric(descOpen, prometheus.GaugeValue, float64(s.MaxOpenConnections), p.Source, p.Pool)
 		ch <- prometheus.MustNewConstMetric(descInUse, prometheus.GaugeValue, float64(s.InUse), p.Source, p.Pool)
