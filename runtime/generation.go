@@ -221,8 +221,8 @@ func (g *Generation) Open(ctx context.Context, opts OpenOptions) hcl.Diagnostics
 	return diags
 }
 
-// Unreachable pings every source and returns the errors of those that did
-// not answer, by source key.
+// Unreachable pings every source, and the JWKS and Redis when calls need
+// them, and returns the errors of those that did not answer, by key.
 func (g *Generation) Unreachable(ctx context.Context) map[string]error {
 	down := map[string]error{}
 	for _, key := range g.order {
@@ -232,6 +232,9 @@ func (g *Generation) Unreachable(ctx context.Context) map[string]error {
 	}
 	if err := g.authn.ready(ctx); err != nil {
 		down["auth.jwks"] = err
+	}
+	if err := g.limitsReady(ctx); err != nil {
+		down["limits.redis"] = err
 	}
 	return down
 }

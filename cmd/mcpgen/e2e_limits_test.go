@@ -156,12 +156,28 @@ func TestRedisDown(t *testing.T) {
 	url, kill := startRedis(t)
 	deny := startHTTP(t, []string{"REDIS_URL=" + url}, "testdata/limits/redis.hcl")
 	allow := startHTTP(t, []string{"REDIS_URL=" + url}, "testdata/limits/redis_allow.hcl")
+	readyz := func(s *server) int {
+		code, _ := get(t, strings.TrimSuffix(s.url, "/mcp")+"/readyz")
+		return code
+	}
 	for _, s := range []*server{deny, allow} {
 		if res := call(t, s.client, "ping", map[string]any{"run": "up"}); res.IsError {
 			t.Fatalf("with Redis up: %s", text(res))
 		}
+		if code := readyz(s); code != http.StatusOK {
+			t.Errorf("/readyz with Redis up = %d", code)
+		}
 	}
 	kill()
+
+	// Failing closed, rate-limited calls are refused: not ready. Failing
+	// open, they go on: still ready.
+	if code := readyz(deny); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz, deny policy, Redis down = %d, want 503", code)
+	}
+	if code := readyz(allow); code != http.StatusOK {
+		t.Errorf("/readyz, allow policy, Redis down = %d, want 200", code)
+	}
 
 	res := call(t, deny.client, "ping", map[string]any{"run": "down"})
 	if !res.IsError || !strings.Contains(text(res), "Rate limit unavailable") {
