@@ -169,7 +169,9 @@ func (s *Server) filterTools(ctx context.Context, _ any, _ *mcp.ListToolsRequest
 	gen := s.Generation()
 	kept := result.Tools[:0:0]
 	for _, def := range result.Tools {
-		if t, ok := gen.byName[def.Name]; ok && !t.visible(ctx) {
+		// A tool the generation lacks is listed by mcp-go for an instant
+		// during a reload; it is not offered.
+		if t, ok := gen.byName[def.Name]; !ok || !t.visible(ctx) {
 			continue
 		}
 		kept = append(kept, def)

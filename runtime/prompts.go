@@ -21,8 +21,6 @@ const maxCompletions = 100
 // generation current when the request arrives.
 func (s *Server) promptHandler(name string) server.PromptHandlerFunc {
 	return func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-		s.inflight.Add(1)
-		defer s.inflight.Done()
 		gen, err := s.enter()
 		if err != nil {
 			return nil, err
@@ -80,8 +78,6 @@ func truncate(s string, n int) string {
 // CompletePromptArgument completes a prompt argument from its enum or its
 // completion query.
 func (s *Server) CompletePromptArgument(ctx context.Context, name string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
-	s.inflight.Add(1)
-	defer s.inflight.Done()
 	gen, err := s.enter()
 	if err != nil {
 		return nil, err

@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -222,12 +221,14 @@ func (s *Server) retire(g *Generation) {
 }
 
 // enter holds the current generation for one request, which runs on it to
-// the end even if a reload swaps another in meanwhile; release lets it go.
-// It fails only once the server is closed.
+// the end even if a reload swaps another in meanwhile, and counts the
+// request in flight (Server.Wait); release ends both. It fails only once
+// the server is closed.
 func (s *Server) enter() (*Generation, error) {
 	for {
 		cur := s.gen.Load()
 		if cur.acquire() {
+			s.inflight.Add(1)
 			return cur, nil
 		}
 		// Drained: either swapped out a moment ago (take the new one) or
@@ -253,6 +254,7 @@ func (g *Generation) acquire() bool {
 }
 
 func (s *Server) release(g *Generation) {
+	s.inflight.Done()
 	if g.refs.Add(-1) == 0 {
 		// Not on the caller's goroutine: that is a request whose answer
 		// should not wait for a pool to close.
@@ -270,27 +272,16 @@ func (s *Server) closeGeneration(g *Generation) {
 		Msg("generation drained: its sources are closed")
 }
 
-// tool finds a tool by name; tools are sorted by name.
-func (g *Generation) tool(name string) *toolEntry {
-	i, found := slices.BinarySearchFunc(g.tools, name, func(t *toolEntry, name string) int {
-		return strings.Compare(t.decl.Name, name)
-	})
-	if !found {
-		return nil
-	}
-	return g.tools[i]
-}
-
 // toolDiff names the tools next adds to old and those it removes.
 func toolDiff(old, next *Generation) (added, removed []string) {
 	added, removed = []string{}, []string{}
 	for _, t := range next.tools {
-		if old.tool(t.decl.Name) == nil {
+		if old.byName[t.decl.Name] == nil {
 			added = append(added, t.decl.Name)
 		}
 	}
 	for _, t := range old.tools {
-		if next.tool(t.decl.Name) == nil {
+		if next.byName[t.decl.Name] == nil {
 			removed = append(removed, t.decl.Name)
 		}
 	}

@@ -107,8 +107,8 @@ func TestSwapDrains(t *testing.T) {
 	if first.Number() != 1 || first.Hash() == "" {
 		t.Fatalf("first generation: number %d, hash %q", first.Number(), first.Hash())
 	}
-	if !first.acquire() { // a call starts on it
-		t.Fatal("cannot hold the current generation")
+	if gen, err := s.enter(); err != nil || gen != first { // a call starts on it
+		t.Fatalf("cannot hold the current generation: %v", err)
 	}
 	second := checkSource(t, `server { name = "s" }`+"\n# edited\n")
 	if err := s.Swap(second); err != nil {

@@ -21,8 +21,6 @@ func errResourceNotFound(uri string) error {
 // readResourceRequest answers resources/read for any resource or template
 // on the generation current when the request arrives.
 func (s *Server) readResourceRequest(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-	s.inflight.Add(1)
-	defer s.inflight.Done()
 	gen, err := s.enter()
 	if err != nil {
 		return nil, err

@@ -131,7 +131,8 @@ func (s *Server) sourceStats() metrics.SourceStats {
 	return out
 }
 
-// Wait blocks until every tool call in flight has returned, or ctx ends.
+// Wait blocks until every request in flight (tool call, resource read,
+// prompt, completion) has returned, or ctx ends.
 func (s *Server) Wait(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
@@ -150,14 +151,12 @@ func (s *Server) Wait(ctx context.Context) error {
 // current when the call arrives.
 func (s *Server) handler(name string) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		s.inflight.Add(1)
-		defer s.inflight.Done()
 		gen, err := s.enter()
 		if err != nil {
 			return errorResult("The server is shutting down; try again shortly."), nil
 		}
 		defer s.release(gen)
-		t := gen.tool(name)
+		t := gen.byName[name]
 		if t == nil {
 			// mcp-go found the tool just before a reload removed it.
 			return errorResult(fmt.Sprintf("The tool %q no longer exists: the server's configuration was reloaded. List the tools again.", name)), nil
