@@ -156,49 +156,24 @@ func (l *loader) addFile(filename string, src []byte) hcl.Diagnostics {
 		case "server":
 			server, bdiags := decodeServerBlock(block, ctx)
 			diags = append(diags, bdiags...)
-			if server == nil {
-				continue
+			if server != nil {
+				diags = append(diags, setOnce(&l.cfg.Server, server, "A server", func(p *Server) hcl.Range { return p.DeclRange })...)
 			}
-			if prev := l.cfg.Server; prev != nil {
-				diags = append(diags, duplicateDiag("Duplicate server block",
-					fmt.Sprintf("A server block is already declared at %s; there can be only one.", pos(prev.DeclRange)),
-					server.DeclRange))
-				continue
-			}
-			l.cfg.Server = server
 
 		case "audit":
 			audit, bdiags := decodeAuditBlock(block, ctx)
 			diags = append(diags, bdiags...)
-			if prev := l.cfg.Audit; prev != nil {
-				diags = append(diags, duplicateDiag("Duplicate audit block",
-					fmt.Sprintf("An audit block is already declared at %s; there can be only one.", pos(prev.DeclRange)),
-					audit.DeclRange))
-				continue
-			}
-			l.cfg.Audit = audit
+			diags = append(diags, setOnce(&l.cfg.Audit, audit, "An audit", func(p *Audit) hcl.Range { return p.DeclRange })...)
 
 		case "auth":
 			auth, bdiags := decodeAuthBlock(block, ctx)
 			diags = append(diags, bdiags...)
-			if prev := l.cfg.Auth; prev != nil {
-				diags = append(diags, duplicateDiag("Duplicate auth block",
-					fmt.Sprintf("An auth block is already declared at %s; there can be only one.", pos(prev.DeclRange)),
-					auth.DeclRange))
-				continue
-			}
-			l.cfg.Auth = auth
+			diags = append(diags, setOnce(&l.cfg.Auth, auth, "An auth", func(p *Auth) hcl.Range { return p.DeclRange })...)
 
 		case "limits":
 			limits, bdiags := decodeLimitsBlock(block, ctx)
 			diags = append(diags, bdiags...)
-			if prev := l.cfg.Limits; prev != nil {
-				diags = append(diags, duplicateDiag("Duplicate limits block",
-					fmt.Sprintf("A limits block is already declared at %s; there can be only one.", pos(prev.DeclRange)),
-					limits.DeclRange))
-				continue
-			}
-			l.cfg.Limits = limits
+			diags = append(diags, setOnce(&l.cfg.Limits, limits, "A limits", func(p *Limits) hcl.Range { return p.DeclRange })...)
 
 		case "source":
 			source, bdiags := decodeSourceBlock(block, ctx)
@@ -258,6 +233,18 @@ func (l *loader) finish() hcl.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// setOnce stores v, a block of which a configuration has at most one
+// (named with its article, "An audit"), unless one is already stored.
+func setOnce[T any](slot **T, v *T, what string, declared func(*T) hcl.Range) hcl.Diagnostics {
+	if *slot == nil {
+		*slot = v
+		return nil
+	}
+	kind := what[strings.Index(what, " ")+1:]
+	return hcl.Diagnostics{duplicateDiag("Duplicate "+kind+" block",
+		fmt.Sprintf("%s block is already declared at %s; there can be only one.", what, pos(declared(*slot))), declared(v))}
 }
 
 func duplicateDiag(summary, detail string, at hcl.Range) *hcl.Diagnostic {

@@ -30,3 +30,20 @@ tool "t" {
     type = "string"
   }
 }
+
+audit {}
+audit {} # want: An audit block is already declared at testdata/invalid/duplicates.hcl:34,1; there can be only one.
+
+auth {
+  stdio {
+    subject = "me"
+  }
+}
+auth { # want: Duplicate auth block
+  stdio {
+    subject = "me"
+  }
+}
+
+limits {}
+limits {} # want: A limits block is already declared at testdata/invalid/duplicates.hcl:48,1
