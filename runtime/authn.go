@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -21,8 +22,12 @@ import (
 type authn struct {
 	decl    *cfg.Auth
 	jwtOpts *auth.JWTOptions
+	// jwt is the token validator with its cache of the issuer's keys,
+	// started by open when jwtOpts is set; a reload with the same jwt
+	// settings shares it (inheritAuthn).
+	jwt *shared[*auth.JWT]
 	// creds checks a request's credential: Keys are set by newAuthn, JWT
-	// by open when jwtOpts is. Built once, used by every request.
+	// is jwt's. Built once, used by every request.
 	creds auth.Authenticator
 
 	// metadata is the RFC 9728 document, served at metadataPaths;
@@ -109,14 +114,29 @@ func (n *authn) open() error {
 	if err != nil {
 		return err
 	}
+	n.jwt = newShared(j, func(j *auth.JWT) error { j.Close(); return nil })
 	n.creds.JWT = j
 	return nil
 }
 
 func (n *authn) close() {
-	if n != nil && n.creds.JWT != nil {
-		n.creds.JWT.Close()
+	if n != nil {
+		_ = n.jwt.release()
 	}
+}
+
+// inheritAuthn lets a generation built by a reload share prev's token
+// validator when the jwt settings are the same, so that the issuer's keys
+// and validated tokens carry over: a reload made while the issuer is
+// unreachable does not turn every token away.
+func (g *Generation) inheritAuthn(prev *Generation) {
+	n, p := g.authn, prev.authn
+	if n == nil || p == nil || n.jwt == nil || p.jwt == nil || !reflect.DeepEqual(*n.jwtOpts, *p.jwtOpts) {
+		return
+	}
+	n.close() // its own, unused
+	n.jwt = p.jwt.hold()
+	n.creds.JWT = n.jwt.v
 }
 
 // ready reports whether tokens can be validated: the issuer's keys have

@@ -63,7 +63,12 @@ func healthz(w http.ResponseWriter, r *http.Request) {
 // the log. It names the generation served and its configuration hash, so
 // that a deploy can wait for a reload to land.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	gen := s.Generation()
+	gen, ok := s.hold() // its sources must stay open while they are pinged
+	if !ok {
+		writeHealth(w, http.StatusServiceUnavailable, map[string]any{"status": "shutting down"})
+		return
+	}
+	defer s.drop(gen)
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
 	down := gen.Unreachable(ctx)

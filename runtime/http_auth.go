@@ -17,7 +17,13 @@ import (
 // request needs. Each refusal is audited. It returns the request carrying
 // the caller, or false when it has answered.
 func (s *Server) authenticateHTTP(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
-	n := s.Generation().authn
+	gen, ok := s.hold() // its token validator must stay open while it checks
+	if !ok {
+		http.Error(w, "Service unavailable: the server is shutting down", http.StatusServiceUnavailable)
+		return nil, false
+	}
+	defer s.drop(gen)
+	n := gen.authn
 	if n == nil || r.Method == http.MethodOptions { // CORS preflights carry no credentials
 		return r, true
 	}

@@ -6,6 +6,9 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"time"
+
+	"github.com/mcpgen/mcpgen/runtime/ratelimit"
 )
 
 // ClientAddress keys HTTP rate limits by the client's IP address, the only
@@ -28,12 +31,7 @@ func (s *Server) httpLimit(o HTTPOptions, next http.Handler) http.Handler {
 		clientKey = ClientAddress
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l := s.Generation().limits
-		if l == nil || l.http == nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		ok, retry, unavailable := s.allow(r.Context(), l, l.http.prefix+clientKey(r), l.http.limit)
+		ok, retry, unavailable, limit := s.allowHTTP(r, clientKey)
 		switch {
 		case unavailable:
 			s.metrics.HTTPRateLimited()
@@ -43,9 +41,26 @@ func (s *Server) httpLimit(o HTTPOptions, next http.Handler) http.Handler {
 			s.metrics.HTTPRateLimited()
 			secs := max(1, int(math.Ceil(retry.Seconds())))
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			http.Error(w, fmt.Sprintf("Too many requests: this client may send %s; retry after %d s", describeLimit(l.http.limit), secs), http.StatusTooManyRequests)
+			http.Error(w, fmt.Sprintf("Too many requests: this client may send %s; retry after %d s", describeLimit(limit), secs), http.StatusTooManyRequests)
 		default:
 			next.ServeHTTP(w, r)
 		}
 	})
+}
+
+// allowHTTP asks the current generation's http_rate_limit about r, holding
+// the generation while its backend answers (not while the request runs:
+// a stream would hold it for hours).
+func (s *Server) allowHTTP(r *http.Request, clientKey func(*http.Request) string) (ok bool, retry time.Duration, unavailable bool, limit ratelimit.Limit) {
+	gen, held := s.hold()
+	if !held {
+		return true, 0, false, limit // shutting down: the endpoint answers that
+	}
+	defer s.drop(gen)
+	l := gen.limits
+	if l == nil || l.http == nil {
+		return true, 0, false, limit
+	}
+	ok, retry, unavailable = s.allow(r.Context(), l, l.http.prefix+clientKey(r), l.http.limit)
+	return ok, retry, unavailable, l.http.limit
 }

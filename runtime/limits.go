@@ -20,16 +20,29 @@ import (
 // genLimits are a generation's limits: where buckets live, the request
 // limit over HTTP, and a concurrency cap per source.
 type genLimits struct {
-	backend  ratelimit.Limiter
+	store    *shared[*bucketStore]
 	name     string // "memory" or "redis", for logs and metrics
 	failOpen bool   // on_redis_error = "allow"
-	redis    *ratelimit.Redis
 	http     *rateRule
 	sources  map[string]chan struct{} // by source key; absent: no cap
 	// lastWarn is when a limiter failure was last logged at warn level:
 	// an unreachable Redis fails every call, and one line in ten seconds
 	// says so well enough.
 	lastWarn atomic.Int64
+}
+
+// bucketStore is where rate limit buckets live: in memory, or in Redis
+// through a client.
+type bucketStore struct {
+	ratelimit.Limiter
+	redis *ratelimit.Redis // nil: memory
+}
+
+func closeBuckets(b *bucketStore) error {
+	if b.redis == nil {
+		return nil
+	}
+	return b.redis.Close()
 }
 
 // toolLimits are one tool's limits and cache.
@@ -94,12 +107,12 @@ func (g *Generation) compileLimits() hcl.Diagnostics {
 				Detail:   "redis_url must be a URL such as redis://host:6379/0 or rediss://user:password@host:6380.",
 				Subject:  rangePtr(l.DeclRange),
 			})
-			g.limits.backend = ratelimit.NewMemory(l.MaxKeys, nil)
+			g.limits.store = newShared(&bucketStore{Limiter: ratelimit.NewMemory(l.MaxKeys, nil)}, closeBuckets)
 			break
 		}
-		g.limits.backend, g.limits.redis = r, r
+		g.limits.store = newShared(&bucketStore{Limiter: r, redis: r}, closeBuckets)
 	default:
-		g.limits.backend = ratelimit.NewMemory(l.MaxKeys, nil)
+		g.limits.store = newShared(&bucketStore{Limiter: ratelimit.NewMemory(l.MaxKeys, nil)}, closeBuckets)
 	}
 	if l.HTTPRateLimit != nil {
 		g.limits.http, _ = compileRule(l.HTTPRateLimit, "", true, nil)
@@ -141,10 +154,10 @@ func (g *Generation) compileToolLimits(t *toolEntry, env *guard.Env) hcl.Diagnos
 // openLimits checks that Redis answers. An unreachable Redis is not a
 // configuration error (it may come back), but the operator hears of it.
 func (g *Generation) openLimits(ctx context.Context, opts OpenOptions) {
-	if g.limits == nil || g.limits.redis == nil {
+	if g.limits == nil || g.limits.store.v.redis == nil {
 		return
 	}
-	if err := g.limits.redis.Ping(ctx); err != nil {
+	if err := g.limits.store.v.redis.Ping(ctx); err != nil {
 		opts.Log.Warn().Err(err).Str("policy", g.limits.policy()).
 			Msg("the Redis of the rate limiter does not answer; rate-limited calls follow on_redis_error until it does")
 	}
@@ -154,36 +167,38 @@ func (g *Generation) openLimits(ctx context.Context, opts OpenOptions) {
 // closed: then every rate-limited call is refused while it is away. With
 // on_redis_error = "allow" calls go on, and readiness does not depend on it.
 func (g *Generation) limitsReady(ctx context.Context) error {
-	if g.limits == nil || g.limits.redis == nil || g.limits.failOpen {
+	if g.limits == nil || g.limits.store.v.redis == nil || g.limits.failOpen {
 		return nil
 	}
-	return g.limits.redis.Ping(ctx)
+	return g.limits.store.v.redis.Ping(ctx)
 }
 
-// inheritLimits lets a generation built by a reload keep the rate limit
+// inheritLimits lets a generation built by a reload share the rate limit
 // buckets of prev when both use the same backend settings, so that a
-// reload does not hand every caller a fresh burst. prev must not be used
-// to serve calls afterwards; the backend now closes with g.
+// reload does not hand every caller a fresh burst.
 func (g *Generation) inheritLimits(prev *Generation) {
-	if prev == nil || prev.limits == nil || g.limits == nil {
+	if prev.limits == nil || g.limits == nil {
 		return
 	}
 	a, b := g.Config.Limits, prev.Config.Limits
-	if a == nil || b == nil || a.Backend != b.Backend || a.RedisURL != b.RedisURL || a.MaxKeys != b.MaxKeys {
+	if a == nil {
+		a = cfg.DefaultLimits()
+	}
+	if b == nil {
+		b = cfg.DefaultLimits()
+	}
+	if a.Backend != b.Backend || a.RedisURL != b.RedisURL || a.MaxKeys != b.MaxKeys {
 		return
 	}
-	if g.limits.redis != nil {
-		_ = g.limits.redis.Close()
-	}
-	g.limits.backend, g.limits.redis = prev.limits.backend, prev.limits.redis
-	prev.limits.redis = nil
+	_ = g.limits.store.release() // its own, unused: nothing waits on it
+	g.limits.store = prev.limits.store.hold()
 }
 
 func (g *Generation) closeLimits() error {
-	if g.limits == nil || g.limits.redis == nil {
+	if g.limits == nil {
 		return nil
 	}
-	return g.limits.redis.Close()
+	return g.limits.store.release()
 }
 
 func (l *genLimits) policy() string {
@@ -196,7 +211,7 @@ func (l *genLimits) policy() string {
 // allow asks the backend. A backend failure follows the declared policy:
 // allowed when failing open, otherwise refused with unavailable set.
 func (s *Server) allow(ctx context.Context, l *genLimits, key string, lim ratelimit.Limit) (ok bool, retry time.Duration, unavailable bool) {
-	ok, retry, err := l.backend.Allow(ctx, key, lim)
+	ok, retry, err := l.store.v.Allow(ctx, key, lim)
 	if err == nil {
 		return ok, retry, false
 	}

@@ -167,6 +167,7 @@ func (s *Server) filterTools(ctx context.Context, _ any, _ *mcp.ListToolsRequest
 		return
 	}
 	gen := s.Generation()
+	ctx = gen.caller(ctx)
 	kept := result.Tools[:0:0]
 	for _, def := range result.Tools {
 		// A tool the generation lacks is listed by mcp-go for an instant

@@ -288,18 +288,28 @@ func (s *Server) swapPrimitives(old, next *Generation) {
 	for _, def := range changed(was.static, now.static) {
 		static = append(static, server.ServerResource{Resource: def, Handler: s.readResourceRequest})
 	}
-	if len(static) > 0 {
-		s.mcp.AddResources(static...)
-	}
-	if gone := removed(was.static, now.static); len(gone) > 0 {
-		s.mcp.DeleteResources(gone...)
-	}
-
 	var templates []server.ServerResourceTemplate
 	for _, def := range changed(was.templates, now.templates) {
 		templates = append(templates, server.ServerResourceTemplate{Template: def, Handler: s.readResourceRequest})
 	}
-	if gone := removed(was.templates, now.templates); len(gone) > 0 {
+	var prompts []server.ServerPrompt
+	for name, def := range changed(was.prompts, now.prompts) {
+		prompts = append(prompts, server.ServerPrompt{Prompt: def, Handler: s.promptHandler(name)})
+	}
+	goneStatic, goneTemplates, gonePrompts := removed(was.static, now.static), removed(was.templates, now.templates), removed(was.prompts, now.prompts)
+
+	// Every addition first: a URI that moves from a resource to a
+	// template, or back, is never unknown in between.
+	if len(static) > 0 {
+		s.mcp.AddResources(static...)
+	}
+	if len(templates) > 0 && len(goneTemplates) == 0 {
+		s.mcp.AddResourceTemplates(templates...)
+	}
+	if len(prompts) > 0 {
+		s.mcp.AddPrompts(prompts...)
+	}
+	if len(goneTemplates) > 0 {
 		// mcp-go cannot delete one template, only replace them all,
 		// which leaves the list empty for an instant; a read arriving
 		// right then is told the URI is unknown. Only removing a
@@ -309,19 +319,12 @@ func (s *Server) swapPrimitives(old, next *Generation) {
 			all = append(all, server.ServerResourceTemplate{Template: def, Handler: s.readResourceRequest})
 		}
 		s.mcp.SetResourceTemplates(all...)
-	} else if len(templates) > 0 {
-		s.mcp.AddResourceTemplates(templates...)
 	}
-
-	var prompts []server.ServerPrompt
-	for name, def := range changed(was.prompts, now.prompts) {
-		prompts = append(prompts, server.ServerPrompt{Prompt: def, Handler: s.promptHandler(name)})
+	if len(goneStatic) > 0 {
+		s.mcp.DeleteResources(goneStatic...)
 	}
-	if len(prompts) > 0 {
-		s.mcp.AddPrompts(prompts...)
-	}
-	if gone := removed(was.prompts, now.prompts); len(gone) > 0 {
-		s.mcp.DeletePrompts(gone...)
+	if len(gonePrompts) > 0 {
+		s.mcp.DeletePrompts(gonePrompts...)
 	}
 }
 

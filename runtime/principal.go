@@ -57,6 +57,16 @@ func PrincipalFrom(ctx context.Context) *Principal {
 	return Anonymous
 }
 
+// caller is ctx with the stdio principal of g attached when the request
+// came over stdio: the operating system is the boundary there, and
+// whoever runs the process is the principal the configuration names.
+func (g *Generation) caller(ctx context.Context) context.Context {
+	if transportFrom(ctx) == "stdio" {
+		return WithPrincipal(ctx, g.stdio)
+	}
+	return ctx
+}
+
 func withTransport(ctx context.Context, name string) context.Context {
 	return context.WithValue(ctx, transportKey, name)
 }

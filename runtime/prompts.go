@@ -21,7 +21,7 @@ const maxCompletions = 100
 // generation current when the request arrives.
 func (s *Server) promptHandler(name string) server.PromptHandlerFunc {
 	return func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-		gen, err := s.enter()
+		ctx, gen, err := s.enter(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -78,7 +78,7 @@ func truncate(s string, n int) string {
 // CompletePromptArgument completes a prompt argument from its enum or its
 // completion query.
 func (s *Server) CompletePromptArgument(ctx context.Context, name string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
-	gen, err := s.enter()
+	ctx, gen, err := s.enter(ctx)
 	if err != nil {
 		return nil, err
 	}

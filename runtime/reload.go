@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -100,15 +101,14 @@ func (s *Server) Reload(ctx context.Context, paths []string) (*cfg.Config, error
 	s.reload.first.Secrets.AddAll(conf.Secrets)
 	if !diags.HasErrors() {
 		diags = append(diags, gen.Open(ctx, OpenOptions{Log: s.log})...)
-		if diags.HasErrors() {
-			if err := gen.Close(); err != nil {
-				s.log.Warn().Err(err).Msg("reload: closing the rejected generation's sources")
-			}
-		}
 	}
 	hash := ConfigHash(conf)
 	s.logDiagnostics(diags, hash)
 	if diags.HasErrors() {
+		// What was built goes with it: opened pools, a Redis client.
+		if err := gen.Close(); err != nil {
+			s.log.Warn().Err(err).Msg("reload: closing the rejected generation's sources")
+		}
 		s.countReload(metrics.ReloadFailed)
 		cur := s.Generation()
 		errs := 0
@@ -122,7 +122,7 @@ func (s *Server) Reload(ctx context.Context, paths []string) (*cfg.Config, error
 			Msg("reload failed: the previous generation keeps serving")
 		return conf, ErrReloadFailed
 	}
-	if err := s.Swap(gen); err != nil {
+	if err := s.install(gen); err != nil {
 		_ = gen.Close()
 		return conf, err
 	}
@@ -131,15 +131,21 @@ func (s *Server) Reload(ctx context.Context, paths []string) (*cfg.Config, error
 
 // keepsCredentials refuses a configuration that would leave a server
 // listening beyond loopback open to anyone: a reload must not do what
-// serve refuses at start.
+// serve refuses at start. With --insecure-no-auth it is let through, with
+// the same loud warning as at start.
 func (s *Server) keepsCredentials(conf *cfg.Config) hcl.Diagnostics {
-	if !s.requireCreds || conf.Auth.HTTPCredentials() {
+	if !s.opts.ExposedHTTP || conf.Auth.HTTPCredentials() {
+		return nil
+	}
+	if s.opts.InsecureNoAuth {
+		s.log.Warn().Msg(strings.Repeat("!", 12) + " the reloaded configuration has no HTTP credentials and the server listens " +
+			"beyond loopback WITHOUT AUTHENTICATION: anyone who can reach it can call every tool (--insecure-no-auth). " + strings.Repeat("!", 12))
 		return nil
 	}
 	d := &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Authentication removed",
-		Detail: "The server listens on a non-loopback address and was started with HTTP credentials; " +
+		Detail: "The server listens on a non-loopback address; " +
 			"this configuration has no jwt block and no api_key blocks, so anyone who reaches the port could call every tool. " +
 			"Restore them, or restart the server with --insecure-no-auth if a trusted network protects the port.",
 	}
@@ -173,18 +179,19 @@ func (s *Server) countReload(result string) {
 	}
 }
 
-// Swap makes next, an opened generation, current. New calls run on next;
+// install makes next, an opened generation, current. New calls run on next;
 // calls already running finish on the generation they started on, whose
 // sources close once the last of them has returned.
-func (s *Server) Swap(next *Generation) error {
+func (s *Server) install(next *Generation) error {
 	s.reload.mu.Lock()
 	defer s.reload.mu.Unlock()
 	if s.reload.closed {
 		return errServerClosed
 	}
 	s.warnRestart(next.Config)
-	// Callers keep their rate limit buckets across the swap.
+	// Callers keep their rate limit buckets, and tokens their keys.
 	next.inheritLimits(s.gen.Load())
+	next.inheritAuthn(s.gen.Load())
 	old := s.swap(next)
 	s.countReload(metrics.ReloadOK)
 	added, removed := toolDiff(old, next)
@@ -196,8 +203,14 @@ func (s *Server) Swap(next *Generation) error {
 	return nil
 }
 
+// closeWait bounds how long Close waits for calls still running on
+// retired generations: one that ignores cancellation must not keep the
+// process from exiting.
+const closeWait = 10 * time.Second
+
 // Close retires the current generation and waits until every retired one
-// has closed its sources. Call it once the transports have stopped.
+// has closed its sources, or closeWait has passed. Call it once the
+// transports have stopped.
 func (s *Server) Close() {
 	s.reload.mu.Lock()
 	if !s.reload.closed {
@@ -205,7 +218,17 @@ func (s *Server) Close() {
 		s.retire(s.gen.Load())
 	}
 	s.reload.mu.Unlock()
-	s.reload.retiring.Wait()
+	done := make(chan struct{})
+	go func() {
+		s.reload.retiring.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(closeWait):
+		s.log.Error().Dur("waited", closeWait).
+			Msg("calls still running at exit; their generation's sources were not closed")
+	}
 }
 
 // retire drops the server's hold on g: its sources close when no call
@@ -222,20 +245,50 @@ func (s *Server) retire(g *Generation) {
 
 // enter holds the current generation for one request, which runs on it to
 // the end even if a reload swaps another in meanwhile, and counts the
-// request in flight (Server.Wait); release ends both. It fails only once
-// the server is closed.
-func (s *Server) enter() (*Generation, error) {
+// request in flight (Server.Wait); release ends both. A stdio caller gets
+// the generation's stdio principal in the returned context. It fails once
+// the server is shutting down.
+func (s *Server) enter(ctx context.Context) (context.Context, *Generation, error) {
+	s.draining.RLock()
+	defer s.draining.RUnlock()
+	if s.drained {
+		return ctx, nil, errServerClosed
+	}
+	gen, ok := s.hold()
+	if !ok {
+		return ctx, nil, errServerClosed
+	}
+	s.inflight.Add(1)
+	return gen.caller(ctx), gen, nil
+}
+
+func (s *Server) release(g *Generation) {
+	s.inflight.Done()
+	s.drop(g)
+}
+
+// hold holds the current generation for a reader that must not find its
+// sources closed under it (readiness, metrics, authentication); drop lets
+// it go. It fails only once the server is closed.
+func (s *Server) hold() (*Generation, bool) {
 	for {
 		cur := s.gen.Load()
 		if cur.acquire() {
-			s.inflight.Add(1)
-			return cur, nil
+			return cur, true
 		}
 		// Drained: either swapped out a moment ago (take the new one) or
 		// retired by Close.
 		if s.gen.Load() == cur {
-			return nil, errServerClosed
+			return nil, false
 		}
+	}
+}
+
+func (s *Server) drop(g *Generation) {
+	if g.refs.Add(-1) == 0 {
+		// Not on the caller's goroutine: that is a request whose answer
+		// should not wait for a pool to close.
+		go s.closeGeneration(g)
 	}
 }
 
@@ -250,15 +303,6 @@ func (g *Generation) acquire() bool {
 		if g.refs.CompareAndSwap(n, n+1) {
 			return true
 		}
-	}
-}
-
-func (s *Server) release(g *Generation) {
-	s.inflight.Done()
-	if g.refs.Add(-1) == 0 {
-		// Not on the caller's goroutine: that is a request whose answer
-		// should not wait for a pool to close.
-		go s.closeGeneration(g)
 	}
 }
 

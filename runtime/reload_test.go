@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime/auth/authtest"
 )
 
 func TestConfigHash(t *testing.T) {
@@ -107,11 +110,11 @@ func TestSwapDrains(t *testing.T) {
 	if first.Number() != 1 || first.Hash() == "" {
 		t.Fatalf("first generation: number %d, hash %q", first.Number(), first.Hash())
 	}
-	if gen, err := s.enter(); err != nil || gen != first { // a call starts on it
+	if _, gen, err := s.enter(context.Background()); err != nil || gen != first { // a call starts on it
 		t.Fatalf("cannot hold the current generation: %v", err)
 	}
 	second := checkSource(t, `server { name = "s" }`+"\n# edited\n")
-	if err := s.Swap(second); err != nil {
+	if err := s.install(second); err != nil {
 		t.Fatal(err)
 	}
 	if s.Generation() != second || second.Number() != 2 || second.Hash() == first.Hash() {
@@ -131,7 +134,7 @@ func TestSwapDrains(t *testing.T) {
 	if one < 0 || two < 0 {
 		t.Errorf("both generations should have drained and closed:\n%s", log)
 	}
-	if err := s.Swap(checkSource(t, `server { name = "s" }`)); err == nil {
+	if err := s.install(checkSource(t, `server { name = "s" }`)); err == nil {
 		t.Errorf("a swap after Close succeeded")
 	}
 }
@@ -144,12 +147,12 @@ func TestEnterAfterSwap(t *testing.T) {
 	old := s.Generation()
 	next := checkSource(t, `server { name = "s" }`)
 	old.tools = []*toolEntry{{decl: &cfg.Tool{Name: "gone"}}}
-	if err := s.Swap(next); err != nil {
+	if err := s.install(next); err != nil {
 		t.Fatal(err)
 	}
 	s.reload.retiring.Wait() // old has no calls: it drains at once
 
-	gen, err := s.enter()
+	_, gen, err := s.enter(context.Background())
 	if err != nil || gen != next {
 		t.Fatalf("enter = generation %v, %v; want the current one", gen, err)
 	}
@@ -162,7 +165,7 @@ func TestEnterAfterSwap(t *testing.T) {
 		t.Errorf("the current generation has %d holds after the requests, want the server's 1", n)
 	}
 	s.Close()
-	if _, err := s.enter(); err == nil {
+	if _, _, err := s.enter(context.Background()); err == nil {
 		t.Errorf("a request after Close was not refused")
 	}
 	res, _ = s.handler("gone")(context.Background(), mcp.CallToolRequest{})
@@ -188,7 +191,7 @@ func TestReloadKeepsCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	s := NewServer(checkSource(t, withKey), ServerOptions{Log: zerolog.New(logs), RequireHTTPCredentials: true})
+	s := NewServer(checkSource(t, withKey), ServerOptions{Log: zerolog.New(logs), ExposedHTTP: true})
 	defer s.Close()
 
 	if err := os.WriteFile(path, []byte("auth {\n  stdio {\n    subject = \"me\"\n  }\n}\n"), 0o600); err != nil {
@@ -202,5 +205,86 @@ func TestReloadKeepsCredentials(t *testing.T) {
 	}
 	if s.Generation().Number() != 1 {
 		t.Errorf("generation %d serves, want the first", s.Generation().Number())
+	}
+}
+
+// TestReloadInsecureNoAuth: under --insecure-no-auth a reload may drop the
+// credentials, and says loudly that the port is now open.
+func TestReloadInsecureNoAuth(t *testing.T) {
+	const withKey = `auth {
+  api_key "k" {
+    hash    = "sha256:b22b340085e9c033f2297d5efa295c674cf9f0e52d93667496e48f270f54561f"
+    subject = "svc"
+  }
+}
+`
+	path := filepath.Join(t.TempDir(), "main.hcl")
+	if err := os.WriteFile(path, []byte(`server { name = "open" }`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	s := NewServer(checkSource(t, withKey), ServerOptions{Log: zerolog.New(logs), ExposedHTTP: true, InsecureNoAuth: true})
+	defer s.Close()
+	if _, err := s.Reload(context.Background(), []string{path}); err != nil {
+		t.Fatalf("reload under --insecure-no-auth: %v", err)
+	}
+	if !strings.Contains(logs.String(), "WITHOUT AUTHENTICATION") {
+		t.Errorf("no warning that the port is open:\n%s", logs)
+	}
+}
+
+// TestReloadSharesTokenValidator: a reload with the same jwt settings
+// keeps the validator, with its keys, after the old generation drained,
+// even while the issuer is unreachable; one with other settings gets its
+// own.
+func TestReloadSharesTokenValidator(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	config := func(leeway string) string {
+		return fmt.Sprintf(`auth {
+  resource = "http://127.0.0.1:8080/mcp"
+  jwt {
+    issuer   = %q
+    jwks_url = %q
+    leeway   = %q
+  }
+}
+`, iss.URL(), iss.JWKSURL(), leeway)
+	}
+	path := filepath.Join(t.TempDir(), "main.hcl")
+	write := func(text string) {
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(config("30s"))
+	s := NewServer(checkSource(t, config("30s")), ServerOptions{Log: zerolog.Nop()})
+	defer s.Close()
+	first := s.Generation()
+	if err := first.authn.ready(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	// The issuer's keys cannot be fetched during the reload: tokens are
+	// still validated with those already held.
+	iss.SetJWKSDown(true)
+	if _, err := s.Reload(context.Background(), []string{path}); err != nil {
+		t.Fatal(err)
+	}
+	s.reload.retiring.Wait() // the first generation drained and closed
+	second := s.Generation()
+	if second.authn.jwt != first.authn.jwt || second.authn.jwt.refs.Load() != 1 {
+		t.Fatalf("the validator was not handed on: %p vs %p", second.authn.jwt, first.authn.jwt)
+	}
+	h := http.Header{"Authorization": {"Bearer " + iss.Token(map[string]any{"aud": "http://127.0.0.1:8080/mcp", "sub": "u"})}}
+	if p, err := second.authn.authenticate(context.Background(), h); err != nil || p.Subject != "u" {
+		t.Fatalf("a token after the old generation closed: %v, %v", p, err)
+	}
+
+	write(config("10s"))
+	if _, err := s.Reload(context.Background(), []string{path}); err != nil {
+		t.Fatal(err)
+	}
+	if third := s.Generation(); third.authn.jwt == second.authn.jwt {
+		t.Errorf("a validator with other settings was shared")
 	}
 }

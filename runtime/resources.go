@@ -21,7 +21,7 @@ func errResourceNotFound(uri string) error {
 // readResourceRequest answers resources/read for any resource or template
 // on the generation current when the request arrives.
 func (s *Server) readResourceRequest(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-	gen, err := s.enter()
+	ctx, gen, err := s.enter(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -31,8 +31,10 @@ type Server struct {
 	gen      atomic.Pointer[Generation]
 	inflight sync.WaitGroup
 	reload   reloadState
-	// requireCreds: see ServerOptions.RequireHTTPCredentials.
-	requireCreds bool
+	opts     ServerOptions
+	// draining is set (drained) when Wait begins: no request enters after.
+	draining sync.RWMutex
+	drained  bool
 }
 
 // ServerOptions configure a Server.
@@ -42,15 +44,16 @@ type ServerOptions struct {
 	Log     zerolog.Logger
 	Audit   *audit.Logger    // nil: no audit trail (tests of other things)
 	Metrics *metrics.Metrics // nil: no metrics
-	// RequireHTTPCredentials refuses a reload to a configuration in which
-	// HTTP callers cannot authenticate: set when the server listens
-	// beyond loopback because the first configuration had credentials.
-	RequireHTTPCredentials bool
+	// ExposedHTTP says the server listens for HTTP beyond loopback: a
+	// reload to a configuration in which HTTP callers cannot authenticate
+	// is refused, unless InsecureNoAuth (--insecure-no-auth) allows it.
+	ExposedHTTP    bool
+	InsecureNoAuth bool
 }
 
 // NewServer serves gen.
 func NewServer(gen *Generation, opts ServerOptions) *Server {
-	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, requireCreds: opts.RequireHTTPCredentials}
+	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, opts: opts}
 	if s.audit == nil {
 		s.audit = audit.Discard()
 	}
@@ -106,8 +109,12 @@ func (s *Server) swap(gen *Generation) *Generation {
 // sourceStats reads the pools and circuit breakers of the generation
 // being served.
 func (s *Server) sourceStats() metrics.SourceStats {
-	gen := s.Generation()
 	var out metrics.SourceStats
+	gen, ok := s.hold() // its pools must stay open while they are read
+	if !ok {
+		return out
+	}
+	defer s.drop(gen)
 	for _, key := range gen.order {
 		src := gen.sources[key]
 		if b, ok := src.(BreakerStatser); ok {
@@ -131,9 +138,13 @@ func (s *Server) sourceStats() metrics.SourceStats {
 	return out
 }
 
-// Wait blocks until every request in flight (tool call, resource read,
-// prompt, completion) has returned, or ctx ends.
+// Wait refuses every request from now on and blocks until those in flight
+// (tool calls, resource reads, prompts, completions) have returned, or ctx
+// ends. Shutdown calls it.
 func (s *Server) Wait(ctx context.Context) error {
+	s.draining.Lock()
+	s.drained = true
+	s.draining.Unlock()
 	done := make(chan struct{})
 	go func() {
 		s.inflight.Wait()
@@ -151,7 +162,7 @@ func (s *Server) Wait(ctx context.Context) error {
 // current when the call arrives.
 func (s *Server) handler(name string) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		gen, err := s.enter()
+		ctx, gen, err := s.enter(ctx)
 		if err != nil {
 			return errorResult("The server is shutting down; try again shortly."), nil
 		}

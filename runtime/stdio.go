@@ -22,10 +22,10 @@ import (
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer, grace time.Duration) error {
 	stdio := server.NewStdioServer(s.mcp)
 	stdio.SetErrorLogger(log.New(zerologWriter{s.log}, "", 0))
-	// The operating system is the boundary: whoever runs the process is
-	// the configured stdio principal.
+	// mcp-go calls this once per session; the principal comes from the
+	// generation each request enters (Generation.caller).
 	stdio.SetContextFunc(func(ctx context.Context) context.Context {
-		return WithPrincipal(withTransport(ctx, "stdio"), s.Generation().stdio)
+		return withTransport(ctx, "stdio")
 	})
 
 	p := newPending()

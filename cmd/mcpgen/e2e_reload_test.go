@@ -793,7 +793,7 @@ func TestReloadResourcesAndPrompts(t *testing.T) {
 	conf := newConfigFile(t, t.TempDir(), "prims.hcl", v.config())
 	s := startHTTP(t, nil, "--log-level", "info", conf.path)
 
-	c, err := client.NewStreamableHttpClient(s.url, transport.WithContinuousListening())
+	c, err := client.NewStreamableHttpClient(s.url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -810,7 +810,36 @@ func TestReloadResourcesAndPrompts(t *testing.T) {
 		notes[n.Method]++
 		cond.Broadcast()
 	})
-	initializeVersion(t, c, mcp.ProtocolVersion20251125)
+	// await waits until ok holds, failing the test after a minute.
+	await := func(what string, ok func() bool) {
+		t.Helper()
+		timedOut := false
+		timer := time.AfterFunc(time.Minute, func() {
+			mu.Lock()
+			defer mu.Unlock()
+			timedOut = true
+			cond.Broadcast()
+		})
+		defer timer.Stop()
+		mu.Lock()
+		defer mu.Unlock()
+		for !ok() {
+			if timedOut {
+				t.Fatalf("still waiting for %s; notifications so far: %v", what, notes)
+			}
+			cond.Wait()
+		}
+	}
+	// One listen stream carries all three kinds, in the order sent.
+	initializeVersion(t, c, mcp.LATEST_PROTOCOL_VERSION)
+	stopListening, err := c.ListenAsync(context.Background(), mcp.SubscriptionFilter{
+		ToolsListChanged: true, ResourcesListChanged: true, PromptsListChanged: true,
+	}, func(err error) { t.Errorf("subscriptions/listen: %v", err) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stopListening)
+	await("the listen stream", func() bool { return notes[string(mcp.MethodNotificationSubscriptionsAcknowledged)] > 0 })
 
 	stop := make(chan struct{})
 	var reads, failures int
@@ -865,10 +894,10 @@ func TestReloadResourcesAndPrompts(t *testing.T) {
 		s.logs.reloaded(t, hash)
 		// Tools are swapped last: once their notification is here, the
 		// others of the same reload are too.
+		await(fmt.Sprintf("tools/list_changed number %d", i+1), func() bool {
+			return notes[string(mcp.MethodNotificationToolsListChanged)] >= i+1
+		})
 		mu.Lock()
-		for notes[string(mcp.MethodNotificationToolsListChanged)] < i+1 {
-			cond.Wait()
-		}
 		gotR, gotP := notes[string(mcp.MethodNotificationResourcesListChanged)], notes[string(mcp.MethodNotificationPromptsListChanged)]
 		mu.Unlock()
 		if gotR != step.resources || gotP != step.prompts {
@@ -974,5 +1003,45 @@ tool "t" {
 	}
 	if _, err := callTool(s.client, "t", nil); err == nil {
 		t.Errorf("a session opened with the removed key still calls tools")
+	}
+}
+
+// TestReloadStdioPrincipal: the stdio principal comes from the
+// configuration each call runs on, so a reload that takes a scope away
+// from the local user takes effect on the next call.
+func TestReloadStdioPrincipal(t *testing.T) {
+	const tmpl = `auth {
+  stdio {
+    subject = "me"
+    scopes  = [%q]
+  }
+}
+
+source "sql" "mem" {
+  driver = "sqlite"
+  dsn    = "file:stdio_principal?mode=memory&cache=shared"
+}
+
+tool "t" {
+  description = "A tool for holders of scope a."
+  source      = source.sql.mem
+  guard       = "'a' in principal.scopes"
+  sql         = "SELECT 1 AS one"
+  result { one = true }
+}
+`
+	conf := newConfigFile(t, t.TempDir(), "stdio.hcl", fmt.Sprintf(tmpl, "a"))
+	s := startStdio(t, nil, conf.path)
+	ok(t, call(t, s.client, "t", nil))
+
+	conf.write(t, fmt.Sprintf(tmpl, "b"))
+	hash := configHash(t, conf.path)
+	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	s.logs.reloaded(t, hash)
+	toolError(t, call(t, s.client, "t", nil), "Permission denied")
+	if names := toolNames(t, s.client); len(names) != 0 {
+		t.Errorf("tools/list after the scope was taken away: %v", names)
 	}
 }

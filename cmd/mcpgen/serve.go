@@ -88,7 +88,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}()
 	srv := runtime.NewServer(gen, runtime.ServerOptions{
 		Log: log, Audit: trail, Metrics: metrics.New(),
-		RequireHTTPCredentials: !*stdio && !runtime.IsLoopbackAddr(*listen) && !*insecure,
+		ExposedHTTP: !*stdio && !runtime.IsLoopbackAddr(*listen), InsecureNoAuth: *insecure,
 	})
 	// Closes every generation's sources once its calls have returned;
 	// deferred after the audit trail's close, so it runs first.
@@ -130,14 +130,16 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	return nil
 }
 
-// serveOps serves metrics and health checks on addr until stop is called.
+// serveOps serves metrics and health checks on addr until stop is called:
+// through the drain after SIGTERM too, so that the calls finishing then
+// are still counted where Prometheus looks.
 func serveOps(ctx context.Context, srv *runtime.Server, addr string, log zerolog.Logger) (stop func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	log.Info().Str("url", fmt.Sprintf("http://%s/metrics", ln.Addr())).Msg("serving metrics and health checks")
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
