@@ -31,7 +31,9 @@ import (
 // "served" is the call as `mcpgen serve` runs it, with its audit line
 // (written to io.Discard here) and its metrics. "limited" is "served" with
 // a rate limit per caller in the memory backend (never reached): the
-// difference is what a rate limit costs.
+// difference is what a rate limit costs. "metered" is "bare" plus the rate
+// limit and the metrics, without the audit line: against "bare", what the
+// issue's 5% target is about.
 func BenchmarkToolCall(b *testing.B) {
 	b.Setenv("BENCH_DB", "file:"+filepath.Join(b.TempDir(), "bench.db"))
 	gen := openBench(b)
@@ -46,6 +48,7 @@ func BenchmarkToolCall(b *testing.B) {
 		{"bare", gen, runtime.ServerOptions{Log: zerolog.Nop()}},
 		{"served", gen, runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.New(io.Discard), Metrics: metrics.New()}},
 		{"limited", limited, runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.New(io.Discard), Metrics: metrics.New()}},
+		{"metered", limited, runtime.ServerOptions{Log: zerolog.Nop(), Metrics: metrics.New()}},
 	} {
 		b.Run(bm.name, func(b *testing.B) {
 			benchCalls(b, runtime.NewServer(bm.gen, bm.opts).MCP())
