@@ -180,13 +180,8 @@ func (g *Generation) inheritLimits(prev *Generation) {
 	if prev.limits == nil || g.limits == nil {
 		return
 	}
+	// hcl fills in the defaults when no limits block is declared.
 	a, b := g.Config.Limits, prev.Config.Limits
-	if a == nil {
-		a = cfg.DefaultLimits()
-	}
-	if b == nil {
-		b = cfg.DefaultLimits()
-	}
 	if a.Backend != b.Backend || a.RedisURL != b.RedisURL || a.MaxKeys != b.MaxKeys {
 		return
 	}

@@ -356,15 +356,21 @@ func TestCache(t *testing.T) {
 }
 
 // TestReloadKeepsLimits: a reload keeps the rate limit buckets, so it
-// hands nobody a fresh burst.
+// hands nobody a fresh burst, with a limits block or without one.
 func TestReloadKeepsLimits(t *testing.T) {
-	p := startInProcess(t, "testdata/limits/limits.hcl")
+	for _, config := range []string{"testdata/limits/limits.hcl", "testdata/limits/no_block.hcl"} {
+		t.Run(filepath.Base(config), func(t *testing.T) { testReloadKeepsLimits(t, config) })
+	}
+}
+
+func testReloadKeepsLimits(t *testing.T, config string) {
+	p := startInProcess(t, config)
 	ctx := context.Background()
 	alice := user("alice", "acme")
 	for range 3 {
 		p.call(t, ctx, alice, "per_principal", nil)
 	}
-	if _, err := p.srv.Reload(ctx, []string{"testdata/limits/limits.hcl"}); err != nil {
+	if _, err := p.srv.Reload(ctx, []string{config}); err != nil {
 		t.Fatal(err)
 	}
 	if n := p.srv.Generation().Number(); n != 2 {
