@@ -52,18 +52,7 @@ func decodeAuditBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Audit, hcl.Diagn
 		if !ok {
 			return "", false
 		}
-		v, d := StringAttr(attr, ctx)
-		diags = append(diags, d...)
-		if d.HasErrors() {
-			return "", false
-		}
-		for _, a := range allowed {
-			if v == a {
-				return v, true
-			}
-		}
-		diags = append(diags, attrError(attr, "Invalid value", "%s must be one of %s, not %q.", name, quoted(allowed), v))
-		return "", false
+		return oneOfAttr(attr, ctx, &diags, allowed...)
 	}
 	if v, ok := oneOf("sink", "stderr", "file"); ok {
 		a.Sink = v

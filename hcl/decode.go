@@ -115,13 +115,8 @@ func decodeToolBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Tool, hcl.Diagnos
 		NameRange: block.LabelRanges[0],
 	}
 	var diags hcl.Diagnostics
-	if !toolNameRe.MatchString(tool.Name) {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid tool name",
-			Detail:   fmt.Sprintf("%q is not a valid tool name: use 1 to 128 characters from A-Z a-z 0-9 _ - and .", tool.Name),
-			Subject:  tool.NameRange.Ptr(),
-		})
+	if d := checkName("tool", tool.Name, tool.NameRange); d != nil {
+		diags = append(diags, d)
 	}
 
 	// The rest of the body (sql, result, ...) belongs to the adapter.
@@ -249,6 +244,20 @@ func decodeBindBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Bind, hcl.Diagnos
 		}
 	}
 	return bind, diags
+}
+
+// checkName checks the name of a tool, resource or prompt: what clients
+// see and call it by.
+func checkName(what, name string, rng hcl.Range) *hcl.Diagnostic {
+	if toolNameRe.MatchString(name) {
+		return nil
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid " + what + " name",
+		Detail:   fmt.Sprintf("%q is not a valid %s name: use 1 to 128 characters from A-Z a-z 0-9 _ - and .", name, what),
+		Subject:  rng.Ptr(),
+	}
 }
 
 func checkIdentifier(what, name string, rng hcl.Range) *hcl.Diagnostic {

@@ -218,7 +218,7 @@ func (l *loader) finish() hcl.Diagnostics {
 	if l.cfg.Limits == nil {
 		l.cfg.Limits = DefaultLimits()
 	}
-	for _, tool := range l.queries() {
+	for _, tool := range l.cfg.Queries() {
 		ref := tool.Source
 		if ref.Type == "" || l.unparsed { // already reported
 			continue

@@ -47,12 +47,6 @@ func (l *loader) addPrimitive(block *hcl.Block, ctx *hcl.EvalContext) hcl.Diagno
 	return diags
 }
 
-// queries lists every declared tool and every query tool of a resource or
-// an argument completion, so that each one's source is checked.
-func (l *loader) queries() []*Tool {
-	return l.cfg.Queries()
-}
-
 // Queries lists the tools, then the queries of resources and of argument
 // completions.
 func (c *Config) Queries() []*Tool {

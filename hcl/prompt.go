@@ -74,13 +74,8 @@ var completeSchema = &hcl.BodySchema{
 func decodePromptBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Prompt, hcl.Diagnostics) {
 	p := &Prompt{Name: block.Labels[0], DeclRange: block.DefRange, NameRange: block.LabelRanges[0]}
 	var diags hcl.Diagnostics
-	if !toolNameRe.MatchString(p.Name) {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid prompt name",
-			Detail:   fmt.Sprintf("%q is not a valid prompt name: use 1 to 128 characters from A-Z a-z 0-9 _ - and .", p.Name),
-			Subject:  p.NameRange.Ptr(),
-		})
+	if d := checkName("prompt", p.Name, p.NameRange); d != nil {
+		diags = append(diags, d)
 	}
 	content, d := block.Body.Content(promptSchema)
 	diags = append(diags, d...)
@@ -140,7 +135,7 @@ func decodePromptBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Prompt, hcl.Dia
 					Severity: hcl.DiagError,
 					Summary:  "Invalid placeholder",
 					Detail:   fmt.Sprintf("%s is not a placeholder: write {{name}} with the name of an argument.", bad),
-					Subject:  rangePtr(c.AttrRanges[attr]),
+					Subject:  c.AttrRanges[attr].Ptr(),
 				})
 			}
 			for _, name := range names {
@@ -149,7 +144,7 @@ func decodePromptBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Prompt, hcl.Dia
 						Severity: hcl.DiagError,
 						Summary:  "Unknown argument in placeholder",
 						Detail:   fmt.Sprintf("{{%s}} names no argument of prompt %q; declare argument %q or fix the name.", name, p.Name, name),
-						Subject:  rangePtr(c.AttrRanges[attr]),
+						Subject:  c.AttrRanges[attr].Ptr(),
 					})
 				}
 			}
@@ -260,5 +255,3 @@ func decodeStringList(attr *hcl.Attribute, ctx *hcl.EvalContext, diags *hcl.Diag
 	}
 	return out
 }
-
-func rangePtr(r hcl.Range) *hcl.Range { return &r }

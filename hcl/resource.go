@@ -1,7 +1,6 @@
 package hcl
 
 import (
-	"fmt"
 	"net/url"
 
 	"github.com/hashicorp/hcl/v2"
@@ -58,13 +57,8 @@ func decodeResourceBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Resource, hcl
 		NameRange: block.LabelRanges[0],
 	}
 	var diags hcl.Diagnostics
-	if !toolNameRe.MatchString(r.Name) {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid resource name",
-			Detail:   fmt.Sprintf("%q is not a valid resource name: use 1 to 128 characters from A-Z a-z 0-9 _ - and .", r.Name),
-			Subject:  r.NameRange.Ptr(),
-		})
+	if d := checkName("resource", r.Name, r.NameRange); d != nil {
+		diags = append(diags, d)
 	}
 	content, remain, cdiags := block.Body.PartialContent(resourceSchema)
 	diags = append(diags, cdiags...)
