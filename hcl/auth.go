@@ -140,12 +140,7 @@ func decodeAuthBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Auth, hcl.Diagnos
 		case "jwt":
 			j, d := decodeJWTBlock(b, ctx)
 			diags = append(diags, d...)
-			if a.JWT != nil {
-				diags = append(diags, duplicateDiag("Duplicate jwt block",
-					fmt.Sprintf("A jwt block is already declared at %s; there can be only one.", pos(a.JWT.DeclRange)), b.DefRange))
-				continue
-			}
-			a.JWT = j
+			diags = append(diags, setOnce(&a.JWT, j, "A jwt", b.DefRange, func(j *JWT) hcl.Range { return j.DeclRange })...)
 		case "api_key":
 			k, d := decodeAPIKeyBlock(b, ctx)
 			diags = append(diags, d...)

@@ -127,12 +127,7 @@ func decodeLimitsBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Limits, hcl.Dia
 		}
 		rl, d := decodeRateLimitBlock(b, ctx)
 		diags = append(diags, d...)
-		if prev := *dst; prev != nil {
-			diags = append(diags, duplicateDiag("Duplicate "+b.Type,
-				fmt.Sprintf("A %s block is already declared at %s.", b.Type, pos(prev.DeclRange)), b.DefRange))
-			continue
-		}
-		*dst = rl
+		diags = append(diags, setOnce(dst, rl, "A "+b.Type, b.DefRange, rateLimitRange)...)
 	}
 	return l, diags
 }
@@ -252,6 +247,8 @@ var toolLimitsSchema = &hcl.BodySchema{
 
 // decodeToolLimits takes rate_limit, cache and max_concurrency out of a
 // tool's remaining body before its adapter sees it.
+func rateLimitRange(r *RateLimit) hcl.Range { return r.DeclRange }
+
 func decodeToolLimits(tool *Tool, ctx *hcl.EvalContext) hcl.Diagnostics {
 	content, remain, diags := tool.Body.PartialContent(toolLimitsSchema)
 	tool.Body = remain
@@ -263,21 +260,11 @@ func decodeToolLimits(tool *Tool, ctx *hcl.EvalContext) hcl.Diagnostics {
 		case "rate_limit":
 			rl, d := decodeRateLimitBlock(b, ctx)
 			diags = append(diags, d...)
-			if tool.RateLimit != nil {
-				diags = append(diags, duplicateDiag("Duplicate rate_limit",
-					fmt.Sprintf("A rate_limit block is already declared at %s.", pos(tool.RateLimit.DeclRange)), b.DefRange))
-				continue
-			}
-			tool.RateLimit = rl
+			diags = append(diags, setOnce(&tool.RateLimit, rl, "A rate_limit", b.DefRange, rateLimitRange)...)
 		case "cache":
 			c, d := decodeCacheBlock(b, ctx, tool.ReadOnly)
 			diags = append(diags, d...)
-			if tool.Cache != nil {
-				diags = append(diags, duplicateDiag("Duplicate cache",
-					fmt.Sprintf("A cache block is already declared at %s.", pos(tool.Cache.DeclRange)), b.DefRange))
-				continue
-			}
-			tool.Cache = c
+			diags = append(diags, setOnce(&tool.Cache, c, "A cache", b.DefRange, func(c *Cache) hcl.Range { return c.DeclRange })...)
 		}
 	}
 	return diags

@@ -157,23 +157,23 @@ func (l *loader) addFile(filename string, src []byte) hcl.Diagnostics {
 			server, bdiags := decodeServerBlock(block, ctx)
 			diags = append(diags, bdiags...)
 			if server != nil {
-				diags = append(diags, setOnce(&l.cfg.Server, server, "A server", func(p *Server) hcl.Range { return p.DeclRange })...)
+				diags = append(diags, setOnce(&l.cfg.Server, server, "A server", block.DefRange, func(p *Server) hcl.Range { return p.DeclRange })...)
 			}
 
 		case "audit":
 			audit, bdiags := decodeAuditBlock(block, ctx)
 			diags = append(diags, bdiags...)
-			diags = append(diags, setOnce(&l.cfg.Audit, audit, "An audit", func(p *Audit) hcl.Range { return p.DeclRange })...)
+			diags = append(diags, setOnce(&l.cfg.Audit, audit, "An audit", block.DefRange, func(p *Audit) hcl.Range { return p.DeclRange })...)
 
 		case "auth":
 			auth, bdiags := decodeAuthBlock(block, ctx)
 			diags = append(diags, bdiags...)
-			diags = append(diags, setOnce(&l.cfg.Auth, auth, "An auth", func(p *Auth) hcl.Range { return p.DeclRange })...)
+			diags = append(diags, setOnce(&l.cfg.Auth, auth, "An auth", block.DefRange, func(p *Auth) hcl.Range { return p.DeclRange })...)
 
 		case "limits":
 			limits, bdiags := decodeLimitsBlock(block, ctx)
 			diags = append(diags, bdiags...)
-			diags = append(diags, setOnce(&l.cfg.Limits, limits, "A limits", func(p *Limits) hcl.Range { return p.DeclRange })...)
+			diags = append(diags, setOnce(&l.cfg.Limits, limits, "A limits", block.DefRange, func(p *Limits) hcl.Range { return p.DeclRange })...)
 
 		case "source":
 			source, bdiags := decodeSourceBlock(block, ctx)
@@ -235,16 +235,16 @@ func (l *loader) finish() hcl.Diagnostics {
 	return diags
 }
 
-// setOnce stores v, a block of which a configuration has at most one
+// setOnce stores v, the block at `at` of which its parent has at most one
 // (named with its article, "An audit"), unless one is already stored.
-func setOnce[T any](slot **T, v *T, what string, declared func(*T) hcl.Range) hcl.Diagnostics {
+func setOnce[T any](slot **T, v *T, what string, at hcl.Range, declared func(*T) hcl.Range) hcl.Diagnostics {
 	if *slot == nil {
 		*slot = v
 		return nil
 	}
 	kind := what[strings.Index(what, " ")+1:]
 	return hcl.Diagnostics{duplicateDiag("Duplicate "+kind+" block",
-		fmt.Sprintf("%s block is already declared at %s; there can be only one.", what, pos(declared(*slot))), declared(v))}
+		fmt.Sprintf("%s block is already declared at %s; there can be only one.", what, pos(declared(*slot))), at)}
 }
 
 func duplicateDiag(summary, detail string, at hcl.Range) *hcl.Diagnostic {
