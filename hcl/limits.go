@@ -149,8 +149,8 @@ var (
 )
 
 // decodeRateLimitBlock decodes rate_limit and http_rate_limit (which has no
-// key: until authentication exists, HTTP requests are told apart by client
-// address only).
+// key: it runs before authentication, so HTTP requests are told apart by
+// client address only).
 func decodeRateLimitBlock(block *hcl.Block, ctx *hcl.EvalContext) (*RateLimit, hcl.Diagnostics) {
 	rl := &RateLimit{Key: KeyPrincipal, DeclRange: block.DefRange}
 	schema := rateLimitSchema
