@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -50,7 +49,7 @@ func (s *Server) getPrompt(ctx context.Context, gen *Generation, e *promptEntry,
 		case !ok && a.Required:
 			problems = append(problems, fmt.Sprintf("missing required argument %q", a.Name))
 		case ok && a.Enum != nil && !slices.Contains(a.Enum, v):
-			problems = append(problems, fmt.Sprintf("argument %q must be one of %s, got %s", a.Name, quoteList(a.Enum), strconv.Quote(truncate(v, 64))))
+			problems = append(problems, fmt.Sprintf("argument %q must be one of %s, got %s", a.Name, quoteList(a.Enum), truncateQuote(v)))
 		}
 	}
 	if len(problems) > 0 {
@@ -66,13 +65,6 @@ func (s *Server) getPrompt(ctx context.Context, gen *Generation, e *promptEntry,
 		res.Messages = append(res.Messages, mcp.NewPromptMessage(mcp.Role(m.Role), c))
 	}
 	return res, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }
 
 // CompletePromptArgument completes a prompt argument from its enum or its
@@ -143,12 +135,9 @@ func completeFrom(values []string, prefix string) *mcp.Completion {
 // completeQuery runs a completion query through the tools/call path (so
 // guard, binds, timeout and audit apply) and offers its first column.
 func (s *Server) completeQuery(ctx context.Context, q *toolEntry, prefix string) (*mcp.Completion, error) {
-	var req mcp.CallToolRequest
-	req.Params.Name = q.decl.Name
-	req.Params.Arguments = map[string]any{"value": prefix}
-	res := s.call(ctx, q, req)
-	if res.IsError {
-		return nil, &ToolError{Msg: resultText(res)}
+	res, err := s.callQuery(ctx, q, map[string]any{"value": prefix})
+	if err != nil {
+		return nil, err
 	}
 	var rows []Row
 	truncated := false

@@ -103,6 +103,7 @@ func (s *Server) Reload(ctx context.Context, paths []string) (*cfg.Config, error
 		diags = append(diags, gen.Open(ctx, OpenOptions{Log: s.log})...)
 	}
 	hash := ConfigHash(conf)
+	gen.hash = hash // swap would hash the files again
 	s.logDiagnostics(diags, hash)
 	if diags.HasErrors() {
 		// What was built goes with it: opened pools, a Redis client.
@@ -111,13 +112,7 @@ func (s *Server) Reload(ctx context.Context, paths []string) (*cfg.Config, error
 		}
 		s.countReload(metrics.ReloadFailed)
 		cur := s.Generation()
-		errs := 0
-		for _, d := range diags {
-			if d.Severity == hcl.DiagError {
-				errs++
-			}
-		}
-		s.log.Error().Int("errors", errs).Str("config_hash", hash).
+		s.log.Error().Int("errors", len(diags.Errs())).Str("config_hash", hash).
 			Uint64("generation", cur.number).Str("serving_hash", cur.hash).
 			Msg("reload failed: the previous generation keeps serving")
 		return conf, ErrReloadFailed
@@ -339,6 +334,7 @@ func (s *Server) warnRestart(next *cfg.Config) {
 	first := s.reload.first
 	var changed []string
 	a, b := first.Server, next.Server
+	x, y := first.Audit, next.Audit
 	for _, f := range []struct {
 		name string
 		diff bool
@@ -347,16 +343,6 @@ func (s *Server) warnRestart(next *cfg.Config) {
 		{"server.version", a.Version != b.Version},
 		{"server.instructions", a.Instructions != b.Instructions},
 		{"server.page_size", a.PageSize != b.PageSize},
-	} {
-		if f.diff {
-			changed = append(changed, f.name)
-		}
-	}
-	x, y := first.Audit, next.Audit
-	for _, f := range []struct {
-		name string
-		diff bool
-	}{
 		{"audit.sink", x.Sink != y.Sink},
 		{"audit.path", x.Path != y.Path},
 		{"audit.fsync", x.Fsync != y.Fsync},

@@ -55,14 +55,25 @@ func (s *Server) readEntry(ctx context.Context, e *resourceEntry, uri string, va
 			args[p.Name] = templateValue(p.Type, v)
 		}
 	}
+	res, err := s.callQuery(ctx, e.query, args)
+	if err != nil {
+		return nil, err
+	}
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: d.MimeType, Text: string(res.RawStructuredContent)}}, nil
+}
+
+// callQuery runs the query behind a resource or a completion through the
+// tools/call path (validation, guard, binds, limits, timeout, audit,
+// metrics); a tool error comes back as a *ToolError.
+func (s *Server) callQuery(ctx context.Context, q *toolEntry, args map[string]any) (*mcp.CallToolResult, error) {
 	var req mcp.CallToolRequest
-	req.Params.Name = e.query.decl.Name
+	req.Params.Name = q.decl.Name
 	req.Params.Arguments = args
-	res := s.call(ctx, e.query, req)
+	res := s.call(ctx, q, req)
 	if res.IsError {
 		return nil, &ToolError{Msg: resultText(res)}
 	}
-	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: d.MimeType, Text: string(res.RawStructuredContent)}}, nil
+	return res, nil
 }
 
 // templateValue turns a URI variable into the JSON value its param

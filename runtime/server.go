@@ -88,7 +88,10 @@ func (s *Server) Generation() *Generation { return s.gen.Load() }
 // (reload.go).
 func (s *Server) swap(gen *Generation) *Generation {
 	s.reload.serial++
-	gen.number, gen.hash = s.reload.serial, ConfigHash(gen.Config)
+	gen.number = s.reload.serial
+	if gen.hash == "" { // set already by Reload
+		gen.hash = ConfigHash(gen.Config)
+	}
 	gen.refs.Store(1)
 	tools := make([]server.ServerTool, len(gen.tools))
 	for i, t := range gen.tools {
