@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -91,9 +90,6 @@ type Source struct {
 	redirects redirectPolicy
 	pingPath  string
 	declRange hcl.Range
-
-	mu    sync.Mutex
-	tools []*Tool
 
 	// Set at decode: every configured header value, for scrubbing.
 	scrub scrubber

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -139,8 +138,7 @@ func (s *Source) Ping(ctx context.Context) error {
 		// Go's errors name the URL; that is for the operator's log.
 		return fmt.Errorf("http source %s: %s", s.name, s.scrub.text(err.Error()))
 	}
-	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
-	resp.Body.Close()
+	drain(resp)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return fmt.Errorf("http source %s: ping_path answered %s", s.name, statusText(resp.StatusCode))
 	}

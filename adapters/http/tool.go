@@ -133,9 +133,6 @@ func (s *Source) DecodeTool(tool *cfg.Tool) (runtime.Tool, hcl.Diagnostics) {
 	if !diags.HasErrors() {
 		diags = append(diags, u.unused()...)
 	}
-	s.mu.Lock()
-	s.tools = append(s.tools, t)
-	s.mu.Unlock()
 	return t, diags
 }
 

@@ -296,7 +296,6 @@ func (s *Source) seedOnce(ctx context.Context, db *sqlx.DB, countTables string) 
 	return true, tx.Commit()
 }
 
-// Ping reports whether the database answers.
 // PoolStats reports the source's pools: "main" (every tool on PostgreSQL,
 // writes and the in-memory database on SQLite) and "read" (the query_only
 // pool of a SQLite file).
@@ -311,6 +310,7 @@ func (s *Source) PoolStats() map[string]stdsql.DBStats {
 	return out
 }
 
+// Ping reports whether the database answers.
 func (s *Source) Ping(ctx context.Context) error {
 	if s.db == nil {
 		return errors.New("sql source " + s.name + " is not open")

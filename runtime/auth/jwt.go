@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -128,9 +129,9 @@ func newJWT(ctx context.Context, o JWTOptions, now func() time.Time, afterFetch 
 		algs:       algs,
 		leeway:     o.Leeway,
 		scopeClaim: o.ScopeClaim,
-		maxBytes:   cmpOr(o.MaxTokenBytes, DefaultMaxTokenBytes),
+		maxBytes:   cmp.Or(o.MaxTokenBytes, DefaultMaxTokenBytes),
 		now:        now,
-		cache:      newTokenCache(cmpOr(o.CacheSize, DefaultCacheSize)),
+		cache:      newTokenCache(cmp.Or(o.CacheSize, DefaultCacheSize)),
 	}
 	client := o.Client
 	if client == nil {
@@ -140,19 +141,11 @@ func newJWT(ctx context.Context, o JWTOptions, now func() time.Time, afterFetch 
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
-	j.jwks = newJWKSCache(o.JWKSURL, client, cmpOr(o.RefreshEvery, DefaultRefreshEvery), cmpOr(o.MinRefetch, DefaultMinRefetch), now)
+	j.jwks = newJWKSCache(o.JWKSURL, client, cmp.Or(o.RefreshEvery, DefaultRefreshEvery), cmp.Or(o.MinRefetch, DefaultMinRefetch), now)
 	j.jwks.afterFetch = afterFetch
 	j.jwks.onNewKeys = j.cache.clear
 	j.jwks.start(ctx)
 	return j, nil
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 func algorithmError(name string) error {

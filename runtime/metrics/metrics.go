@@ -111,9 +111,6 @@ func (c *configCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// Register adds a collector of another part (a source's pool statistics).
-func (m *Metrics) Register(c prometheus.Collector) error { return m.registry.Register(c) }
-
 // Handler serves the metrics in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
