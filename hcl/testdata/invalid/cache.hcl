@@ -26,3 +26,13 @@ tool "bad_cache" {
     max_entries = 5
   }
 }
+
+tool "fixed" {
+  description = "Fixed content."
+  content "text" {
+    text = "always the same"
+  }
+  cache { # want: Blocks of type "cache" are not expected here
+    ttl = "1m"
+  }
+}
