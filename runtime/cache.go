@@ -8,6 +8,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/cache"
 )
@@ -70,7 +71,7 @@ func (c *toolCache) lookup(t *toolEntry, ctx context.Context, args, binds map[st
 }
 
 // keep stores a successful result when the tool caches.
-func (a admission) keep(res *Result, text []byte) {
+func (a admission) keep(res *adapter.Result, text []byte) {
 	if a.cacheKey == "" {
 		return
 	}

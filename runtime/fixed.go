@@ -7,6 +7,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 )
 
@@ -17,14 +18,14 @@ type fixedTool struct {
 	decl *cfg.Tool
 }
 
-var _ Tool = (*fixedTool)(nil)
+var _ adapter.Tool = (*fixedTool)(nil)
 
 // OutputSchema is nil: fixed content has no structuredContent.
 func (f *fixedTool) OutputSchema() map[string]any { return nil }
 
 // Call is never reached: the server answers fixed tools before a call
 // would run.
-func (f *fixedTool) Call(context.Context, *Call) (*Result, error) {
+func (f *fixedTool) Call(context.Context, *adapter.Call) (*adapter.Result, error) {
 	return nil, errors.New("fixed-content tool called as an adapter tool")
 }
 

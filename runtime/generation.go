@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/guard"
 )
 
@@ -24,7 +25,7 @@ const DefaultToolTimeout = 30 * time.Second
 // builds the next one beside it.
 type Generation struct {
 	Config  *cfg.Config
-	sources map[string]Source
+	sources map[string]adapter.Source
 	order   []string // source keys in declaration order
 	tools   []*toolEntry
 	byName  map[string]*toolEntry
@@ -61,7 +62,7 @@ type toolEntry struct {
 	binds  []compiledBind
 	// toolVar is what guards see as `tool`.
 	toolVar map[string]any
-	impl    Tool
+	impl    adapter.Tool
 	timeout time.Duration
 	def     mcp.Tool
 	// sensitive names the params whose values audit records redact.
@@ -80,7 +81,7 @@ type compiledBind struct {
 // is all `mcpgen validate --offline` runs, and the first half of serving.
 func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	g := &Generation{Config: conf, sources: map[string]Source{}, stdio: Anonymous}
+	g := &Generation{Config: conf, sources: map[string]adapter.Source{}, stdio: Anonymous}
 	if conf.Auth != nil {
 		g.stdio = principalFromDecl(conf.Auth.Stdio)
 		var ds hcl.Diagnostics
@@ -98,12 +99,12 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 	diags = append(diags, g.compileLimits()...)
 
 	for _, decl := range conf.Sources {
-		a, ok := LookupAdapter(decl.Type)
+		a, ok := adapter.Lookup(decl.Type)
 		if !ok {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unknown source type",
-				Detail:   fmt.Sprintf("There is no source type %q; the types are: %s.", decl.Type, quoteList(AdapterTypes())),
+				Detail:   fmt.Sprintf("There is no source type %q; the types are: %s.", decl.Type, quoteList(adapter.Types())),
 				Subject:  rangePtr(decl.TypeRange),
 			})
 			continue
@@ -188,7 +189,7 @@ func (g *Generation) describe() hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid tool",
-				Detail:   fmt.Sprintf("Tool %q cannot be described to clients: %s.", t.decl.Name, err),
+				Detail:   fmt.Sprintf("adapter.Tool %q cannot be described to clients: %s.", t.decl.Name, err),
 				Subject:  rangePtr(t.decl.DeclRange),
 			})
 			continue
@@ -199,7 +200,7 @@ func (g *Generation) describe() hcl.Diagnostics {
 }
 
 // Open connects every source and prepares every tool's statement.
-func (g *Generation) Open(ctx context.Context, opts OpenOptions) hcl.Diagnostics {
+func (g *Generation) Open(ctx context.Context, opts adapter.OpenOptions) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, key := range g.order {
 		diags = append(diags, g.sources[key].Open(ctx, opts)...)

@@ -12,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/guard"
 	"github.com/mcpgen/mcpgen/runtime/ratelimit"
@@ -153,7 +154,7 @@ func (g *Generation) compileToolLimits(t *toolEntry, env *guard.Env) hcl.Diagnos
 
 // openLimits checks that Redis answers. An unreachable Redis is not a
 // configuration error (it may come back), but the operator hears of it.
-func (g *Generation) openLimits(ctx context.Context, opts OpenOptions) {
+func (g *Generation) openLimits(ctx context.Context, opts adapter.OpenOptions) {
 	if g.limits == nil || g.limits.store.v.redis == nil {
 		return
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 // maxCompletions is the most values completion/complete may return.
@@ -139,17 +140,17 @@ func (s *Server) completeQuery(ctx context.Context, q *toolEntry, prefix string)
 	if err != nil {
 		return nil, err
 	}
-	var rows []Row
+	var rows []adapter.Row
 	truncated := false
 	switch r := res.StructuredContent.(type) {
-	case Rows:
+	case adapter.Rows:
 		rows, truncated = r.Rows, r.Truncated
-	case *Rows:
+	case *adapter.Rows:
 		rows, truncated = r.Rows, r.Truncated
-	case Row:
-		rows = []Row{r}
-	case *Row:
-		rows = []Row{*r}
+	case adapter.Row:
+		rows = []adapter.Row{r}
+	case *adapter.Row:
+		rows = []adapter.Row{*r}
 	}
 	c := &mcp.Completion{Values: []string{}}
 	for _, r := range rows {

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
 )
 
@@ -100,7 +101,7 @@ func (s *Server) Reload(ctx context.Context, paths []string) (*cfg.Config, error
 	// first one's, in the diagnostics below too.
 	s.reload.first.Secrets.AddAll(conf.Secrets)
 	if !diags.HasErrors() {
-		diags = append(diags, gen.Open(ctx, OpenOptions{Log: s.log})...)
+		diags = append(diags, gen.Open(ctx, adapter.OpenOptions{Log: s.log})...)
 	}
 	hash := ConfigHash(conf)
 	gen.hash = hash // swap would hash the files again

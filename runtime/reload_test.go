@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/auth/authtest"
 )
 
@@ -79,7 +80,7 @@ func checkSource(t *testing.T, src string) *Generation {
 	if diags = append(diags, more...); diags.HasErrors() {
 		t.Fatalf("check: %s", diags.Error())
 	}
-	if diags := gen.Open(context.Background(), OpenOptions{}); diags.HasErrors() {
+	if diags := gen.Open(context.Background(), adapter.OpenOptions{}); diags.HasErrors() {
 		t.Fatalf("open: %s", diags.Error())
 	}
 	return gen

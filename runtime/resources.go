@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 // errResourceNotFound is what reading an unknown URI returns, wrapping
@@ -71,7 +72,7 @@ func (s *Server) callQuery(ctx context.Context, q *toolEntry, args map[string]an
 	req.Params.Arguments = args
 	res := s.call(ctx, q, req)
 	if res.IsError {
-		return nil, &ToolError{Msg: resultText(res)}
+		return nil, &adapter.ToolError{Msg: resultText(res)}
 	}
 	return res, nil
 }

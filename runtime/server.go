@@ -16,6 +16,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
 )
@@ -120,11 +121,11 @@ func (s *Server) sourceStats() metrics.SourceStats {
 	defer s.drop(gen)
 	for _, key := range gen.order {
 		src := gen.sources[key]
-		if b, ok := src.(BreakerStatser); ok {
+		if b, ok := src.(adapter.BreakerStatser); ok {
 			state, opens := b.BreakerStats()
 			out.Breakers = append(out.Breakers, metrics.BreakerStat{Source: key, State: state, Opens: opens})
 		}
-		ps, ok := src.(PoolStatser)
+		ps, ok := src.(adapter.PoolStatser)
 		if !ok {
 			continue
 		}
@@ -227,7 +228,7 @@ func (s *Server) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest
 	log.Debug().Msg("call started")
 	callCtx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
-	c := &Call{RequestID: id, Tool: t.decl.Name, Args: args, Binds: binds}
+	c := &adapter.Call{RequestID: id, Tool: t.decl.Name, Args: args, Binds: binds}
 	res, err := t.impl.Call(callCtx, c)
 	rec.UpstreamStatus, rec.Attempts = c.Upstream.Status, c.Upstream.Attempts
 	s.metrics.Upstream(t.decl.Source.Key(), c.Upstream.Status, c.Upstream.Attempts)
@@ -298,7 +299,7 @@ func (t *toolEntry) arguments(req mcp.CallToolRequest) (map[string]any, error) {
 }
 
 func (s *Server) failure(log callLog, rec *audit.Record, t *toolEntry, parent, callCtx context.Context, err error) *mcp.CallToolResult {
-	var te *ToolError
+	var te *adapter.ToolError
 	rec.Outcome = audit.Error
 	switch {
 	case errors.As(err, &te):

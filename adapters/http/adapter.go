@@ -16,17 +16,18 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 func init() {
-	runtime.Register("http", &Adapter{})
+	adapter.Register("http", &Adapter{})
 }
 
 var (
-	_ runtime.Adapter = (*Adapter)(nil)
-	_ runtime.Source  = (*Source)(nil)
-	_ runtime.Tool    = (*Tool)(nil)
+	_ adapter.Adapter        = (*Adapter)(nil)
+	_ adapter.Source         = (*Source)(nil)
+	_ adapter.Tool           = (*Tool)(nil)
+	_ adapter.BreakerStatser = (*Source)(nil)
 )
 
 // Adapter decodes `source "http"` blocks.
@@ -131,7 +132,7 @@ var breakerSchema = &hcl.BodySchema{
 
 // DecodeSource decodes the body of a `source "http"` block. It does no I/O:
 // TLS files are read by Open.
-func (a *Adapter) DecodeSource(src *cfg.Source) (runtime.Source, hcl.Diagnostics) {
+func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics) {
 	s := &Source{
 		name:      src.Name,
 		headers:   http.Header{},

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 // stockConfig is one source and a few tools; %s is the upstream's URL.
@@ -398,7 +398,7 @@ func TestConnectionFaults(t *testing.T) {
 		_, tools := openConfig(t, stockConfig, up.URL)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 		defer cancel()
-		_, err := tools["stock"].Call(ctx, &runtime.Call{Args: map[string]any{"sku": "a"}})
+		_, err := tools["stock"].Call(ctx, &adapter.Call{Args: map[string]any{"sku": "a"}})
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("err = %v, want the deadline, for the runtime to report a timeout", err)
 		}

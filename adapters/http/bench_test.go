@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 // BenchmarkCallOverhead compares one HTTP tool call with a hand-written
@@ -47,7 +47,7 @@ func BenchmarkCallOverhead(b *testing.B) {
 		for b.Loop() {
 			start := time.Now()
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			_, err := tools["stock"].Call(ctx, &runtime.Call{Args: args})
+			_, err := tools["stock"].Call(ctx, &adapter.Call{Args: args})
 			cancel()
 			if err != nil {
 				b.Fatal(err)

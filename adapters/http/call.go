@@ -14,12 +14,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 // Call builds the request from the call's arguments and binds, sends it
 // under the breaker and the retry policy, and shapes the answer.
-func (t *Tool) Call(ctx context.Context, call *runtime.Call) (*runtime.Result, error) {
+func (t *Tool) Call(ctx context.Context, call *adapter.Call) (*adapter.Result, error) {
 	s := t.src
 	if s.client == nil {
 		return nil, fmt.Errorf("http tool %s: source %s is not open", t.name, s.name)
@@ -31,7 +31,7 @@ func (t *Tool) Call(ctx context.Context, call *runtime.Call) (*runtime.Result, e
 
 	ok, probe, wait := s.breaker.allow(s.now())
 	if !ok {
-		return nil, &runtime.ToolError{Msg: fmt.Sprintf(
+		return nil, &adapter.ToolError{Msg: fmt.Sprintf(
 			"Upstream unavailable, retry after %s: the %s service failed repeatedly and calls to it are paused.", roundUp(wait), s.name)}
 	}
 	resp, err := t.send(ctx, req, call)
@@ -49,7 +49,7 @@ type built struct {
 	body    []byte // nil: no body
 }
 
-func (t *Tool) request(call *runtime.Call) (*built, error) {
+func (t *Tool) request(call *adapter.Call) (*built, error) {
 	s := t.src
 	vars := map[string]any{"args": call.Args, "binds": call.Binds}
 	escaped, err := t.path.expand(func(name string) (any, bool) {
@@ -134,9 +134,9 @@ func (t *Tool) request(call *runtime.Call) (*built, error) {
 // caller can act on.
 func refuse(err error) error {
 	if errors.Is(err, errRefused) {
-		return &runtime.ToolError{Msg: "The call was refused: its arguments would send the request outside the service it is declared for."}
+		return &adapter.ToolError{Msg: "The call was refused: its arguments would send the request outside the service it is declared for."}
 	}
-	return &runtime.ToolError{Msg: "The call was refused: " + err.Error() + "."}
+	return &adapter.ToolError{Msg: "The call was refused: " + err.Error() + "."}
 }
 
 // celError: the expression was checked at load, so a failure here is the
@@ -148,7 +148,7 @@ func (t *Tool) celError(what string, err error) error {
 
 // send makes the attempts the retry policy allows. It returns the last
 // response (its body unread) or the last error, as the transport said it.
-func (t *Tool) send(ctx context.Context, b *built, call *runtime.Call) (*http.Response, error) {
+func (t *Tool) send(ctx context.Context, b *built, call *adapter.Call) (*http.Response, error) {
 	s := t.src
 	retryable := methods[t.method] || t.retryUnsafe
 	for attempt := 1; ; attempt++ {
@@ -296,7 +296,7 @@ func (t *Tool) networkError(ctx context.Context, err error, attempts int) error 
 	case strings.Contains(err.Error(), "tls:") || strings.Contains(err.Error(), "x509:"):
 		why = "the TLS handshake failed"
 	}
-	return &runtime.ToolError{Msg: fmt.Sprintf("The upstream %s service is unreachable: %s%s.", t.src.name, why, afterAttempts(attempts))}
+	return &adapter.ToolError{Msg: fmt.Sprintf("The upstream %s service is unreachable: %s%s.", t.src.name, why, afterAttempts(attempts))}
 }
 
 func isTimeout(err error) bool {

@@ -14,7 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 // decodeConfig loads text with the real loader and runs DecodeSource and
@@ -47,7 +47,7 @@ func openConfig(t testing.TB, text, upstream string) (*Source, map[string]*Tool)
 	if diags.HasErrors() {
 		t.Fatalf("decode: %s", diags)
 	}
-	if diags := s.Open(context.Background(), runtime.OpenOptions{Log: zerolog.Nop()}); diags.HasErrors() {
+	if diags := s.Open(context.Background(), adapter.OpenOptions{Log: zerolog.Nop()}); diags.HasErrors() {
 		t.Fatalf("open: %s", diags)
 	}
 	t.Cleanup(func() { s.Close() })
@@ -55,19 +55,19 @@ func openConfig(t testing.TB, text, upstream string) (*Source, map[string]*Tool)
 }
 
 // callTool runs one call as the runtime would, with a generous deadline.
-func callTool(t testing.TB, tool *Tool, args map[string]any) (*runtime.Result, *runtime.Call, error) {
+func callTool(t testing.TB, tool *Tool, args map[string]any) (*adapter.Result, *adapter.Call, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c := &runtime.Call{RequestID: "test", Tool: tool.name, Args: args}
+	c := &adapter.Call{RequestID: "test", Tool: tool.name, Args: args}
 	res, err := tool.Call(ctx, c)
 	return res, c, err
 }
 
-// toolError expects a *runtime.ToolError containing every want.
+// toolError expects a *adapter.ToolError containing every want.
 func toolError(t testing.TB, err error, wants ...string) string {
 	t.Helper()
-	te, ok := err.(*runtime.ToolError)
+	te, ok := err.(*adapter.ToolError)
 	if !ok {
 		t.Fatalf("error = %v (%T), want a tool error", err, err)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 // errRedirect is a redirect the policy does not follow.
@@ -24,7 +24,7 @@ var errRedirect = errors.New("redirect not followed")
 // client certificate), connection pool, redirect policy, and its breaker.
 // It sends nothing: an upstream that is down at start is a call-time
 // error, so that SQL tools beside it keep working.
-func (s *Source) Open(ctx context.Context, opts runtime.OpenOptions) hcl.Diagnostics {
+func (s *Source) Open(ctx context.Context, opts adapter.OpenOptions) hcl.Diagnostics {
 	if s.client != nil {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Source opened twice", Detail: "This is a bug in mcpgen.", Subject: rangePtr(s.declRange)}}
 	}

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 // summaryLen bounds the upstream's message in a 4xx tool error: enough for
@@ -23,12 +23,12 @@ const summaryLen = 200
 // answer reads the response within the size cap and turns it into a
 // result or a tool error. Response headers never reach the client; a
 // result expression may read them.
-func (t *Tool) answer(ctx context.Context, resp *http.Response, call *runtime.Call) (*runtime.Result, error) {
+func (t *Tool) answer(ctx context.Context, resp *http.Response, call *adapter.Call) (*adapter.Result, error) {
 	defer resp.Body.Close()
 	s := t.src
 	body, err := readCapped(resp.Body, s.maxBytes)
 	if errors.Is(err, errTooLarge) {
-		return nil, &runtime.ToolError{Msg: fmt.Sprintf(
+		return nil, &adapter.ToolError{Msg: fmt.Sprintf(
 			"The upstream response is larger than this tool's limit of %s (max_response_bytes) and was cut off; ask for less.", size(s.maxBytes))}
 	}
 	if err != nil {
@@ -37,18 +37,18 @@ func (t *Tool) answer(ctx context.Context, resp *http.Response, call *runtime.Ca
 	status := resp.StatusCode
 	switch {
 	case status >= 300 && status < 400:
-		return nil, &runtime.ToolError{Msg: fmt.Sprintf(
+		return nil, &adapter.ToolError{Msg: fmt.Sprintf(
 			"The upstream answered with a redirect (%s), which this source does not follow.", statusText(status))}
 	case status >= 400 && status < 500:
-		return nil, &runtime.ToolError{Msg: t.clientErrorText(resp, body)}
+		return nil, &adapter.ToolError{Msg: t.clientErrorText(resp, body)}
 	case status >= 500 || status < 200:
-		return nil, &runtime.ToolError{Msg: fmt.Sprintf(
+		return nil, &adapter.ToolError{Msg: fmt.Sprintf(
 			"The upstream %s service failed: it answered %s%s.", s.name, statusText(status), afterAttempts(call.Upstream.Attempts))}
 	}
 
 	isJSON := jsonMedia(resp.Header.Get("Content-Type"))
 	if t.result == nil && (len(body) == 0 || resp.Request.Method == http.MethodHead) {
-		return &runtime.Result{Structured: json.RawMessage("{}")}, nil
+		return &adapter.Result{Structured: json.RawMessage("{}")}, nil
 	}
 	if t.result == nil && isJSON {
 		return passThrough(body)
@@ -58,13 +58,13 @@ func (t *Tool) answer(ctx context.Context, resp *http.Response, call *runtime.Ca
 	case len(body) == 0:
 	case isJSON:
 		if value, err = decodeJSON(body); err != nil {
-			return nil, &runtime.ToolError{Msg: "The upstream sent a body marked as JSON that is not valid JSON."}
+			return nil, &adapter.ToolError{Msg: "The upstream sent a body marked as JSON that is not valid JSON."}
 		}
 	default:
 		value = strings.ToValidUTF8(string(body), "\uFFFD")
 	}
 	if t.result == nil {
-		return &runtime.Result{Structured: map[string]any{"body": value}, Rows: 1}, nil
+		return &adapter.Result{Structured: map[string]any{"body": value}, Rows: 1}, nil
 	}
 	return t.shape(resp, value, call)
 }
@@ -72,15 +72,15 @@ func (t *Tool) answer(ctx context.Context, resp *http.Response, call *runtime.Ca
 // passThrough returns a JSON body without decoding it: numbers stay exact
 // and nothing is allocated per field. An object is the result; any other
 // value is wrapped as {"body": ...}.
-func passThrough(body []byte) (*runtime.Result, error) {
+func passThrough(body []byte) (*adapter.Result, error) {
 	var buf bytes.Buffer
 	buf.Grow(len(body) + 10)
 	if err := json.Compact(&buf, body); err != nil {
-		return nil, &runtime.ToolError{Msg: "The upstream sent a body marked as JSON that is not valid JSON."}
+		return nil, &adapter.ToolError{Msg: "The upstream sent a body marked as JSON that is not valid JSON."}
 	}
 	out := buf.Bytes()
 	if out[0] == '{' {
-		return &runtime.Result{Structured: json.RawMessage(out), Rows: 1}, nil
+		return &adapter.Result{Structured: json.RawMessage(out), Rows: 1}, nil
 	}
 	rows := 1
 	if out[0] == '[' {
@@ -91,11 +91,11 @@ func passThrough(body []byte) (*runtime.Result, error) {
 	}
 	wrapped := make([]byte, 0, len(out)+9)
 	wrapped = append(append(append(wrapped, `{"body":`...), out...), '}')
-	return &runtime.Result{Structured: json.RawMessage(wrapped), Rows: rows}, nil
+	return &adapter.Result{Structured: json.RawMessage(wrapped), Rows: rows}, nil
 }
 
 // shape evaluates the result expression over the response.
-func (t *Tool) shape(resp *http.Response, body any, call *runtime.Call) (*runtime.Result, error) {
+func (t *Tool) shape(resp *http.Response, body any, call *adapter.Call) (*adapter.Result, error) {
 	headers := make(map[string]any, len(resp.Header))
 	for k, vs := range resp.Header {
 		headers[strings.ToLower(k)] = strings.Join(vs, ", ")
@@ -106,9 +106,9 @@ func (t *Tool) shape(resp *http.Response, body any, call *runtime.Call) (*runtim
 		return nil, fmt.Errorf("http tool %s: result: %w", t.name, err)
 	}
 	if m, ok := v.(map[string]any); ok {
-		return &runtime.Result{Structured: m, Rows: 1}, nil
+		return &adapter.Result{Structured: m, Rows: 1}, nil
 	}
-	return &runtime.Result{Structured: map[string]any{"result": v}, Rows: 1}, nil
+	return &adapter.Result{Structured: map[string]any{"result": v}, Rows: 1}, nil
 }
 
 var errTooLarge = errors.New("response body over the cap")

@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/guard"
 )
 
@@ -63,7 +63,7 @@ var celEnvs = sync.OnceValues(func() ([2]*guard.ValueEnv, error) {
 // body, result, retry_unsafe), compiles its CEL and checks that every
 // placeholder and reference is a declared param or bind and that every
 // param and bind is used. It does no I/O.
-func (s *Source) DecodeTool(tool *cfg.Tool) (runtime.Tool, hcl.Diagnostics) {
+func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 	t := &Tool{src: s, name: tool.Name, method: http.MethodGet}
 	content, diags := tool.Body.Content(toolSchema)
 	envs, err := celEnvs()

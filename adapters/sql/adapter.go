@@ -13,20 +13,20 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 func init() {
 	// sqlx ships without the name modernc registers.
 	sqlx.BindDriver("sqlite", sqlx.QUESTION)
-	runtime.Register("sql", &Adapter{})
+	adapter.Register("sql", &Adapter{})
 }
 
 var (
-	_ runtime.Adapter     = (*Adapter)(nil)
-	_ runtime.Source      = (*Source)(nil)
-	_ runtime.Tool        = (*Tool)(nil)
-	_ runtime.PoolStatser = (*Source)(nil)
+	_ adapter.Adapter     = (*Adapter)(nil)
+	_ adapter.Source      = (*Source)(nil)
+	_ adapter.Tool        = (*Tool)(nil)
+	_ adapter.PoolStatser = (*Source)(nil)
 )
 
 // Adapter decodes `source "sql"` blocks.
@@ -94,7 +94,7 @@ var sourceSchema = &hcl.BodySchema{
 }
 
 // DecodeSource decodes the body of a `source "sql"` block. It does no I/O.
-func (a *Adapter) DecodeSource(src *cfg.Source) (runtime.Source, hcl.Diagnostics) {
+func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics) {
 	s := &Source{name: src.Name, declRange: src.DeclRange}
 	content, diags := src.Body.Content(sourceSchema)
 

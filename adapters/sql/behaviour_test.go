@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 const itemsSeed = `CREATE TABLE items (id BIGINT PRIMARY KEY, name TEXT NOT NULL, qty INTEGER);
@@ -216,7 +216,7 @@ tool "bump_all" {
 		}
 		for _, tt := range tests {
 			_, err := call(t, tools[tt.tool], tt.args)
-			var te *runtime.ToolError
+			var te *adapter.ToolError
 			switch {
 			case err == nil:
 				t.Errorf("%s: no error", tt.tool)
@@ -412,7 +412,7 @@ tool "slow_write" {
 		for _, name := range []string{"slow", "slow_write"} {
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			start := time.Now()
-			_, err := tools[name].Call(ctx, &runtime.Call{Tool: name})
+			_, err := tools[name].Call(ctx, &adapter.Call{Tool: name})
 			elapsed := time.Since(start)
 			cancel()
 			if !errors.Is(err, context.DeadlineExceeded) {
@@ -510,7 +510,7 @@ tool "bound" {
 				t.Errorf("absent param (NULL) = %s, want [{\"id\":3}]", got)
 			}
 		}
-		res, err := tools["bound"].Call(context.Background(), &runtime.Call{
+		res, err := tools["bound"].Call(context.Background(), &adapter.Call{
 			Args:  map[string]any{"name": "n"},
 			Binds: map[string]any{"org": "acme"},
 		})

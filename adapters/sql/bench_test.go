@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 // BenchmarkCallByPrimaryKey measures one Call of a one-row lookup on a
@@ -38,7 +38,7 @@ tool "get_order" {
 			tool := tools["get_order"]
 			ctx := context.Background()
 			args := map[string]any{"order_id": int64(0)}
-			c := &runtime.Call{Tool: "get_order", Args: args}
+			c := &adapter.Call{Tool: "get_order", Args: args}
 			b.ReportAllocs()
 			b.ResetTimer()
 			i := 0

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 // defaultNotFound is the tool error for one = true and no row, when the
@@ -27,7 +27,7 @@ type execQuerier interface {
 // Call runs the statement with the call's arguments and binds. The context
 // carries the tool's deadline; the driver interrupts the statement when it
 // passes.
-func (t *Tool) Call(ctx context.Context, call *runtime.Call) (*runtime.Result, error) {
+func (t *Tool) Call(ctx context.Context, call *adapter.Call) (*adapter.Result, error) {
 	args := make([]any, len(t.stmt.names))
 	for i, name := range t.stmt.names {
 		v, ok := call.Binds[name]
@@ -43,7 +43,7 @@ func (t *Tool) Call(ctx context.Context, call *runtime.Call) (*runtime.Result, e
 
 	s := t.src
 	var (
-		res *runtime.Result
+		res *adapter.Result
 		err error
 	)
 	switch {
@@ -61,7 +61,7 @@ func (t *Tool) Call(ctx context.Context, call *runtime.Call) (*runtime.Result, e
 		res, err = t.inTx(ctx, s.db.DB, nil, args)
 	}
 	if err != nil {
-		var te *runtime.ToolError
+		var te *adapter.ToolError
 		if errors.As(err, &te) {
 			return nil, te
 		}
@@ -82,7 +82,7 @@ type beginner interface {
 }
 
 // inTx runs the statement in a transaction that commits when it succeeds.
-func (t *Tool) inTx(ctx context.Context, db beginner, opts *stdsql.TxOptions, args []any) (*runtime.Result, error) {
+func (t *Tool) inTx(ctx context.Context, db beginner, opts *stdsql.TxOptions, args []any) (*adapter.Result, error) {
 	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func (t *Tool) inTx(ctx context.Context, db beginner, opts *stdsql.TxOptions, ar
 
 // onMemory runs the statement on the one connection of an in-memory
 // database, with query_only (and the authorizer) set for what the tool is.
-func (t *Tool) onMemory(ctx context.Context, args []any) (*runtime.Result, error) {
+func (t *Tool) onMemory(ctx context.Context, args []any) (*adapter.Result, error) {
 	conn, err := t.src.db.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -126,7 +126,7 @@ func (t *Tool) onMemory(ctx context.Context, args []any) (*runtime.Result, error
 }
 
 // run runs the statement on q, or as stmt when it is prepared.
-func (t *Tool) run(ctx context.Context, q execQuerier, stmt *stdsql.Stmt, args []any) (*runtime.Result, error) {
+func (t *Tool) run(ctx context.Context, q execQuerier, stmt *stdsql.Stmt, args []any) (*adapter.Result, error) {
 	if t.described && t.columns == nil {
 		var r stdsql.Result
 		var err error
@@ -142,7 +142,7 @@ func (t *Tool) run(ctx context.Context, q execQuerier, stmt *stdsql.Stmt, args [
 		if err != nil {
 			return nil, err
 		}
-		return &runtime.Result{Structured: map[string]any{"rows_affected": n}, Rows: int(n)}, nil
+		return &adapter.Result{Structured: map[string]any{"rows_affected": n}, Rows: int(n)}, nil
 	}
 
 	var rows *stdsql.Rows
@@ -176,14 +176,14 @@ func (t *Tool) run(ctx context.Context, q execQuerier, stmt *stdsql.Stmt, args [
 			if msg == "" {
 				msg = defaultNotFound
 			}
-			return nil, &runtime.ToolError{Msg: msg}
+			return nil, &adapter.ToolError{Msg: msg}
 		case truncated:
 			return nil, errManyRows
 		}
-		return &runtime.Result{Structured: out[0], Rows: 1}, nil
+		return &adapter.Result{Structured: out[0], Rows: 1}, nil
 	}
-	return &runtime.Result{
-		Structured: runtime.Rows{Rows: out, Truncated: truncated},
+	return &adapter.Result{
+		Structured: adapter.Rows{Rows: out, Truncated: truncated},
 		Rows:       len(out),
 		Truncated:  truncated,
 	}, nil
@@ -212,7 +212,7 @@ func (t *Tool) columnKinds(rows *stdsql.Rows) ([]colKind, error) {
 
 // collect reads up to limit rows and, when checkMore is set, one more to know
 // whether it cut.
-func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]runtime.Row, bool, error) {
+func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]adapter.Row, bool, error) {
 	names := t.columns // described at Open; shared by every row, never written
 	if len(names) == 0 {
 		var err error
@@ -229,7 +229,7 @@ func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]runtime.
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	out := make([]runtime.Row, 0, min(limit, 64))
+	out := make([]adapter.Row, 0, min(limit, 64))
 	truncated := false
 	for (len(out) < limit || checkMore) && rows.Next() {
 		if len(out) == limit {
@@ -239,7 +239,7 @@ func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]runtime.
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, false, err
 		}
-		row := runtime.Row{Columns: names, Values: make([]any, len(names))}
+		row := adapter.Row{Columns: names, Values: make([]any, len(names))}
 		for i := range names {
 			row.Values[i] = jsonValue(vals[i], kinds[i])
 			vals[i] = nil

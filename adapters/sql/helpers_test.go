@@ -19,7 +19,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 // secretMark stands in for the mark the hcl package puts on env() values.
@@ -203,7 +203,7 @@ func sourceHCL(driver, dsn, seed string) string {
 }
 
 // openConfig decodes and opens a config, failing on any error.
-func openConfig(t testing.TB, text string, opts runtime.OpenOptions) (*Source, map[string]*Tool) {
+func openConfig(t testing.TB, text string, opts adapter.OpenOptions) (*Source, map[string]*Tool) {
 	t.Helper()
 	s, tools, diags := decodeConfig(t, text)
 	if diags.HasErrors() {
@@ -221,15 +221,15 @@ func openConfig(t testing.TB, text string, opts runtime.OpenOptions) (*Source, m
 	return s, tools
 }
 
-func serveOpts() runtime.OpenOptions { return runtime.OpenOptions{Log: zerolog.Nop()} }
+func serveOpts() adapter.OpenOptions { return adapter.OpenOptions{Log: zerolog.Nop()} }
 
-func call(t testing.TB, tool *Tool, args map[string]any) (*runtime.Result, error) {
+func call(t testing.TB, tool *Tool, args map[string]any) (*adapter.Result, error) {
 	t.Helper()
-	return tool.Call(context.Background(), &runtime.Call{RequestID: "test", Tool: tool.name, Args: args})
+	return tool.Call(context.Background(), &adapter.Call{RequestID: "test", Tool: tool.name, Args: args})
 }
 
 // mustCall calls a tool that must succeed.
-func mustCall(t testing.TB, tool *Tool, args map[string]any) *runtime.Result {
+func mustCall(t testing.TB, tool *Tool, args map[string]any) *adapter.Result {
 	t.Helper()
 	res, err := call(t, tool, args)
 	if err != nil {
@@ -248,20 +248,20 @@ func diagsText(diags hcl.Diagnostics) string {
 
 // structured is a result's structuredContent as plain maps and slices, the
 // shape a client decodes, with the adapter's Go value types kept.
-func structured(res *runtime.Result) map[string]any {
+func structured(res *adapter.Result) map[string]any {
 	m, _ := plain(res.Structured).(map[string]any)
 	return m
 }
 
 func plain(v any) any {
 	switch x := v.(type) {
-	case runtime.Row:
+	case adapter.Row:
 		m := make(map[string]any, len(x.Columns))
 		for i, c := range x.Columns {
 			m[c] = x.Values[i]
 		}
 		return m
-	case runtime.Rows:
+	case adapter.Rows:
 		rows := make([]any, len(x.Rows))
 		for i, r := range x.Rows {
 			rows[i] = plain(r)

@@ -16,13 +16,13 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/rs/zerolog"
 
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 // Open connects the source, applies the seed to an empty database and
 // describes every tool's statement against the database, reporting a bad
 // one at the tool's sql attribute.
-func (s *Source) Open(ctx context.Context, opts runtime.OpenOptions) hcl.Diagnostics {
+func (s *Source) Open(ctx context.Context, opts adapter.OpenOptions) hcl.Diagnostics {
 	s.mu.Lock()
 	tools := slices.Clone(s.tools)
 	s.mu.Unlock()
@@ -36,7 +36,7 @@ func (s *Source) Open(ctx context.Context, opts runtime.OpenOptions) hcl.Diagnos
 	return s.openSQLite(ctx, opts, tools, log)
 }
 
-func (s *Source) openSQLite(ctx context.Context, opts runtime.OpenOptions, tools []*Tool, log zerolog.Logger) hcl.Diagnostics {
+func (s *Source) openSQLite(ctx context.Context, opts adapter.OpenOptions, tools []*Tool, log zerolog.Logger) hcl.Diagnostics {
 	d := parseSQLiteDSN(s.dsn)
 	s.scrub = newScrubber(s.dsn, d.path)
 	switch {

@@ -15,7 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/rs/zerolog"
 
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 // pgUserTables counts the relations of the current schema: a database whose
@@ -31,7 +31,7 @@ const seedLockKey int64 = 0x6d6370_67656e // "mcpgen"
 // has no deadline: an unreachable host must not hang `mcpgen validate`.
 const pgConnectTimeout = 15 * time.Second
 
-func (s *Source) openPostgres(ctx context.Context, opts runtime.OpenOptions, tools []*Tool, log zerolog.Logger) hcl.Diagnostics {
+func (s *Source) openPostgres(ctx context.Context, opts adapter.OpenOptions, tools []*Tool, log zerolog.Logger) hcl.Diagnostics {
 	s.scrub = newScrubber(s.dsn)
 	pc, err := pgx.ParseConfig(s.dsn)
 	if err != nil {

@@ -11,10 +11,10 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/rs/zerolog"
 
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
-func checkOpts() runtime.OpenOptions { return runtime.OpenOptions{Check: true, Log: zerolog.Nop()} }
+func checkOpts() adapter.OpenOptions { return adapter.OpenOptions{Check: true, Log: zerolog.Nop()} }
 
 func TestCheckModeSQLite(t *testing.T) {
 	const goodTool = `

@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
-	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 const defaultMaxRows = 100
@@ -45,7 +45,7 @@ var resultSchema = &hcl.BodySchema{
 
 // DecodeTool decodes the SQL part of a tool (sql, result) and checks its
 // parameters against the tool's params and binds. It does no I/O.
-func (s *Source) DecodeTool(tool *cfg.Tool) (runtime.Tool, hcl.Diagnostics) {
+func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 	t := &Tool{src: s, name: tool.Name, readOnly: tool.ReadOnly, maxRows: defaultMaxRows, sqlRange: tool.DeclRange}
 	content, diags := tool.Body.Content(toolSchema)
 

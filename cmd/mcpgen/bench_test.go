@@ -19,6 +19,7 @@ import (
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/auth/authtest"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
@@ -67,7 +68,7 @@ func openBench(b *testing.B, more ...string) *runtime.Generation {
 	if diags.HasErrors() {
 		b.Fatal(diags.Error())
 	}
-	if diags := gen.Open(context.Background(), runtime.OpenOptions{Log: zerolog.Nop()}); diags.HasErrors() {
+	if diags := gen.Open(context.Background(), adapter.OpenOptions{Log: zerolog.Nop()}); diags.HasErrors() {
 		b.Fatal(diags.Error())
 	}
 	return gen
@@ -207,7 +208,7 @@ func serveBench(b *testing.B, config string) string {
 	if diags.HasErrors() {
 		b.Fatal(diags.Error())
 	}
-	if diags := gen.Open(context.Background(), runtime.OpenOptions{Log: zerolog.Nop()}); diags.HasErrors() {
+	if diags := gen.Open(context.Background(), adapter.OpenOptions{Log: zerolog.Nop()}); diags.HasErrors() {
 		b.Fatal(diags.Error())
 	}
 	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.New(io.Discard), Metrics: metrics.New()})

@@ -24,6 +24,7 @@ import (
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
 )
@@ -72,7 +73,7 @@ func startInProcess(t *testing.T, path string) *inProcess {
 	if diags = append(diags, more...); diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	if diags := gen.Open(context.Background(), runtime.OpenOptions{Log: zerolog.Nop()}); diags.HasErrors() {
+	if diags := gen.Open(context.Background(), adapter.OpenOptions{Log: zerolog.Nop()}); diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
 

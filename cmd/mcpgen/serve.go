@@ -14,6 +14,7 @@ import (
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
 )
@@ -70,7 +71,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			"or pass --insecure-no-auth if a trusted network or an authenticating proxy protects the port", *listen)}
 	}
 	log := runtime.NewLogger(stderr, gen.Config.Secrets, runtime.ParseLevel(*logLevel))
-	diags := gen.Open(ctx, runtime.OpenOptions{Log: log})
+	diags := gen.Open(ctx, adapter.OpenOptions{Log: log})
 	cfg.WriteDiagnostics(stderr, diags)
 	if diags.HasErrors() {
 		_ = gen.Close()

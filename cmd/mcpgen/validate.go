@@ -8,6 +8,7 @@ import (
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -63,7 +64,7 @@ func authSummary(a *cfg.Auth) string {
 // are printed and are not failures.
 func checkSources(ctx context.Context, gen *runtime.Generation, stderr io.Writer) (warned bool, err error) {
 	log := runtime.NewLogger(stderr, gen.Config.Secrets, runtime.ParseLevel("warn"))
-	diags := gen.Open(ctx, runtime.OpenOptions{Check: true, Log: log})
+	diags := gen.Open(ctx, adapter.OpenOptions{Check: true, Log: log})
 	closeErr := gen.Close()
 	cfg.WriteDiagnostics(stderr, diags)
 	errs, warnings := countErrors(diags)

@@ -1,4 +1,14 @@
-package runtime
+// Package adapter is the contract between the runtime and the adapters
+// that turn `source` blocks into live backends (adapters/sql, adapters/http).
+// It is a leaf: it imports our hcl model and the HCL and zerolog libraries,
+// nothing else of the runtime, so an adapter links none of the server's
+// dependencies (MCP, authentication, Redis, metrics).
+//
+// Optional behaviour is a small interface a source or tool may also
+// implement (PoolStatser, BreakerStatser, Describer); the runtime finds it
+// by type assertion, so an adapter declares an interface guard for each
+// one it satisfies.
+package adapter
 
 import (
 	"context"
@@ -13,8 +23,8 @@ import (
 )
 
 // An Adapter turns `source "TYPE" ...` blocks into live sources. Adapters
-// register themselves by type name from their package's init function; the
-// runtime never imports one.
+// register themselves by type name from their package's init function
+// (Register); the runtime finds them with Lookup and never imports one.
 type Adapter interface {
 	// DecodeSource decodes a source block's body. It does no I/O.
 	DecodeSource(src *cfg.Source) (Source, hcl.Diagnostics)
@@ -37,7 +47,9 @@ type Source interface {
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error
 
-	// Close releases the source. Calls in flight have finished.
+	// Close releases the source. Calls in flight have finished. It must be
+	// safe to call on a source whose Open failed part way or never ran:
+	// a configuration with errors is closed without having been opened.
 	Close() error
 }
 
@@ -128,21 +140,21 @@ func Register(typ string, a Adapter) {
 	adaptersMu.Lock()
 	defer adaptersMu.Unlock()
 	if _, dup := adapters[typ]; dup {
-		panic("runtime: adapter registered twice: " + typ)
+		panic("adapter: registered twice: " + typ)
 	}
 	adapters[typ] = a
 }
 
-// LookupAdapter returns the adapter registered under typ.
-func LookupAdapter(typ string) (Adapter, bool) {
+// Lookup returns the adapter registered under typ.
+func Lookup(typ string) (Adapter, bool) {
 	adaptersMu.RLock()
 	defer adaptersMu.RUnlock()
 	a, ok := adapters[typ]
 	return a, ok
 }
 
-// AdapterTypes lists the registered source types, sorted.
-func AdapterTypes() []string {
+// Types lists the registered source types, sorted.
+func Types() []string {
 	adaptersMu.RLock()
 	defer adaptersMu.RUnlock()
 	types := make([]string, 0, len(adapters))
