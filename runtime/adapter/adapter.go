@@ -92,6 +92,17 @@ type Tool interface {
 	Call(ctx context.Context, call *Call) (*Result, error)
 }
 
+// A Describer is a Tool that says what it executes, for reviewers: the
+// Surface model, `mcpgen tools --surface` and the review tools built on
+// them show it beside the tool's guard and binds. Keys are the adapter's
+// own ("statement" for SQL; "method", "url", "query.NAME", "header.NAME",
+// "body" for HTTP); values are the configuration's text as written (a
+// statement, a URL template, a CEL expression), never a credential of the
+// source. The map must be the same for equal configurations.
+type Describer interface {
+	Describe() map[string]string
+}
+
 // Call is one validated tools/call.
 type Call struct {
 	RequestID string
