@@ -44,9 +44,13 @@ type Generation struct {
 	maxTimeout time.Duration
 	limits     *genLimits
 
-	// Set when a server takes the generation; see reload.go.
-	number uint64
+	// hash identifies the files (ConfigHash); number is set when a server
+	// takes the generation (reload.go).
 	hash   string
+	number uint64
+	// partial is set when a source could not be reached in BuildCheck
+	// mode, so its statements were not prepared.
+	partial bool
 	// refs is the server's hold (1 while current) plus the calls running
 	// on the generation; its sources close when it reaches zero.
 	refs atomic.Int64
@@ -76,12 +80,12 @@ type compiledBind struct {
 	prg  *guard.Program
 }
 
-// Check decodes a configuration into a generation without any I/O: every
-// source and tool is decoded by its adapter and every param compiled. This
-// is all `mcpgen validate --offline` runs, and the first half of serving.
-func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
+// check decodes a configuration into a generation without any I/O: every
+// source and tool is decoded by its adapter and every param compiled.
+// Build calls it; it is all `mcpgen validate --offline` runs.
+func check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	g := &Generation{Config: conf, sources: map[string]adapter.Source{}, stdio: Anonymous}
+	g := &Generation{Config: conf, sources: map[string]adapter.Source{}, stdio: Anonymous, hash: ConfigHash(conf)}
 	if conf.Auth != nil {
 		g.stdio = principalFromDecl(conf.Auth.Stdio)
 		var ds hcl.Diagnostics
@@ -134,6 +138,10 @@ func Check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 	diags = append(diags, g.describe()...)
 	return g, diags
 }
+
+// Partial reports whether BuildCheck could not reach a source, so that
+// its statements were not prepared.
+func (g *Generation) Partial() bool { return g.partial }
 
 // buildEntry compiles one tool (or the query of a resource or completion):
 // params, guard and binds, and the adapter's half. It returns nil when the

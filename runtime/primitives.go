@@ -47,6 +47,9 @@ func (g *Generation) checkPrimitives(env *guard.Env) hcl.Diagnostics {
 			e.query = q
 		}
 		if r.IsTemplate() {
+			if e.query == nil {
+				continue // a template without a query: hcl reported it
+			}
 			tmpl, ds := checkTemplate(r)
 			diags = append(diags, ds...)
 			if tmpl == nil {

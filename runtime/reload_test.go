@@ -76,7 +76,7 @@ func newTestServer(t *testing.T, src string) (*Server, *syncBuffer) {
 func checkSource(t *testing.T, src string) *Generation {
 	t.Helper()
 	conf, diags := cfg.LoadSource("main.hcl", []byte(src))
-	gen, more := Check(conf)
+	gen, more := check(conf)
 	if diags = append(diags, more...); diags.HasErrors() {
 		t.Fatalf("check: %s", diags.Error())
 	}
@@ -192,7 +192,7 @@ func TestReloadKeepsCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	s := NewServer(checkSource(t, withKey), ServerOptions{Log: zerolog.New(logs), ExposedHTTP: true})
+	s := NewServer(checkSource(t, withKey), ServerOptions{Log: zerolog.New(logs), Exposure: Exposure{HTTP: "0.0.0.0:8080"}})
 	defer s.Close()
 
 	if err := os.WriteFile(path, []byte("auth {\n  stdio {\n    subject = \"me\"\n  }\n}\n"), 0o600); err != nil {
@@ -201,7 +201,7 @@ func TestReloadKeepsCredentials(t *testing.T) {
 	if _, err := s.Reload(context.Background(), []string{path}); !errors.Is(err, ErrReloadFailed) {
 		t.Fatalf("reload without credentials: %v, want ErrReloadFailed", err)
 	}
-	if !strings.Contains(logs.String(), path+`:1:1: Authentication removed`) {
+	if !strings.Contains(logs.String(), path+`:1:1: Refusing to serve without authentication`) {
 		t.Errorf("the refusal does not name the auth block:\n%s", logs)
 	}
 	if s.Generation().Number() != 1 {
@@ -224,7 +224,7 @@ func TestReloadInsecureNoAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	s := NewServer(checkSource(t, withKey), ServerOptions{Log: zerolog.New(logs), ExposedHTTP: true, InsecureNoAuth: true})
+	s := NewServer(checkSource(t, withKey), ServerOptions{Log: zerolog.New(logs), Exposure: Exposure{HTTP: "0.0.0.0:8080", InsecureNoAuth: true}})
 	defer s.Close()
 	if _, err := s.Reload(context.Background(), []string{path}); err != nil {
 		t.Fatalf("reload under --insecure-no-auth: %v", err)

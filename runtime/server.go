@@ -16,6 +16,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
+	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
@@ -40,20 +41,22 @@ type Server struct {
 
 // ServerOptions configure a Server.
 type ServerOptions struct {
-	// Log redacts the first generation's Config.Secrets; reloads add
-	// their secrets to that set.
-	Log     zerolog.Logger
+	Log zerolog.Logger
+	// Secrets is the set Log redacts; reloads add their env() values to
+	// it. nil: the first generation's Config.Secrets.
+	Secrets *cfg.Secrets
 	Audit   *audit.Logger    // nil: no audit trail (tests of other things)
 	Metrics *metrics.Metrics // nil: no metrics
-	// ExposedHTTP says the server listens for HTTP beyond loopback: a
-	// reload to a configuration in which HTTP callers cannot authenticate
-	// is refused, unless InsecureNoAuth (--insecure-no-auth) allows it.
-	ExposedHTTP    bool
-	InsecureNoAuth bool
+	// Exposure is where the server listens: reloads are held to the same
+	// credential policy as the start (Build).
+	Exposure Exposure
 }
 
 // NewServer serves gen.
 func NewServer(gen *Generation, opts ServerOptions) *Server {
+	if opts.Secrets == nil {
+		opts.Secrets = gen.Config.Secrets
+	}
 	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, opts: opts}
 	if s.audit == nil {
 		s.audit = audit.Discard()
@@ -90,9 +93,6 @@ func (s *Server) Generation() *Generation { return s.gen.Load() }
 func (s *Server) swap(gen *Generation) *Generation {
 	s.reload.serial++
 	gen.number = s.reload.serial
-	if gen.hash == "" { // set already by Reload
-		gen.hash = ConfigHash(gen.Config)
-	}
 	gen.refs.Store(1)
 	tools := make([]server.ServerTool, len(gen.tools))
 	for i, t := range gen.tools {
@@ -140,26 +140,6 @@ func (s *Server) sourceStats() metrics.SourceStats {
 		}
 	}
 	return out
-}
-
-// Wait refuses every request from now on and blocks until those in flight
-// (tool calls, resource reads, prompts, completions) have returned, or ctx
-// ends. Shutdown calls it.
-func (s *Server) Wait(ctx context.Context) error {
-	s.draining.Lock()
-	s.drained = true
-	s.draining.Unlock()
-	done := make(chan struct{})
-	go func() {
-		s.inflight.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // handler runs tools/call for the tool named name on the generation

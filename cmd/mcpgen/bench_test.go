@@ -17,9 +17,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
-	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime"
-	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/auth/authtest"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
@@ -60,18 +58,7 @@ func BenchmarkToolCall(b *testing.B) {
 // openBench loads testdata/bench/orders.hcl (and any more files) and
 // opens it, seeding the database named by BENCH_DB.
 func openBench(b *testing.B, more ...string) *runtime.Generation {
-	conf, diags := cfg.Load(append([]string{"testdata/bench/orders.hcl"}, more...))
-	if diags.HasErrors() {
-		b.Fatal(diags.Error())
-	}
-	gen, diags := runtime.Check(conf)
-	if diags.HasErrors() {
-		b.Fatal(diags.Error())
-	}
-	if diags := gen.Open(context.Background(), adapter.OpenOptions{Log: zerolog.Nop()}); diags.HasErrors() {
-		b.Fatal(diags.Error())
-	}
-	return gen
+	return buildServe(b, append([]string{"testdata/bench/orders.hcl"}, more...)...)
 }
 
 // benchCalls sends get_order calls for spread-out ids through s, as a
@@ -200,17 +187,7 @@ func BenchmarkHTTPCall(b *testing.B) {
 // serveBench serves config over stateless Streamable HTTP, with audit
 // (to io.Discard) and metrics as `mcpgen serve` has them, until b ends.
 func serveBench(b *testing.B, config string) string {
-	conf, diags := cfg.Load([]string{config})
-	if diags.HasErrors() {
-		b.Fatal(diags.Error())
-	}
-	gen, diags := runtime.Check(conf)
-	if diags.HasErrors() {
-		b.Fatal(diags.Error())
-	}
-	if diags := gen.Open(context.Background(), adapter.OpenOptions{Log: zerolog.Nop()}); diags.HasErrors() {
-		b.Fatal(diags.Error())
-	}
+	gen := buildServe(b, config)
 	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.New(io.Discard), Metrics: metrics.New()})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -18,7 +18,8 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 
-	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/rs/zerolog"
+
 	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/auth/authtest"
 )
@@ -228,7 +229,7 @@ func TestCORSPreflight(t *testing.T) {
 func TestExposedRefused(t *testing.T) {
 	var out, errOut bytes.Buffer
 	err := Run(context.Background(), []string{"serve", "--listen", "0.0.0.0:0", "testdata/e2e/slow.hcl"}, strings.NewReader(""), &out, &errOut)
-	if code := ExitCode(err, &errOut); code != exitConfig || !strings.Contains(errOut.String(), "refusing to serve 0.0.0.0:0 without authentication") {
+	if code := ExitCode(err, &errOut); code != exitConfig || !strings.Contains(errOut.String(), "Refusing to serve without authentication; The server listens on 0.0.0.0:0, beyond loopback") {
 		t.Fatalf("exit %d, stderr %s", code, errOut.String())
 	}
 
@@ -300,12 +301,11 @@ func TestHealth(t *testing.T) {
 // it: its file and the seed it reads.
 func technovaHash(t *testing.T) string {
 	t.Helper()
-	conf, diags := cfg.Load([]string{technova})
-	gen, more := runtime.Check(conf)
-	if diags = append(diags, more...); diags.HasErrors() || gen == nil {
+	gen, diags := runtime.Build(context.Background(), []string{technova}, runtime.BuildOptions{Mode: runtime.BuildOffline})
+	if diags.HasErrors() {
 		t.Fatalf("loading %s: %s", technova, diags.Error())
 	}
-	return runtime.ConfigHash(conf)
+	return gen.Hash()
 }
 
 // get fetches url and returns the status and the body, trimmed.
@@ -482,4 +482,15 @@ func TestAPIKey(t *testing.T) {
 	if code := ExitCode(err, &errOut); code != exitUsage {
 		t.Errorf("a key on the command line: exit %d, want %d", code, exitUsage)
 	}
+}
+
+// buildServe builds paths as serve does, failing tb on any error. The
+// server that serves the generation closes it.
+func buildServe(tb testing.TB, paths ...string) *runtime.Generation {
+	tb.Helper()
+	gen, diags := runtime.Build(context.Background(), paths, runtime.BuildOptions{Mode: runtime.BuildServe, Log: zerolog.Nop()})
+	if diags.HasErrors() {
+		tb.Fatal(diags.Error())
+	}
+	return gen
 }

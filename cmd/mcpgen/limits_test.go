@@ -22,9 +22,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/rs/zerolog"
 
-	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime"
-	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
 )
@@ -68,14 +66,7 @@ func (l *lockedBuffer) records(t *testing.T) []map[string]any {
 func startInProcess(t *testing.T, path string) *inProcess {
 	t.Helper()
 	t.Setenv("LIMITS_DB", "file:"+filepath.Join(t.TempDir(), "limits.db"))
-	conf, diags := cfg.Load([]string{path})
-	gen, more := runtime.Check(conf)
-	if diags = append(diags, more...); diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	if diags := gen.Open(context.Background(), adapter.OpenOptions{Log: zerolog.Nop()}); diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
+	gen := buildServe(t, path)
 
 	pr, pw := io.Pipe()
 	logs := newLogLines()

@@ -11,7 +11,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/mcpgen/mcpgen/runtime"
-	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
 )
@@ -31,13 +30,7 @@ func BenchmarkReload(b *testing.B) {
 		}
 	}
 	write(0)
-	gen, err := load([]string{path}, os.Stderr)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if diags := gen.Open(context.Background(), adapter.OpenOptions{Log: zerolog.Nop()}); diags.HasErrors() {
-		b.Fatal(diags.Error())
-	}
+	gen := buildServe(b, path)
 	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.Discard(), Metrics: metrics.New()})
 	defer srv.Close()
 	if n := len(gen.ToolDefinitions()); n != tools {

@@ -8,8 +8,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
-
 	// Adapters register themselves by source type.
 	_ "github.com/mcpgen/mcpgen/adapters/http"
 	_ "github.com/mcpgen/mcpgen/adapters/sql"
@@ -161,9 +159,10 @@ func (c *command) needPaths() ([]string, error) {
 	return c.paths, nil
 }
 
-// parseAndLoad parses args and loads the configuration its paths name. A
-// nil generation with a nil error means --help was printed.
-func (c *command) parseAndLoad(args []string) (*runtime.Generation, error) {
+// parseAndBuild parses args and builds the configuration its paths name
+// in mode, printing its diagnostics to stderr. A nil generation with a nil
+// error means --help was printed.
+func (c *command) parseAndBuild(ctx context.Context, args []string, mode func() runtime.BuildMode) (*runtime.Generation, error) {
 	if help, err := c.parse(args); help || err != nil {
 		return nil, err
 	}
@@ -171,33 +170,17 @@ func (c *command) parseAndLoad(args []string) (*runtime.Generation, error) {
 	if err != nil {
 		return nil, err
 	}
-	return load(paths, c.stderr)
-}
-
-// load parses the files and decodes every source and tool, without I/O.
-// The adapters and the runtime check whatever parsed, even when the files
-// had errors, so that every mistake is reported in one run. Diagnostics go
-// to stderr; errors among them stop the command.
-func load(paths []string, stderr io.Writer) (*runtime.Generation, error) {
-	conf, diags := cfg.Load(paths)
-	gen, more := runtime.Check(conf)
-	diags = append(diags, more...)
-	cfg.WriteDiagnostics(stderr, diags)
+	secrets := &cfg.Secrets{}
+	gen, diags := runtime.Build(ctx, paths, runtime.BuildOptions{
+		Mode:    mode(),
+		Log:     runtime.NewLogger(c.stderr, secrets, runtime.ParseLevel("warn")),
+		Secrets: secrets,
+	})
+	cfg.WriteDiagnostics(c.stderr, diags)
 	if diags.HasErrors() {
 		return nil, errConfig
 	}
 	return gen, nil
-}
-
-func countErrors(diags hcl.Diagnostics) (errs, warnings int) {
-	for _, d := range diags {
-		if d.Severity == hcl.DiagError {
-			errs++
-		} else {
-			warnings++
-		}
-	}
-	return errs, warnings
 }
 
 func plural(n int, word string) string {

@@ -14,7 +14,6 @@ import (
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime"
-	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
 )
@@ -60,21 +59,15 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return usageErrorf("serve: --watch-debounce must not be negative")
 	}
 
-	gen, err := load(paths, stderr)
-	if err != nil {
-		return err
+	exposure := runtime.Exposure{InsecureNoAuth: *insecure}
+	if !*stdio {
+		exposure.HTTP = *listen
 	}
-	exposed := !*stdio && !runtime.IsLoopbackAddr(*listen) && !gen.Config.Auth.HTTPCredentials()
-	if exposed && !*insecure {
-		return &exitError{code: exitConfig, msg: fmt.Sprintf("serve: refusing to serve %s without authentication: "+
-			"declare an auth block with a jwt block or api_key blocks, listen on 127.0.0.1, "+
-			"or pass --insecure-no-auth if a trusted network or an authenticating proxy protects the port", *listen)}
-	}
-	log := runtime.NewLogger(stderr, gen.Config.Secrets, runtime.ParseLevel(*logLevel))
-	diags := gen.Open(ctx, adapter.OpenOptions{Log: log})
+	secrets := &cfg.Secrets{}
+	log := runtime.NewLogger(stderr, secrets, runtime.ParseLevel(*logLevel))
+	gen, diags := runtime.Build(ctx, paths, runtime.BuildOptions{Mode: runtime.BuildServe, Log: log, Secrets: secrets, Exposure: exposure})
 	cfg.WriteDiagnostics(stderr, diags)
 	if diags.HasErrors() {
-		_ = gen.Close()
 		return errConfig
 	}
 	trail, err := openAudit(gen.Config.Audit, stderr)
@@ -88,8 +81,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}()
 	srv := runtime.NewServer(gen, runtime.ServerOptions{
-		Log: log, Audit: trail, Metrics: metrics.New(),
-		ExposedHTTP: !*stdio && !runtime.IsLoopbackAddr(*listen), InsecureNoAuth: *insecure,
+		Log: log, Secrets: secrets, Audit: trail, Metrics: metrics.New(), Exposure: exposure,
 	})
 	// Closes every generation's sources once its calls have returned;
 	// deferred after the audit trail's close, so it runs first.
@@ -117,9 +109,6 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: %v", err)}
-	}
-	if exposed {
-		warnExposed(log, ln.Addr().String())
 	}
 	log.Info().Str("server", server.Name).Int("tools", len(gen.ToolDefinitions())).
 		Uint64("generation", gen.Number()).Str("config_hash", gen.Hash()).
@@ -167,12 +156,4 @@ func openAudit(a *cfg.Audit, stderr io.Writer) (*audit.Logger, error) {
 func validPath(p string) bool {
 	u, err := url.Parse(p)
 	return err == nil && strings.HasPrefix(p, "/") && u.Path == p && !strings.ContainsAny(p, " \t{}")
-}
-
-// warnExposed says loudly that a non-loopback listener has no
-// authentication: anyone who can reach it can call every tool.
-func warnExposed(log zerolog.Logger, addr string) {
-	log.Warn().Str("listen", addr).Msg(strings.Repeat("!", 12) +
-		" serving on a non-loopback address WITHOUT AUTHENTICATION: anyone who can reach " + addr +
-		" can call every tool (--insecure-no-auth). " + strings.Repeat("!", 12))
 }

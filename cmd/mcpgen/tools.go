@@ -5,20 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/mcpgen/mcpgen/runtime"
 )
 
 func runTools(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newCommand("tools", "tools [--offline] PATH...", stdout, stderr)
 	offline := fs.Bool("offline", false, "do not connect to sources; output schemas then list no columns")
-	gen, err := fs.parseAndLoad(args)
+	gen, err := fs.parseAndBuild(ctx, args, func() runtime.BuildMode { return buildMode(*offline) })
 	if gen == nil {
 		return err
-	}
-	if !*offline {
-		// Opened the way validate opens: nothing is created or seeded.
-		if _, err := checkSources(ctx, gen, stderr); err != nil {
-			return err
-		}
 	}
 	out, err := json.MarshalIndent(map[string]any{"tools": gen.ToolDefinitions()}, "", "  ")
 	if err != nil {

@@ -1,0 +1,129 @@
+package runtime
+
+import (
+	"context"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/rs/zerolog"
+
+	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
+)
+
+// BuildMode says how far Build goes.
+type BuildMode int
+
+const (
+	// BuildOffline parses, decodes and compiles without any I/O:
+	// `validate --offline`, `tools --offline`.
+	BuildOffline BuildMode = iota
+	// BuildCheck also connects every reachable source in check mode and
+	// prepares every statement, changing nothing (no database file is
+	// created, no seed applied), then closes the sources again:
+	// `validate`, `tools`.
+	BuildCheck
+	// BuildServe opens the sources for serving: `serve` at start and
+	// every reload.
+	BuildServe
+)
+
+// BuildOptions configure Build.
+type BuildOptions struct {
+	Mode BuildMode
+	// Log is the operational logger sources are opened with.
+	Log zerolog.Logger
+	// Secrets is the set Log redacts. The configuration's env() values
+	// join it before anything is opened or logged; nil: none.
+	Secrets *cfg.Secrets
+	// Exposure is where the server takes HTTP requests, for the
+	// credential policy.
+	Exposure Exposure
+}
+
+// Exposure says where a server listens for HTTP, which decides whether it
+// needs credentials (see credentialPolicy).
+type Exposure struct {
+	// HTTP is the listen address; "" when no HTTP is served (stdio, or a
+	// command that does not serve).
+	HTTP string
+	// InsecureNoAuth (--insecure-no-auth) lets a server beyond loopback
+	// run without credentials, with a loud warning.
+	InsecureNoAuth bool
+}
+
+// beyondLoopback reports whether HTTP is served to other machines.
+func (e Exposure) beyondLoopback() bool {
+	return e.HTTP != "" && !IsLoopbackAddr(e.HTTP)
+}
+
+// Build is the one way a configuration becomes a generation, for every
+// command and for reload alike: load the files, decode every source and
+// tool with its adapter and compile params, guards, binds and limits,
+// check the credential policy, then open the sources as far as the mode
+// says. Everything that can be checked is, even when the files had errors,
+// so that one run reports every mistake.
+//
+// The generation is returned even when the diagnostics have errors, for
+// its Config (a watcher needs the files it read); whatever was opened is
+// closed again then, and in BuildCheck mode always.
+func Build(ctx context.Context, paths []string, opts BuildOptions) (*Generation, hcl.Diagnostics) {
+	conf, diags := cfg.Load(paths)
+	if opts.Secrets != nil {
+		opts.Secrets.AddAll(conf.Secrets)
+	}
+	gen, more := check(conf)
+	diags = append(diags, more...)
+	gen.hash = ConfigHash(conf)
+	if diags.HasErrors() || opts.Mode == BuildOffline {
+		return gen, diags
+	}
+	// A broken file may have lost its auth block: the policy speaks only
+	// of a configuration that is otherwise whole.
+	diags = append(diags, credentialPolicy(conf, opts.Exposure, opts.Log)...)
+	if diags.HasErrors() {
+		return gen, diags
+	}
+	opened := gen.Open(ctx, adapter.OpenOptions{Check: opts.Mode == BuildCheck, Log: opts.Log})
+	for _, d := range opened {
+		gen.partial = gen.partial || d.Severity == hcl.DiagWarning
+	}
+	diags = append(diags, opened...)
+	if opts.Mode == BuildCheck || diags.HasErrors() {
+		if err := gen.Close(); err != nil {
+			opts.Log.Warn().Err(err).Msg("closing the sources opened to check the configuration")
+		}
+	}
+	return gen, diags
+}
+
+// credentialPolicy is the rule that a server listening beyond loopback
+// needs credentials: without a jwt block or api_key blocks anyone who
+// reaches the port could call every tool. It holds at start and at every
+// reload. --insecure-no-auth lets it pass with a loud warning, for a port
+// that a trusted network or an authenticating proxy protects.
+func credentialPolicy(conf *cfg.Config, e Exposure, log zerolog.Logger) hcl.Diagnostics {
+	if !e.beyondLoopback() || conf.Auth.HTTPCredentials() {
+		return nil
+	}
+	if e.InsecureNoAuth {
+		log.Warn().Str("listen", e.HTTP).Msg(strings.Repeat("!", 12) +
+			" serving on a non-loopback address WITHOUT AUTHENTICATION: anyone who can reach " + e.HTTP +
+			" can call every tool (--insecure-no-auth). " + strings.Repeat("!", 12))
+		return nil
+	}
+	d := &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Refusing to serve without authentication",
+		Detail: "The server listens on " + e.HTTP + ", beyond loopback, and the configuration has no jwt block and no api_key blocks, " +
+			"so anyone who reaches the port could call every tool. Declare them, listen on 127.0.0.1, " +
+			"or pass --insecure-no-auth if a trusted network or an authenticating proxy protects the port.",
+	}
+	switch {
+	case conf.Auth != nil:
+		d.Subject = conf.Auth.DeclRange.Ptr()
+	case conf.Server != nil && conf.Server.DeclRange.Filename != "":
+		d.Subject = conf.Server.DeclRange.Ptr()
+	}
+	return hcl.Diagnostics{d}
+}
