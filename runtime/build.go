@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"net"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -9,6 +10,7 @@ import (
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
+	"github.com/mcpgen/mcpgen/runtime/auth"
 )
 
 // BuildMode says how far Build goes.
@@ -95,6 +97,16 @@ func Build(ctx context.Context, paths []string, opts BuildOptions) (*Generation,
 		}
 	}
 	return gen, diags
+}
+
+// IsLoopbackAddr reports whether a listen address (host:port) only accepts
+// local connections.
+func IsLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = strings.Trim(addr, "[]")
+	}
+	return auth.IsLoopbackHost(host)
 }
 
 // credentialPolicy is the rule that a server listening beyond loopback

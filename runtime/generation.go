@@ -139,6 +139,10 @@ func check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 	return g, diags
 }
 
+// MaxTimeout is the longest tool timeout: an HTTP response may take that
+// long to be ready.
+func (g *Generation) MaxTimeout() time.Duration { return g.maxTimeout }
+
 // Partial reports whether BuildCheck could not reach a source, so that
 // its statements were not prepared.
 func (g *Generation) Partial() bool { return g.partial }

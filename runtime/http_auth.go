@@ -10,25 +10,41 @@ import (
 	"github.com/mcpgen/mcpgen/runtime/auth"
 )
 
-// authenticateHTTP authenticates a request to the MCP endpoint when the
-// configuration declares HTTP credentials, and answers the refusals itself:
-// 401 for a missing or invalid credential, 400 for a malformed request,
-// 403 insufficient_scope for a valid caller without the scopes every
-// request needs. Each refusal is audited. It returns the request carrying
-// the caller, or false when it has answered.
-func (s *Server) authenticateHTTP(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+// A Refusal is the HTTP answer given instead of serving a request: its
+// status, the headers that explain it (WWW-Authenticate, Retry-After) and
+// a one-line message. The transport writes it.
+type Refusal struct {
+	Status  int
+	Header  http.Header
+	Message string
+}
+
+func refusal(status int, header, value, message string) *Refusal {
+	r := &Refusal{Status: status, Header: http.Header{}, Message: message}
+	if header != "" {
+		r.Header.Set(header, value)
+	}
+	return r
+}
+
+// AuthenticateHTTP authenticates a request to the MCP endpoint when the
+// configuration declares HTTP credentials. It returns the request carrying
+// its caller (see PrincipalFrom), or a refusal: 401 for a missing or
+// invalid credential, 400 for a malformed request, 403 insufficient_scope
+// for a valid caller without the scopes every request needs, 503 when the
+// server is shutting down. Each refusal of a credential is audited.
+func (s *Server) AuthenticateHTTP(r *http.Request) (*http.Request, *Refusal) {
 	gen, ok := s.hold() // its token validator must stay open while it checks
 	if !ok {
-		http.Error(w, "Service unavailable: the server is shutting down", http.StatusServiceUnavailable)
-		return nil, false
+		return nil, refusal(http.StatusServiceUnavailable, "", "", "Service unavailable: the server is shutting down")
 	}
 	defer s.drop(gen)
 	n := gen.authn
 	if n == nil || r.Method == http.MethodOptions { // CORS preflights carry no credentials
-		return r, true
+		return r, nil
 	}
 	start := time.Now()
-	refuse := func(status int, challenge, class, reason, subject string) (*http.Request, bool) {
+	refuse := func(status int, challenge, class, reason, subject string) (*http.Request, *Refusal) {
 		s.audit.Write(&audit.Record{
 			RequestID:  newRequestID(),
 			Transport:  "http",
@@ -39,9 +55,7 @@ func (s *Server) authenticateHTTP(w http.ResponseWriter, r *http.Request) (*http
 			Reason:     reason,
 			Duration:   time.Since(start),
 		})
-		w.Header().Set("WWW-Authenticate", challenge)
-		http.Error(w, http.StatusText(status)+": "+reason, status)
-		return nil, false
+		return nil, refusal(status, "WWW-Authenticate", challenge, http.StatusText(status)+": "+reason)
 	}
 
 	p, err := n.authenticate(r.Context(), r.Header)
@@ -62,29 +76,25 @@ func (s *Server) authenticateHTTP(w http.ResponseWriter, r *http.Request) (*http
 		return refuse(http.StatusForbidden, n.challenge("insufficient_scope", "the token lacks a required scope", scope),
 			"scope", "missing scopes: "+strings.Join(missing, " "), p.Subject)
 	}
-	return r.WithContext(WithPrincipal(r.Context(), p)), true
+	return r.WithContext(WithPrincipal(r.Context(), p)), nil
 }
 
-// protectedResourceMetadata serves RFC 9728 metadata: where clients get
-// tokens for this server and which scopes it knows.
-func (s *Server) protectedResourceMetadata(w http.ResponseWriter, r *http.Request) {
+// ProtectedResourceMetadataPath is where RFC 9728 puts protected resource
+// metadata; a resource with a path has it appended.
+const ProtectedResourceMetadataPath = prmPath
+
+// ProtectedResourceMetadata is the RFC 9728 document served at path (where
+// clients get tokens for this server and which scopes it knows), or false
+// when the configuration has none there.
+func (s *Server) ProtectedResourceMetadata(path string) ([]byte, bool) {
 	n := s.Generation().authn
 	if n == nil || n.metadata == nil {
-		http.NotFound(w, r)
-		return
+		return nil, false
 	}
-	found := false
 	for _, p := range n.metadataPaths {
-		found = found || r.URL.Path == p
+		if path == p {
+			return n.metadata, true
+		}
 	}
-	if !found {
-		http.NotFound(w, r)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	// Public metadata, read by browser-based clients from other origins.
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Cache-Control", "max-age=300")
-	_, _ = w.Write(n.metadata)
+	return nil, false
 }

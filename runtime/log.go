@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"bytes"
 	"io"
 
 	"github.com/rs/zerolog"
@@ -26,15 +25,6 @@ func (r redactingWriter) Write(p []byte) (int, error) {
 	if _, err := io.WriteString(r.w, clean); err != nil {
 		return 0, err
 	}
-	return len(p), nil
-}
-
-// zerologWriter adapts a zerolog logger for libraries that want a
-// *log.Logger.
-type zerologWriter struct{ log zerolog.Logger }
-
-func (z zerologWriter) Write(p []byte) (int, error) {
-	z.log.Warn().Msg(string(bytes.TrimSpace(p)))
 	return len(p), nil
 }
 

@@ -67,7 +67,10 @@ func (g *Generation) caller(ctx context.Context) context.Context {
 	return ctx
 }
 
-func withTransport(ctx context.Context, name string) context.Context {
+// WithTransport names the transport a request came over ("http",
+// "stdio"): guards see it as request.transport, audit records carry it,
+// and stdio requests run as the configuration's stdio principal.
+func WithTransport(ctx context.Context, name string) context.Context {
 	return context.WithValue(ctx, transportKey, name)
 }
 

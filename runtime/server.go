@@ -83,6 +83,9 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 // clients).
 func (s *Server) MCP() *server.MCPServer { return s.mcp }
 
+// Log is the operational logger, for transports.
+func (s *Server) Log() zerolog.Logger { return s.log }
+
 // Generation is the generation new calls run on.
 func (s *Server) Generation() *Generation { return s.gen.Load() }
 

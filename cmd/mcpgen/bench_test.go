@@ -21,6 +21,7 @@ import (
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/auth/authtest"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
+	"github.com/mcpgen/mcpgen/runtime/transport"
 )
 
 // BenchmarkToolCall measures one whole tools/call in process: JSON-RPC
@@ -195,9 +196,9 @@ func serveBench(b *testing.B, config string) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	o := runtime.DefaultHTTPOptions()
+	o := transport.DefaultHTTPOptions()
 	o.Stateless = true
-	go func() { done <- srv.ServeHTTP(ctx, ln, o) }()
+	go func() { done <- transport.ServeStreamable(ctx, srv, ln, o) }()
 	b.Cleanup(func() {
 		cancel()
 		<-done

@@ -16,6 +16,7 @@ import (
 	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
+	"github.com/mcpgen/mcpgen/runtime/transport"
 )
 
 type stringList []string
@@ -24,7 +25,7 @@ func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	o := runtime.DefaultHTTPOptions()
+	o := transport.DefaultHTTPOptions()
 	fs := newCommand("serve", "serve [flags] PATH...", stdout, stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "address for Streamable HTTP")
 	stdio := fs.Bool("stdio", false, "serve one local client on stdin/stdout instead of HTTP (logs go to stderr)")
@@ -103,7 +104,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if *stdio {
 		log.Info().Str("server", server.Name).Int("tools", len(gen.ToolDefinitions())).
 			Uint64("generation", gen.Number()).Str("config_hash", gen.Hash()).Msg("serving stdio")
-		return srv.ServeStdio(ctx, stdin, stdout, o.Grace)
+		return transport.ServeStdio(ctx, srv, stdin, stdout, o.Grace)
 	}
 
 	ln, err := net.Listen("tcp", *listen)
@@ -113,7 +114,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	log.Info().Str("server", server.Name).Int("tools", len(gen.ToolDefinitions())).
 		Uint64("generation", gen.Number()).Str("config_hash", gen.Hash()).
 		Str("url", fmt.Sprintf("http://%s%s", ln.Addr(), o.Path)).Bool("stateless", o.Stateless).Msg("serving Streamable HTTP")
-	if err := srv.ServeHTTP(ctx, ln, o); err != nil && !errors.Is(err, context.Canceled) {
+	if err := transport.ServeStreamable(ctx, srv, ln, o); err != nil && !errors.Is(err, context.Canceled) {
 		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: %v", err)}
 	}
 	log.Info().Msg("stopped")
@@ -133,7 +134,7 @@ func serveOps(ctx context.Context, srv *runtime.Server, addr string, log zerolog
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := srv.ServeOps(ctx, ln); err != nil {
+		if err := transport.ServeOps(ctx, srv, ln); err != nil {
 			log.Error().Err(err).Msg("the metrics listener stopped")
 		}
 	}()

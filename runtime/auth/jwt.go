@@ -180,7 +180,7 @@ func checkJWKSURL(s string) error {
 	case "https":
 		return nil
 	case "http":
-		if isLoopback(u.Hostname()) {
+		if IsLoopbackHost(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("jwt: JWKS URL %q must use https (plain http only to a loopback host)", s)
@@ -188,7 +188,9 @@ func checkJWKSURL(s string) error {
 	return fmt.Errorf("jwt: JWKS URL %q must use https", s)
 }
 
-func isLoopback(host string) bool {
+// IsLoopbackHost reports whether host (a name or an IP address, without a
+// port) names this machine only: "localhost" or a loopback address.
+func IsLoopbackHost(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

@@ -1,4 +1,10 @@
-package runtime
+// Package transport serves a runtime.Server to clients: Streamable HTTP
+// (with its gate: origin, credentials, body size, the HTTP rate limit),
+// stdio, and the health and metrics endpoints. It reaches the server only
+// through its exported surface (authentication, the HTTP rate limit,
+// readiness, the request drain, the log), so what a request may do is
+// decided in the runtime, and how it arrives here.
+package transport
 
 import (
 	"bytes"
@@ -17,7 +23,9 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
-	"github.com/rs/zerolog"
+
+	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/auth"
 )
 
 // HTTPOptions configure the Streamable HTTP transport.
@@ -56,7 +64,7 @@ func DefaultHTTPOptions() HTTPOptions {
 		MaxBodyBytes:      1 << 20,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      DefaultToolTimeout + writeMargin,
+		WriteTimeout:      runtime.DefaultToolTimeout + writeMargin,
 		IdleTimeout:       2 * time.Minute,
 		Grace:             15 * time.Second,
 	}
@@ -66,22 +74,23 @@ func DefaultHTTPOptions() HTTPOptions {
 // timeout.
 const writeMargin = 30 * time.Second
 
-// ServeHTTP serves Streamable HTTP on ln until ctx ends, then stops taking
-// requests and gives calls in flight up to o.Grace to finish.
-func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, o HTTPOptions) error {
+// ServeStreamable serves s over Streamable HTTP on ln until ctx ends, then
+// stops taking requests and gives calls in flight up to o.Grace to finish.
+func ServeStreamable(ctx context.Context, s *runtime.Server, ln net.Listener, o HTTPOptions) error {
+	logger := s.Log()
 	httpSrv := &http.Server{
 		ReadHeaderTimeout: o.ReadHeaderTimeout,
 		ReadTimeout:       o.ReadTimeout,
 		IdleTimeout:       o.IdleTimeout,
-		ErrorLog:          log.New(zerologWriter{s.log}, "", 0),
+		ErrorLog:          log.New(zerologWriter{logger}, "", 0),
 	}
 	opts := []server.StreamableHTTPOption{
 		server.WithEndpointPath(o.Path),
 		server.WithStreamableHTTPServer(httpSrv),
 		server.WithSessionIdleTTL(o.SessionIdleTTL),
-		server.WithStreamableHTTPLogger(slog.New(slogHandler{s.log})),
+		server.WithStreamableHTTPLogger(slog.New(slogHandler{logger})),
 		server.WithHTTPContextFunc(func(ctx context.Context, _ *http.Request) context.Context {
-			return withTransport(ctx, "http")
+			return runtime.WithTransport(ctx, "http")
 		}),
 	}
 	if o.Stateless {
@@ -97,12 +106,13 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, o HTTPOptions) 
 			server.WithCORSExposedHeaders("Mcp-Session-Id"),
 		))
 	}
-	streamable := server.NewStreamableHTTPServer(s.mcp, opts...)
+	streamable := server.NewStreamableHTTPServer(s.MCP(), opts...)
 	mux := http.NewServeMux()
-	mux.Handle(o.Path, s.httpLimit(o, s.guard(ctx, o, streamable)))
-	mux.HandleFunc("GET "+prmPath, s.protectedResourceMetadata)
-	mux.HandleFunc("GET "+prmPath+"/", s.protectedResourceMetadata)
-	s.opsRoutes(mux, !o.MetricsElsewhere)
+	mux.Handle(o.Path, gate(ctx, s, o, streamable))
+	prm := protectedResourceMetadata(s)
+	mux.HandleFunc("GET "+runtime.ProtectedResourceMetadataPath, prm)
+	mux.HandleFunc("GET "+runtime.ProtectedResourceMetadataPath+"/", prm)
+	opsRoutes(mux, s, !o.MetricsElsewhere)
 	httpSrv.Handler = mux
 
 	errc := make(chan error, 1)
@@ -113,18 +123,18 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, o HTTPOptions) 
 	case <-ctx.Done():
 	}
 
-	s.log.Info().Dur("grace", o.Grace).Msg("shutting down: letting calls in flight finish")
+	logger.Info().Dur("grace", o.Grace).Msg("shutting down: letting calls in flight finish")
 	graceCtx, cancel := context.WithTimeout(context.Background(), o.Grace)
 	defer cancel()
 	if err := streamable.Shutdown(graceCtx); err != nil {
-		s.log.Warn().Err(err).Msg("calls still running after the grace period; cancelling them")
+		logger.Warn().Err(err).Msg("calls still running after the grace period; cancelling them")
 		_ = httpSrv.Close()
 		// Closing cancels the calls' contexts; wait for them to return
 		// before the caller closes the sources under them.
 		cancelled, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := s.Wait(cancelled); err != nil {
-			s.log.Error().Msg("calls did not return after being cancelled")
+			logger.Error().Msg("calls did not return after being cancelled")
 		}
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -133,20 +143,31 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, o HTTPOptions) 
 	return nil
 }
 
-// guard applies the checks every request passes before mcp-go sees it.
-// serving ends when shutdown begins.
-func (s *Server) guard(serving context.Context, o HTTPOptions, next http.Handler) http.Handler {
+// gate applies the checks every request passes before mcp-go sees it, in
+// this order: the HTTP rate limit (before anything reads the request), the
+// origin, the caller's credentials, the body cap, and the response's
+// write deadline. serving ends when shutdown begins.
+func gate(serving context.Context, s *runtime.Server, o HTTPOptions, next http.Handler) http.Handler {
+	clientKey := o.ClientKey
+	if clientKey == nil {
+		clientKey = ClientAddress
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if no := s.AllowHTTP(r.Context(), clientKey(r)); no != nil {
+			refuse(w, no)
+			return
+		}
 		if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, r, o.AllowedOrigins) {
 			http.Error(w, fmt.Sprintf("Forbidden: origin %q is not allowed", origin), http.StatusForbidden)
 			return
 		}
-		r, ok := s.authenticateHTTP(w, r)
-		if !ok {
+		r, no := s.AuthenticateHTTP(r)
+		if no != nil {
+			refuse(w, no)
 			return
 		}
 		if r.Method == http.MethodPost {
-			if !s.capBody(w, r, o.MaxBodyBytes) {
+			if !capBody(w, r, o.MaxBodyBytes) {
 				return
 			}
 			if r.Header.Get(mcp.HeaderMethod) == string(mcp.MethodSubscriptionsListen) {
@@ -158,7 +179,7 @@ func (s *Server) guard(serving context.Context, o HTTPOptions, next http.Handler
 				defer context.AfterFunc(serving, cancel)()
 				r = r.WithContext(ctx)
 			} else {
-				timeout := max(o.WriteTimeout, s.Generation().maxTimeout+writeMargin)
+				timeout := max(o.WriteTimeout, s.Generation().MaxTimeout()+writeMargin)
 				_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout))
 			}
 		}
@@ -166,10 +187,46 @@ func (s *Server) guard(serving context.Context, o HTTPOptions, next http.Handler
 	})
 }
 
+// refuse writes the server's refusal of a request.
+func refuse(w http.ResponseWriter, no *runtime.Refusal) {
+	for k, v := range no.Header {
+		w.Header()[k] = v
+	}
+	http.Error(w, no.Message, no.Status)
+}
+
+// protectedResourceMetadata serves RFC 9728 metadata: where clients get
+// tokens for this server and which scopes it knows.
+func protectedResourceMetadata(s *runtime.Server) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		doc, ok := s.ProtectedResourceMetadata(r.URL.Path)
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		// Public metadata, read by browser-based clients from other origins.
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Cache-Control", "max-age=300")
+		_, _ = w.Write(doc)
+	}
+}
+
+// ClientAddress keys HTTP rate limits by the client's IP address, the only
+// identity a request has before authentication. Behind a proxy every
+// client shares the proxy's address: set HTTPOptions.ClientKey instead.
+func ClientAddress(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
 // capBody enforces the body cap, answering 413 above it. A body of known
 // length is checked by its header; a chunked one is read here, capped, so
 // that it gets the same answer (mcp-go reads the whole body first anyway).
-func (s *Server) capBody(w http.ResponseWriter, r *http.Request, limit int64) bool {
+func capBody(w http.ResponseWriter, r *http.Request, limit int64) bool {
 	tooLarge := func() {
 		http.Error(w, fmt.Sprintf("Request body too large: the limit is %d bytes", limit), http.StatusRequestEntityTooLarge)
 	}
@@ -206,7 +263,7 @@ func originAllowed(origin string, r *http.Request, allowed []string) bool {
 	if err != nil || u.Host == "" {
 		return false
 	}
-	return isLoopback(u.Hostname()) && isLoopback(hostOnly(r.Host))
+	return auth.IsLoopbackHost(u.Hostname()) && auth.IsLoopbackHost(hostOnly(r.Host))
 }
 
 func hostOnly(hostport string) string {
@@ -214,57 +271,4 @@ func hostOnly(hostport string) string {
 		return h
 	}
 	return strings.Trim(hostport, "[]")
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// IsLoopbackAddr reports whether a listen address only accepts local
-// connections.
-func IsLoopbackAddr(addr string) bool {
-	return isLoopback(hostOnly(addr))
-}
-
-// slogHandler sends mcp-go's slog records to the operational log.
-type slogHandler struct{ log zerolog.Logger }
-
-func (h slogHandler) Enabled(_ context.Context, l slog.Level) bool {
-	return h.log.GetLevel() <= zerologLevel(l)
-}
-
-func (h slogHandler) Handle(_ context.Context, r slog.Record) error {
-	ev := h.log.WithLevel(zerologLevel(r.Level))
-	r.Attrs(func(a slog.Attr) bool {
-		ev = ev.Interface(a.Key, a.Value.Any())
-		return true
-	})
-	ev.Msg(r.Message)
-	return nil
-}
-
-func (h slogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	ctx := h.log.With()
-	for _, a := range attrs {
-		ctx = ctx.Interface(a.Key, a.Value.Any())
-	}
-	return slogHandler{ctx.Logger()}
-}
-
-func (h slogHandler) WithGroup(string) slog.Handler { return h }
-
-func zerologLevel(l slog.Level) zerolog.Level {
-	switch {
-	case l >= slog.LevelError:
-		return zerolog.ErrorLevel
-	case l >= slog.LevelWarn:
-		return zerolog.WarnLevel
-	case l >= slog.LevelInfo:
-		return zerolog.InfoLevel
-	}
-	return zerolog.DebugLevel
 }

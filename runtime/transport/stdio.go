@@ -1,4 +1,4 @@
-package runtime
+package transport
 
 import (
 	"bufio"
@@ -12,6 +12,9 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/mcpgen/mcpgen/runtime"
 )
 
 // ServeStdio serves one local client over in and out until in closes or
@@ -19,18 +22,18 @@ import (
 // get up to grace to be answered; only then does the session end (mcp-go
 // cancels whatever is still running when its input ends). Nothing but
 // protocol messages is written to out.
-func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer, grace time.Duration) error {
-	stdio := server.NewStdioServer(s.mcp)
-	stdio.SetErrorLogger(log.New(zerologWriter{s.log}, "", 0))
+func ServeStdio(ctx context.Context, s *runtime.Server, in io.Reader, out io.Writer, grace time.Duration) error {
+	stdio := server.NewStdioServer(s.MCP())
+	stdio.SetErrorLogger(log.New(zerologWriter{s.Log()}, "", 0))
 	// mcp-go calls this once per session; the principal comes from the
 	// generation each request enters (Generation.caller).
 	stdio.SetContextFunc(func(ctx context.Context) context.Context {
-		return withTransport(ctx, "stdio")
+		return runtime.WithTransport(ctx, "stdio")
 	})
 
 	p := newPending()
 	pr, pw := io.Pipe()
-	go s.pump(ctx, in, pw, p, grace)
+	go pump(ctx, s.Log(), in, pw, p, grace)
 	err := stdio.Listen(context.WithoutCancel(ctx), pr, &answerCounter{w: out, p: p})
 	if errors.Is(err, io.ErrClosedPipe) {
 		return nil
@@ -41,7 +44,7 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer, gr
 // pump copies the client's messages to mcp-go, counting requests, until
 // the client closes its end or ctx ends; then it waits for the answers and
 // ends mcp-go's input.
-func (s *Server) pump(ctx context.Context, in io.Reader, pw *io.PipeWriter, p *pending, grace time.Duration) {
+func pump(ctx context.Context, logger zerolog.Logger, in io.Reader, pw *io.PipeWriter, p *pending, grace time.Duration) {
 	lines := make(chan []byte)
 	stop := make(chan struct{})
 	defer close(stop)
@@ -87,7 +90,7 @@ func (s *Server) pump(ctx context.Context, in io.Reader, pw *io.PipeWriter, p *p
 		}
 	}
 	if !p.wait(grace) {
-		s.log.Warn().Dur("grace", grace).Msg("calls still running after the grace period; cancelling them")
+		logger.Warn().Dur("grace", grace).Msg("calls still running after the grace period; cancelling them")
 	}
 	_ = pw.Close()
 }
