@@ -30,12 +30,12 @@ func (f *fixedTool) Call(context.Context, *adapter.Call) (*adapter.Result, error
 }
 
 // fixedResult answers a fixed-content tool once its guard allowed the call.
-func (s *Server) fixedResult(ctx context.Context, log callLog, rec *audit.Record, t *toolEntry, f *fixedTool) *mcp.CallToolResult {
+func (cp *callPath) fixedResult(ctx context.Context, log callLog, rec *audit.Record, t *toolEntry, f *fixedTool) *mcp.CallToolResult {
 	res := &mcp.CallToolResult{IsError: f.decl.IsError}
 	for _, c := range f.decl.Content {
-		item, err := s.content(ctx, f.gen, c, nil)
+		item, err := cp.content(ctx, f.gen, c, nil)
 		if err != nil {
-			return s.failure(log, rec, t, ctx, ctx, err)
+			return cp.failure(log, rec, t, ctx, ctx, err)
 		}
 		res.Content = append(res.Content, item)
 		if tc, ok := item.(mcp.TextContent); ok {

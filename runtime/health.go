@@ -43,8 +43,5 @@ func (s *Server) Readiness(ctx context.Context) Readiness {
 // MetricsHandler serves the Prometheus metrics; nil when the server has
 // none.
 func (s *Server) MetricsHandler() http.Handler {
-	if s.metrics == nil {
-		return nil
-	}
 	return s.metrics.Handler()
 }

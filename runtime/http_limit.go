@@ -24,7 +24,7 @@ func (s *Server) AllowHTTP(ctx context.Context, key string) *Refusal {
 	if l == nil || l.http == nil {
 		return nil
 	}
-	ok, retry, unavailable := s.allow(ctx, l, l.http.prefix+key, l.http.limit)
+	ok, retry, unavailable := s.calls.allow(ctx, l, l.http.prefix+key, l.http.limit)
 	switch {
 	case unavailable:
 		s.metrics.HTTPRateLimited()

@@ -206,18 +206,18 @@ func (l *genLimits) policy() string {
 
 // allow asks the backend. A backend failure follows the declared policy:
 // allowed when failing open, otherwise refused with unavailable set.
-func (s *Server) allow(ctx context.Context, l *genLimits, key string, lim ratelimit.Limit) (ok bool, retry time.Duration, unavailable bool) {
+func (cp *callPath) allow(ctx context.Context, l *genLimits, key string, lim ratelimit.Limit) (ok bool, retry time.Duration, unavailable bool) {
 	ok, retry, err := l.store.v.Allow(ctx, key, lim)
 	if err == nil {
 		return ok, retry, false
 	}
 	policy := l.policy()
-	s.metrics.LimiterError(l.name, policy)
+	cp.metrics.LimiterError(l.name, policy)
 	now := time.Now().UnixNano()
 	if last := l.lastWarn.Load(); now-last > int64(10*time.Second) && l.lastWarn.CompareAndSwap(last, now) {
-		s.log.Warn().Err(err).Str("backend", l.name).Str("policy", policy).Msg("rate limiter unavailable")
+		cp.log.Warn().Err(err).Str("backend", l.name).Str("policy", policy).Msg("rate limiter unavailable")
 	} else {
-		s.log.Debug().Err(err).Str("backend", l.name).Str("policy", policy).Msg("rate limiter unavailable")
+		cp.log.Debug().Err(err).Str("backend", l.name).Str("policy", policy).Msg("rate limiter unavailable")
 	}
 	return l.failOpen, 0, !l.failOpen
 }
@@ -244,7 +244,7 @@ func (a admission) done() {
 // admit applies the tool's rate limit, answers from its cache, and takes
 // its concurrency slots, in that order: a cached answer still counts
 // against the rate, but holds no slot. A non-nil result ends the call.
-func (s *Server) admit(ctx context.Context, log callLog, rec *audit.Record, t *toolEntry, args, binds map[string]any) (admission, *mcp.CallToolResult) {
+func (cp *callPath) admit(ctx context.Context, log callLog, rec *audit.Record, t *toolEntry, args, binds map[string]any) (admission, *mcp.CallToolResult) {
 	adm := admission{t: t}
 	if r := t.limits.rate; r != nil {
 		gl := t.limits.gen
@@ -266,23 +266,23 @@ func (s *Server) admit(ctx context.Context, log callLog, rec *audit.Record, t *t
 			}
 			key += fmt.Sprint(v)
 		}
-		ok, retry, unavailable := s.allow(ctx, gl, key, r.limit)
+		ok, retry, unavailable := cp.allow(ctx, gl, key, r.limit)
 		switch {
 		case unavailable:
 			rec.Outcome, rec.ErrorClass = audit.RateLimited, "limiter_unavailable"
-			s.metrics.RateLimited(t.decl.Name, "limiter_unavailable")
+			cp.metrics.RateLimited(t.decl.Name, "limiter_unavailable")
 			return adm, errorResult("Rate limit unavailable: the server cannot check its rate limits right now, so the call was refused. Try again in a few seconds.")
 		case !ok:
 			log.Debug().Dur("retry_after", retry).Msg("rate limited")
 			rec.Outcome, rec.ErrorClass = audit.RateLimited, "rate"
-			s.metrics.RateLimited(t.decl.Name, "rate")
+			cp.metrics.RateLimited(t.decl.Name, "rate")
 			return adm, errorResult(fmt.Sprintf("Rate limit exceeded: tool %s allows %s. Try again in %s.",
 				t.decl.Name, describeLimit(r.limit), retryText(retry)))
 		}
 	}
 	if c := t.limits.cache; c != nil {
 		key, hit, res := c.lookup(t, ctx, args, binds, rec)
-		s.metrics.Cache(t.decl.Name, hit)
+		cp.metrics.Cache(t.decl.Name, hit)
 		if hit {
 			return adm, res
 		}
@@ -293,7 +293,7 @@ func (s *Server) admit(ctx context.Context, log callLog, rec *audit.Record, t *t
 		case sem <- struct{}{}:
 			adm.tool = true
 		default:
-			return adm, s.busy(rec, t, fmt.Sprintf("Too many calls: tool %s runs at most %d at a time. Try again in a moment.", t.decl.Name, cap(sem)))
+			return adm, cp.busy(rec, t, fmt.Sprintf("Too many calls: tool %s runs at most %d at a time. Try again in a moment.", t.decl.Name, cap(sem)))
 		}
 	}
 	if sem := t.limits.srcSem; sem != nil {
@@ -302,15 +302,15 @@ func (s *Server) admit(ctx context.Context, log callLog, rec *audit.Record, t *t
 			adm.src = true
 		default:
 			adm.done()
-			return adm, s.busy(rec, t, fmt.Sprintf("Too many calls: the backend of tool %s takes at most %d calls at a time. Try again in a moment.", t.decl.Name, cap(sem)))
+			return adm, cp.busy(rec, t, fmt.Sprintf("Too many calls: the backend of tool %s takes at most %d calls at a time. Try again in a moment.", t.decl.Name, cap(sem)))
 		}
 	}
 	return adm, nil
 }
 
-func (s *Server) busy(rec *audit.Record, t *toolEntry, msg string) *mcp.CallToolResult {
+func (cp *callPath) busy(rec *audit.Record, t *toolEntry, msg string) *mcp.CallToolResult {
 	rec.Outcome, rec.ErrorClass = audit.RateLimited, "concurrency"
-	s.metrics.RateLimited(t.decl.Name, "concurrency")
+	cp.metrics.RateLimited(t.decl.Name, "concurrency")
 	return errorResult(msg)
 }
 

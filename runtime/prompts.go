@@ -31,12 +31,12 @@ func (s *Server) promptHandler(name string) server.PromptHandlerFunc {
 			// mcp-go found the prompt just before a reload removed it.
 			return nil, fmt.Errorf("no prompt named %q: the server's configuration was reloaded; list the prompts again", name)
 		}
-		return s.getPrompt(ctx, gen, gen.prompts[i], req.Params.Arguments)
+		return s.calls.getPrompt(ctx, gen, gen.prompts[i], req.Params.Arguments)
 	}
 }
 
 // getPrompt checks the arguments and fills in the messages.
-func (s *Server) getPrompt(ctx context.Context, gen *Generation, e *promptEntry, args map[string]string) (*mcp.GetPromptResult, error) {
+func (cp *callPath) getPrompt(ctx context.Context, gen *Generation, e *promptEntry, args map[string]string) (*mcp.GetPromptResult, error) {
 	d := e.decl
 	var problems []string
 	for name := range args {
@@ -59,7 +59,7 @@ func (s *Server) getPrompt(ctx context.Context, gen *Generation, e *promptEntry,
 	}
 	res := &mcp.GetPromptResult{Description: d.Description}
 	for _, m := range d.Messages {
-		c, err := s.content(ctx, gen, m.Content, args)
+		c, err := cp.content(ctx, gen, m.Content, args)
 		if err != nil {
 			return nil, fmt.Errorf("prompt %q: %w", d.Name, err)
 		}
@@ -85,7 +85,7 @@ func (s *Server) CompletePromptArgument(ctx context.Context, name string, arg mc
 				continue
 			}
 			if q := e.completes[a.Name]; q != nil {
-				return s.completeQuery(ctx, q, arg.Value)
+				return s.calls.completeQuery(ctx, q, arg.Value)
 			}
 			return completeFrom(a.Enum, arg.Value), nil
 		}
@@ -135,8 +135,8 @@ func completeFrom(values []string, prefix string) *mcp.Completion {
 
 // completeQuery runs a completion query through the tools/call path (so
 // guard, binds, timeout and audit apply) and offers its first column.
-func (s *Server) completeQuery(ctx context.Context, q *toolEntry, prefix string) (*mcp.Completion, error) {
-	res, err := s.callQuery(ctx, q, map[string]any{"value": prefix})
+func (cp *callPath) completeQuery(ctx context.Context, q *toolEntry, prefix string) (*mcp.Completion, error) {
+	res, err := cp.callQuery(ctx, q, map[string]any{"value": prefix})
 	if err != nil {
 		return nil, err
 	}

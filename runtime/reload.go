@@ -125,9 +125,7 @@ func (s *Server) logDiagnostics(diags hcl.Diagnostics, hash string) {
 }
 
 func (s *Server) countReload(result string) {
-	if s.metrics != nil {
-		s.metrics.Reload(result)
-	}
+	s.metrics.Reload(result)
 }
 
 // install makes next, an opened generation, current. New calls run on next;

@@ -27,22 +27,22 @@ func (s *Server) readResourceRequest(ctx context.Context, req mcp.ReadResourceRe
 		return nil, err
 	}
 	defer s.release(gen)
-	return s.readResource(ctx, gen, req.Params.URI)
+	return s.calls.readResource(ctx, gen, req.Params.URI)
 }
 
 // readResource reads uri from gen's resources, as an embedded resource in
 // a prompt or a tool's content is read.
-func (s *Server) readResource(ctx context.Context, gen *Generation, uri string) ([]mcp.ResourceContents, error) {
+func (cp *callPath) readResource(ctx context.Context, gen *Generation, uri string) ([]mcp.ResourceContents, error) {
 	e, vars := gen.findResource(uri)
 	if e == nil {
 		return nil, errResourceNotFound(uri)
 	}
-	return s.readEntry(ctx, e, uri, vars)
+	return cp.readEntry(ctx, e, uri, vars)
 }
 
 // readEntry reads one resource. A resource backed by a query runs through
 // the tools/call path: validation, guard, binds, timeout, audit, metrics.
-func (s *Server) readEntry(ctx context.Context, e *resourceEntry, uri string, vars map[string]string) ([]mcp.ResourceContents, error) {
+func (cp *callPath) readEntry(ctx context.Context, e *resourceEntry, uri string, vars map[string]string) ([]mcp.ResourceContents, error) {
 	d := e.decl
 	if e.query == nil {
 		if d.IsBlob {
@@ -56,7 +56,7 @@ func (s *Server) readEntry(ctx context.Context, e *resourceEntry, uri string, va
 			args[p.Name] = templateValue(p.Type, v)
 		}
 	}
-	res, err := s.callQuery(ctx, e.query, args)
+	res, err := cp.callQuery(ctx, e.query, args)
 	if err != nil {
 		return nil, err
 	}
@@ -66,11 +66,11 @@ func (s *Server) readEntry(ctx context.Context, e *resourceEntry, uri string, va
 // callQuery runs the query behind a resource or a completion through the
 // tools/call path (validation, guard, binds, limits, timeout, audit,
 // metrics); a tool error comes back as a *ToolError.
-func (s *Server) callQuery(ctx context.Context, q *toolEntry, args map[string]any) (*mcp.CallToolResult, error) {
+func (cp *callPath) callQuery(ctx context.Context, q *toolEntry, args map[string]any) (*mcp.CallToolResult, error) {
 	var req mcp.CallToolRequest
 	req.Params.Name = q.decl.Name
 	req.Params.Arguments = args
-	res := s.call(ctx, q, req)
+	res := cp.call(ctx, q, req)
 	if res.IsError {
 		return nil, &adapter.ToolError{Msg: resultText(res)}
 	}
@@ -110,7 +110,7 @@ func resultText(res *mcp.CallToolResult) string {
 // content turns a declared content item into MCP content, filling in
 // {{argument}} placeholders from args and reading an embedded resource
 // that has no inline content from gen's resources.
-func (s *Server) content(ctx context.Context, gen *Generation, c *cfg.Content, args map[string]string) (mcp.Content, error) {
+func (cp *callPath) content(ctx context.Context, gen *Generation, c *cfg.Content, args map[string]string) (mcp.Content, error) {
 	switch c.Kind {
 	case cfg.ContentText:
 		return mcp.NewTextContent(cfg.Expand(c.Text, args)), nil
@@ -126,7 +126,7 @@ func (s *Server) content(ctx context.Context, gen *Generation, c *cfg.Content, a
 		}
 		return mcp.NewEmbeddedResource(mcp.TextResourceContents{URI: uri, MIMEType: c.MimeType, Text: cfg.Expand(c.Text, args)}), nil
 	}
-	contents, err := s.readResource(ctx, gen, uri)
+	contents, err := cp.readResource(ctx, gen, uri)
 	if err != nil {
 		return nil, err
 	}

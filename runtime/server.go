@@ -1,18 +1,10 @@
 package runtime
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"sort"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
@@ -26,10 +18,12 @@ import (
 // mcp-go server and routes every tools/call to the generation that was
 // current when the call arrived.
 type Server struct {
-	mcp      *server.MCPServer
-	log      zerolog.Logger
-	audit    *audit.Logger
-	metrics  *metrics.Metrics
+	mcp     *server.MCPServer
+	log     zerolog.Logger
+	audit   *audit.Logger
+	metrics *metrics.Metrics
+	// calls is the per-call path every request takes (call.go).
+	calls    *callPath
 	gen      atomic.Pointer[Generation]
 	inflight sync.WaitGroup
 	reload   reloadState
@@ -57,13 +51,12 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 	if opts.Secrets == nil {
 		opts.Secrets = gen.Config.Secrets
 	}
-	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, opts: opts}
-	if s.audit == nil {
-		s.audit = audit.Discard()
+	if opts.Audit == nil {
+		opts.Audit = audit.Discard()
 	}
-	if s.metrics != nil {
-		s.metrics.Sources(s.sourceStats)
-	}
+	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, opts: opts,
+		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics}}
+	s.metrics.Sources(s.sourceStats)
 	info := gen.Config.Server
 	hooks := &server.Hooks{}
 	hooks.AddAfterListTools(s.filterTools)
@@ -106,10 +99,8 @@ func (s *Server) swap(gen *Generation) *Generation {
 	// told of any resource or prompt change of the same swap.
 	s.swapPrimitives(old, gen)
 	s.mcp.SetTools(tools...)
-	if s.metrics != nil {
-		s.metrics.Serving(gen.number, len(gen.tools))
-		s.metrics.ConfigHash(gen.hash)
-	}
+	s.metrics.Serving(gen.number, len(gen.tools))
+	s.metrics.ConfigHash(gen.hash)
 	return old
 }
 
@@ -143,172 +134,4 @@ func (s *Server) sourceStats() metrics.SourceStats {
 		}
 	}
 	return out
-}
-
-// handler runs tools/call for the tool named name on the generation
-// current when the call arrives.
-func (s *Server) handler(name string) server.ToolHandlerFunc {
-	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		ctx, gen, err := s.enter(ctx)
-		if err != nil {
-			return errorResult("The server is shutting down; try again shortly."), nil
-		}
-		defer s.release(gen)
-		t := gen.byName[name]
-		if t == nil {
-			// mcp-go found the tool just before a reload removed it.
-			return errorResult(fmt.Sprintf("The tool %q no longer exists: the server's configuration was reloaded. List the tools again.", name)), nil
-		}
-		return s.call(ctx, t, req), nil
-	}
-}
-
-// call runs one tools/call. Every failure becomes a tool result with
-// isError set, worded for a model; nothing from a driver reaches the client.
-func (s *Server) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest) *mcp.CallToolResult {
-	start := time.Now()
-	id := newRequestID()
-	log := callLog{s.log, id, t.decl.Name}
-	rec := &audit.Record{
-		RequestID: id,
-		SessionID: sessionID(ctx),
-		Transport: transportFrom(ctx),
-		Subject:   PrincipalFrom(ctx).Subject,
-		Tool:      t.decl.Name,
-	}
-	defer func() {
-		rec.Duration = time.Since(start)
-		s.audit.Write(rec)
-		if s.metrics != nil {
-			s.metrics.Call(rec.Tool, rec.Outcome, rec.Duration)
-		}
-	}()
-
-	args, err := t.arguments(req)
-	if err != nil {
-		log.Debug().Err(err).Msg("invalid arguments")
-		rec.Outcome, rec.ErrorClass, rec.Args = audit.Invalid, "arguments", t.rawForAudit(req)
-		return errorResult(err.Error())
-	}
-	rec.Args = t.forAudit(args)
-
-	binds, err := t.authorize(ctx, args)
-	if err != nil {
-		log.Info().Err(err).Msg("call denied")
-		rec.Outcome, rec.ErrorClass = audit.Denied, "policy"
-		return errorResult("Permission denied: the server's policy does not allow this call for this caller.")
-	}
-	rec.Binds = binds
-	adm, refused := s.admit(ctx, log, rec, t, args, binds)
-	if refused != nil {
-		return refused // a limit, or the answer from the cache
-	}
-	defer adm.done()
-	if f, ok := t.impl.(*fixedTool); ok {
-		return s.fixedResult(ctx, log, rec, t, f)
-	}
-
-	log.Debug().Msg("call started")
-	callCtx, cancel := context.WithTimeout(ctx, t.timeout)
-	defer cancel()
-	c := &adapter.Call{RequestID: id, Tool: t.decl.Name, Args: args, Binds: binds}
-	res, err := t.impl.Call(callCtx, c)
-	rec.UpstreamStatus, rec.Attempts = c.Upstream.Status, c.Upstream.Attempts
-	s.metrics.Upstream(t.decl.Source.Key(), c.Upstream.Status, c.Upstream.Attempts)
-	if err != nil {
-		return s.failure(log, rec, t, ctx, callCtx, err)
-	}
-	text, err := encodeObject(res.Structured)
-	if err != nil {
-		return s.failure(log, rec, t, ctx, callCtx, fmt.Errorf("encoding result: %w", err))
-	}
-	rec.Outcome, rec.Rows, rec.Bytes = audit.OK, res.Rows, len(text)
-	adm.keep(res, text)
-	log.Debug().Int("rows", res.Rows).Bool("truncated", res.Truncated).Dur("duration", time.Since(start)).Msg("tool call")
-	return &mcp.CallToolResult{
-		Content:           []mcp.Content{mcp.NewTextContent(string(text))},
-		StructuredContent: res.Structured,
-		// Encoded once: the response reuses the text's bytes.
-		RawStructuredContent: text,
-	}
-}
-
-func sessionID(ctx context.Context) string {
-	if cs := server.ClientSessionFromContext(ctx); cs != nil {
-		return cs.SessionID()
-	}
-	return ""
-}
-
-// encodeObject encodes a result. Row and Rows write their own compact JSON;
-// going through json.Marshal would only validate it again.
-func encodeObject(v any) ([]byte, error) {
-	if m, ok := v.(json.Marshaler); ok {
-		return m.MarshalJSON()
-	}
-	return json.Marshal(v)
-}
-
-// callLog tags a call's log events with its request id and tool. It builds
-// nothing for levels that are off: this is the hot path.
-type callLog struct {
-	log  zerolog.Logger
-	id   string
-	tool string
-}
-
-func (c callLog) at(e *zerolog.Event) *zerolog.Event {
-	return e.Str("request_id", c.id).Str("tool", c.tool)
-}
-
-func (c callLog) Debug() *zerolog.Event { return c.at(c.log.Debug()) }
-func (c callLog) Info() *zerolog.Event  { return c.at(c.log.Info()) }
-func (c callLog) Warn() *zerolog.Event  { return c.at(c.log.Warn()) }
-func (c callLog) Error() *zerolog.Event { return c.at(c.log.Error()) }
-
-func (t *toolEntry) arguments(req mcp.CallToolRequest) (map[string]any, error) {
-	if len(req.Params.RawArguments) > 0 {
-		return t.params.Validate(req.Params.RawArguments)
-	}
-	switch a := req.Params.Arguments.(type) {
-	case nil:
-		return t.params.ValidateMap(nil)
-	case map[string]any:
-		return t.params.ValidateMap(a)
-	case json.RawMessage:
-		return t.params.Validate(a)
-	}
-	return nil, &ArgumentError{Problems: []string{"arguments must be a JSON object"}}
-}
-
-func (s *Server) failure(log callLog, rec *audit.Record, t *toolEntry, parent, callCtx context.Context, err error) *mcp.CallToolResult {
-	var te *adapter.ToolError
-	rec.Outcome = audit.Error
-	switch {
-	case errors.As(err, &te):
-		rec.ErrorClass = "tool"
-		log.Debug().Str("error", te.Msg).Msg("tool error")
-		return errorResult(te.Msg)
-	case parent.Err() != nil:
-		rec.ErrorClass = "cancelled"
-		log.Info().Msg("call cancelled by the client")
-		return errorResult("The call was cancelled.")
-	case errors.Is(callCtx.Err(), context.DeadlineExceeded):
-		rec.Outcome = audit.Timeout
-		log.Warn().Dur("timeout", t.timeout).Msg("tool timed out")
-		return errorResult(fmt.Sprintf("The tool timed out after %s and was cancelled (request id %s). Try again with narrower arguments.", t.timeout, rec.RequestID))
-	}
-	rec.ErrorClass = "backend"
-	log.Error().Err(err).Msg("tool failed")
-	return errorResult(fmt.Sprintf("The tool failed on the server side (request id %s); the operator can find the cause in the server log.", rec.RequestID))
-}
-
-func errorResult(text string) *mcp.CallToolResult {
-	return &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(text)}, IsError: true}
-}
-
-func newRequestID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

@@ -14,7 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Metrics is one process's metrics. It is safe for concurrent use.
+// Metrics is one process's metrics. It is safe for concurrent use. A nil
+// *Metrics is a valid no-op: a server without metrics records nothing.
 type Metrics struct {
 	registry   *prometheus.Registry
 	calls      *prometheus.CounterVec
@@ -69,12 +70,18 @@ func New() *Metrics {
 
 // Call counts one finished tools/call.
 func (m *Metrics) Call(tool, outcome string, d time.Duration) {
+	if m == nil {
+		return
+	}
 	m.calls.WithLabelValues(tool, outcome).Inc()
 	m.duration.WithLabelValues(tool).Observe(d.Seconds())
 }
 
 // Serving records the configuration now served.
 func (m *Metrics) Serving(generation uint64, tools int) {
+	if m == nil {
+		return
+	}
 	m.generation.Set(float64(generation))
 	m.tools.Set(float64(tools))
 }
@@ -87,12 +94,18 @@ const (
 
 // Reload counts one reload attempt by its result.
 func (m *Metrics) Reload(result string) {
+	if m == nil {
+		return
+	}
 	m.reloads.WithLabelValues(result).Inc()
 }
 
 // ConfigHash records the hash of the configuration now served. The old
 // hash's series goes away: there is only ever one.
 func (m *Metrics) ConfigHash(hash string) {
+	if m == nil {
+		return
+	}
 	m.config.hash.Store(&hash)
 }
 
@@ -113,6 +126,9 @@ func (c *configCollector) Collect(ch chan<- prometheus.Metric) {
 
 // Handler serves the metrics in Prometheus' text format.
 func (m *Metrics) Handler() http.Handler {
+	if m == nil {
+		return nil
+	}
 	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }
 
@@ -132,6 +148,9 @@ type SourceStats struct {
 // Sources sets where source statistics are read from at every scrape; the
 // last call wins.
 func (m *Metrics) Sources(read func() SourceStats) {
+	if m == nil {
+		return
+	}
 	m.sources.read.Store(&read)
 }
 
