@@ -267,15 +267,6 @@ func (g *Generation) Close() error {
 	return errors.Join(errs...)
 }
 
-// ToolDefinitions are the tools exactly as tools/list shows them.
-func (g *Generation) ToolDefinitions() []mcp.Tool {
-	defs := make([]mcp.Tool, len(g.tools))
-	for i, t := range g.tools {
-		defs[i] = t.def
-	}
-	return defs
-}
-
 func toolDefinition(t *toolEntry) (mcp.Tool, error) {
 	in, err := json.Marshal(t.params.InputSchema())
 	if err != nil {

@@ -90,9 +90,10 @@ func (s *Server) swap(gen *Generation) *Generation {
 	s.reload.serial++
 	gen.number = s.reload.serial
 	gen.refs.Store(1)
-	tools := make([]server.ServerTool, len(gen.tools))
-	for i, t := range gen.tools {
-		tools[i] = server.ServerTool{Tool: t.def, Handler: s.handler(t.decl.Name)}
+	surface := gen.Surface()
+	tools := make([]server.ServerTool, len(surface.Tools))
+	for i, t := range surface.Tools {
+		tools[i] = server.ServerTool{Tool: t.Tool, Handler: s.handler(t.Tool.Name)}
 	}
 	old := s.gen.Swap(gen)
 	// Tools last: a client told the tool list changed has already been

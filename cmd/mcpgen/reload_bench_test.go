@@ -33,7 +33,7 @@ func BenchmarkReload(b *testing.B) {
 	gen := buildServe(b, path)
 	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.Discard(), Metrics: metrics.New()})
 	defer srv.Close()
-	if n := len(gen.ToolDefinitions()); n != tools {
+	if n := len(gen.Surface().Tools); n != tools {
 		b.Fatalf("%d tools, want %d", n, tools)
 	}
 

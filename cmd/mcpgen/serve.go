@@ -102,7 +102,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	server := gen.Config.Server
 	if *stdio {
-		log.Info().Str("server", server.Name).Int("tools", len(gen.ToolDefinitions())).
+		log.Info().Str("server", server.Name).Int("tools", len(gen.Surface().Tools)).
 			Uint64("generation", gen.Number()).Str("config_hash", gen.Hash()).Msg("serving stdio")
 		return transport.ServeStdio(ctx, srv, stdin, stdout, o.Grace)
 	}
@@ -111,7 +111,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: %v", err)}
 	}
-	log.Info().Str("server", server.Name).Int("tools", len(gen.ToolDefinitions())).
+	log.Info().Str("server", server.Name).Int("tools", len(gen.Surface().Tools)).
 		Uint64("generation", gen.Number()).Str("config_hash", gen.Hash()).
 		Str("url", fmt.Sprintf("http://%s%s", ln.Addr(), o.Path)).Bool("stateless", o.Stateless).Msg("serving Streamable HTTP")
 	if err := transport.ServeStreamable(ctx, srv, ln, o); err != nil && !errors.Is(err, context.Canceled) {

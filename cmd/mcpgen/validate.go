@@ -25,7 +25,7 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		checked = "statements checked where a source was reachable"
 	}
 	fmt.Fprintf(stdout, "ok: %s, %s; %s\n",
-		plural(len(gen.Config.Sources), "source"), plural(len(gen.ToolDefinitions()), "tool"), checked)
+		plural(len(gen.Config.Sources), "source"), plural(len(gen.Surface().Tools), "tool"), checked)
 	fmt.Fprintf(stdout, "auth: %s\n", authSummary(gen.Config.Auth))
 	return nil
 }
