@@ -1,3 +1,9 @@
+// Argument validation: one declared param set, compiled once, gives both
+// the input schema clients are shown and the server-side check of every
+// call, so the two cannot disagree. It stays one file because the schema,
+// the conversions (exact integers, JSON numbers) and the problem texts a
+// model reads are one contract, read and changed together.
+
 package runtime
 
 import (
