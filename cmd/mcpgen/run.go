@@ -29,7 +29,8 @@ Usage:
   mcpgen serve [flags] PATH...      serve the tools (Streamable HTTP, or --stdio)
   mcpgen validate [--offline] PATH...
                                     check the configuration and every statement
-  mcpgen tools [--offline] PATH...  print the tools/list a client will see
+  mcpgen tools [--offline] [--surface] PATH...
+                                    print the tools/list a client will see
   mcpgen apikey [--hash]            make an API key and the hash to configure
   mcpgen version                    print the version
 

@@ -10,7 +10,7 @@ import (
 )
 
 func runTools(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newCommand("tools", "tools [--offline] PATH...", stdout, stderr)
+	fs := newCommand("tools", "tools [--offline] [--surface] PATH...", stdout, stderr)
 	offline := fs.Bool("offline", false, "do not connect to sources; output schemas then list no columns")
 	whole := fs.Bool("surface", false, "print the whole surface: every tool, resource and prompt as clients see it, "+
 		"with what the server runs for each (source, statement or request, guard, binds, limits) and where it is declared")
