@@ -494,3 +494,48 @@ func buildServe(tb testing.TB, paths ...string) *runtime.Generation {
 	}
 	return gen
 }
+
+// TestToolsSurface: --surface prints the tools exactly as tools/list has
+// them, each with what runs and where it is declared, and the same bytes
+// for the same files.
+func TestToolsSurface(t *testing.T) {
+	run := func(args ...string) []byte {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if err := Run(context.Background(), args, nil, &out, &errOut); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, errOut.String())
+		}
+		return out.Bytes()
+	}
+	surface := run("tools", "--offline", "--surface", technova)
+	if again := run("tools", "--surface", technova, "--offline"); !bytes.Equal(surface, again) {
+		t.Errorf("two runs on the same file print different surfaces")
+	}
+	var s runtime.Surface
+	if err := json.Unmarshal(surface, &s); err != nil {
+		t.Fatalf("surface is not JSON: %v", err)
+	}
+	var list struct{ Tools []json.RawMessage }
+	if err := json.Unmarshal(run("tools", "--offline", technova), &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Tools) == 0 || len(s.Tools) != len(list.Tools) {
+		t.Fatalf("surface has %d tools, tools/list %d", len(s.Tools), len(list.Tools))
+	}
+	for i, ts := range s.Tools {
+		def, _ := json.Marshal(ts.Tool)
+		var a, b any
+		_ = json.Unmarshal(def, &a)
+		_ = json.Unmarshal(list.Tools[i], &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("tool %d: the surface's definition differs from tools/list:\n%s\n%s", i, def, list.Tools[i])
+		}
+		if !strings.HasPrefix(ts.Declared, technova+":") || ts.Access.Rule == "" || ts.Limits.Timeout == "" {
+			t.Errorf("tool %s: declared %q, access %+v, limits %+v", ts.Tool.Name, ts.Declared, ts.Access, ts.Limits)
+		}
+	}
+	get := s.Tools[slices.IndexFunc(s.Tools, func(ts runtime.ToolSurface) bool { return ts.Tool.Name == "get_order" })]
+	if get.Source != "sql.orders" || get.Access.Rule != "guard" || len(get.Access.Binds) != 1 || get.Access.Binds[0].From != "principal.claims.org" {
+		t.Errorf("get_order: %+v", get.Execution)
+	}
+}
