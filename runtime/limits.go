@@ -138,7 +138,7 @@ func (g *Generation) compileToolLimits(t *toolEntry, env *guard.Env) hcl.Diagnos
 		rl, server = g.Config.Limits.RateLimit, true
 	}
 	if rl != nil {
-		rule, d := compileRule(rl, decl.Name, server, env)
+		rule, d := compileRule(rl, decl.Name, server, env.WithParams(guardParams(decl.Params)))
 		diags = append(diags, d...)
 		t.limits.rate = rule
 	}
