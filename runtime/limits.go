@@ -72,7 +72,7 @@ func compileRule(rl *cfg.RateLimit, tool string, server bool, env *guard.Env) (*
 			return nil, hcl.Diagnostics{{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid rate limit key",
-				Detail:   fmt.Sprintf("The rate limit key does not compile: %s.", strings.TrimSuffix(err.Error(), ".")),
+				Detail:   fmt.Sprintf("The rate limit key of tool %q does not compile: %s.", tool, strings.TrimSuffix(err.Error(), ".")),
 				Subject:  rangePtr(rl.KeyExpr.Range),
 			}}
 		}
