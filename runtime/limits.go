@@ -72,7 +72,7 @@ func compileRule(rl *cfg.RateLimit, tool string, server bool, env *guard.Env) (*
 			return nil, hcl.Diagnostics{{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid rate limit key",
-				Detail:   fmt.Sprintf("The rate limit key does not compile: %s.", strings.TrimSuffix(err.Error(), ".")),
+				Detail:   fmt.Sprintf("The rate limit key of tool %q does not compile: %s.", tool, strings.TrimSuffix(err.Error(), ".")),
 				Subject:  rangePtr(rl.KeyExpr.Range),
 			}}
 		}
@@ -138,7 +138,7 @@ func (g *Generation) compileToolLimits(t *toolEntry, env *guard.Env) hcl.Diagnos
 		rl, server = g.Config.Limits.RateLimit, true
 	}
 	if rl != nil {
-		rule, d := compileRule(rl, decl.Name, server, env)
+		rule, d := compileRule(rl, decl.Name, server, env.WithParams(guardParams(decl.Params)))
 		diags = append(diags, d...)
 		t.limits.rate = rule
 	}

@@ -44,6 +44,7 @@ func compileDefaultGuard(env *guard.Env, server *cfg.Server) (*guard.Program, hc
 func (t *toolEntry) compilePolicy(env *guard.Env, defaultGuard *guard.Program, authConfigured bool) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	d := t.decl
+	env = env.WithParams(guardParams(d.Params))
 	t.toolVar = map[string]any{
 		"name":        d.Name,
 		"title":       d.Title,
@@ -90,6 +91,16 @@ func (t *toolEntry) compilePolicy(env *guard.Env, defaultGuard *guard.Program, a
 		t.binds = append(t.binds, compiledBind{name: b.Name, from: b.From.Source, prg: prg})
 	}
 	return diags
+}
+
+// guardParams is what the cost check of guards and keys needs to know of a
+// tool's params: arguments are validated against them before either runs.
+func guardParams(ps []*cfg.Param) guard.Params {
+	gp := make(guard.Params, len(ps))
+	for _, p := range ps {
+		gp[p.Name] = guard.Param{Type: string(p.Type), Items: string(p.Items), MaxLength: p.MaxLength, MaxItems: p.MaxItems}
+	}
+	return gp
 }
 
 // errClosed denies a call to a tool that no guard opens.

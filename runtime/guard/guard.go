@@ -2,8 +2,9 @@
 // configuration: tool guards (who may call, with what arguments) and bind
 // values (taken from the caller's identity).
 //
-// Expressions are compiled once, at load, and evaluated per request under a
-// cost limit. It imports cel-go only.
+// Expressions are compiled once, at load, where one whose estimated
+// worst-case cost is over the limit is rejected, and evaluated per request
+// under that limit. It imports cel-go only.
 package guard
 
 import (
@@ -35,6 +36,7 @@ type Vars struct {
 type Env struct {
 	guards *cel.Env // principal, args, tool, request
 	binds  *cel.Env // principal, request: a bind never depends on arguments
+	params Params   // bound args for the cost check; see WithParams
 }
 
 // NewEnv declares the variables guards and binds may use.
@@ -67,7 +69,8 @@ type Program struct {
 	partial cel.Program
 }
 
-// CompileGuard compiles a guard, which must type-check to bool.
+// CompileGuard compiles a guard, which must type-check to bool and stay
+// within CostLimit for any arguments the Env's params allow.
 func (e *Env) CompileGuard(src string) (*Program, error) {
 	ast, iss := e.guards.Compile(src)
 	if iss.Err() != nil {
@@ -75,6 +78,9 @@ func (e *Env) CompileGuard(src string) (*Program, error) {
 	}
 	if !ast.OutputType().IsExactType(cel.BoolType) {
 		return nil, fmt.Errorf("a guard must be a boolean expression, but this one is of type %s", ast.OutputType())
+	}
+	if err := checkCost(e.guards, ast, e.guardBounds()); err != nil {
+		return nil, err
 	}
 	p, err := program(e.guards, ast)
 	if err != nil {
@@ -94,6 +100,9 @@ func (e *Env) CompileBind(src string) (*Program, error) {
 	if iss.Err() != nil {
 		return nil, errors.New(oneLine(iss.Err().Error()))
 	}
+	if err := checkCost(e.binds, ast, map[string]*bound{"principal": principalBound, "request": requestBound}); err != nil {
+		return nil, err
+	}
 	return program(e.binds, ast)
 }
 
@@ -111,7 +120,15 @@ func (e *Env) CompileKey(src string) (*Program, error) {
 	default:
 		return nil, fmt.Errorf("a rate limit key must be a string, number or boolean, but this one is of type %s", t)
 	}
+	if err := checkCost(e.guards, ast, e.guardBounds()); err != nil {
+		return nil, err
+	}
 	return program(e.guards, ast)
+}
+
+// guardBounds bounds the variables of guards and keys.
+func (e *Env) guardBounds() map[string]*bound {
+	return map[string]*bound{"principal": principalBound, "args": argsBound(e.params), "tool": toolBound, "request": requestBound}
 }
 
 func program(env *cel.Env, ast *cel.Ast) (*Program, error) {

@@ -1,0 +1,167 @@
+package guard
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// compileFunc compiles one kind of expression.
+type compileFunc func(e *Env, src string) (*Program, error)
+
+var (
+	guardExpr compileFunc = (*Env).CompileGuard
+	bindExpr  compileFunc = (*Env).CompileBind
+	keyExpr   compileFunc = (*Env).CompileKey
+)
+
+func TestCostCheck(t *testing.T) {
+	env, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := Params{
+		"order_id": {Type: "integer"},
+		"ids":      {Type: "array", Items: "integer", MaxItems: ptr(100)},
+		"tags":     {Type: "array", Items: "string", MaxItems: ptr(20)},
+		"q":        {Type: "string", MaxLength: ptr(200)},
+		"region":   {Type: "string", MaxLength: ptr(16)},
+		"all_ids":  {Type: "array", Items: "integer"},
+		"note":     {Type: "string"},
+	}
+	tests := []struct {
+		compile compileFunc
+		params  Params
+		src     string
+		want    string // a substring of the error; "" if accepted
+	}{
+		{guardExpr, declared, `'orders.read' in principal.scopes && args.order_id > 0`, ""},
+		{guardExpr, declared, `principal.claims.org == 'acme'`, ""},
+		{guardExpr, declared, `args.ids.all(i, i > 0)`, ""},
+		{guardExpr, declared, `args.tags.exists(t, t.startsWith('eu-'))`, ""},
+		{guardExpr, declared, `args.q.contains('drop') || args.q.matches('^[a-z ]+$')`, ""},
+		{guardExpr, declared, `principal.scopes.exists(s, s.startsWith('orders.'))`, ""},
+		{guardExpr, declared, `tool.read_only && request.transport == 'http' && request.time.getHours() < 18`, ""},
+		{guardExpr, declared, `args.note.size() < 10 && args.all_ids.size() < 10`, ""},
+		// A param without a bound is as large as a request body allows.
+		{guardExpr, declared, `args.all_ids.all(i, i > 0)`, "is 2,621,443, over the limit of 100,000: give args.all_ids a max_items, or simplify it"},
+		{guardExpr, declared, `args.note.matches('^[a-z]+$')`, "give args.note a max_length, or simplify it"},
+		{guardExpr, declared, `principal.claims.org in args.all_ids`, "give args.all_ids a max_items"},
+		// Declared bounds can still multiply past the limit.
+		{guardExpr, declared, `args.ids.all(a, args.ids.all(b, args.ids.all(c, a + b + c > 0)))`, "over the limit of 100,000: simplify it"},
+		{guardExpr, declared, `[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, [1,2,3,4,5,6,7,8,9,10].all(c, [1,2,3,4,5,6,7,8,9,10].all(d, [1,2,3,4,5,6,7,8,9,10].all(e, a+b+c+d+e > 0)))))`, "simplify it"},
+		{guardExpr, declared, `principal.scopes.all(a, principal.scopes.all(b, a == b))`, "simplify it"},
+		// args.note's size does not count in ==: no use bounding it.
+		{guardExpr, declared, `args.note == 'x' || principal.scopes.all(a, principal.scopes.all(b, a == b))`, "over the limit of 100,000: simplify it"},
+		// The server's default guard serves every tool: no params known.
+		{guardExpr, nil, `'orders.read' in principal.scopes && args.order_id > 0`, ""},
+		{guardExpr, nil, `args.ids.all(i, i > 0)`, "check args in each tool's own guard"},
+
+		{bindExpr, declared, `principal.claims.org`, ""},
+		{bindExpr, declared, `principal.sub + '@idp'`, ""},
+		{bindExpr, declared, `principal.claims.groups.filter(g, g.startsWith('team-'))`, ""},
+		{bindExpr, declared, `principal.claims.filter(k, principal.claims.exists(j, j != k && j.startsWith(k)))`, "over the limit of 100,000: simplify it"},
+
+		{keyExpr, declared, `principal.claims.org`, ""},
+		{keyExpr, declared, `args.region + '/' + principal.sub`, ""},
+		{keyExpr, declared, `args.note + '/' + principal.sub`, "give args.note a max_length"},
+		{keyExpr, declared, `principal.scopes.filter(s, args.tags.exists(t, s.contains(t))).size()`, "over the limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			_, err := tt.compile(env.WithParams(tt.params), tt.src)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("error %q, want none", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// estimateGuard compiles a guard unchecked and estimates its cost.
+func estimateGuard(t *testing.T, env *Env, src string) uint64 {
+	t.Helper()
+	ast, iss := env.guards.Compile(src)
+	if iss.Err() != nil {
+		t.Fatal(iss.Err())
+	}
+	cost, _, err := estimate(env.guards, ast, env.guardBounds(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cost
+}
+
+func TestCostGrowsWithMaxItems(t *testing.T) {
+	base, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last uint64
+	for _, n := range []int{0, 1, 10, 100, 1000, 10000} {
+		env := base.WithParams(Params{"ids": {Type: "array", Items: "integer", MaxItems: ptr(n)}})
+		cost := estimateGuard(t, env, `args.ids.all(i, i > 0)`)
+		if cost <= last && n > 0 {
+			t.Errorf("max_items %d: estimate %d, not above %d", n, cost, last)
+		}
+		last = cost
+	}
+	undeclared := estimateGuard(t, base.WithParams(Params{"ids": {Type: "array", Items: "integer"}}), `args.ids.all(i, i > 0)`)
+	if undeclared <= last {
+		t.Errorf("without max_items: estimate %d, not above %d for 10000 items", undeclared, last)
+	}
+}
+
+// TestEstimateCoversActualCost evaluates accepted expressions on values as
+// large as the bounds allow: the runtime cost must never exceed the
+// estimate, or an accepted guard could still hit the limit.
+func TestEstimateCoversActualCost(t *testing.T) {
+	base, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := base.WithParams(Params{
+		"ids":  {Type: "array", Items: "integer", MaxItems: ptr(100)},
+		"tags": {Type: "array", Items: "string", MaxItems: ptr(10)},
+		"q":    {Type: "string", MaxLength: ptr(200)},
+	})
+	long := strings.Repeat("x", maxClaimsJSON)
+	scopes := make([]any, maxScopes)
+	for i := range scopes {
+		scopes[i] = fmt.Sprint(i)
+	}
+	ids := make([]any, 100)
+	for i := range ids {
+		ids[i] = int64(i + 1)
+	}
+	v := Vars{
+		Principal: map[string]any{"sub": long, "scopes": scopes, "claims": map[string]any{"groups": scopes, "org": long}},
+		Args:      map[string]any{"ids": ids, "tags": []any{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}, "q": strings.Repeat("y", 200)},
+		Tool:      map[string]any{"name": "t", "read_only": true},
+		Request:   map[string]any{"transport": "http", "time": vars().Request["time"]},
+	}
+	for _, src := range []string{
+		`'orders.read' in principal.scopes && args.ids.all(i, i > 0)`,
+		`principal.scopes.exists(s, s.startsWith('orders.'))`,
+		`principal.claims.groups.exists(g, g == 'admins')`,
+		`args.tags.exists(t, t == args.q) || args.q.contains(principal.claims.org)`,
+		`args.q.matches('^[a-z]+$') || principal.sub == args.q`,
+	} {
+		t.Run(src, func(t *testing.T) {
+			prg, err := env.CompileGuard(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, details, err := prg.prg.Eval(activation(v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			actual, est := *details.ActualCost(), estimateGuard(t, env, src)
+			if actual > est {
+				t.Errorf("actual cost %d, over the estimate %d", actual, est)
+			}
+		})
+	}
+}
