@@ -65,7 +65,7 @@ func decodeAuditBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Audit, hcl.Diagn
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			if v == "" {
-				diags = append(diags, attrError(attr, "Invalid value", "path must not be empty."))
+				diags = append(diags, AttrError(attr, "Invalid value", "path must not be empty."))
 			} else if !filepath.IsAbs(v) {
 				v = filepath.Join(filepath.Dir(block.DefRange.Filename), v)
 			}
@@ -78,7 +78,7 @@ func decodeAuditBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Audit, hcl.Diagn
 		if !d.HasErrors() {
 			n, err := parseSize(v)
 			if err != nil {
-				diags = append(diags, attrError(attr, "Invalid size", "max_size must be a size such as \"100MB\" or \"512KB\": %s.", err))
+				diags = append(diags, AttrError(attr, "Invalid size", "max_size must be a size such as \"100MB\" or \"512KB\": %s.", err))
 			}
 			a.MaxSize = n
 		}
@@ -87,7 +87,7 @@ func decodeAuditBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Audit, hcl.Diagn
 		n, d := IntAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() && n < 1 {
-			diags = append(diags, attrError(attr, "Invalid value", "max_files must be at least 1."))
+			diags = append(diags, AttrError(attr, "Invalid value", "max_files must be at least 1."))
 		}
 		a.MaxFiles = n
 	}

@@ -77,8 +77,8 @@ func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 		diags = append(diags, ds...)
 		if !ds.HasErrors() {
 			if _, known := methods[v]; !known {
-				diags = append(diags, attrError(attr, "Invalid method",
-					fmt.Sprintf("method must be one of GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE (in capitals), not %q.", v)))
+				diags = append(diags, cfg.AttrError(attr, "Invalid method",
+					"method must be one of GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE (in capitals), not %q.", v))
 			}
 			t.method = v
 		}
@@ -101,8 +101,8 @@ func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 		diags = append(diags, ds...)
 		t.body = prg
 		if t.method == http.MethodGet || t.method == http.MethodHead || t.method == http.MethodOptions {
-			diags = append(diags, attrError(attr, "Body on a "+t.method+" request",
-				fmt.Sprintf("A %s request has no body; use POST, PUT, PATCH or DELETE, or send the values in a query block.", t.method)))
+			diags = append(diags, cfg.AttrError(attr, "Body on a "+t.method+" request",
+				"A %s request has no body; use POST, PUT, PATCH or DELETE, or send the values in a query block.", t.method))
 		}
 	}
 	if attr, ok := content.Attributes["result"]; ok {
@@ -178,8 +178,8 @@ func compileCEL(env *guard.ValueEnv, attr *hcl.Attribute, tool *cfg.Tool, u *usa
 	}
 	prg, err := env.Compile(src)
 	if err != nil {
-		return nil, append(diags, attrError(attr, "Invalid CEL expression",
-			fmt.Sprintf("%s does not compile: %s.", attr.Name, strings.TrimSuffix(err.Error(), "."))))
+		return nil, append(diags, cfg.AttrError(attr, "Invalid CEL expression",
+			"%s does not compile: %s.", attr.Name, strings.TrimSuffix(err.Error(), ".")))
 	}
 	return prg, append(diags, u.references(prg, attr)...)
 }
@@ -285,8 +285,8 @@ func (u *usage) references(prg *guard.ValueProgram, attr *hcl.Attribute) hcl.Dia
 		}
 		for _, k := range keys {
 			if !u.declared(k, v.kind) {
-				diags = append(diags, attrError(attr, "Undeclared "+v.kind,
-					fmt.Sprintf("%s.%s is not declared; add a %s block named %q.", v.variable, k, v.kind, k)))
+				diags = append(diags, cfg.AttrError(attr, "Undeclared "+v.kind,
+					"%s.%s is not declared; add a %s block named %q.", v.variable, k, v.kind, k))
 				continue
 			}
 			u.use(k, v.kind)

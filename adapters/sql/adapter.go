@@ -108,8 +108,8 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 			case "postgres":
 				s.dialect = dialectPostgres
 			default:
-				diags = append(diags, attrError(attr, "Unsupported SQL driver",
-					fmt.Sprintf("driver must be \"sqlite\" or \"postgres\", not %s.", quoteUnlessSecret(v, marked))))
+				diags = append(diags, cfg.AttrError(attr, "Unsupported SQL driver",
+					"driver must be \"sqlite\" or \"postgres\", not %s.", quoteUnlessSecret(v, marked)))
 			}
 		}
 	}
@@ -121,13 +121,13 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 		if !d.HasErrors() {
 			s.dsn = v
 			if strings.TrimSpace(v) == "" {
-				diags = append(diags, attrError(attr, "Empty DSN", "dsn must name a database."))
+				diags = append(diags, cfg.AttrError(attr, "Empty DSN", "dsn must name a database."))
 			} else if s.dialect == dialectSQLite {
 				// Caught here rather than at Open so that `validate --offline`
 				// sees it. The message never repeats the DSN: it is a secret.
 				if i := strings.IndexByte(v, '?'); i >= 1 {
 					if _, err := url.ParseQuery(v[i+1:]); err != nil {
-						diags = append(diags, attrError(attr, "Invalid DSN",
+						diags = append(diags, cfg.AttrError(attr, "Invalid DSN",
 							"The query part of the SQLite dsn (after '?') is not valid URL query syntax."))
 					}
 				}
@@ -157,8 +157,8 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 		if !d.HasErrors() {
 			s.pool.maxIdle = &n
 			if s.pool.maxOpen != nil && n > *s.pool.maxOpen {
-				diags = append(diags, attrError(attr, "Invalid max_idle_conns",
-					fmt.Sprintf("max_idle_conns (%d) is larger than max_open_conns (%d).", n, *s.pool.maxOpen)))
+				diags = append(diags, cfg.AttrError(attr, "Invalid max_idle_conns",
+					"max_idle_conns (%d) is larger than max_open_conns (%d).", n, *s.pool.maxOpen))
 			}
 		}
 	}
@@ -189,12 +189,12 @@ func evalValue(attr *hcl.Attribute, ctx *hcl.EvalContext) (cty.Value, bool, hcl.
 	marked := v.ContainsMarked()
 	v, _ = v.UnmarkDeep()
 	if v.IsNull() {
-		return cty.NilVal, marked, append(diags, attrError(attr, "Missing value",
-			fmt.Sprintf("%s must not be null.", attr.Name)))
+		return cty.NilVal, marked, append(diags, cfg.AttrError(attr, "Missing value",
+			"%s must not be null.", attr.Name))
 	}
 	if !v.IsWhollyKnown() {
-		return cty.NilVal, marked, append(diags, attrError(attr, "Unknown value",
-			fmt.Sprintf("%s must be known when the configuration is loaded.", attr.Name)))
+		return cty.NilVal, marked, append(diags, cfg.AttrError(attr, "Unknown value",
+			"%s must be known when the configuration is loaded.", attr.Name))
 	}
 	return v, marked, diags
 }
@@ -212,8 +212,8 @@ func evalStringMarked(attr *hcl.Attribute, ctx *hcl.EvalContext) (string, bool, 
 		return "", marked, diags
 	}
 	if v.Type() != cty.String {
-		return "", marked, append(diags, attrError(attr, "Invalid value",
-			fmt.Sprintf("%s must be a string, not %s.", attr.Name, v.Type().FriendlyName())))
+		return "", marked, append(diags, cfg.AttrError(attr, "Invalid value",
+			"%s must be a string, not %s.", attr.Name, v.Type().FriendlyName()))
 	}
 	return v.AsString(), marked, diags
 }
@@ -224,8 +224,8 @@ func evalBool(attr *hcl.Attribute, ctx *hcl.EvalContext) (bool, hcl.Diagnostics)
 		return false, diags
 	}
 	if v.Type() != cty.Bool {
-		return false, append(diags, attrError(attr, "Invalid value",
-			fmt.Sprintf("%s must be true or false, not %s.", attr.Name, v.Type().FriendlyName())))
+		return false, append(diags, cfg.AttrError(attr, "Invalid value",
+			"%s must be true or false, not %s.", attr.Name, v.Type().FriendlyName()))
 	}
 	return v.True(), diags
 }
@@ -237,8 +237,8 @@ func evalInt(attr *hcl.Attribute, ctx *hcl.EvalContext, min int) (int, hcl.Diagn
 		return 0, diags
 	}
 	bad := func() (int, hcl.Diagnostics) {
-		return 0, append(diags, attrError(attr, "Invalid value",
-			fmt.Sprintf("%s must be a whole number of at least %d.", attr.Name, min)))
+		return 0, append(diags, cfg.AttrError(attr, "Invalid value",
+			"%s must be a whole number of at least %d.", attr.Name, min))
 	}
 	if v.Type() != cty.Number {
 		return bad()
@@ -258,15 +258,10 @@ func evalDuration(attr *hcl.Attribute, ctx *hcl.EvalContext) (time.Duration, hcl
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {
-		return 0, append(diags, attrError(attr, "Invalid duration",
-			fmt.Sprintf("%s must be a duration such as \"30m\" or \"90s\", not %s.", attr.Name, quoteUnlessSecret(s, marked))))
+		return 0, append(diags, cfg.AttrError(attr, "Invalid duration",
+			"%s must be a duration such as \"30m\" or \"90s\", not %s.", attr.Name, quoteUnlessSecret(s, marked)))
 	}
 	return d, diags
-}
-
-func attrError(attr *hcl.Attribute, summary, detail string) *hcl.Diagnostic {
-	r := attr.Expr.Range()
-	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &r}
 }
 
 // quoteUnlessSecret quotes a bad value for a diagnostic, unless env() gave

@@ -158,7 +158,7 @@ func (t *Tool) decodeResult(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics 
 		case d.HasErrors():
 		case secret:
 			// The client sees this text.
-			diags = append(diags, attrError(attr, "Secret in client-visible text",
+			diags = append(diags, cfg.AttrError(attr, "Secret in client-visible text",
 				"not_found is shown to clients and must not use env()."))
 		case !t.one:
 			r := attr.NameRange
