@@ -375,6 +375,35 @@ func TestAttrHelpers(t *testing.T) {
 	}
 }
 
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    int64
+		wantErr string
+	}{
+		{"512", 512, ""},
+		{"1b", 1, ""},
+		{" 4 KB ", 4 << 10, ""},
+		{"100MB", 100 << 20, ""},
+		{"2GB", 2 << 30, ""},
+		{"0", 0, `"0" is out of range`},
+		{"1TB", 0, `"1TB" is not a number of B, KB, MB or GB`},
+		{"-1KB", 0, `"-1KB" is not a number of B, KB, MB or GB`},
+		{"99999999999999999999", 0, `"99999999999999999999" is too large`},
+		{"4294967297GB", 0, `"4294967297GB" is out of range`},
+	}
+	for _, tt := range tests {
+		got, err := ParseSize(tt.in)
+		gotErr := ""
+		if err != nil {
+			gotErr = err.Error()
+		}
+		if got != tt.want || gotErr != tt.wantErr {
+			t.Errorf("ParseSize(%q): got %d, %q, want %d, %q", tt.in, got, gotErr, tt.want, tt.wantErr)
+		}
+	}
+}
+
 func TestParamValue(t *testing.T) {
 	tests := []struct {
 		val     cty.Value

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -180,7 +179,7 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 			s.redirects = redirectSameHost
 		default:
 			diags = append(diags, cfg.AttrError(attr, "Invalid redirect policy",
-				"redirects must be \"none\" or \"same_host\", not %s.", quoteUnlessSecret(attr, src.Ctx, v)))
+				"redirects must be \"none\" or \"same_host\", not %s.", cfg.QuoteUnlessSecret(attr, src.Ctx, v)))
 		}
 	}
 	if attr, ok := attrs["ping_path"]; ok {
@@ -372,7 +371,7 @@ func (s *Source) decodeTLS(b *hcl.Block, src *cfg.Source) hcl.Diagnostics {
 			s.tls.minVersion = tls.VersionTLS13
 		default:
 			diags = append(diags, cfg.AttrError(attr, "Invalid TLS version",
-				"min_version must be \"1.2\" or \"1.3\", not %s.", quoteUnlessSecret(attr, src.Ctx, v)))
+				"min_version must be \"1.2\" or \"1.3\", not %s.", cfg.QuoteUnlessSecret(attr, src.Ctx, v)))
 		}
 	}
 	return diags
@@ -501,8 +500,6 @@ func (s *Source) decodeBreaker(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnosti
 	return diags
 }
 
-var sizeRe = regexp.MustCompile(`^\s*([0-9]+)\s*(B|KB|MB|GB)?\s*$`)
-
 // sizeAttr reads a byte count: a number, or a string such as "512KB" or
 // "4MB" (powers of 1024, like the audit block's max_size).
 func sizeAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (int64, hcl.Diagnostics) {
@@ -528,15 +525,11 @@ func sizeAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (int64, hcl.Diagnostics
 		}
 		n = i
 	case cty.String:
-		m := sizeRe.FindStringSubmatch(strings.ToUpper(v.AsString()))
-		if m == nil {
+		i, err := cfg.ParseSize(v.AsString())
+		if err != nil {
 			return bad()
 		}
-		i, err := strconv.ParseInt(m[1], 10, 64)
-		if err != nil || i > 1<<30 {
-			return bad()
-		}
-		n = i << map[string]uint{"": 0, "B": 0, "KB": 10, "MB": 20, "GB": 30}[m[2]]
+		n = i
 	default:
 		return bad()
 	}
@@ -552,13 +545,4 @@ func statusSet(codes []int) map[int]bool {
 		m[c] = true
 	}
 	return m
-}
-
-// quoteUnlessSecret quotes a bad value for a diagnostic, unless env() gave
-// it: those are secrets even when they are only a typo.
-func quoteUnlessSecret(attr *hcl.Attribute, ctx *hcl.EvalContext, v string) string {
-	if raw, _ := attr.Expr.Value(ctx); raw.ContainsMarked() {
-		return "the value from env()"
-	}
-	return strconv.Quote(v)
 }
