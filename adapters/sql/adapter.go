@@ -1,7 +1,6 @@
 package sql
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jmoiron/sqlx"
-	"github.com/zclconf/go-cty/cty"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
@@ -99,7 +97,7 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 	content, diags := src.Body.Content(sourceSchema)
 
 	if attr, ok := content.Attributes["driver"]; ok {
-		v, marked, d := evalStringMarked(attr, src.Ctx)
+		v, d := cfg.StringAttr(attr, src.Ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			switch v {
@@ -109,14 +107,14 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 				s.dialect = dialectPostgres
 			default:
 				diags = append(diags, cfg.AttrError(attr, "Unsupported SQL driver",
-					"driver must be \"sqlite\" or \"postgres\", not %s.", quoteUnlessSecret(v, marked)))
+					"driver must be \"sqlite\" or \"postgres\", not %s.", cfg.QuoteUnlessSecret(attr, src.Ctx, v)))
 			}
 		}
 	}
 
 	if attr, ok := content.Attributes["dsn"]; ok {
 		s.dsnRange = attr.Expr.Range()
-		v, d := evalString(attr, src.Ctx)
+		v, d := cfg.StringAttr(attr, src.Ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			s.dsn = v
@@ -137,7 +135,7 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 
 	if attr, ok := content.Attributes["seed"]; ok {
 		s.seedRange = attr.Expr.Range()
-		v, d := evalString(attr, src.Ctx)
+		v, d := cfg.StringAttr(attr, src.Ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			s.seed = v
@@ -145,14 +143,14 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 	}
 
 	if attr, ok := content.Attributes["max_open_conns"]; ok {
-		n, d := evalInt(attr, src.Ctx, 1)
+		n, d := countAttr(attr, src.Ctx, 1)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			s.pool.maxOpen = &n
 		}
 	}
 	if attr, ok := content.Attributes["max_idle_conns"]; ok {
-		n, d := evalInt(attr, src.Ctx, 0)
+		n, d := countAttr(attr, src.Ctx, 0)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			s.pool.maxIdle = &n
@@ -163,14 +161,14 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 		}
 	}
 	if attr, ok := content.Attributes["conn_max_lifetime"]; ok {
-		dur, d := evalDuration(attr, src.Ctx)
+		dur, d := cfg.DurationAttr(attr, src.Ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			s.pool.lifetime = &dur
 		}
 	}
 	if attr, ok := content.Attributes["conn_max_idle_time"]; ok {
-		dur, d := evalDuration(attr, src.Ctx)
+		dur, d := cfg.DurationAttr(attr, src.Ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			s.pool.idleTime = &dur
@@ -179,96 +177,11 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 	return s, diags
 }
 
-// evalValue evaluates an attribute once, at load, and strips the marks that
-// env() puts on secrets: the adapter keeps DSNs to itself.
-func evalValue(attr *hcl.Attribute, ctx *hcl.EvalContext) (cty.Value, bool, hcl.Diagnostics) {
-	v, diags := attr.Expr.Value(ctx)
-	if diags.HasErrors() {
-		return cty.NilVal, false, diags
+// countAttr reads a whole number from min to 2^31, such as a pool size.
+func countAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, min int) (int, hcl.Diagnostics) {
+	n, diags := cfg.IntAttr(attr, ctx)
+	if !diags.HasErrors() && (n < min || n > 1<<31) {
+		diags = append(diags, cfg.AttrError(attr, "Invalid value", "%s must be a whole number of at least %d.", attr.Name, min))
 	}
-	marked := v.ContainsMarked()
-	v, _ = v.UnmarkDeep()
-	if v.IsNull() {
-		return cty.NilVal, marked, append(diags, cfg.AttrError(attr, "Missing value",
-			"%s must not be null.", attr.Name))
-	}
-	if !v.IsWhollyKnown() {
-		return cty.NilVal, marked, append(diags, cfg.AttrError(attr, "Unknown value",
-			"%s must be known when the configuration is loaded.", attr.Name))
-	}
-	return v, marked, diags
-}
-
-func evalString(attr *hcl.Attribute, ctx *hcl.EvalContext) (string, hcl.Diagnostics) {
-	s, _, diags := evalStringMarked(attr, ctx)
-	return s, diags
-}
-
-// evalStringMarked also says whether the value came from env(), for
-// attributes a client will see.
-func evalStringMarked(attr *hcl.Attribute, ctx *hcl.EvalContext) (string, bool, hcl.Diagnostics) {
-	v, marked, diags := evalValue(attr, ctx)
-	if diags.HasErrors() {
-		return "", marked, diags
-	}
-	if v.Type() != cty.String {
-		return "", marked, append(diags, cfg.AttrError(attr, "Invalid value",
-			"%s must be a string, not %s.", attr.Name, v.Type().FriendlyName()))
-	}
-	return v.AsString(), marked, diags
-}
-
-func evalBool(attr *hcl.Attribute, ctx *hcl.EvalContext) (bool, hcl.Diagnostics) {
-	v, _, diags := evalValue(attr, ctx)
-	if diags.HasErrors() {
-		return false, diags
-	}
-	if v.Type() != cty.Bool {
-		return false, append(diags, cfg.AttrError(attr, "Invalid value",
-			"%s must be true or false, not %s.", attr.Name, v.Type().FriendlyName()))
-	}
-	return v.True(), diags
-}
-
-// evalInt reads a whole number of at least min.
-func evalInt(attr *hcl.Attribute, ctx *hcl.EvalContext, min int) (int, hcl.Diagnostics) {
-	v, _, diags := evalValue(attr, ctx)
-	if diags.HasErrors() {
-		return 0, diags
-	}
-	bad := func() (int, hcl.Diagnostics) {
-		return 0, append(diags, cfg.AttrError(attr, "Invalid value",
-			"%s must be a whole number of at least %d.", attr.Name, min))
-	}
-	if v.Type() != cty.Number {
-		return bad()
-	}
-	bf := v.AsBigFloat()
-	i, acc := bf.Int64()
-	if !bf.IsInt() || acc != 0 || i < int64(min) || i > 1<<31 {
-		return bad()
-	}
-	return int(i), diags
-}
-
-func evalDuration(attr *hcl.Attribute, ctx *hcl.EvalContext) (time.Duration, hcl.Diagnostics) {
-	s, marked, diags := evalStringMarked(attr, ctx)
-	if diags.HasErrors() {
-		return 0, diags
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, append(diags, cfg.AttrError(attr, "Invalid duration",
-			"%s must be a duration such as \"30m\" or \"90s\", not %s.", attr.Name, quoteUnlessSecret(s, marked)))
-	}
-	return d, diags
-}
-
-// quoteUnlessSecret quotes a bad value for a diagnostic, unless env() gave
-// it: those are secrets even when they are only a typo.
-func quoteUnlessSecret(v string, secret bool) string {
-	if secret {
-		return "the value from env()"
-	}
-	return fmt.Sprintf("%q", v)
+	return n, diags
 }

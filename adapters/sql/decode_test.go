@@ -47,22 +47,22 @@ dsn = "x.db"
 max_open_conns = 0`, want: "max_open_conns must be a whole number of at least 1", at: "4:18"},
 		{name: "fractional max_idle_conns", body: `driver = "sqlite"
 dsn = "x.db"
-max_idle_conns = 1.5`, want: "max_idle_conns must be a whole number of at least 0", at: "4:18"},
+max_idle_conns = 1.5`, want: "max_idle_conns must be a whole number.", at: "4:18"},
 		{name: "idle above open", body: `driver = "sqlite"
 dsn = "x.db"
 max_open_conns = 2
 max_idle_conns = 3`, want: "max_idle_conns (3) is larger than max_open_conns (2)", at: "5:18"},
 		{name: "bad duration", body: `driver = "sqlite"
 dsn = "x.db"
-conn_max_lifetime = "ten minutes"`, want: `conn_max_lifetime must be a duration such as "30m" or "90s", not "ten minutes"`, at: "4:21"},
+conn_max_lifetime = "ten minutes"`, want: `conn_max_lifetime must be a duration such as "5s" or "1m30s", not "ten minutes"`, at: "4:21"},
 		{name: "negative duration", body: `driver = "sqlite"
 dsn = "x.db"
-conn_max_idle_time = "-5s"`, want: "conn_max_idle_time must be a duration", at: "4:22"},
+conn_max_idle_time = "-5s"`, want: "conn_max_idle_time must not be negative", at: "4:22"},
 		{name: "secret bad duration is not echoed", body: `driver = "sqlite"
 dsn = "x.db"
 conn_max_idle_time = env("MCPGEN_TEST_UNSET_VAR")`, want: `not the value from env()`, at: "4:22"},
 		{name: "dsn of wrong type", body: `driver = "sqlite"
-dsn = 5`, want: "dsn must be a string, not number"},
+dsn = 5`, want: "dsn must be a string, not a number", at: "3:7"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,7 +126,7 @@ result {
 result {
   one = true
   not_found = env("HOME")
-}`, want: "not_found is shown to clients and must not use env()", at: "9:15"},
+}`, want: "env() values are secrets and cannot appear in not_found", at: "9:15"},
 		{name: "max_rows zero", tool: `sql = "SELECT 1"
 result {
   max_rows = 0
@@ -139,7 +139,7 @@ result {
 		{name: "one not a bool", tool: `sql = "SELECT 1"
 result {
   one = "yes"
-}`, want: "one must be true or false, not string"},
+}`, want: "one must be a bool, not a string", at: "8:9"},
 		{name: "unknown result attribute", tool: `sql = "SELECT 1"
 result {
   many = true

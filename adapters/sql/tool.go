@@ -51,7 +51,7 @@ func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 
 	if attr, ok := content.Attributes["sql"]; ok {
 		t.sqlRange = attr.Expr.Range()
-		text, d := evalString(attr, tool.Ctx)
+		text, d := cfg.StringAttr(attr, tool.Ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			t.sql = text
@@ -135,12 +135,12 @@ func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
 func (t *Tool) decodeResult(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics {
 	content, diags := b.Body.Content(resultSchema)
 	if attr, ok := content.Attributes["one"]; ok {
-		v, d := evalBool(attr, ctx)
+		v, d := cfg.BoolAttr(attr, ctx)
 		diags = append(diags, d...)
 		t.one = v
 	}
 	if attr, ok := content.Attributes["max_rows"]; ok {
-		n, d := evalInt(attr, ctx, 1)
+		n, d := countAttr(attr, ctx, 1)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			t.maxRows = n
@@ -152,14 +152,10 @@ func (t *Tool) decodeResult(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics 
 		}
 	}
 	if attr, ok := content.Attributes["not_found"]; ok {
-		v, secret, d := evalStringMarked(attr, ctx)
+		v, d := cfg.PublicStringAttr(attr, ctx) // the client sees this text
 		diags = append(diags, d...)
 		switch {
 		case d.HasErrors():
-		case secret:
-			// The client sees this text.
-			diags = append(diags, cfg.AttrError(attr, "Secret in client-visible text",
-				"not_found is shown to clients and must not use env()."))
 		case !t.one:
 			r := attr.NameRange
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "not_found needs one = true",
