@@ -308,18 +308,16 @@ func (u *usage) unused() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, p := range u.tool.Params {
 		if !u.used["param."+p.Name] {
-			r := nameRange(p.NameRange, p.DeclRange)
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unused parameter",
 				Detail:  fmt.Sprintf("param %q is not used in the request; use it as {%s} in the path or args.%s in query, headers or body, or remove it.", p.Name, p.Name, p.Name),
-				Subject: &r})
+				Subject: p.NameRange.Ptr()})
 		}
 	}
 	for _, b := range u.tool.Binds {
 		if !u.used["bind."+b.Name] {
-			r := nameRange(b.NameRange, b.DeclRange)
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unused bind",
 				Detail:  fmt.Sprintf("bind %q is not used in the request; use it as {%s} in the path or binds.%s in query, headers or body, or remove it.", b.Name, b.Name, b.Name),
-				Subject: &r})
+				Subject: b.NameRange.Ptr()})
 		}
 	}
 	return diags
@@ -330,13 +328,6 @@ func (u *usage) unused() hcl.Diagnostics {
 // as {"body": ...}; a result expression makes its own object.
 func (t *Tool) OutputSchema() map[string]any {
 	return map[string]any{"type": "object"}
-}
-
-func nameRange(name, decl hcl.Range) hcl.Range {
-	if name.Filename != "" || name.Start.Line > 0 {
-		return name
-	}
-	return decl
 }
 
 // valueText maps byte offsets in a one-line quoted string back to the file,

@@ -109,23 +109,21 @@ func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
 	}
 	for _, p := range tool.Params {
 		if !used[p.Name] {
-			r := nameRange(p.NameRange, p.DeclRange)
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unused parameter",
 				Detail:   fmt.Sprintf("param %q is not used in the SQL statement; use it as :%s or remove it.", p.Name, p.Name),
-				Subject:  &r,
+				Subject:  p.NameRange.Ptr(),
 			})
 		}
 	}
 	for _, b := range tool.Binds {
 		if !used[b.Name] {
-			r := nameRange(b.NameRange, b.DeclRange)
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unused bind",
 				Detail:   fmt.Sprintf("bind %q is not used in the SQL statement; use it as :%s or remove it.", b.Name, b.Name),
-				Subject:  &r,
+				Subject:  b.NameRange.Ptr(),
 			})
 		}
 	}
@@ -199,11 +197,4 @@ func (t *Tool) OutputSchema() map[string]any {
 	default:
 		return map[string]any{"type": "object", "properties": rows, "required": []string{"rows", "count", "truncated"}}
 	}
-}
-
-func nameRange(name, decl hcl.Range) hcl.Range {
-	if name.Filename != "" || name.Start.Line > 0 {
-		return name
-	}
-	return decl
 }
