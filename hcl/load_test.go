@@ -14,6 +14,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mcpgen/mcpgen/internal/fixture"
 )
 
 func diagText(diags hcl.Diagnostics) string {
@@ -473,79 +475,21 @@ func TestLoadPaths(t *testing.T) {
 }
 
 // Each file under testdata/invalid (or directory, loaded as one config)
-// marks every line that must have a diagnostic with `# want: <text>`.
-// Every want must be met by a diagnostic on its line, and every
-// diagnostic must be wanted.
+// marks every line that must have a diagnostic with `# want: <text>`
+// (internal/fixture).
 func TestLoadInvalid(t *testing.T) {
-	entries, err := os.ReadDir("testdata/invalid")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		path := filepath.Join("testdata/invalid", e.Name())
-		t.Run(e.Name(), func(t *testing.T) {
-			cfg, diags := Load([]string{path})
-
-			type line struct {
-				file string
-				n    int
+	for _, path := range fixture.Glob(t, "testdata/invalid/*") {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			files := []string{path}
+			if info, err := os.Stat(path); err != nil {
+				t.Fatal(err)
+			} else if info.IsDir() {
+				files = fixture.Glob(t, filepath.Join(path, "*.hcl"))
 			}
-			wants := map[line][]string{}
-			for name, src := range cfg.Files {
-				for i, text := range strings.Split(string(src), "\n") {
-					parts := strings.Split(text, "# want:")
-					for _, w := range parts[1:] {
-						wants[line{name, i + 1}] = append(wants[line{name, i + 1}], strings.TrimSpace(w))
-					}
-				}
-			}
-			if len(wants) == 0 {
-				t.Fatalf("no `# want:` comments in %s", path)
-			}
-
-			got := map[line][]string{}
-			for _, d := range diags {
-				if d.Subject == nil {
-					t.Errorf("diagnostic without a location: %s", diagText(hcl.Diagnostics{d}))
-					continue
-				}
-				l := line{d.Subject.Filename, d.Subject.Start.Line}
-				got[l] = append(got[l], oneLine(d.Summary+"; "+d.Detail))
-			}
-			for l, ws := range wants {
-				for _, w := range ws {
-					if !anyContains(got[l], w) {
-						t.Errorf("%s:%d: got %q, want a diagnostic containing %q", l.file, l.n, got[l], w)
-					}
-				}
-			}
-			for l, ds := range got {
-				for _, d := range ds {
-					if !containsAny(d, wants[l]) {
-						t.Errorf("%s:%d: unexpected diagnostic %q", l.file, l.n, d)
-					}
-				}
-			}
+			_, diags := Load([]string{path})
+			fixture.Check(t, files, diagText(diags))
 		})
 	}
-}
-
-func anyContains(texts []string, sub string) bool {
-	for _, s := range texts {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsAny(text string, subs []string) bool {
-	for _, s := range subs {
-		if strings.Contains(text, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func TestWriteDiagnostics(t *testing.T) {
