@@ -140,34 +140,40 @@ func TestLoadValidBodies(t *testing.T) {
 		t.Errorf("tool body: got diagnostics %s, want none", diagText(diags))
 	}
 
-	src := cfg.Sources[0]
-	attrs, diags := src.Body.JustAttributes()
-	if diags.HasErrors() {
-		t.Fatalf("source body: %s", diagText(diags))
+	sourceAttrs := func(src *Source) hcl.Attributes {
+		attrs, diags := src.Body.JustAttributes()
+		if diags.HasErrors() {
+			t.Fatalf("source body: %s", diagText(diags))
+		}
+		return attrs
 	}
+	src, archive := cfg.Sources[0], cfg.Sources[1]
+	attrs := sourceAttrs(src)
 	for _, c := range []struct {
+		src        *Source
 		attr       string
 		want       string
 		wantMarked bool
 	}{
-		{"dsn", "file:technova.db", true},
-		{"password", "pw-hunter2-secret", true},
-		{"seed", "CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT);\n", false},
+		{src, "dsn", "file:technova.db", true},
+		{src, "seed", "CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT);\n", false},
+		{archive, "dsn", "postgres://app:pw-hunter2-secret@localhost/archive", true},
 	} {
-		val, diags := attrs[c.attr].Expr.Value(src.Ctx)
+		attr := sourceAttrs(c.src)[c.attr]
+		val, diags := attr.Expr.Value(c.src.Ctx)
 		if diags.HasErrors() {
 			t.Fatalf("%s: %s", c.attr, diagText(diags))
 		}
 		if got := val.HasMark(SecretMark); got != c.wantMarked {
-			t.Errorf("%s marked: got %v, want %v", c.attr, got, c.wantMarked)
+			t.Errorf("%s.%s marked: got %v, want %v", c.src.Name, c.attr, got, c.wantMarked)
 		}
-		got, diags := StringAttr(attrs[c.attr], src.Ctx)
+		got, diags := StringAttr(attr, c.src.Ctx)
 		if diags.HasErrors() || got != c.want {
-			t.Errorf("StringAttr(%s): got %q %s, want %q", c.attr, got, diagText(diags), c.want)
+			t.Errorf("StringAttr(%s.%s): got %q %s, want %q", c.src.Name, c.attr, got, diagText(diags), c.want)
 		}
 	}
-	if d, diags := DurationAttr(attrs["timeout"], src.Ctx); d != 2*time.Minute || diags.HasErrors() {
-		t.Errorf("DurationAttr(timeout): got %v %s, want 2m0s", d, diagText(diags))
+	if d, diags := DurationAttr(attrs["conn_max_lifetime"], src.Ctx); d != 2*time.Minute || diags.HasErrors() {
+		t.Errorf("DurationAttr(conn_max_lifetime): got %v %s, want 2m0s", d, diagText(diags))
 	}
 	if _, diags := PublicStringAttr(attrs["dsn"], src.Ctx); !strings.Contains(diagText(diags), "which clients see") {
 		t.Errorf("PublicStringAttr(dsn): got %q, want a secret diagnostic", diagText(diags))

@@ -26,19 +26,27 @@ func TestInvalidFixtures(t *testing.T) {
 	}
 }
 
-// TestValidExamples: every shipped example and valid fixture validates
-// cleanly, statements included (SQLite files that do not exist yet are
-// checked against an in-memory copy built from the seed).
+// TestValidExamples: every shipped example validates cleanly, statements
+// included (SQLite files that do not exist yet are checked against an
+// in-memory copy built from the seed). The loader's valid fixture
+// (hcl/testdata/valid, one configuration) must pass the adapters too; it
+// is checked offline, since its PostgreSQL source exists nowhere.
 func TestValidExamples(t *testing.T) {
-	files, _ := filepath.Glob("../../testdata/valid/*.hcl")
-	files = append(files, technova)
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
+	t.Setenv("MCPGEN_TEST_PASSWORD", "hunter2-secret")
+	runs := [][]string{}
+	for _, file := range fixture.Glob(t, "../../examples/*.hcl") {
+		runs = append(runs, []string{"validate", file})
+	}
+	fixture.Glob(t, "../../hcl/testdata/valid/*.hcl") // fails if the folder moved or emptied
+	runs = append(runs, []string{"validate", "--offline", "../../hcl/testdata/valid"})
+	for _, args := range runs {
+		path := args[len(args)-1]
+		t.Run(filepath.Base(path), func(t *testing.T) {
 			t.Setenv("TECHNOVA_DB", "file:"+filepath.Join(t.TempDir(), "technova.db"))
 			var stdout, stderr bytes.Buffer
-			err := Run(context.Background(), []string{"validate", file}, nil, &stdout, &stderr)
+			err := Run(context.Background(), args, nil, &stdout, &stderr)
 			if err != nil || stderr.Len() > 0 {
-				t.Fatalf("validate %s: %v\nstderr:\n%s", file, err, stderr.String())
+				t.Fatalf("%s: %v\nstderr:\n%s", strings.Join(args, " "), err, stderr.String())
 			}
 			if !strings.HasPrefix(stdout.String(), "ok: ") {
 				t.Errorf("stdout = %q", stdout.String())
