@@ -24,6 +24,7 @@ var (
 	_ adapter.Adapter     = (*Adapter)(nil)
 	_ adapter.Source      = (*Source)(nil)
 	_ adapter.Tool        = (*Tool)(nil)
+	_ adapter.Describer   = (*Tool)(nil)
 	_ adapter.PoolStatser = (*Source)(nil)
 )
 

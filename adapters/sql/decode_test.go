@@ -78,3 +78,62 @@ func TestSQLTextRange(t *testing.T) {
 		}
 	}
 }
+
+func TestDescribe(t *testing.T) {
+	tests := []struct {
+		name   string
+		driver string
+		tool   string // inside tool "t" { }
+		want   map[string]string
+	}{
+		{name: "sqlite read-only, one row", driver: "sqlite", tool: `param "id" {}
+sql = <<-SQL
+    SELECT id, name
+      FROM items
+     WHERE id = :id
+  SQL
+result {
+  one = true
+}`, want: map[string]string{
+			"statement":   "SELECT id, name\n  FROM items\n WHERE id = :id",
+			"mode":        "read_only",
+			"enforced_by": "a query_only connection whose authorizer refuses writes",
+			"result":      "one",
+		}},
+		{name: "sqlite write, capped rows", driver: "sqlite", tool: `read_only = false
+sql = "  DELETE FROM items RETURNING id  "
+result {
+  max_rows = 7
+}`, want: map[string]string{
+			"statement":   "DELETE FROM items RETURNING id",
+			"mode":        "read_write",
+			"enforced_by": "a transaction on the one writer connection, committed when the statement succeeds",
+			"result":      "rows",
+			"max_rows":    "7",
+		}},
+		{name: "postgres read-only, default cap", driver: "postgres", tool: `sql = "SELECT 1"`, want: map[string]string{
+			"statement":   "SELECT 1",
+			"mode":        "read_only",
+			"enforced_by": "a BEGIN READ ONLY transaction",
+			"result":      "rows",
+		}},
+		{name: "postgres write", driver: "postgres", tool: `read_only = false
+sql = "UPDATE items SET name = 'x'"`, want: map[string]string{
+			"statement":   "UPDATE items SET name = 'x'",
+			"mode":        "read_write",
+			"enforced_by": "a read-write transaction, committed when the statement succeeds",
+			"result":      "rows",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, tools, diags := decodeConfig(t, sourceHCL(tt.driver, "x", "")+"tool \"t\" {\n"+tt.tool+"\n}\n")
+			if diags.HasErrors() {
+				t.Fatalf("decode: %s", diags)
+			}
+			if got := tools["t"].Describe(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Describe() = %#v, want %#v", got, tt.want)
+			}
+		})
+	}
+}

@@ -3,6 +3,8 @@ package sql
 import (
 	stdsql "database/sql"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
@@ -23,6 +25,7 @@ type Tool struct {
 	one      bool
 	notFound string
 	maxRows  int
+	rowsSet  bool // max_rows is written in the config
 	text     sqlText
 	sqlRange hcl.Range
 
@@ -141,7 +144,7 @@ func (t *Tool) decodeResult(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics 
 		n, d := countAttr(attr, ctx, 1)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
-			t.maxRows = n
+			t.maxRows, t.rowsSet = n, true
 			if t.one {
 				r := attr.NameRange
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "max_rows has no effect",
@@ -164,6 +167,30 @@ func (t *Tool) decodeResult(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics 
 		}
 	}
 	return diags
+}
+
+// Describe says what the tool runs, for reviewers: the statement as
+// written, whether it may write and what enforces that (see doc.go), and
+// the result's shape. It is known once the tool is decoded.
+func (t *Tool) Describe() map[string]string {
+	d := map[string]string{"statement": strings.TrimSpace(t.sql), "result": "rows"}
+	switch {
+	case t.readOnly && t.src.dialect == dialectPostgres:
+		d["mode"], d["enforced_by"] = "read_only", "a BEGIN READ ONLY transaction"
+	case t.readOnly:
+		d["mode"], d["enforced_by"] = "read_only", "a query_only connection whose authorizer refuses writes"
+	case t.src.dialect == dialectPostgres:
+		d["mode"], d["enforced_by"] = "read_write", "a read-write transaction, committed when the statement succeeds"
+	default:
+		d["mode"], d["enforced_by"] = "read_write", "a transaction on the one writer connection, committed when the statement succeeds"
+	}
+	if t.one {
+		d["result"] = "one"
+	}
+	if t.rowsSet {
+		d["max_rows"] = strconv.Itoa(t.maxRows)
+	}
+	return d
 }
 
 // OutputSchema describes structuredContent. Before Open it covers both the
