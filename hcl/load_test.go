@@ -383,6 +383,35 @@ func TestAttrHelpers(t *testing.T) {
 	}
 }
 
+func TestWrittenString(t *testing.T) {
+	t.Setenv("MCPGEN_TEST_WRITTEN", "s3cret")
+	ctx := evalContext("x.hcl", &Secrets{}, nil)
+	tests := []struct{ expr, want string }{
+		{`"https://api.internal/v1/"`, "https://api.internal/v1/"},
+		{`"a ${1 + 2} b"`, "a 3 b"},
+		{"<<-EOT\n  two\n  lines\nEOT\n", "two\nlines\n"},
+		{`env("MCPGEN_TEST_WRITTEN")`, `${env("MCPGEN_TEST_WRITTEN")}`},
+		{`env("MCPGEN_TEST_UNSET_WRITTEN", "http://127.0.0.1:8081")`, `${env("MCPGEN_TEST_UNSET_WRITTEN", "http://127.0.0.1:8081")}`},
+		{`"https://${env("MCPGEN_TEST_WRITTEN")}/api"`, `https://${env("MCPGEN_TEST_WRITTEN")}/api`},
+		{`"${env("MCPGEN_TEST_WRITTEN")}"`, `${env("MCPGEN_TEST_WRITTEN")}`},
+		{`env("MCPGEN_TEST_UNSET_WRITTEN", "say \"hi\"\n${"x"}")`, `${env("MCPGEN_TEST_UNSET_WRITTEN", "say \"hi\"\n${"x"}")}`},
+		{`env("MCPGEN_TEST_UNSET_WRITTEN", "a ${env("MCPGEN_TEST_WRITTEN")}")`, `${env("MCPGEN_TEST_UNSET_WRITTEN", "a ${env("MCPGEN_TEST_WRITTEN")}")}`},
+		{`env("MCPGEN_TEST_WRITTEN") == "" ? "a" : "b"`, `${...}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			file, diags := hclsyntax.ParseConfig([]byte("x = "+tt.expr+"\n"), "x.hcl", hcl.InitialPos)
+			if diags.HasErrors() {
+				t.Fatalf("parse: %s", diagText(diags))
+			}
+			attrs, _ := file.Body.JustAttributes()
+			if got := WrittenString(attrs["x"], ctx); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestParseSize(t *testing.T) {
 	tests := []struct {
 		in      string

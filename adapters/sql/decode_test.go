@@ -124,7 +124,14 @@ sql = "UPDATE items SET name = 'x'"`, want: map[string]string{
 			"enforced_by": "a read-write transaction, committed when the statement succeeds",
 			"result":      "rows",
 		}},
+		{name: "statement from env() is named, not shown", driver: "sqlite", tool: `sql = env("MCPGEN_TEST_DESCRIBE_SQL")`, want: map[string]string{
+			"statement":   `${env("MCPGEN_TEST_DESCRIBE_SQL")}`,
+			"mode":        "read_only",
+			"enforced_by": "a query_only connection whose authorizer refuses writes",
+			"result":      "rows",
+		}},
 	}
+	t.Setenv("MCPGEN_TEST_DESCRIBE_SQL", "SELECT secret_column FROM t")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, tools, diags := decodeConfig(t, sourceHCL(tt.driver, "x", "")+"tool \"t\" {\n"+tt.tool+"\n}\n")

@@ -20,7 +20,8 @@ type Tool struct {
 	src      *Source
 	name     string
 	readOnly bool
-	sql      string  // as written
+	sql      string  // the value
+	written  string  // as a reviewer reads it (cfg.WrittenString)
 	stmt     scanned // as sent
 	one      bool
 	notFound string
@@ -57,7 +58,7 @@ func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 		text, d := cfg.StringAttr(attr, tool.Ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
-			t.sql = text
+			t.sql, t.written = text, cfg.WrittenString(attr, tool.Ctx)
 			t.text = newSQLText(attr.Expr, text)
 			diags = append(diags, t.decodeSQL(tool, text)...)
 		}
@@ -170,10 +171,10 @@ func (t *Tool) decodeResult(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics 
 }
 
 // Describe says what the tool runs, for reviewers: the statement as
-// written, whether it may write and what enforces that (see doc.go), and
+// written (an env() in it is named, not shown), whether it may write and what enforces that (see doc.go), and
 // the result's shape. It is known once the tool is decoded.
 func (t *Tool) Describe() map[string]string {
-	d := map[string]string{"statement": strings.TrimSpace(t.sql), "result": "rows"}
+	d := map[string]string{"statement": strings.TrimSpace(t.written), "result": "rows"}
 	switch {
 	case t.readOnly && t.src.dialect == dialectPostgres:
 		d["mode"], d["enforced_by"] = "read_only", "a BEGIN READ ONLY transaction"
