@@ -26,6 +26,7 @@ var (
 	_ adapter.Adapter        = (*Adapter)(nil)
 	_ adapter.Source         = (*Source)(nil)
 	_ adapter.Tool           = (*Tool)(nil)
+	_ adapter.Describer      = (*Tool)(nil)
 	_ adapter.BreakerStatser = (*Source)(nil)
 )
 
@@ -79,6 +80,7 @@ type tlsSettings struct {
 // client and breaker after Open.
 type Source struct {
 	name      string
+	baseURL   string // as a reviewer reads it (cfg.WrittenString), for Describe
 	base      *url.URL
 	basePath  string // base.Path, ending in "/"
 	headers   http.Header
@@ -251,7 +253,7 @@ func (s *Source) decodeBaseURL(attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Di
 			return bad("base_url must not contain . or .. path segments.")
 		}
 	}
-	s.base = u
+	s.baseURL, s.base = cfg.WrittenString(attr, ctx), u
 	s.basePath = u.Path
 	if !strings.HasSuffix(s.basePath, "/") {
 		s.basePath += "/"
