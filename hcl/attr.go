@@ -3,6 +3,7 @@ package hcl
 import (
 	"fmt"
 	"math/big"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -48,17 +49,43 @@ func DurationAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (time.Duration, hcl
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		got := strconv.Quote(s)
-		if secret, _ := attr.Expr.Value(ctx); secret.ContainsMarked() {
-			got = "the value from env()" // a secret never goes into a diagnostic
-		}
-		return 0, append(diags, attrError(attr, "Invalid duration",
-			"%s must be a duration such as \"5s\" or \"1m30s\", not %s.", attr.Name, got))
+		return 0, append(diags, AttrError(attr, "Invalid duration",
+			"%s must be a duration such as \"5s\" or \"1m30s\", not %s.", attr.Name, QuoteUnlessSecret(attr, ctx, s)))
 	}
 	if d < 0 {
-		return 0, append(diags, attrError(attr, "Invalid duration", "%s must not be negative.", attr.Name))
+		return 0, append(diags, AttrError(attr, "Invalid duration", "%s must not be negative.", attr.Name))
 	}
 	return d, diags
+}
+
+var sizeRe = regexp.MustCompile(`^\s*([0-9]+)\s*(B|KB|MB|GB)?\s*$`)
+
+// ParseSize reads a size such as "100MB" or "512KB" (powers of 1024, as
+// operators size files and buffers; a bare number is bytes). Callers word
+// their own diagnostic, since their ranges differ.
+func ParseSize(s string) (int64, error) {
+	m := sizeRe.FindStringSubmatch(strings.ToUpper(s))
+	if m == nil {
+		return 0, fmt.Errorf("%q is not a number of B, KB, MB or GB", s)
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is too large", s)
+	}
+	shift := map[string]uint{"": 0, "B": 0, "KB": 10, "MB": 20, "GB": 30}[m[2]]
+	if n <= 0 || n > (1<<62)>>shift {
+		return 0, fmt.Errorf("%q is out of range", s)
+	}
+	return n << shift, nil
+}
+
+// QuoteUnlessSecret quotes v, the value of attr, for a diagnostic, unless
+// it came from env(): those are secrets even when they are only a typo.
+func QuoteUnlessSecret(attr *hcl.Attribute, ctx *hcl.EvalContext, v string) string {
+	if raw, _ := attr.Expr.Value(ctx); raw.ContainsMarked() {
+		return "the value from env()"
+	}
+	return strconv.Quote(v)
 }
 
 func intAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, public bool) (int, hcl.Diagnostics) {
@@ -67,11 +94,11 @@ func intAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, public bool) (int, hcl.D
 		return 0, diags
 	}
 	if !val.AsBigFloat().IsInt() {
-		return 0, append(diags, attrError(attr, "Invalid value", "%s must be a whole number.", attr.Name))
+		return 0, append(diags, AttrError(attr, "Invalid value", "%s must be a whole number.", attr.Name))
 	}
 	i, ok := wholeInt64(val)
 	if !ok || int64(int(i)) != i {
-		return 0, append(diags, attrError(attr, "Invalid value", "%s is out of range.", attr.Name))
+		return 0, append(diags, AttrError(attr, "Invalid value", "%s is out of range.", attr.Name))
 	}
 	return int(i), diags
 }
@@ -107,7 +134,7 @@ func evalTyped(attr *hcl.Attribute, ctx *hcl.EvalContext, public bool, ty cty.Ty
 		}
 	}
 	if !val.Type().Equals(ty) {
-		return cty.NilVal, append(diags, attrError(attr, "Incorrect attribute value type",
+		return cty.NilVal, append(diags, AttrError(attr, "Incorrect attribute value type",
 			"%s must be %s, not %s.", attr.Name, withArticle(ty.FriendlyName()), withArticle(val.Type().FriendlyName())))
 	}
 	return val, diags
@@ -121,15 +148,15 @@ func evalAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, public bool) (cty.Value
 		return cty.NilVal, diags
 	}
 	if public && val.ContainsMarked() {
-		return cty.NilVal, append(diags, attrError(attr, "Secret in a client-visible attribute",
+		return cty.NilVal, append(diags, AttrError(attr, "Secret in a client-visible attribute",
 			"env() values are secrets and cannot appear in %s, which clients see.", attr.Name))
 	}
 	val, _ = val.UnmarkDeep()
 	if val.IsNull() {
-		return cty.NilVal, append(diags, attrError(attr, "Invalid value", "%s must not be null.", attr.Name))
+		return cty.NilVal, append(diags, AttrError(attr, "Invalid value", "%s must not be null.", attr.Name))
 	}
 	if !val.IsWhollyKnown() {
-		return cty.NilVal, append(diags, attrError(attr, "Invalid value", "%s must be known when the configuration is loaded.", attr.Name))
+		return cty.NilVal, append(diags, AttrError(attr, "Invalid value", "%s must be known when the configuration is loaded.", attr.Name))
 	}
 	return val, diags
 }
@@ -144,7 +171,10 @@ func wholeInt64(val cty.Value) (int64, bool) {
 	return i, acc == big.Exact
 }
 
-func attrError(attr *hcl.Attribute, summary, format string, args ...any) *hcl.Diagnostic {
+// AttrError is an error diagnostic about attr's value: it points at the
+// expression, with the whole attribute as context. The detail is
+// fmt.Sprintf(format, args...); pass a computed sentence as "%s".
+func AttrError(attr *hcl.Attribute, summary, format string, args ...any) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  summary,

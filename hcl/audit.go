@@ -1,9 +1,7 @@
 package hcl
 
 import (
-	"fmt"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -65,7 +63,7 @@ func decodeAuditBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Audit, hcl.Diagn
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			if v == "" {
-				diags = append(diags, attrError(attr, "Invalid value", "path must not be empty."))
+				diags = append(diags, AttrError(attr, "Invalid value", "path must not be empty."))
 			} else if !filepath.IsAbs(v) {
 				v = filepath.Join(filepath.Dir(block.DefRange.Filename), v)
 			}
@@ -76,9 +74,9 @@ func decodeAuditBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Audit, hcl.Diagn
 		v, d := StringAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
-			n, err := parseSize(v)
+			n, err := ParseSize(v)
 			if err != nil {
-				diags = append(diags, attrError(attr, "Invalid size", "max_size must be a size such as \"100MB\" or \"512KB\": %s.", err))
+				diags = append(diags, AttrError(attr, "Invalid size", "max_size must be a size such as \"100MB\" or \"512KB\": %s.", err))
 			}
 			a.MaxSize = n
 		}
@@ -87,7 +85,7 @@ func decodeAuditBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Audit, hcl.Diagn
 		n, d := IntAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() && n < 1 {
-			diags = append(diags, attrError(attr, "Invalid value", "max_files must be at least 1."))
+			diags = append(diags, AttrError(attr, "Invalid value", "max_files must be at least 1."))
 		}
 		a.MaxFiles = n
 	}
@@ -101,25 +99,6 @@ func decodeAuditBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Audit, hcl.Diagn
 			Detail: `path applies to sink = "file" only.`, Subject: &r})
 	}
 	return a, diags
-}
-
-var sizeRe = regexp.MustCompile(`^\s*([0-9]+)\s*(B|KB|MB|GB)?\s*$`)
-
-// parseSize reads "100MB" (powers of 1024, as operators size log files).
-func parseSize(s string) (int64, error) {
-	m := sizeRe.FindStringSubmatch(strings.ToUpper(s))
-	if m == nil {
-		return 0, fmt.Errorf("%q is not a number of B, KB, MB or GB", s)
-	}
-	n, err := strconv.ParseInt(m[1], 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is too large", s)
-	}
-	shift := map[string]uint{"": 0, "B": 0, "KB": 10, "MB": 20, "GB": 30}[m[2]]
-	if n <= 0 || n > (1<<62)>>shift {
-		return 0, fmt.Errorf("%q is out of range", s)
-	}
-	return n << shift, nil
 }
 
 func quoted(items []string) string {

@@ -117,7 +117,7 @@ func decodeAuthBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Auth, hcl.Diagnos
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			if problem := checkResourceURL(v); problem != "" {
-				diags = append(diags, attrError(attr, "Invalid resource", "resource %s.", problem))
+				diags = append(diags, AttrError(attr, "Invalid resource", "resource %s.", problem))
 			}
 			a.Resource = v
 		}
@@ -128,7 +128,7 @@ func decodeAuthBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Auth, hcl.Diagnos
 		a.AuthorizationServers = stringList(attr, ctx, &diags)
 		for _, s := range a.AuthorizationServers {
 			if problem := checkIssuerURL(s); problem != "" {
-				diags = append(diags, attrError(attr, "Invalid authorization server", "%q %s.", s, problem))
+				diags = append(diags, AttrError(attr, "Invalid authorization server", "%q %s.", s, problem))
 			}
 		}
 	}
@@ -185,7 +185,7 @@ func decodeAuthBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Auth, hcl.Diagnos
 		}
 	}
 	if resourceAttr != nil && !a.HTTPCredentials() {
-		diags = append(diags, attrError(resourceAttr, "Resource without credentials",
+		diags = append(diags, AttrError(resourceAttr, "Resource without credentials",
 			"resource is only used with a jwt block or api_key blocks; without them no HTTP caller can authenticate."))
 	}
 	return a, diags
@@ -210,7 +210,7 @@ func decodeJWTBlock(block *hcl.Block, ctx *hcl.EvalContext) (*JWT, hcl.Diagnosti
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			if problem := checkIssuerURL(v); problem != "" {
-				diags = append(diags, attrError(attr, "Invalid issuer", "issuer %s.", problem))
+				diags = append(diags, AttrError(attr, "Invalid issuer", "issuer %s.", problem))
 			}
 			j.Issuer = v
 		}
@@ -220,7 +220,7 @@ func decodeJWTBlock(block *hcl.Block, ctx *hcl.EvalContext) (*JWT, hcl.Diagnosti
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			if problem := checkIssuerURL(v); problem != "" {
-				diags = append(diags, attrError(attr, "Invalid jwks_url", "jwks_url %s.", problem))
+				diags = append(diags, AttrError(attr, "Invalid jwks_url", "jwks_url %s.", problem))
 			}
 			j.JWKSURL = v
 		}
@@ -236,12 +236,12 @@ func decodeJWTBlock(block *hcl.Block, ctx *hcl.EvalContext) (*JWT, hcl.Diagnosti
 				case strings.HasPrefix(strings.ToUpper(alg), "HS"):
 					why = "a shared secret lets every verifier mint tokens, and mixing HMAC with public keys invites key confusion"
 				}
-				diags = append(diags, attrError(attr, "Algorithm not allowed",
+				diags = append(diags, AttrError(attr, "Algorithm not allowed",
 					"%q cannot be used: %s. Use some of %s.", alg, why, quoted(jwtAlgorithms)))
 			}
 		}
 		if len(algs) == 0 && !diags.HasErrors() {
-			diags = append(diags, attrError(attr, "No algorithms", "algorithms must name at least one algorithm."))
+			diags = append(diags, AttrError(attr, "No algorithms", "algorithms must name at least one algorithm."))
 		}
 		j.Algorithms = algs
 	}
@@ -249,7 +249,7 @@ func decodeJWTBlock(block *hcl.Block, ctx *hcl.EvalContext) (*JWT, hcl.Diagnosti
 		v, d := DurationAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() && v > 5*time.Minute {
-			diags = append(diags, attrError(attr, "Leeway too long", "leeway is for clock skew; more than 5m would keep expired tokens alive."))
+			diags = append(diags, AttrError(attr, "Leeway too long", "leeway is for clock skew; more than 5m would keep expired tokens alive."))
 		}
 		j.Leeway = v
 	}
@@ -257,7 +257,7 @@ func decodeJWTBlock(block *hcl.Block, ctx *hcl.EvalContext) (*JWT, hcl.Diagnosti
 		v, d := StringAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() && v != "scope" && v != "scp" {
-			diags = append(diags, attrError(attr, "Invalid scope_claim",
+			diags = append(diags, AttrError(attr, "Invalid scope_claim",
 				"scope_claim must be \"scope\" (a space-separated string, RFC 8693) or \"scp\" (an array), not %q.", v))
 		}
 		j.ScopeClaim = v
@@ -285,7 +285,7 @@ func decodeAPIKeyBlock(block *hcl.Block, ctx *hcl.EvalContext) (*APIKey, hcl.Dia
 			if keyHashRe.MatchString(v) {
 				k.Hash = v
 			} else {
-				diags = append(diags, attrError(attr, "Invalid API key hash",
+				diags = append(diags, AttrError(attr, "Invalid API key hash",
 					"hash must be \"sha256:\" followed by 64 lowercase hex digits, as `mcpgen apikey` prints; never the key itself."))
 			}
 		}
@@ -315,7 +315,7 @@ func decodePrincipal(body hcl.Body, ctx *hcl.EvalContext) (*PrincipalDecl, hcl.D
 		v, d := StringAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() && strings.TrimSpace(v) == "" {
-			diags = append(diags, attrError(attr, "Invalid subject", "subject must not be empty: audit records name callers by it."))
+			diags = append(diags, AttrError(attr, "Invalid subject", "subject must not be empty: audit records name callers by it."))
 		}
 		p.Subject = v
 	}
@@ -325,10 +325,10 @@ func decodePrincipal(body hcl.Body, ctx *hcl.EvalContext) (*PrincipalDecl, hcl.D
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			if !val.Type().IsObjectType() && !val.Type().IsMapType() {
-				diags = append(diags, attrError(attr, "Incorrect attribute value type",
+				diags = append(diags, AttrError(attr, "Incorrect attribute value type",
 					"claims must be an object such as { org = \"acme\" }, not %s.", withArticle(val.Type().FriendlyName())))
 			} else if claims, err := claimValue(val); err != nil {
-				diags = append(diags, attrError(attr, "Invalid claims", "claims %s.", err))
+				diags = append(diags, AttrError(attr, "Invalid claims", "claims %s.", err))
 			} else {
 				p.Claims = claims.(map[string]any)
 			}
@@ -386,7 +386,7 @@ func stringList(attr *hcl.Attribute, ctx *hcl.EvalContext, diags *hcl.Diagnostic
 	}
 	ty := val.Type()
 	if !ty.IsTupleType() && !ty.IsListType() {
-		*diags = append(*diags, attrError(attr, "Incorrect attribute value type",
+		*diags = append(*diags, AttrError(attr, "Incorrect attribute value type",
 			"%s must be a list of strings, not %s.", attr.Name, withArticle(ty.FriendlyName())))
 		return nil
 	}
@@ -394,7 +394,7 @@ func stringList(attr *hcl.Attribute, ctx *hcl.EvalContext, diags *hcl.Diagnostic
 	for it := val.ElementIterator(); it.Next(); {
 		_, e := it.Element()
 		if e.Type() != cty.String || e.IsNull() {
-			*diags = append(*diags, attrError(attr, "Incorrect attribute value type",
+			*diags = append(*diags, AttrError(attr, "Incorrect attribute value type",
 				"%s must be a list of strings; it holds %s.", attr.Name, withArticle(e.Type().FriendlyName())))
 			return nil
 		}
@@ -411,7 +411,7 @@ func scopeList(attr *hcl.Attribute, ctx *hcl.EvalContext, diags *hcl.Diagnostics
 	scopes := stringList(attr, ctx, diags)
 	for _, s := range scopes {
 		if !scopeRe.MatchString(s) {
-			*diags = append(*diags, attrError(attr, "Invalid scope",
+			*diags = append(*diags, AttrError(attr, "Invalid scope",
 				"%q is not a scope name: scopes are printable ASCII without spaces, quotes or backslashes.", s))
 		}
 	}

@@ -41,7 +41,7 @@ func decodeCacheBlock(block *hcl.Block, ctx *hcl.EvalContext, readOnly bool) (*C
 		v, d := DurationAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() && v <= 0 {
-			diags = append(diags, attrError(attr, "Invalid duration", "ttl must be greater than zero."))
+			diags = append(diags, AttrError(attr, "Invalid duration", "ttl must be greater than zero."))
 		}
 		c.TTL = v
 	}
@@ -49,7 +49,7 @@ func decodeCacheBlock(block *hcl.Block, ctx *hcl.EvalContext, readOnly bool) (*C
 		n, d := IntAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() && n < 1 {
-			diags = append(diags, attrError(attr, "Invalid value", "max_entries must be at least 1."))
+			diags = append(diags, AttrError(attr, "Invalid value", "max_entries must be at least 1."))
 		}
 		c.MaxEntries = n
 	}

@@ -89,7 +89,7 @@ func decodeContent(kind string, kindRange hcl.Range, block *hcl.Block, ctx *hcl.
 	for _, name := range []string{"data", "blob"} {
 		if str(name, &c.Data) {
 			if err := checkBase64(c.Data); err != nil {
-				diags = append(diags, attrError(attrs[name], "Invalid base64",
+				diags = append(diags, AttrError(attrs[name], "Invalid base64",
 					"%s must be base64 (standard alphabet, padded), as filebase64() returns: %v.", name, err))
 			}
 		}
@@ -98,17 +98,17 @@ func decodeContent(kind string, kindRange hcl.Range, block *hcl.Block, ctx *hcl.
 		_, hasText := attrs["text"]
 		_, hasBlob := attrs["blob"]
 		if hasText && hasBlob {
-			diags = append(diags, attrError(attrs["blob"], "Conflicting content",
+			diags = append(diags, AttrError(attrs["blob"], "Conflicting content",
 				"A resource has text or a blob, not both."))
 		}
 		c.Inline = hasText || hasBlob
 		if !c.Inline && attrs["mime_type"] != nil {
-			diags = append(diags, attrError(attrs["mime_type"], "Mime type without content",
+			diags = append(diags, AttrError(attrs["mime_type"], "Mime type without content",
 				"A resource without text or blob is read from the server's resources, which say their own mime type; remove mime_type."))
 		}
 	}
 	if attr, ok := attrs["mime_type"]; ok && c.MimeType != "" && !mimeTypeRe.MatchString(c.MimeType) {
-		diags = append(diags, attrError(attr, "Invalid mime type",
+		diags = append(diags, AttrError(attr, "Invalid mime type",
 			"%q is not a mime type such as \"image/png\" or \"text/plain\".", c.MimeType))
 	}
 	return c, diags
@@ -185,7 +185,7 @@ func decodeToolKind(tool *Tool, content *hcl.BodyContent, ctx *hcl.EvalContext) 
 			})
 		}
 		if hasIsError {
-			diags = append(diags, attrError(isError, "is_error without content",
+			diags = append(diags, AttrError(isError, "is_error without content",
 				"is_error applies to a tool with fixed content; a tool with a source reports its own errors."))
 		}
 		return diags
@@ -217,7 +217,7 @@ func decodeToolKind(tool *Tool, content *hcl.BodyContent, ctx *hcl.EvalContext) 
 		}
 	}
 	if !tool.ReadOnly {
-		diags = append(diags, attrError(content.Attributes["read_only"], "Fixed content that writes",
+		diags = append(diags, AttrError(content.Attributes["read_only"], "Fixed content that writes",
 			"A tool with fixed content changes nothing; remove read_only = false."))
 	}
 	// Nothing else reads the rest of the body: report what is left in it.

@@ -34,7 +34,7 @@ func decodeServerBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Server, hcl.Dia
 		v, d := PublicStringAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() && v == "" {
-			diags = append(diags, attrError(attr, "Invalid server name", "The server name must not be empty."))
+			diags = append(diags, AttrError(attr, "Invalid server name", "The server name must not be empty."))
 		}
 		server.Name = v
 	}
@@ -59,7 +59,7 @@ func decodeServerBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Server, hcl.Dia
 		v, d := IntAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() && (v < 1 || v > 1000) {
-			diags = append(diags, attrError(attr, "Invalid value", "page_size must be between 1 and 1000."))
+			diags = append(diags, AttrError(attr, "Invalid value", "page_size must be between 1 and 1000."))
 		}
 		server.PageSize = v
 	}
@@ -151,7 +151,7 @@ func decodeToolBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Tool, hcl.Diagnos
 		v, d := DurationAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() && v <= 0 {
-			diags = append(diags, attrError(attr, "Invalid duration", "timeout must be greater than zero."))
+			diags = append(diags, AttrError(attr, "Invalid duration", "timeout must be greater than zero."))
 		}
 		tool.Timeout = v
 	}
@@ -169,7 +169,7 @@ func decodeToolBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Tool, hcl.Diagnos
 	boolAttr("read_only", &tool.ReadOnly)
 	if boolAttr("destructive", &tool.Destructive) {
 		if tool.ReadOnly && tool.Destructive {
-			diags = append(diags, attrError(attrs["destructive"], "Read-only tool marked destructive",
+			diags = append(diags, AttrError(attrs["destructive"], "Read-only tool marked destructive",
 				"A read-only tool runs in a read-only transaction and cannot be destructive; set read_only = false."))
 		}
 	} else {
@@ -215,7 +215,7 @@ func decodeCELAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (*Expr, hcl.Diagno
 		return nil, diags
 	}
 	if v == "" {
-		return nil, append(diags, attrError(attr, "Empty expression", "%s must be a CEL expression, not an empty string.", attr.Name))
+		return nil, append(diags, AttrError(attr, "Empty expression", "%s must be a CEL expression, not an empty string.", attr.Name))
 	}
 	return &Expr{Source: v, Range: attr.Expr.Range()}, diags
 }

@@ -3,15 +3,16 @@ package hcl
 import (
 	"io"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/mcpgen/mcpgen/internal/fixture"
 )
 
 // FuzzLoad feeds arbitrary bytes through the loader and through the
 // helpers adapters call on the bodies it leaves over: none may panic.
 func FuzzLoad(f *testing.F) {
-	seeds, _ := filepath.Glob("testdata/*/*.hcl")
-	more, _ := filepath.Glob("testdata/*/*/*.hcl")
+	seeds := fixture.Glob(f, "testdata/*/*.hcl")
+	more := fixture.Glob(f, "testdata/*/*/*.hcl")
 	for _, path := range append(seeds, more...) {
 		src, err := os.ReadFile(path)
 		if err != nil {

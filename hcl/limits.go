@@ -89,7 +89,7 @@ func decodeLimitsBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Limits, hcl.Dia
 		v, d := StringAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() && v == "" {
-			diags = append(diags, attrError(attr, "Invalid value", "redis_url must not be empty."))
+			diags = append(diags, AttrError(attr, "Invalid value", "redis_url must not be empty."))
 		}
 		l.RedisURL = v
 	}
@@ -97,13 +97,13 @@ func decodeLimitsBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Limits, hcl.Dia
 		n, d := IntAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() && n < 1 {
-			diags = append(diags, attrError(attr, "Invalid value", "max_keys must be at least 1."))
+			diags = append(diags, AttrError(attr, "Invalid value", "max_keys must be at least 1."))
 		}
 		l.MaxKeys = n
 	}
 	onlyFor := func(name, backend string) {
 		if attr, ok := attrs[name]; ok && l.Backend != backend {
-			diags = append(diags, attrError(attr, "Unused limits setting",
+			diags = append(diags, AttrError(attr, "Unused limits setting",
 				"%s applies to backend = %q only.", name, backend))
 		}
 	}
@@ -164,7 +164,7 @@ func decodeRateLimitBlock(block *hcl.Block, ctx *hcl.EvalContext) (*RateLimit, h
 		if !d.HasErrors() {
 			n, per, err := parseRate(v)
 			if err != nil {
-				diags = append(diags, attrError(attr, "Invalid rate", "rate must be a number of calls per unit such as \"10/s\", \"600/m\" or \"5/10s\": %s.", err))
+				diags = append(diags, AttrError(attr, "Invalid rate", "rate must be a number of calls per unit such as \"10/s\", \"600/m\" or \"5/10s\": %s.", err))
 			}
 			rl.Rate, rl.Per = n, per
 		}
@@ -174,7 +174,7 @@ func decodeRateLimitBlock(block *hcl.Block, ctx *hcl.EvalContext) (*RateLimit, h
 		n, d := IntAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() && n < 1 {
-			diags = append(diags, attrError(attr, "Invalid value", "burst must be at least 1."))
+			diags = append(diags, AttrError(attr, "Invalid value", "burst must be at least 1."))
 		}
 		rl.Burst = n
 	}
@@ -184,7 +184,7 @@ func decodeRateLimitBlock(block *hcl.Block, ctx *hcl.EvalContext) (*RateLimit, h
 		switch {
 		case d.HasErrors():
 		case v == "":
-			diags = append(diags, attrError(attr, "Empty expression",
+			diags = append(diags, AttrError(attr, "Empty expression",
 				`key must be "principal", "tool", "global" or a CEL expression, not an empty string.`))
 		case v == KeyPrincipal || v == KeyTool || v == KeyGlobal:
 			rl.Key = v
@@ -233,7 +233,7 @@ func oneOfAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, diags *hcl.Diagnostics
 			return v, true
 		}
 	}
-	*diags = append(*diags, attrError(attr, "Invalid value", "%s must be one of %s, not %q.", attr.Name, quoted(allowed), v))
+	*diags = append(*diags, AttrError(attr, "Invalid value", "%s must be one of %s, not %q.", attr.Name, quoted(allowed), v))
 	return "", false
 }
 
@@ -290,7 +290,7 @@ func maxConcurrencyAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, diags *hcl.Di
 	n, d := IntAttr(attr, ctx)
 	*diags = append(*diags, d...)
 	if !d.HasErrors() && n < 1 {
-		*diags = append(*diags, attrError(attr, "Invalid value", "max_concurrency must be at least 1."))
+		*diags = append(*diags, AttrError(attr, "Invalid value", "max_concurrency must be at least 1."))
 		return 0
 	}
 	return n

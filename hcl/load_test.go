@@ -14,6 +14,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mcpgen/mcpgen/internal/fixture"
 )
 
 func diagText(diags hcl.Diagnostics) string {
@@ -138,34 +140,40 @@ func TestLoadValidBodies(t *testing.T) {
 		t.Errorf("tool body: got diagnostics %s, want none", diagText(diags))
 	}
 
-	src := cfg.Sources[0]
-	attrs, diags := src.Body.JustAttributes()
-	if diags.HasErrors() {
-		t.Fatalf("source body: %s", diagText(diags))
+	sourceAttrs := func(src *Source) hcl.Attributes {
+		attrs, diags := src.Body.JustAttributes()
+		if diags.HasErrors() {
+			t.Fatalf("source body: %s", diagText(diags))
+		}
+		return attrs
 	}
+	src, archive := cfg.Sources[0], cfg.Sources[1]
+	attrs := sourceAttrs(src)
 	for _, c := range []struct {
+		src        *Source
 		attr       string
 		want       string
 		wantMarked bool
 	}{
-		{"dsn", "file:technova.db", true},
-		{"password", "pw-hunter2-secret", true},
-		{"seed", "CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT);\n", false},
+		{src, "dsn", "file:technova.db", true},
+		{src, "seed", "CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT);\n", false},
+		{archive, "dsn", "postgres://app:pw-hunter2-secret@localhost/archive", true},
 	} {
-		val, diags := attrs[c.attr].Expr.Value(src.Ctx)
+		attr := sourceAttrs(c.src)[c.attr]
+		val, diags := attr.Expr.Value(c.src.Ctx)
 		if diags.HasErrors() {
 			t.Fatalf("%s: %s", c.attr, diagText(diags))
 		}
 		if got := val.HasMark(SecretMark); got != c.wantMarked {
-			t.Errorf("%s marked: got %v, want %v", c.attr, got, c.wantMarked)
+			t.Errorf("%s.%s marked: got %v, want %v", c.src.Name, c.attr, got, c.wantMarked)
 		}
-		got, diags := StringAttr(attrs[c.attr], src.Ctx)
+		got, diags := StringAttr(attr, c.src.Ctx)
 		if diags.HasErrors() || got != c.want {
-			t.Errorf("StringAttr(%s): got %q %s, want %q", c.attr, got, diagText(diags), c.want)
+			t.Errorf("StringAttr(%s.%s): got %q %s, want %q", c.src.Name, c.attr, got, diagText(diags), c.want)
 		}
 	}
-	if d, diags := DurationAttr(attrs["timeout"], src.Ctx); d != 2*time.Minute || diags.HasErrors() {
-		t.Errorf("DurationAttr(timeout): got %v %s, want 2m0s", d, diagText(diags))
+	if d, diags := DurationAttr(attrs["conn_max_lifetime"], src.Ctx); d != 2*time.Minute || diags.HasErrors() {
+		t.Errorf("DurationAttr(conn_max_lifetime): got %v %s, want 2m0s", d, diagText(diags))
 	}
 	if _, diags := PublicStringAttr(attrs["dsn"], src.Ctx); !strings.Contains(diagText(diags), "which clients see") {
 		t.Errorf("PublicStringAttr(dsn): got %q, want a secret diagnostic", diagText(diags))
@@ -375,6 +383,64 @@ func TestAttrHelpers(t *testing.T) {
 	}
 }
 
+func TestWrittenString(t *testing.T) {
+	t.Setenv("MCPGEN_TEST_WRITTEN", "s3cret")
+	ctx := evalContext("x.hcl", &Secrets{}, nil)
+	tests := []struct{ expr, want string }{
+		{`"https://api.internal/v1/"`, "https://api.internal/v1/"},
+		{`"a ${1 + 2} b"`, "a 3 b"},
+		{"<<-EOT\n  two\n  lines\nEOT\n", "two\nlines\n"},
+		{`env("MCPGEN_TEST_WRITTEN")`, `${env("MCPGEN_TEST_WRITTEN")}`},
+		{`env("MCPGEN_TEST_UNSET_WRITTEN", "http://127.0.0.1:8081")`, `${env("MCPGEN_TEST_UNSET_WRITTEN", "http://127.0.0.1:8081")}`},
+		{`"https://${env("MCPGEN_TEST_WRITTEN")}/api"`, `https://${env("MCPGEN_TEST_WRITTEN")}/api`},
+		{`"${env("MCPGEN_TEST_WRITTEN")}"`, `${env("MCPGEN_TEST_WRITTEN")}`},
+		{`env("MCPGEN_TEST_UNSET_WRITTEN", "say \"hi\"\n${"x"}")`, `${env("MCPGEN_TEST_UNSET_WRITTEN", "say \"hi\"\n${"x"}")}`},
+		{`env("MCPGEN_TEST_UNSET_WRITTEN", "a ${env("MCPGEN_TEST_WRITTEN")}")`, `${env("MCPGEN_TEST_UNSET_WRITTEN", "a ${env("MCPGEN_TEST_WRITTEN")}")}`},
+		{`env("MCPGEN_TEST_WRITTEN") == "" ? "a" : "b"`, `${...}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.expr, func(t *testing.T) {
+			file, diags := hclsyntax.ParseConfig([]byte("x = "+tt.expr+"\n"), "x.hcl", hcl.InitialPos)
+			if diags.HasErrors() {
+				t.Fatalf("parse: %s", diagText(diags))
+			}
+			attrs, _ := file.Body.JustAttributes()
+			if got := WrittenString(attrs["x"], ctx); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    int64
+		wantErr string
+	}{
+		{"512", 512, ""},
+		{"1b", 1, ""},
+		{" 4 KB ", 4 << 10, ""},
+		{"100MB", 100 << 20, ""},
+		{"2GB", 2 << 30, ""},
+		{"0", 0, `"0" is out of range`},
+		{"1TB", 0, `"1TB" is not a number of B, KB, MB or GB`},
+		{"-1KB", 0, `"-1KB" is not a number of B, KB, MB or GB`},
+		{"99999999999999999999", 0, `"99999999999999999999" is too large`},
+		{"4294967297GB", 0, `"4294967297GB" is out of range`},
+	}
+	for _, tt := range tests {
+		got, err := ParseSize(tt.in)
+		gotErr := ""
+		if err != nil {
+			gotErr = err.Error()
+		}
+		if got != tt.want || gotErr != tt.wantErr {
+			t.Errorf("ParseSize(%q): got %d, %q, want %d, %q", tt.in, got, gotErr, tt.want, tt.wantErr)
+		}
+	}
+}
+
 func TestParamValue(t *testing.T) {
 	tests := []struct {
 		val     cty.Value
@@ -444,79 +510,21 @@ func TestLoadPaths(t *testing.T) {
 }
 
 // Each file under testdata/invalid (or directory, loaded as one config)
-// marks every line that must have a diagnostic with `# want: <text>`.
-// Every want must be met by a diagnostic on its line, and every
-// diagnostic must be wanted.
+// marks every line that must have a diagnostic with `# want: <text>`
+// (internal/fixture).
 func TestLoadInvalid(t *testing.T) {
-	entries, err := os.ReadDir("testdata/invalid")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		path := filepath.Join("testdata/invalid", e.Name())
-		t.Run(e.Name(), func(t *testing.T) {
-			cfg, diags := Load([]string{path})
-
-			type line struct {
-				file string
-				n    int
+	for _, path := range fixture.Glob(t, "testdata/invalid/*") {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			files := []string{path}
+			if info, err := os.Stat(path); err != nil {
+				t.Fatal(err)
+			} else if info.IsDir() {
+				files = fixture.Glob(t, filepath.Join(path, "*.hcl"))
 			}
-			wants := map[line][]string{}
-			for name, src := range cfg.Files {
-				for i, text := range strings.Split(string(src), "\n") {
-					parts := strings.Split(text, "# want:")
-					for _, w := range parts[1:] {
-						wants[line{name, i + 1}] = append(wants[line{name, i + 1}], strings.TrimSpace(w))
-					}
-				}
-			}
-			if len(wants) == 0 {
-				t.Fatalf("no `# want:` comments in %s", path)
-			}
-
-			got := map[line][]string{}
-			for _, d := range diags {
-				if d.Subject == nil {
-					t.Errorf("diagnostic without a location: %s", diagText(hcl.Diagnostics{d}))
-					continue
-				}
-				l := line{d.Subject.Filename, d.Subject.Start.Line}
-				got[l] = append(got[l], oneLine(d.Summary+"; "+d.Detail))
-			}
-			for l, ws := range wants {
-				for _, w := range ws {
-					if !anyContains(got[l], w) {
-						t.Errorf("%s:%d: got %q, want a diagnostic containing %q", l.file, l.n, got[l], w)
-					}
-				}
-			}
-			for l, ds := range got {
-				for _, d := range ds {
-					if !containsAny(d, wants[l]) {
-						t.Errorf("%s:%d: unexpected diagnostic %q", l.file, l.n, d)
-					}
-				}
-			}
+			_, diags := Load([]string{path})
+			fixture.Check(t, files, diagText(diags))
 		})
 	}
-}
-
-func anyContains(texts []string, sub string) bool {
-	for _, s := range texts {
-		if strings.Contains(s, sub) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsAny(text string, subs []string) bool {
-	for _, s := range subs {
-		if strings.Contains(text, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func TestWriteDiagnostics(t *testing.T) {

@@ -153,7 +153,7 @@ type Param struct {
 	Sensitive   bool // redacted in audit records
 
 	DeclRange hcl.Range
-	NameRange hcl.Range
+	NameRange hcl.Range // the label (a complete block's own param: the block); always set
 	// Ranges of individual attributes, by attribute name, for diagnostics
 	// the runtime reports later (pattern, default).
 	AttrRanges map[string]hcl.Range
@@ -165,5 +165,5 @@ type Bind struct {
 	Name      string
 	From      Expr
 	DeclRange hcl.Range
-	NameRange hcl.Range
+	NameRange hcl.Range // the label; always set
 }

@@ -69,7 +69,7 @@ func decodeParamBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Param, hcl.Diagn
 		for _, s := range paramSchema.Attributes {
 			attr, ok := attrs[s.Name]
 			if types := constraintTypes[s.Name]; ok && types != nil && !slices.Contains(types, p.Type) {
-				diags = append(diags, attrError(attr, "Constraint does not apply",
+				diags = append(diags, AttrError(attr, "Constraint does not apply",
 					"%s applies to %s params, not to %s ones.", s.Name, typeList(types), p.Type))
 				delete(attrs, s.Name) // decoding it would only add noise
 			}
@@ -78,7 +78,7 @@ func decodeParamBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Param, hcl.Diagn
 			if attr, ok := attrs["items"]; ok {
 				p.Items = decodeParamType(attr, ctx, &diags, true)
 			} else {
-				diags = append(diags, attrError(typeAttr, "Missing element type",
+				diags = append(diags, AttrError(typeAttr, "Missing element type",
 					"An array param needs items: the type of its elements (string, integer, number or boolean)."))
 			}
 		}
@@ -118,7 +118,7 @@ func decodeParamBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Param, hcl.Diagn
 		if !d.HasErrors() && typed {
 			v, err := paramValue(val, p.Type, p.Items)
 			if err != nil {
-				diags = append(diags, attrError(attr, "Invalid default value",
+				diags = append(diags, AttrError(attr, "Invalid default value",
 					"default of %s param %q: %v.", p.Type, p.Name, err))
 			} else {
 				p.Default = v
@@ -137,7 +137,7 @@ func decodeParamBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Param, hcl.Diagn
 		if !d.HasErrors() {
 			p.Required = v
 			if v && hasDefault {
-				diags = append(diags, attrError(attr, "Required param with a default",
+				diags = append(diags, AttrError(attr, "Required param with a default",
 					"A param with a default is optional: remove required = true or the default."))
 			}
 		}
@@ -158,7 +158,7 @@ func decodeParamType(attr *hcl.Attribute, ctx *hcl.EvalContext, diags *hcl.Diagn
 		types = types[:4]
 	}
 	if !slices.Contains(types, ParamType(v)) {
-		*diags = append(*diags, attrError(attr, "Invalid param type",
+		*diags = append(*diags, AttrError(attr, "Invalid param type",
 			"%s must be %s, not %q.", attr.Name, typeList(types), v))
 		return ""
 	}
@@ -173,12 +173,12 @@ func decodeEnum(attr *hcl.Attribute, ctx *hcl.EvalContext, p *Param, typed bool,
 	}
 	ty := val.Type()
 	if !ty.IsTupleType() && !ty.IsListType() && !ty.IsSetType() {
-		*diags = append(*diags, attrError(attr, "Incorrect attribute value type",
+		*diags = append(*diags, AttrError(attr, "Incorrect attribute value type",
 			"enum must be a list of values, not %s.", withArticle(ty.FriendlyName())))
 		return nil
 	}
 	if val.LengthInt() == 0 {
-		*diags = append(*diags, attrError(attr, "Empty enum", "enum must list at least one value."))
+		*diags = append(*diags, AttrError(attr, "Empty enum", "enum must list at least one value."))
 		return nil
 	}
 	if !typed {
@@ -195,7 +195,7 @@ func decodeEnum(attr *hcl.Attribute, ctx *hcl.EvalContext, p *Param, typed bool,
 		_, elem := it.Element()
 		v, err := paramValue(elem, elemType, "")
 		if err != nil {
-			*diags = append(*diags, attrError(attr, "Invalid enum value",
+			*diags = append(*diags, AttrError(attr, "Invalid enum value",
 				"enum of %s param %q, element %d: %v.", p.Type, p.Name, i, err))
 			return nil
 		}
@@ -287,7 +287,7 @@ func floatBound(attr *hcl.Attribute, ctx *hcl.EvalContext, diags *hcl.Diagnostic
 	}
 	f, _ := val.AsBigFloat().Float64()
 	if math.IsInf(f, 0) {
-		*diags = append(*diags, attrError(attr, "Invalid value", "%s is out of range.", attr.Name))
+		*diags = append(*diags, AttrError(attr, "Invalid value", "%s is out of range.", attr.Name))
 		return nil
 	}
 	return &f
@@ -303,7 +303,7 @@ func countBound(attr *hcl.Attribute, ctx *hcl.EvalContext, diags *hcl.Diagnostic
 		return nil
 	}
 	if n < 0 {
-		*diags = append(*diags, attrError(attr, "Invalid value", "%s must not be negative.", attr.Name))
+		*diags = append(*diags, AttrError(attr, "Invalid value", "%s must not be negative.", attr.Name))
 		return nil
 	}
 	return &n
@@ -314,7 +314,7 @@ func checkOrder[T int | float64](attrs hcl.Attributes, lowName, highName string,
 	if low == nil || high == nil || *low <= *high {
 		return
 	}
-	*diags = append(*diags, attrError(attrs[highName], "Contradictory constraints",
+	*diags = append(*diags, AttrError(attrs[highName], "Contradictory constraints",
 		"%s (%v) is greater than %s (%v): no value can satisfy both.", lowName, *low, highName, *high))
 }
 

@@ -239,14 +239,14 @@ func decodeStringList(attr *hcl.Attribute, ctx *hcl.EvalContext, diags *hcl.Diag
 	}
 	ty := val.Type()
 	if !ty.IsTupleType() && !ty.IsListType() && !ty.IsSetType() || val.LengthInt() == 0 {
-		*diags = append(*diags, attrError(attr, "Invalid value", "%s must be a non-empty list of strings.", attr.Name))
+		*diags = append(*diags, AttrError(attr, "Invalid value", "%s must be a non-empty list of strings.", attr.Name))
 		return nil
 	}
 	var out []string
 	for it := val.ElementIterator(); it.Next(); {
 		_, elem := it.Element()
 		if !elem.Type().Equals(cty.String) || elem.IsNull() {
-			*diags = append(*diags, attrError(attr, "Invalid value", "%s must be a list of strings.", attr.Name))
+			*diags = append(*diags, AttrError(attr, "Invalid value", "%s must be a list of strings.", attr.Name))
 			return nil
 		}
 		if s := elem.AsString(); !slices.Contains(out, s) {

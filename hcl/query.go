@@ -53,7 +53,7 @@ func decodeQuery(name string, content *hcl.BodyContent, remain hcl.Body, ctx *hc
 		v, d := DurationAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() && v <= 0 {
-			diags = append(diags, attrError(attr, "Invalid duration", "timeout must be greater than zero."))
+			diags = append(diags, AttrError(attr, "Invalid duration", "timeout must be greater than zero."))
 		}
 		tool.Timeout = v
 	}
@@ -69,7 +69,7 @@ func noQueryAttrs(content *hcl.BodyContent, why string) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, s := range queryAttrs {
 		if attr, ok := content.Attributes[s.Name]; ok && s.Name != "source" {
-			diags = append(diags, attrError(attr, "Attribute needs a source", "%s applies only %s.", s.Name, why))
+			diags = append(diags, AttrError(attr, "Attribute needs a source", "%s applies only %s.", s.Name, why))
 		}
 	}
 	for _, b := range content.Blocks {

@@ -82,7 +82,7 @@ func decodeResourceBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Resource, hcl
 	tmplAttr, hasTmpl := attrs["uri_template"]
 	switch {
 	case hasURI && hasTmpl:
-		diags = append(diags, attrError(tmplAttr, "Conflicting URIs",
+		diags = append(diags, AttrError(tmplAttr, "Conflicting URIs",
 			"A resource has a uri or a uri_template, not both."))
 	case !hasURI && !hasTmpl:
 		diags = append(diags, &hcl.Diagnostic{
@@ -94,24 +94,24 @@ func decodeResourceBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Resource, hcl
 	case hasURI:
 		r.URIRange = uriAttr.Expr.Range()
 		if u, err := url.Parse(r.URI); r.URI != "" && (err != nil || u.Scheme == "") {
-			diags = append(diags, attrError(uriAttr, "Invalid URI",
+			diags = append(diags, AttrError(uriAttr, "Invalid URI",
 				"%q is not an absolute URI: it needs a scheme, as in \"docs://handbook\" or \"file:///srv/readme.md\".", r.URI))
 		}
 	default:
 		r.URIRange = tmplAttr.Expr.Range()
 	}
 	if attr, ok := attrs["mime_type"]; ok && r.MimeType != "" && !mimeTypeRe.MatchString(r.MimeType) {
-		diags = append(diags, attrError(attr, "Invalid mime type",
+		diags = append(diags, AttrError(attr, "Invalid mime type",
 			"%q is not a mime type such as \"image/png\" or \"text/plain\".", r.MimeType))
 	}
 	if attr, ok := attrs["blob"]; ok {
 		r.IsBlob = true
 		if err := checkBase64(r.Blob); err != nil {
-			diags = append(diags, attrError(attr, "Invalid base64",
+			diags = append(diags, AttrError(attr, "Invalid base64",
 				"blob must be base64 (standard alphabet, padded), as filebase64() returns: %v.", err))
 		}
 		if r.MimeType == "" {
-			diags = append(diags, attrError(attr, "Blob without a mime type",
+			diags = append(diags, AttrError(attr, "Blob without a mime type",
 				"A blob needs mime_type, such as \"image/png\", so clients know what the bytes are."))
 		}
 	}
@@ -131,10 +131,10 @@ func decodeResourceBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Resource, hcl
 	case query == nil:
 		diags = append(diags, noQueryAttrs(content, "to a resource read from a source")...)
 		if hasText && r.IsBlob {
-			diags = append(diags, attrError(attrs["blob"], "Conflicting content", "A resource has text or a blob, not both."))
+			diags = append(diags, AttrError(attrs["blob"], "Conflicting content", "A resource has text or a blob, not both."))
 		}
 		if hasTmpl && !hasURI {
-			diags = append(diags, attrError(tmplAttr, "Template without a source",
+			diags = append(diags, AttrError(tmplAttr, "Template without a source",
 				"A uri_template resource is read from a source: add source = source.sql.NAME and its sql."))
 		} else if !hasText && !r.IsBlob {
 			diags = append(diags, &hcl.Diagnostic{

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +26,7 @@ var (
 	_ adapter.Adapter        = (*Adapter)(nil)
 	_ adapter.Source         = (*Source)(nil)
 	_ adapter.Tool           = (*Tool)(nil)
+	_ adapter.Describer      = (*Tool)(nil)
 	_ adapter.BreakerStatser = (*Source)(nil)
 )
 
@@ -80,6 +80,7 @@ type tlsSettings struct {
 // client and breaker after Open.
 type Source struct {
 	name      string
+	baseURL   string // as a reviewer reads it (cfg.WrittenString), for Describe
 	base      *url.URL
 	basePath  string // base.Path, ending in "/"
 	headers   http.Header
@@ -157,7 +158,7 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 		diags = append(diags, ds...)
 		if !ds.HasErrors() {
 			if d == 0 {
-				diags = append(diags, attrError(attr, "Invalid timeout", "timeout must be longer than zero."))
+				diags = append(diags, cfg.AttrError(attr, "Invalid timeout", "timeout must be longer than zero."))
 			}
 			s.timeout = d
 		}
@@ -179,8 +180,8 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 		case v == "same_host":
 			s.redirects = redirectSameHost
 		default:
-			diags = append(diags, attrError(attr, "Invalid redirect policy",
-				fmt.Sprintf("redirects must be \"none\" or \"same_host\", not %s.", quoteUnlessSecret(attr, src.Ctx, v))))
+			diags = append(diags, cfg.AttrError(attr, "Invalid redirect policy",
+				"redirects must be \"none\" or \"same_host\", not %s.", cfg.QuoteUnlessSecret(attr, src.Ctx, v)))
 		}
 	}
 	if attr, ok := attrs["ping_path"]; ok {
@@ -188,7 +189,7 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 		diags = append(diags, ds...)
 		if !ds.HasErrors() {
 			if !strings.HasPrefix(v, "/") || strings.ContainsAny(v, "?#\r\n") {
-				diags = append(diags, attrError(attr, "Invalid ping_path",
+				diags = append(diags, cfg.AttrError(attr, "Invalid ping_path",
 					"ping_path must be a path starting with / (no query), relative to base_url."))
 			}
 			s.pingPath = v
@@ -215,7 +216,7 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 	}
 	if s.base != nil && s.base.Scheme == "http" && s.tls.ranges != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "TLS settings on a plain HTTP source",
-			Detail: "base_url is http://, so the tls block would never be used; use https:// or remove it.", Subject: rangePtr(seen["tls"])})
+			Detail: "base_url is http://, so the tls block would never be used; use https:// or remove it.", Subject: seen["tls"].Ptr()})
 	}
 
 	values := make([]string, 0, len(s.headers))
@@ -232,7 +233,7 @@ func (s *Source) decodeBaseURL(attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Di
 		return diags
 	}
 	bad := func(why string) hcl.Diagnostics {
-		return append(diags, attrError(attr, "Invalid base_url", why))
+		return append(diags, cfg.AttrError(attr, "Invalid base_url", "%s", why))
 	}
 	u, err := url.Parse(v)
 	switch {
@@ -252,7 +253,7 @@ func (s *Source) decodeBaseURL(attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Di
 			return bad("base_url must not contain . or .. path segments.")
 		}
 	}
-	s.base = u
+	s.baseURL, s.base = cfg.WrittenString(attr, ctx), u
 	s.basePath = u.Path
 	if !strings.HasSuffix(s.basePath, "/") {
 		s.basePath += "/"
@@ -277,7 +278,7 @@ func (s *Source) decodeHeaders(attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Di
 	}
 	v, _ = v.UnmarkDeep() // the values go to the upstream, never to a client
 	if v.IsNull() || !v.IsWhollyKnown() || !(v.Type().IsObjectType() || v.Type().IsMapType()) {
-		return append(diags, attrError(attr, "Invalid headers",
+		return append(diags, cfg.AttrError(attr, "Invalid headers",
 			`headers must be a map of header names to strings, such as { Authorization = "Bearer ${env("TOKEN")}" }.`))
 	}
 	names := make([]string, 0, v.LengthInt())
@@ -293,23 +294,23 @@ func (s *Source) decodeHeaders(attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Di
 		canon := http.CanonicalHeaderKey(name)
 		switch {
 		case !headerName.MatchString(name):
-			diags = append(diags, attrError(attr, "Invalid header name", fmt.Sprintf("%q is not a valid HTTP header name.", name)))
+			diags = append(diags, cfg.AttrError(attr, "Invalid header name", "%q is not a valid HTTP header name.", name))
 			continue
 		case reservedHeaders[canon]:
-			diags = append(diags, attrError(attr, "Reserved header", fmt.Sprintf("%s is set by the HTTP client itself and cannot be configured.", canon)))
+			diags = append(diags, cfg.AttrError(attr, "Reserved header", "%s is set by the HTTP client itself and cannot be configured.", canon))
 			continue
 		case s.headers.Get(canon) != "":
-			diags = append(diags, attrError(attr, "Duplicate header", fmt.Sprintf("%s is set twice (header names are case-insensitive).", canon)))
+			diags = append(diags, cfg.AttrError(attr, "Duplicate header", "%s is set twice (header names are case-insensitive).", canon))
 			continue
 		case e.IsNull() || e.Type() != cty.String:
-			diags = append(diags, attrError(attr, "Invalid header value", fmt.Sprintf("The value of header %s must be a string.", canon)))
+			diags = append(diags, cfg.AttrError(attr, "Invalid header value", "The value of header %s must be a string.", canon))
 			continue
 		}
 		// A file() secret usually ends in a newline: that one is not part
 		// of the value. Never echo the value: it is usually a credential.
 		if val := strings.TrimRight(e.AsString(), "\r\n"); !validHeaderValue(val) {
-			diags = append(diags, attrError(attr, "Invalid header value",
-				fmt.Sprintf("The value of header %s contains a line break or another control character.", canon)))
+			diags = append(diags, cfg.AttrError(attr, "Invalid header value",
+				"The value of header %s contains a line break or another control character.", canon))
 		} else {
 			s.headers.Set(canon, val)
 		}
@@ -344,7 +345,7 @@ func (s *Source) decodeTLS(b *hcl.Block, src *cfg.Source) hcl.Diagnostics {
 			return
 		}
 		if v == "" {
-			diags = append(diags, attrError(attr, "Empty path", name+" must name a file."))
+			diags = append(diags, cfg.AttrError(attr, "Empty path", "%s must name a file.", name))
 			return
 		}
 		if !filepath.IsAbs(v) {
@@ -371,8 +372,8 @@ func (s *Source) decodeTLS(b *hcl.Block, src *cfg.Source) hcl.Diagnostics {
 		case v == "1.3":
 			s.tls.minVersion = tls.VersionTLS13
 		default:
-			diags = append(diags, attrError(attr, "Invalid TLS version",
-				fmt.Sprintf("min_version must be \"1.2\" or \"1.3\", not %s.", quoteUnlessSecret(attr, src.Ctx, v))))
+			diags = append(diags, cfg.AttrError(attr, "Invalid TLS version",
+				"min_version must be \"1.2\" or \"1.3\", not %s.", cfg.QuoteUnlessSecret(attr, src.Ctx, v)))
 		}
 	}
 	return diags
@@ -387,7 +388,7 @@ func (s *Source) decodeRetry(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics
 		diags = append(diags, ds...)
 		if !ds.HasErrors() {
 			if n < 1 || n > maxAttempts {
-				diags = append(diags, attrError(attr, "Invalid attempts", fmt.Sprintf("attempts must be between 1 and %d (it counts the first try).", maxAttempts)))
+				diags = append(diags, cfg.AttrError(attr, "Invalid attempts", "attempts must be between 1 and %d (it counts the first try).", maxAttempts))
 			}
 			s.retry.attempts = n
 		}
@@ -403,7 +404,7 @@ func (s *Source) decodeRetry(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics
 			return nil
 		}
 		if d <= 0 {
-			diags = append(diags, attrError(attr, "Invalid duration", name+" must be longer than zero."))
+			diags = append(diags, cfg.AttrError(attr, "Invalid duration", "%s must be longer than zero.", name))
 			return nil
 		}
 		*dst = d
@@ -411,8 +412,8 @@ func (s *Source) decodeRetry(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics
 	}
 	dur("backoff", &s.retry.backoff)
 	if attr := dur("max_backoff", &s.retry.maxBackoff); attr != nil && s.retry.maxBackoff < s.retry.backoff {
-		diags = append(diags, attrError(attr, "Invalid max_backoff",
-			fmt.Sprintf("max_backoff (%s) is shorter than backoff (%s).", s.retry.maxBackoff, s.retry.backoff)))
+		diags = append(diags, cfg.AttrError(attr, "Invalid max_backoff",
+			"max_backoff (%s) is shorter than backoff (%s).", s.retry.maxBackoff, s.retry.backoff))
 	} else if attr == nil && s.retry.maxBackoff < s.retry.backoff {
 		s.retry.maxBackoff = s.retry.backoff
 	}
@@ -429,7 +430,7 @@ func (s *Source) decodeRetry(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics
 				f, _ = v.AsBigFloat().Float64()
 			}
 			if f < 0 || f > 1 {
-				diags = append(diags, attrError(attr, "Invalid jitter",
+				diags = append(diags, cfg.AttrError(attr, "Invalid jitter",
 					"jitter must be a number from 0 (waits are exactly the backoff) to 1 (each wait is random, up to the backoff)."))
 			}
 			s.retry.jitter = f
@@ -445,7 +446,7 @@ func (s *Source) decodeStatuses(attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.D
 	}
 	v, _ = v.UnmarkDeep()
 	bad := func() hcl.Diagnostics {
-		return append(diags, attrError(attr, "Invalid statuses",
+		return append(diags, cfg.AttrError(attr, "Invalid statuses",
 			"statuses must be a list of HTTP statuses from 408, 425, 429 and 500 to 599, such as [502, 503, 504]."))
 	}
 	if v.IsNull() || !v.IsWhollyKnown() || !(v.Type().IsTupleType() || v.Type().IsListType()) {
@@ -481,7 +482,7 @@ func (s *Source) decodeBreaker(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnosti
 			return
 		}
 		if n < 1 || n > 1000 {
-			diags = append(diags, attrError(attr, "Invalid "+name, name+" must be between 1 and 1000."))
+			diags = append(diags, cfg.AttrError(attr, "Invalid "+name, "%s must be between 1 and 1000.", name))
 			return
 		}
 		*dst = n
@@ -493,15 +494,13 @@ func (s *Source) decodeBreaker(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnosti
 		diags = append(diags, ds...)
 		if !ds.HasErrors() {
 			if d <= 0 {
-				diags = append(diags, attrError(attr, "Invalid open_for", "open_for must be longer than zero."))
+				diags = append(diags, cfg.AttrError(attr, "Invalid open_for", "open_for must be longer than zero."))
 			}
 			s.breakerAt.openFor = d
 		}
 	}
 	return diags
 }
-
-var sizeRe = regexp.MustCompile(`^\s*([0-9]+)\s*(B|KB|MB|GB)?\s*$`)
 
 // sizeAttr reads a byte count: a number, or a string such as "512KB" or
 // "4MB" (powers of 1024, like the audit block's max_size).
@@ -512,8 +511,8 @@ func sizeAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (int64, hcl.Diagnostics
 	}
 	v, _ = v.UnmarkDeep()
 	bad := func() (int64, hcl.Diagnostics) {
-		return 0, append(diags, attrError(attr, "Invalid size",
-			fmt.Sprintf("%s must be a number of bytes or a size such as \"512KB\" or \"4MB\", from 1 byte to 1GB.", attr.Name)))
+		return 0, append(diags, cfg.AttrError(attr, "Invalid size",
+			"%s must be a number of bytes or a size such as \"512KB\" or \"4MB\", from 1 byte to 1GB.", attr.Name))
 	}
 	if v.IsNull() || !v.IsKnown() {
 		return bad()
@@ -528,15 +527,11 @@ func sizeAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (int64, hcl.Diagnostics
 		}
 		n = i
 	case cty.String:
-		m := sizeRe.FindStringSubmatch(strings.ToUpper(v.AsString()))
-		if m == nil {
+		i, err := cfg.ParseSize(v.AsString())
+		if err != nil {
 			return bad()
 		}
-		i, err := strconv.ParseInt(m[1], 10, 64)
-		if err != nil || i > 1<<30 {
-			return bad()
-		}
-		n = i << map[string]uint{"": 0, "B": 0, "KB": 10, "MB": 20, "GB": 30}[m[2]]
+		n = i
 	default:
 		return bad()
 	}
@@ -553,19 +548,3 @@ func statusSet(codes []int) map[int]bool {
 	}
 	return m
 }
-
-func attrError(attr *hcl.Attribute, summary, detail string) *hcl.Diagnostic {
-	r := attr.Expr.Range()
-	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &r}
-}
-
-// quoteUnlessSecret quotes a bad value for a diagnostic, unless env() gave
-// it: those are secrets even when they are only a typo.
-func quoteUnlessSecret(attr *hcl.Attribute, ctx *hcl.EvalContext, v string) string {
-	if raw, _ := attr.Expr.Value(ctx); raw.ContainsMarked() {
-		return "the value from env()"
-	}
-	return strconv.Quote(v)
-}
-
-func rangePtr(r hcl.Range) *hcl.Range { return &r }

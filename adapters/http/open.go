@@ -26,7 +26,7 @@ var errRedirect = errors.New("redirect not followed")
 // error, so that SQL tools beside it keep working.
 func (s *Source) Open(ctx context.Context, opts adapter.OpenOptions) hcl.Diagnostics {
 	if s.client != nil {
-		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Source opened twice", Detail: "This is a bug in mcpgen.", Subject: rangePtr(s.declRange)}}
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Source opened twice", Detail: "This is a bug in mcpgen.", Subject: s.declRange.Ptr()}}
 	}
 	tlsConf, diags := s.tlsConfig()
 	if diags.HasErrors() {
@@ -62,7 +62,7 @@ func (s *Source) tlsConfig() (*tls.Config, hcl.Diagnostics) {
 	}
 	var diags hcl.Diagnostics
 	fail := func(attr, detail string) {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid TLS settings", Detail: detail, Subject: rangePtr(s.tls.ranges[attr])})
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid TLS settings", Detail: detail, Subject: s.tls.ranges[attr].Ptr()})
 	}
 	if s.tls.caFile != "" {
 		pem, err := os.ReadFile(s.tls.caFile)

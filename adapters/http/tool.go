@@ -26,11 +26,16 @@ type Tool struct {
 	body        *guard.ValueProgram
 	result      *guard.ValueProgram
 	retryUnsafe bool
+
+	// For Describe: the path as a reviewer reads it (cfg.WrittenString),
+	// the CEL of body and result as written.
+	pathText, bodySrc, resultSrc string
 }
 
 // namedExpr is one query parameter or header and the CEL that computes it.
 type namedExpr struct {
 	name string
+	src  string // as written
 	prg  *guard.ValueProgram
 }
 
@@ -77,8 +82,8 @@ func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 		diags = append(diags, ds...)
 		if !ds.HasErrors() {
 			if _, known := methods[v]; !known {
-				diags = append(diags, attrError(attr, "Invalid method",
-					fmt.Sprintf("method must be one of GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE (in capitals), not %q.", v)))
+				diags = append(diags, cfg.AttrError(attr, "Invalid method",
+					"method must be one of GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE (in capitals), not %q.", v))
 			}
 			t.method = v
 		}
@@ -97,18 +102,18 @@ func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 		}
 	}
 	if attr, ok := content.Attributes["body"]; ok {
-		prg, ds := compileCEL(envs[0], attr, tool, u)
+		prg, src, ds := compileCEL(envs[0], attr, tool, u)
 		diags = append(diags, ds...)
-		t.body = prg
+		t.body, t.bodySrc = prg, src
 		if t.method == http.MethodGet || t.method == http.MethodHead || t.method == http.MethodOptions {
-			diags = append(diags, attrError(attr, "Body on a "+t.method+" request",
-				fmt.Sprintf("A %s request has no body; use POST, PUT, PATCH or DELETE, or send the values in a query block.", t.method)))
+			diags = append(diags, cfg.AttrError(attr, "Body on a "+t.method+" request",
+				"A %s request has no body; use POST, PUT, PATCH or DELETE, or send the values in a query block.", t.method))
 		}
 	}
 	if attr, ok := content.Attributes["result"]; ok {
-		prg, ds := compileCEL(envs[1], attr, tool, u)
+		prg, src, ds := compileCEL(envs[1], attr, tool, u)
 		diags = append(diags, ds...)
-		t.result = prg
+		t.result, t.resultSrc = prg, src
 	}
 
 	seen := map[string]hcl.Range{}
@@ -141,6 +146,7 @@ func (t *Tool) decodePath(attr *hcl.Attribute, tool *cfg.Tool, u *usage) hcl.Dia
 	if diags.HasErrors() {
 		return diags
 	}
+	t.pathText = cfg.WrittenString(attr, tool.Ctx)
 	text := newValueText(attr.Expr, v)
 	tmpl, problems := parsePath(v)
 	for _, p := range problems {
@@ -170,28 +176,29 @@ func (t *Tool) decodePath(attr *hcl.Attribute, tool *cfg.Tool, u *usage) hcl.Dia
 	return diags
 }
 
-// compileCEL compiles a CEL attribute and records what it reads.
-func compileCEL(env *guard.ValueEnv, attr *hcl.Attribute, tool *cfg.Tool, u *usage) (*guard.ValueProgram, hcl.Diagnostics) {
+// compileCEL compiles a CEL attribute and records what it reads. It
+// returns the expression's text too, for Describe.
+func compileCEL(env *guard.ValueEnv, attr *hcl.Attribute, tool *cfg.Tool, u *usage) (*guard.ValueProgram, string, hcl.Diagnostics) {
 	src, diags := cfg.PublicStringAttr(attr, tool.Ctx)
 	if diags.HasErrors() {
-		return nil, diags
+		return nil, "", diags
 	}
 	prg, err := env.Compile(src)
 	if err != nil {
-		return nil, append(diags, attrError(attr, "Invalid CEL expression",
-			fmt.Sprintf("%s does not compile: %s.", attr.Name, strings.TrimSuffix(err.Error(), "."))))
+		return nil, src, append(diags, cfg.AttrError(attr, "Invalid CEL expression",
+			"%s does not compile: %s.", attr.Name, strings.TrimSuffix(err.Error(), ".")))
 	}
-	return prg, append(diags, u.references(prg, attr)...)
+	return prg, src, append(diags, u.references(prg, attr)...)
 }
 
 func decodeNamedExprs(b *hcl.Block, env *guard.ValueEnv, tool *cfg.Tool, u *usage) ([]namedExpr, hcl.Diagnostics) {
 	attrs, diags := b.Body.JustAttributes()
 	var out []namedExpr
 	for _, attr := range attrs {
-		prg, ds := compileCEL(env, attr, tool, u)
+		prg, src, ds := compileCEL(env, attr, tool, u)
 		diags = append(diags, ds...)
 		if prg != nil {
-			out = append(out, namedExpr{name: attr.Name, prg: prg})
+			out = append(out, namedExpr{name: attr.Name, src: src, prg: prg})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
@@ -285,8 +292,8 @@ func (u *usage) references(prg *guard.ValueProgram, attr *hcl.Attribute) hcl.Dia
 		}
 		for _, k := range keys {
 			if !u.declared(k, v.kind) {
-				diags = append(diags, attrError(attr, "Undeclared "+v.kind,
-					fmt.Sprintf("%s.%s is not declared; add a %s block named %q.", v.variable, k, v.kind, k)))
+				diags = append(diags, cfg.AttrError(attr, "Undeclared "+v.kind,
+					"%s.%s is not declared; add a %s block named %q.", v.variable, k, v.kind, k))
 				continue
 			}
 			u.use(k, v.kind)
@@ -308,21 +315,47 @@ func (u *usage) unused() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, p := range u.tool.Params {
 		if !u.used["param."+p.Name] {
-			r := nameRange(p.NameRange, p.DeclRange)
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unused parameter",
 				Detail:  fmt.Sprintf("param %q is not used in the request; use it as {%s} in the path or args.%s in query, headers or body, or remove it.", p.Name, p.Name, p.Name),
-				Subject: &r})
+				Subject: p.NameRange.Ptr()})
 		}
 	}
 	for _, b := range u.tool.Binds {
 		if !u.used["bind."+b.Name] {
-			r := nameRange(b.NameRange, b.DeclRange)
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unused bind",
 				Detail:  fmt.Sprintf("bind %q is not used in the request; use it as {%s} in the path or binds.%s in query, headers or body, or remove it.", b.Name, b.Name, b.Name),
-				Subject: &r})
+				Subject: b.NameRange.Ptr()})
 		}
 	}
 	return diags
+}
+
+// Describe says what the tool sends, for reviewers: the method, the URL
+// (base_url joined with the path template, placeholders kept; an env() in
+// either is named, not shown), the CEL of each query parameter, tool
+// header, body and result (trimmed), and retry_unsafe when set. The source's headers
+// are left out: they carry credentials.
+func (t *Tool) Describe() map[string]string {
+	d := map[string]string{
+		"method": t.method,
+		"url":    strings.TrimSuffix(t.src.baseURL, "/") + t.pathText,
+	}
+	for _, q := range t.query {
+		d["query."+q.name] = strings.TrimSpace(q.src)
+	}
+	for _, h := range t.headers {
+		d["header."+h.name] = strings.TrimSpace(h.src)
+	}
+	if t.body != nil {
+		d["body"] = strings.TrimSpace(t.bodySrc)
+	}
+	if t.result != nil {
+		d["result"] = strings.TrimSpace(t.resultSrc)
+	}
+	if t.retryUnsafe {
+		d["retry_unsafe"] = "true"
+	}
+	return d
 }
 
 // OutputSchema is an open object schema: what an upstream returns is not
@@ -330,13 +363,6 @@ func (u *usage) unused() hcl.Diagnostics {
 // as {"body": ...}; a result expression makes its own object.
 func (t *Tool) OutputSchema() map[string]any {
 	return map[string]any{"type": "object"}
-}
-
-func nameRange(name, decl hcl.Range) hcl.Range {
-	if name.Filename != "" || name.Start.Line > 0 {
-		return name
-	}
-	return decl
 }
 
 // valueText maps byte offsets in a one-line quoted string back to the file,

@@ -1,7 +1,6 @@
 package sql
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/jmoiron/sqlx"
-	"github.com/zclconf/go-cty/cty"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
@@ -26,6 +24,7 @@ var (
 	_ adapter.Adapter     = (*Adapter)(nil)
 	_ adapter.Source      = (*Source)(nil)
 	_ adapter.Tool        = (*Tool)(nil)
+	_ adapter.Describer   = (*Tool)(nil)
 	_ adapter.PoolStatser = (*Source)(nil)
 )
 
@@ -99,7 +98,7 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 	content, diags := src.Body.Content(sourceSchema)
 
 	if attr, ok := content.Attributes["driver"]; ok {
-		v, marked, d := evalStringMarked(attr, src.Ctx)
+		v, d := cfg.StringAttr(attr, src.Ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			switch v {
@@ -108,26 +107,26 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 			case "postgres":
 				s.dialect = dialectPostgres
 			default:
-				diags = append(diags, attrError(attr, "Unsupported SQL driver",
-					fmt.Sprintf("driver must be \"sqlite\" or \"postgres\", not %s.", quoteUnlessSecret(v, marked))))
+				diags = append(diags, cfg.AttrError(attr, "Unsupported SQL driver",
+					"driver must be \"sqlite\" or \"postgres\", not %s.", cfg.QuoteUnlessSecret(attr, src.Ctx, v)))
 			}
 		}
 	}
 
 	if attr, ok := content.Attributes["dsn"]; ok {
 		s.dsnRange = attr.Expr.Range()
-		v, d := evalString(attr, src.Ctx)
+		v, d := cfg.StringAttr(attr, src.Ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			s.dsn = v
 			if strings.TrimSpace(v) == "" {
-				diags = append(diags, attrError(attr, "Empty DSN", "dsn must name a database."))
+				diags = append(diags, cfg.AttrError(attr, "Empty DSN", "dsn must name a database."))
 			} else if s.dialect == dialectSQLite {
 				// Caught here rather than at Open so that `validate --offline`
 				// sees it. The message never repeats the DSN: it is a secret.
 				if i := strings.IndexByte(v, '?'); i >= 1 {
 					if _, err := url.ParseQuery(v[i+1:]); err != nil {
-						diags = append(diags, attrError(attr, "Invalid DSN",
+						diags = append(diags, cfg.AttrError(attr, "Invalid DSN",
 							"The query part of the SQLite dsn (after '?') is not valid URL query syntax."))
 					}
 				}
@@ -137,7 +136,7 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 
 	if attr, ok := content.Attributes["seed"]; ok {
 		s.seedRange = attr.Expr.Range()
-		v, d := evalString(attr, src.Ctx)
+		v, d := cfg.StringAttr(attr, src.Ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			s.seed = v
@@ -145,32 +144,32 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 	}
 
 	if attr, ok := content.Attributes["max_open_conns"]; ok {
-		n, d := evalInt(attr, src.Ctx, 1)
+		n, d := countAttr(attr, src.Ctx, 1)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			s.pool.maxOpen = &n
 		}
 	}
 	if attr, ok := content.Attributes["max_idle_conns"]; ok {
-		n, d := evalInt(attr, src.Ctx, 0)
+		n, d := countAttr(attr, src.Ctx, 0)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			s.pool.maxIdle = &n
 			if s.pool.maxOpen != nil && n > *s.pool.maxOpen {
-				diags = append(diags, attrError(attr, "Invalid max_idle_conns",
-					fmt.Sprintf("max_idle_conns (%d) is larger than max_open_conns (%d).", n, *s.pool.maxOpen)))
+				diags = append(diags, cfg.AttrError(attr, "Invalid max_idle_conns",
+					"max_idle_conns (%d) is larger than max_open_conns (%d).", n, *s.pool.maxOpen))
 			}
 		}
 	}
 	if attr, ok := content.Attributes["conn_max_lifetime"]; ok {
-		dur, d := evalDuration(attr, src.Ctx)
+		dur, d := cfg.DurationAttr(attr, src.Ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			s.pool.lifetime = &dur
 		}
 	}
 	if attr, ok := content.Attributes["conn_max_idle_time"]; ok {
-		dur, d := evalDuration(attr, src.Ctx)
+		dur, d := cfg.DurationAttr(attr, src.Ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			s.pool.idleTime = &dur
@@ -179,101 +178,11 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 	return s, diags
 }
 
-// evalValue evaluates an attribute once, at load, and strips the marks that
-// env() puts on secrets: the adapter keeps DSNs to itself.
-func evalValue(attr *hcl.Attribute, ctx *hcl.EvalContext) (cty.Value, bool, hcl.Diagnostics) {
-	v, diags := attr.Expr.Value(ctx)
-	if diags.HasErrors() {
-		return cty.NilVal, false, diags
+// countAttr reads a whole number from min to 2^31, such as a pool size.
+func countAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, min int) (int, hcl.Diagnostics) {
+	n, diags := cfg.IntAttr(attr, ctx)
+	if !diags.HasErrors() && (n < min || n > 1<<31) {
+		diags = append(diags, cfg.AttrError(attr, "Invalid value", "%s must be a whole number of at least %d.", attr.Name, min))
 	}
-	marked := v.ContainsMarked()
-	v, _ = v.UnmarkDeep()
-	if v.IsNull() {
-		return cty.NilVal, marked, append(diags, attrError(attr, "Missing value",
-			fmt.Sprintf("%s must not be null.", attr.Name)))
-	}
-	if !v.IsWhollyKnown() {
-		return cty.NilVal, marked, append(diags, attrError(attr, "Unknown value",
-			fmt.Sprintf("%s must be known when the configuration is loaded.", attr.Name)))
-	}
-	return v, marked, diags
-}
-
-func evalString(attr *hcl.Attribute, ctx *hcl.EvalContext) (string, hcl.Diagnostics) {
-	s, _, diags := evalStringMarked(attr, ctx)
-	return s, diags
-}
-
-// evalStringMarked also says whether the value came from env(), for
-// attributes a client will see.
-func evalStringMarked(attr *hcl.Attribute, ctx *hcl.EvalContext) (string, bool, hcl.Diagnostics) {
-	v, marked, diags := evalValue(attr, ctx)
-	if diags.HasErrors() {
-		return "", marked, diags
-	}
-	if v.Type() != cty.String {
-		return "", marked, append(diags, attrError(attr, "Invalid value",
-			fmt.Sprintf("%s must be a string, not %s.", attr.Name, v.Type().FriendlyName())))
-	}
-	return v.AsString(), marked, diags
-}
-
-func evalBool(attr *hcl.Attribute, ctx *hcl.EvalContext) (bool, hcl.Diagnostics) {
-	v, _, diags := evalValue(attr, ctx)
-	if diags.HasErrors() {
-		return false, diags
-	}
-	if v.Type() != cty.Bool {
-		return false, append(diags, attrError(attr, "Invalid value",
-			fmt.Sprintf("%s must be true or false, not %s.", attr.Name, v.Type().FriendlyName())))
-	}
-	return v.True(), diags
-}
-
-// evalInt reads a whole number of at least min.
-func evalInt(attr *hcl.Attribute, ctx *hcl.EvalContext, min int) (int, hcl.Diagnostics) {
-	v, _, diags := evalValue(attr, ctx)
-	if diags.HasErrors() {
-		return 0, diags
-	}
-	bad := func() (int, hcl.Diagnostics) {
-		return 0, append(diags, attrError(attr, "Invalid value",
-			fmt.Sprintf("%s must be a whole number of at least %d.", attr.Name, min)))
-	}
-	if v.Type() != cty.Number {
-		return bad()
-	}
-	bf := v.AsBigFloat()
-	i, acc := bf.Int64()
-	if !bf.IsInt() || acc != 0 || i < int64(min) || i > 1<<31 {
-		return bad()
-	}
-	return int(i), diags
-}
-
-func evalDuration(attr *hcl.Attribute, ctx *hcl.EvalContext) (time.Duration, hcl.Diagnostics) {
-	s, marked, diags := evalStringMarked(attr, ctx)
-	if diags.HasErrors() {
-		return 0, diags
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, append(diags, attrError(attr, "Invalid duration",
-			fmt.Sprintf("%s must be a duration such as \"30m\" or \"90s\", not %s.", attr.Name, quoteUnlessSecret(s, marked))))
-	}
-	return d, diags
-}
-
-func attrError(attr *hcl.Attribute, summary, detail string) *hcl.Diagnostic {
-	r := attr.Expr.Range()
-	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: &r}
-}
-
-// quoteUnlessSecret quotes a bad value for a diagnostic, unless env() gave
-// it: those are secrets even when they are only a typo.
-func quoteUnlessSecret(v string, secret bool) string {
-	if secret {
-		return "the value from env()"
-	}
-	return fmt.Sprintf("%q", v)
+	return n, diags
 }

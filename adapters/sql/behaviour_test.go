@@ -691,7 +691,7 @@ tool "typo" {
 	}
 	d := s.Open(context.Background(), checkOpts())
 	s.Close()
-	checkDiag(t, d, `column "nmae" does not exist`, "")
+	checkDiag(t, d, `column "nmae" does not exist`)
 
 	// The seed was checked in a transaction that was rolled back.
 	_, tools := openConfig(t, sourceHCL("postgres", dsn, "")+`

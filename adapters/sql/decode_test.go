@@ -1,12 +1,9 @@
 package sql
 
 import (
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/hashicorp/hcl/v2"
 )
 
 const okSource = `source "sql" "db" {
@@ -15,181 +12,8 @@ const okSource = `source "sql" "db" {
 }
 `
 
-func TestDecodeSourceDiagnostics(t *testing.T) {
-	tests := []struct {
-		name string
-		body string // inside source "sql" "db" { }
-		want string // a substring of the one diagnostic; "" for none
-		at   string // "line:col" of its subject (the source block starts on line 1)
-	}{
-		{name: "minimal", body: `driver = "sqlite"
-dsn = "x.db"`},
-		{name: "everything", body: `driver = "postgres"
-dsn = "postgres://u@h/db"
-seed = "CREATE TABLE t (id int);"
-max_open_conns = 4
-max_idle_conns = 2
-conn_max_lifetime = "30m"
-conn_max_idle_time = "5m"`},
-		{name: "missing driver", body: `dsn = "x.db"`, want: `The argument "driver" is required`},
-		{name: "missing dsn", body: `driver = "sqlite"`, want: `The argument "dsn" is required`},
-		{name: "unknown driver", body: `driver = "mysql"
-dsn = "x"`, want: `driver must be "sqlite" or "postgres", not "mysql"`, at: "2:10"},
-		{name: "unknown attribute", body: `driver = "sqlite"
-dsn = "x.db"
-pool = 3`, want: `An argument named "pool" is not expected here`, at: "4:1"},
-		{name: "empty dsn", body: `driver = "sqlite"
-dsn = ""`, want: "dsn must name a database", at: "3:7"},
-		{name: "bad sqlite query", body: `driver = "sqlite"
-dsn = "x.db?a=%zz"`, want: "not valid URL query syntax", at: "3:7"},
-		{name: "zero max_open_conns", body: `driver = "sqlite"
-dsn = "x.db"
-max_open_conns = 0`, want: "max_open_conns must be a whole number of at least 1", at: "4:18"},
-		{name: "fractional max_idle_conns", body: `driver = "sqlite"
-dsn = "x.db"
-max_idle_conns = 1.5`, want: "max_idle_conns must be a whole number of at least 0", at: "4:18"},
-		{name: "idle above open", body: `driver = "sqlite"
-dsn = "x.db"
-max_open_conns = 2
-max_idle_conns = 3`, want: "max_idle_conns (3) is larger than max_open_conns (2)", at: "5:18"},
-		{name: "bad duration", body: `driver = "sqlite"
-dsn = "x.db"
-conn_max_lifetime = "ten minutes"`, want: `conn_max_lifetime must be a duration such as "30m" or "90s", not "ten minutes"`, at: "4:21"},
-		{name: "negative duration", body: `driver = "sqlite"
-dsn = "x.db"
-conn_max_idle_time = "-5s"`, want: "conn_max_idle_time must be a duration", at: "4:22"},
-		{name: "secret bad duration is not echoed", body: `driver = "sqlite"
-dsn = "x.db"
-conn_max_idle_time = env("MCPGEN_TEST_UNSET_VAR")`, want: `not the value from env()`, at: "4:22"},
-		{name: "dsn of wrong type", body: `driver = "sqlite"
-dsn = 5`, want: "dsn must be a string, not number"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			text := fmt.Sprintf("source \"sql\" \"db\" {\n%s\n}\n", tt.body)
-			_, _, diags := decodeConfig(t, text)
-			checkDiag(t, diags, tt.want, tt.at)
-		})
-	}
-}
-
-func TestDecodeToolDiagnostics(t *testing.T) {
-	tests := []struct {
-		name    string
-		tool    string // inside tool "t" { }, which starts on line 5
-		driver  string
-		want    string
-		at      string
-		warning bool
-	}{
-		{name: "ok", tool: `param "id" {}
-sql = "SELECT * FROM t WHERE id = :id"`},
-		{name: "missing sql", tool: `param "id" {}`, want: `The argument "sql" is required`},
-		{name: "unknown attribute", tool: `sql = "SELECT 1"
-query = "SELECT 2"`, want: `An argument named "query" is not expected here`, at: "7:1"},
-		{name: "undeclared parameter in a string", tool: `sql = "SELECT * FROM t WHERE id = :x"`,
-			want: `SQL parameter :x is not declared; add a param or bind block named "x".`, at: "6:35"},
-		{name: "undeclared parameter in a heredoc", tool: `param "id" {}
-sql = <<-SQL
-    SELECT *
-      FROM t
-
-    WHERE id = :id
-      AND org = :org
-  SQL`, want: `SQL parameter :org is not declared`, at: "12:17"},
-		{name: "undeclared parameter in a plain heredoc", tool: `sql = <<SQL
-SELECT 1,
-  :x
-SQL`, want: `SQL parameter :x is not declared`, at: "8:3"},
-		{name: "bind counts as declared", tool: `bind "org" {}
-sql = "SELECT * FROM t WHERE org = :org"`},
-		{name: "unused param", tool: `param "id" {}
-sql = "SELECT 1"`, want: `param "id" is not used in the SQL statement; use it as :id or remove it.`, at: "6:7"},
-		{name: "unused bind", tool: `bind "org" {}
-sql = "SELECT 1"`, want: `bind "org" is not used in the SQL statement`, at: "6:6"},
-		{name: "parameter inside a comment does not count", tool: `param "id" {}
-sql = "SELECT 1 -- :id"`, want: `param "id" is not used`},
-		{name: "two statements", tool: `sql = "SELECT 1; DELETE FROM t"`, want: "must hold one statement", at: "6:16"},
-		{name: "positional placeholder", tool: `sql = "SELECT * FROM t WHERE id = ?"`, want: "Write parameters as :name", at: "6:35"},
-		{name: "postgres cast is not a parameter", driver: "postgres", tool: `param "ids" {}
-sql = "SELECT * FROM t WHERE id IN (SELECT jsonb_array_elements_text(:ids::jsonb)::bigint)"`},
-		{name: "not_found without one", tool: `sql = "SELECT 1"
-result {
-  not_found = "nope"
-}`, want: "not_found needs one = true", at: "8:3"},
-		{name: "not_found with one", tool: `sql = "SELECT 1"
-result {
-  one = true
-  not_found = "nope"
-}`},
-		{name: "not_found from env", tool: `sql = "SELECT 1"
-result {
-  one = true
-  not_found = env("HOME")
-}`, want: "not_found is shown to clients and must not use env()", at: "9:15"},
-		{name: "max_rows zero", tool: `sql = "SELECT 1"
-result {
-  max_rows = 0
-}`, want: "max_rows must be a whole number of at least 1", at: "8:14"},
-		{name: "max_rows with one", tool: `sql = "SELECT 1"
-result {
-  one = true
-  max_rows = 5
-}`, want: "max_rows has no effect", at: "9:3", warning: true},
-		{name: "one not a bool", tool: `sql = "SELECT 1"
-result {
-  one = "yes"
-}`, want: "one must be true or false, not string"},
-		{name: "unknown result attribute", tool: `sql = "SELECT 1"
-result {
-  many = true
-}`, want: `An argument named "many" is not expected here`, at: "8:3"},
-		{name: "two result blocks", tool: `sql = "SELECT 1"
-result {}
-result {}`, want: "Duplicate result block", at: "8:1"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			driver := tt.driver
-			if driver == "" {
-				driver = "sqlite"
-			}
-			text := fmt.Sprintf("source \"sql\" \"db\" {\n  driver = %q\n  dsn = \"x\"\n}\ntool \"t\" {\n%s\n}\n", driver, tt.tool)
-			_, _, diags := decodeConfig(t, text)
-			checkDiag(t, diags, tt.want, tt.at)
-			if tt.want != "" && len(diags) == 1 && (diags[0].Severity == hcl.DiagWarning) != tt.warning {
-				t.Errorf("severity = %v, want warning %v", diags[0].Severity, tt.warning)
-			}
-		})
-	}
-}
-
-// checkDiag expects exactly one diagnostic containing want at line:col, or
-// none when want is "".
-func checkDiag(t *testing.T, diags hcl.Diagnostics, want, at string) {
-	t.Helper()
-	if want == "" {
-		if len(diags) != 0 {
-			t.Errorf("diagnostics = %s, want none", diagsText(diags))
-		}
-		return
-	}
-	if len(diags) != 1 {
-		t.Fatalf("diagnostics = %s, want one containing %q", diagsText(diags), want)
-	}
-	d := diags[0]
-	if got := d.Summary + ": " + d.Detail; !strings.Contains(got, want) {
-		t.Errorf("diagnostic = %q, want it to contain %q", got, want)
-	}
-	if at != "" {
-		if d.Subject == nil {
-			t.Fatalf("diagnostic %q has no subject", d.Detail)
-		}
-		if got := fmt.Sprintf("%d:%d", d.Subject.Start.Line, d.Subject.Start.Column); got != at {
-			t.Errorf("diagnostic at %s, want %s", got, at)
-		}
-	}
-}
+// Decode diagnostics are fixture files: testdata/invalid/sql_*.hcl at the
+// repository root, checked by cmd/mcpgen's TestInvalidFixtures.
 
 func TestDecodeTool(t *testing.T) {
 	_, tools, diags := decodeConfig(t, okSource+`
@@ -252,5 +76,71 @@ func TestSQLTextRange(t *testing.T) {
 		if got != strings.TrimSpace(word) {
 			t.Errorf("rangeOf(%q) covers %q (%s)", word, got, r)
 		}
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	tests := []struct {
+		name   string
+		driver string
+		tool   string // inside tool "t" { }
+		want   map[string]string
+	}{
+		{name: "sqlite read-only, one row", driver: "sqlite", tool: `param "id" {}
+sql = <<-SQL
+    SELECT id, name
+      FROM items
+     WHERE id = :id
+  SQL
+result {
+  one = true
+}`, want: map[string]string{
+			"statement":   "SELECT id, name\n  FROM items\n WHERE id = :id",
+			"mode":        "read_only",
+			"enforced_by": "a query_only connection whose authorizer refuses writes",
+			"result":      "one",
+		}},
+		{name: "sqlite write, capped rows", driver: "sqlite", tool: `read_only = false
+sql = "  DELETE FROM items RETURNING id  "
+result {
+  max_rows = 7
+}`, want: map[string]string{
+			"statement":   "DELETE FROM items RETURNING id",
+			"mode":        "read_write",
+			"enforced_by": "a transaction on the one writer connection, committed when the statement succeeds",
+			"result":      "rows",
+			"max_rows":    "7",
+		}},
+		{name: "postgres read-only, default cap", driver: "postgres", tool: `sql = "SELECT 1"`, want: map[string]string{
+			"statement":   "SELECT 1",
+			"mode":        "read_only",
+			"enforced_by": "a BEGIN READ ONLY transaction",
+			"result":      "rows",
+		}},
+		{name: "postgres write", driver: "postgres", tool: `read_only = false
+sql = "UPDATE items SET name = 'x'"`, want: map[string]string{
+			"statement":   "UPDATE items SET name = 'x'",
+			"mode":        "read_write",
+			"enforced_by": "a read-write transaction, committed when the statement succeeds",
+			"result":      "rows",
+		}},
+		{name: "statement from env() is named, not shown", driver: "sqlite", tool: `sql = env("MCPGEN_TEST_DESCRIBE_SQL")`, want: map[string]string{
+			"statement":   `${env("MCPGEN_TEST_DESCRIBE_SQL")}`,
+			"mode":        "read_only",
+			"enforced_by": "a query_only connection whose authorizer refuses writes",
+			"result":      "rows",
+		}},
+	}
+	t.Setenv("MCPGEN_TEST_DESCRIBE_SQL", "SELECT secret_column FROM t")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, tools, diags := decodeConfig(t, sourceHCL(tt.driver, "x", "")+"tool \"t\" {\n"+tt.tool+"\n}\n")
+			if diags.HasErrors() {
+				t.Fatalf("decode: %s", diags)
+			}
+			if got := tools["t"].Describe(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Describe() = %#v, want %#v", got, tt.want)
+			}
+		})
 	}
 }

@@ -270,3 +270,25 @@ func plain(v any) any {
 	}
 	return v
 }
+
+// checkDiag expects exactly one diagnostic, at a position, containing
+// want; or none when want is "". It is for what Open reports, which
+// depends on a database; decode diagnostics are fixture files.
+func checkDiag(t *testing.T, diags hcl.Diagnostics, want string) {
+	t.Helper()
+	if want == "" {
+		if len(diags) != 0 {
+			t.Errorf("diagnostics = %s, want none", diagsText(diags))
+		}
+		return
+	}
+	if len(diags) != 1 {
+		t.Fatalf("diagnostics = %s, want one containing %q", diagsText(diags), want)
+	}
+	if d := diags[0]; d.Subject == nil || d.Subject.Start.Line == 0 {
+		t.Errorf("diagnostic %q has no position", d.Detail)
+	}
+	if got := diagsText(diags); !strings.Contains(got, want) {
+		t.Errorf("diagnostic = %q, want it to contain %q", got, want)
+	}
+}

@@ -59,7 +59,7 @@ tool "typo" {
 			if err := s.Close(); err != nil {
 				t.Errorf("close: %v", err)
 			}
-			checkDiag(t, d, tt.want, "")
+			checkDiag(t, d, tt.want)
 			if len(d) == 1 && (d[0].Severity == hcl.DiagWarning) != tt.warning {
 				t.Errorf("severity = %v, want warning %v", d[0].Severity, tt.warning)
 			}
@@ -113,7 +113,7 @@ tool "t" {
 	}
 	d := s.Open(context.Background(), checkOpts())
 	s.Close()
-	checkDiag(t, d, "statements were not checked", "")
+	checkDiag(t, d, "statements were not checked")
 	if len(d) == 1 && d[0].Severity != hcl.DiagWarning {
 		t.Errorf("severity = %v, want a warning", d[0].Severity)
 	}
@@ -174,7 +174,7 @@ tool "sneaky" {
 	}
 	defer s.Close()
 	d := s.Open(context.Background(), serveOpts())
-	checkDiag(t, d, `Tool "sneaky" is read-only`, "")
+	checkDiag(t, d, `Tool "sneaky" is read-only`)
 	if !s.memory {
 		t.Fatalf(":memory: not opened as an in-memory database")
 	}

@@ -67,7 +67,6 @@ func newSQLText(expr hcl.Expression, value string) sqlText {
 		}
 		lines = append(lines, textLine{off: off, text: text, start: pos})
 		if nl < 0 {
-			off = len(value)
 			pos.Byte += len(text)
 			break
 		}

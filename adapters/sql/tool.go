@@ -3,6 +3,8 @@ package sql
 import (
 	stdsql "database/sql"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
@@ -18,11 +20,13 @@ type Tool struct {
 	src      *Source
 	name     string
 	readOnly bool
-	sql      string  // as written
+	sql      string  // the value
+	written  string  // as a reviewer reads it (cfg.WrittenString)
 	stmt     scanned // as sent
 	one      bool
 	notFound string
 	maxRows  int
+	rowsSet  bool // max_rows is written in the config
 	text     sqlText
 	sqlRange hcl.Range
 
@@ -51,10 +55,10 @@ func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 
 	if attr, ok := content.Attributes["sql"]; ok {
 		t.sqlRange = attr.Expr.Range()
-		text, d := evalString(attr, tool.Ctx)
+		text, d := cfg.StringAttr(attr, tool.Ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
-			t.sql = text
+			t.sql, t.written = text, cfg.WrittenString(attr, tool.Ctx)
 			t.text = newSQLText(attr.Expr, text)
 			diags = append(diags, t.decodeSQL(tool, text)...)
 		}
@@ -109,23 +113,21 @@ func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
 	}
 	for _, p := range tool.Params {
 		if !used[p.Name] {
-			r := nameRange(p.NameRange, p.DeclRange)
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unused parameter",
 				Detail:   fmt.Sprintf("param %q is not used in the SQL statement; use it as :%s or remove it.", p.Name, p.Name),
-				Subject:  &r,
+				Subject:  p.NameRange.Ptr(),
 			})
 		}
 	}
 	for _, b := range tool.Binds {
 		if !used[b.Name] {
-			r := nameRange(b.NameRange, b.DeclRange)
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unused bind",
 				Detail:   fmt.Sprintf("bind %q is not used in the SQL statement; use it as :%s or remove it.", b.Name, b.Name),
-				Subject:  &r,
+				Subject:  b.NameRange.Ptr(),
 			})
 		}
 	}
@@ -135,15 +137,15 @@ func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
 func (t *Tool) decodeResult(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics {
 	content, diags := b.Body.Content(resultSchema)
 	if attr, ok := content.Attributes["one"]; ok {
-		v, d := evalBool(attr, ctx)
+		v, d := cfg.BoolAttr(attr, ctx)
 		diags = append(diags, d...)
 		t.one = v
 	}
 	if attr, ok := content.Attributes["max_rows"]; ok {
-		n, d := evalInt(attr, ctx, 1)
+		n, d := countAttr(attr, ctx, 1)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
-			t.maxRows = n
+			t.maxRows, t.rowsSet = n, true
 			if t.one {
 				r := attr.NameRange
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "max_rows has no effect",
@@ -152,14 +154,10 @@ func (t *Tool) decodeResult(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics 
 		}
 	}
 	if attr, ok := content.Attributes["not_found"]; ok {
-		v, secret, d := evalStringMarked(attr, ctx)
+		v, d := cfg.PublicStringAttr(attr, ctx) // the client sees this text
 		diags = append(diags, d...)
 		switch {
 		case d.HasErrors():
-		case secret:
-			// The client sees this text.
-			diags = append(diags, attrError(attr, "Secret in client-visible text",
-				"not_found is shown to clients and must not use env()."))
 		case !t.one:
 			r := attr.NameRange
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "not_found needs one = true",
@@ -170,6 +168,30 @@ func (t *Tool) decodeResult(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics 
 		}
 	}
 	return diags
+}
+
+// Describe says what the tool runs, for reviewers: the statement as
+// written (an env() in it is named, not shown), whether it may write and what enforces that (see doc.go), and
+// the result's shape. It is known once the tool is decoded.
+func (t *Tool) Describe() map[string]string {
+	d := map[string]string{"statement": strings.TrimSpace(t.written), "result": "rows"}
+	switch {
+	case t.readOnly && t.src.dialect == dialectPostgres:
+		d["mode"], d["enforced_by"] = "read_only", "a BEGIN READ ONLY transaction"
+	case t.readOnly:
+		d["mode"], d["enforced_by"] = "read_only", "a query_only connection whose authorizer refuses writes"
+	case t.src.dialect == dialectPostgres:
+		d["mode"], d["enforced_by"] = "read_write", "a read-write transaction, committed when the statement succeeds"
+	default:
+		d["mode"], d["enforced_by"] = "read_write", "a transaction on the one writer connection, committed when the statement succeeds"
+	}
+	if t.one {
+		d["result"] = "one"
+	}
+	if t.rowsSet {
+		d["max_rows"] = strconv.Itoa(t.maxRows)
+	}
+	return d
 }
 
 // OutputSchema describes structuredContent. Before Open it covers both the
@@ -203,11 +225,4 @@ func (t *Tool) OutputSchema() map[string]any {
 	default:
 		return map[string]any{"type": "object", "properties": rows, "required": []string{"rows", "count", "truncated"}}
 	}
-}
-
-func nameRange(name, decl hcl.Range) hcl.Range {
-	if name.Filename != "" || name.Start.Line > 0 {
-		return name
-	}
-	return decl
 }

@@ -31,7 +31,7 @@ tool "reserve" {
   source      = source.http.ok
   method      = "GET"
   path        = "/v1/reservations"
-  body        = "{'sku': args.sku}" # want: A GET request has no body
+  body        = "{'sku': args.sku}" # want: A GET request has no body # want: args.sku is not declared
   headers {
     authorization = "'Bearer stolen'" # want: The source already sets Authorization
   }

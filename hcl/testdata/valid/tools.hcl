@@ -52,7 +52,12 @@ tool "get_order" {
     from = "principal.claims.org"
   }
 
-  sql = "SELECT id, status FROM orders WHERE id = :order_id AND org = :org"
+  sql = <<-SQL
+    SELECT id, status, :ratio AS ratio, :verbose AS verbose, :tags AS tags
+      FROM orders
+     WHERE id = :order_id AND org = :org AND status = :status
+       AND (:ids IS NULL OR id IN (SELECT value FROM json_each(:ids)))
+  SQL
 
   result {
     one       = true

@@ -53,7 +53,6 @@ type Issuer struct {
 
 	hits     atomic.Int64
 	jwksDown atomic.Bool
-	hitCh    chan struct{}
 	closed   sync.Once
 }
 
@@ -85,7 +84,7 @@ func start(addr string, tb testing.TB) (*Issuer, error) {
 	if err != nil {
 		return nil, err
 	}
-	iss := &Issuer{tb: tb, ln: ln, url: "http://" + ln.Addr().String(), hitCh: make(chan struct{}, 1024)}
+	iss := &Issuer{tb: tb, ln: ln, url: "http://" + ln.Addr().String()}
 	iss.cur, err = newKeyPair(1)
 	if err != nil {
 		ln.Close()
@@ -127,10 +126,6 @@ func (i *Issuer) JWKSURL() string { return i.url + JWKSPath }
 // JWKSHits is how many JWKS requests the issuer has received.
 func (i *Issuer) JWKSHits() int { return int(i.hits.Load()) }
 
-// JWKSRequested receives one value per JWKS request (buffered, never blocks the server), so a
-// test can wait for a background fetch instead of sleeping.
-func (i *Issuer) JWKSRequested() <-chan struct{} { return i.hitCh }
-
 // SetJWKSDown makes the JWKS endpoint answer 503 (true) or serve keys again (false).
 func (i *Issuer) SetJWKSDown(down bool) { i.jwksDown.Store(down) }
 
@@ -157,12 +152,6 @@ func (i *Issuer) Rotate() {
 
 func (i *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	i.hits.Add(1)
-	defer func() {
-		select {
-		case i.hitCh <- struct{}{}:
-		default:
-		}
-	}()
 	if i.jwksDown.Load() {
 		http.Error(w, "key server down (authtest)", http.StatusServiceUnavailable)
 		return
