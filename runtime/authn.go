@@ -54,7 +54,7 @@ func newAuthn(a *cfg.Auth, serverName string) (*authn, hcl.Diagnostics) {
 			h, err := auth.ParseKeyHash(k.Hash)
 			if err != nil { // hcl checked the form; this is belt and braces
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid API key hash",
-					Detail: err.Error(), Subject: rangePtr(k.HashRange)})
+					Detail: err.Error(), Subject: k.HashRange.Ptr()})
 				continue
 			}
 			p := k.Principal
@@ -64,7 +64,7 @@ func newAuthn(a *cfg.Auth, serverName string) (*authn, hcl.Diagnostics) {
 		set, err := auth.NewAPIKeys(keys)
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid API keys",
-				Detail: err.Error(), Subject: rangePtr(a.DeclRange)})
+				Detail: err.Error(), Subject: a.DeclRange.Ptr()})
 		}
 		n.creds.Keys = set
 	}

@@ -109,7 +109,7 @@ func check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 				Severity: hcl.DiagError,
 				Summary:  "Unknown source type",
 				Detail:   fmt.Sprintf("There is no source type %q; the types are: %s.", decl.Type, quoteList(adapter.Types())),
-				Subject:  rangePtr(decl.TypeRange),
+				Subject:  decl.TypeRange.Ptr(),
 			})
 			continue
 		}
@@ -202,7 +202,7 @@ func (g *Generation) describe() hcl.Diagnostics {
 				Severity: hcl.DiagError,
 				Summary:  "Invalid tool",
 				Detail:   fmt.Sprintf("adapter.Tool %q cannot be described to clients: %s.", t.decl.Name, err),
-				Subject:  rangePtr(t.decl.DeclRange),
+				Subject:  t.decl.DeclRange.Ptr(),
 			})
 			continue
 		}
@@ -223,7 +223,7 @@ func (g *Generation) Open(ctx context.Context, opts adapter.OpenOptions) hcl.Dia
 				Severity: hcl.DiagError,
 				Summary:  "Cannot start token validation",
 				Detail:   err.Error() + ".",
-				Subject:  rangePtr(g.Config.Auth.DeclRange),
+				Subject:  g.Config.Auth.DeclRange.Ptr(),
 			})
 		}
 	}
@@ -294,8 +294,6 @@ func toolDefinition(t *toolEntry) (mcp.Tool, error) {
 		},
 	}, nil
 }
-
-func rangePtr(r hcl.Range) *hcl.Range { return &r }
 
 func quoteList(items []string) string {
 	out := ""

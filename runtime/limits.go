@@ -73,7 +73,7 @@ func compileRule(rl *cfg.RateLimit, tool string, server bool, env *guard.Env) (*
 				Severity: hcl.DiagError,
 				Summary:  "Invalid rate limit key",
 				Detail:   fmt.Sprintf("The rate limit key of tool %q does not compile: %s.", tool, strings.TrimSuffix(err.Error(), ".")),
-				Subject:  rangePtr(rl.KeyExpr.Range),
+				Subject:  rl.KeyExpr.Range.Ptr(),
 			}}
 		}
 		r.prefix, r.per, r.expr = "t:"+tool+"|k:", "expr", prg
@@ -106,7 +106,7 @@ func (g *Generation) compileLimits() hcl.Diagnostics {
 				Severity: hcl.DiagError,
 				Summary:  "Invalid redis_url",
 				Detail:   "redis_url must be a URL such as redis://host:6379/0 or rediss://user:password@host:6380.",
-				Subject:  rangePtr(l.DeclRange),
+				Subject:  l.DeclRange.Ptr(),
 			})
 			g.limits.store = newShared(&bucketStore{Limiter: ratelimit.NewMemory(l.MaxKeys, nil)}, closeBuckets)
 			break

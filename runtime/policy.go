@@ -34,7 +34,7 @@ func compileDefaultGuard(env *guard.Env, server *cfg.Server) (*guard.Program, hc
 			Severity: hcl.DiagError,
 			Summary:  "Invalid guard",
 			Detail:   fmt.Sprintf("The server's default guard does not compile: %s.", strings.TrimSuffix(err.Error(), ".")),
-			Subject:  rangePtr(server.Guard.Range),
+			Subject:  server.Guard.Range.Ptr(),
 		}}
 	}
 	return prg, nil
@@ -61,7 +61,7 @@ func (t *toolEntry) compilePolicy(env *guard.Env, defaultGuard *guard.Program, a
 				Severity: hcl.DiagError,
 				Summary:  "Invalid guard",
 				Detail:   fmt.Sprintf("The guard of tool %q does not compile: %s.", d.Name, strings.TrimSuffix(err.Error(), ".")),
-				Subject:  rangePtr(d.Guard.Range),
+				Subject:  d.Guard.Range.Ptr(),
 			})
 		}
 		t.guard = prg
@@ -74,7 +74,7 @@ func (t *toolEntry) compilePolicy(env *guard.Env, defaultGuard *guard.Program, a
 			Summary:  "Tool without a guard",
 			Detail: fmt.Sprintf("Tool %q has no guard and the server block no default guard, so with authentication configured nobody may call it. "+
 				"Write guard = \"true\" to let every authenticated caller in, or a guard saying who may.", d.Name),
-			Subject: rangePtr(d.NameRange),
+			Subject: d.NameRange.Ptr(),
 		})
 	}
 	for _, b := range d.Binds {
@@ -84,7 +84,7 @@ func (t *toolEntry) compilePolicy(env *guard.Env, defaultGuard *guard.Program, a
 				Severity: hcl.DiagError,
 				Summary:  "Invalid bind",
 				Detail:   fmt.Sprintf("The from expression of bind %q does not compile: %s.", b.Name, strings.TrimSuffix(err.Error(), ".")),
-				Subject:  rangePtr(b.From.Range),
+				Subject:  b.From.Range.Ptr(),
 			})
 			continue
 		}

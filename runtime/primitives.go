@@ -97,7 +97,7 @@ func checkTemplate(r *cfg.Resource) (*uritemplate.Template, hcl.Diagnostics) {
 			Severity: hcl.DiagError,
 			Summary:  "Invalid URI template",
 			Detail:   fmt.Sprintf("uri_template is not an RFC 6570 template: %s.", strings.TrimPrefix(err.Error(), "uritemplate:")),
-			Subject:  rangePtr(r.URIRange),
+			Subject:  r.URIRange.Ptr(),
 		}}
 	}
 	var diags hcl.Diagnostics
@@ -107,7 +107,7 @@ func checkTemplate(r *cfg.Resource) (*uritemplate.Template, hcl.Diagnostics) {
 			Severity: hcl.DiagError,
 			Summary:  "Template without variables",
 			Detail:   "uri_template has no {variable}; use uri for a resource at one fixed URI.",
-			Subject:  rangePtr(r.URIRange),
+			Subject:  r.URIRange.Ptr(),
 		})
 	}
 	declared := map[string]bool{}
@@ -118,7 +118,7 @@ func checkTemplate(r *cfg.Resource) (*uritemplate.Template, hcl.Diagnostics) {
 				Severity: hcl.DiagError,
 				Summary:  "Param not in the template",
 				Detail:   fmt.Sprintf("param %q gets its value from the URI, but uri_template has no {%s}.", p.Name, p.Name),
-				Subject:  rangePtr(p.DeclRange),
+				Subject:  p.DeclRange.Ptr(),
 			})
 		}
 		if p.Type == cfg.TypeArray {
@@ -126,7 +126,7 @@ func checkTemplate(r *cfg.Resource) (*uritemplate.Template, hcl.Diagnostics) {
 				Severity: hcl.DiagError,
 				Summary:  "Array param in a template",
 				Detail:   fmt.Sprintf("param %q comes from one URI segment, so it cannot be an array.", p.Name),
-				Subject:  rangePtr(p.DeclRange),
+				Subject:  p.DeclRange.Ptr(),
 			})
 		}
 	}
@@ -136,7 +136,7 @@ func checkTemplate(r *cfg.Resource) (*uritemplate.Template, hcl.Diagnostics) {
 				Severity: hcl.DiagError,
 				Summary:  "Undeclared template variable",
 				Detail:   fmt.Sprintf("uri_template uses {%s}; declare param %q so its value is validated before the query runs.", v, v),
-				Subject:  rangePtr(r.URIRange),
+				Subject:  r.URIRange.Ptr(),
 			})
 		}
 	}
@@ -163,7 +163,7 @@ func (g *Generation) checkEmbed(c *cfg.Content, where string) hcl.Diagnostics {
 		Severity: hcl.DiagError,
 		Summary:  "Embedded resource not found",
 		Detail:   fmt.Sprintf("%s embeds %q, but no resource has that uri or a uri_template matching it; declare one, or give the content inline with text or blob.", where, c.URI),
-		Subject:  rangePtr(c.AttrRanges["uri"]),
+		Subject:  c.AttrRanges["uri"].Ptr(),
 	}}
 }
 
