@@ -3,7 +3,48 @@ package http
 import (
 	"sync"
 	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	cfg "github.com/mcpgen/mcpgen/hcl"
 )
+
+var breakerSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "failures"}, {Name: "open_for"}, {Name: "half_open_probes"}},
+}
+
+func (s *Source) decodeBreaker(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics {
+	content, diags := b.Body.Content(breakerSchema)
+	count := func(name string, dst *int) {
+		attr, ok := content.Attributes[name]
+		if !ok {
+			return
+		}
+		n, ds := cfg.IntAttr(attr, ctx)
+		diags = append(diags, ds...)
+		if ds.HasErrors() {
+			return
+		}
+		if n < 1 || n > 1000 {
+			diags = append(diags, cfg.AttrError(attr, "Invalid "+name, "%s must be between 1 and 1000.", name))
+			return
+		}
+		*dst = n
+	}
+	count("failures", &s.breakerAt.failures)
+	count("half_open_probes", &s.breakerAt.probes)
+	if attr, ok := content.Attributes["open_for"]; ok {
+		d, ds := cfg.DurationAttr(attr, ctx)
+		diags = append(diags, ds...)
+		if !ds.HasErrors() {
+			if d <= 0 {
+				diags = append(diags, cfg.AttrError(attr, "Invalid open_for", "open_for must be longer than zero."))
+			}
+			s.breakerAt.openFor = d
+		}
+	}
+	return diags
+}
 
 // breakerSettings are a circuit_breaker block as written.
 type breakerSettings struct {
