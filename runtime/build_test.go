@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime"
 )
 
@@ -107,5 +108,35 @@ auth {
 				t.Errorf("warned %v, want %v:\n%s", warned, tt.warning, logs.String())
 			}
 		})
+	}
+}
+
+// TestBuildSecrets: the env() values of a configuration join the set the
+// operational log redacts, before anything is logged.
+func TestBuildSecrets(t *testing.T) {
+	t.Setenv("BUILD_SECRET_DSN", "file:"+filepath.Join(t.TempDir(), "hush-hush.db"))
+	paths := writeFiles(t, t.TempDir(), "main.hcl", `
+source "sql" "db" {
+  driver = "sqlite"
+  dsn    = env("BUILD_SECRET_DSN")
+}
+`)
+	secrets := &cfg.Secrets{}
+	gen, diags := runtime.Build(context.Background(), paths, runtime.BuildOptions{Mode: runtime.BuildOffline, Log: zerolog.Nop(), Secrets: secrets})
+	if diags.HasErrors() {
+		t.Fatalf("build: %s", diags.Error())
+	}
+	t.Cleanup(func() { _ = gen.Close() })
+	var out lockedBuffer
+	log := runtime.NewLogger(&out, secrets, runtime.ParseLevel("warn"))
+	log.Info().Msg("not at this level")
+	log.Warn().Str("dsn", os.Getenv("BUILD_SECRET_DSN")).Msg("opening")
+	if got := out.String(); strings.Contains(got, "hush-hush") || !strings.Contains(got, `"dsn":"[redacted]"`) || strings.Contains(got, "not at this level") {
+		t.Errorf("log: %s", got)
+	}
+	for name, want := range map[string]zerolog.Level{"": zerolog.InfoLevel, "bogus": zerolog.InfoLevel, "debug": zerolog.DebugLevel, "error": zerolog.ErrorLevel} {
+		if got := runtime.ParseLevel(name); got != want {
+			t.Errorf("ParseLevel(%q) = %s, want %s", name, got, want)
+		}
 	}
 }
