@@ -71,10 +71,11 @@ func (e Exposure) beyondLoopback() bool {
 // closed again then, and in BuildCheck mode always.
 func Build(ctx context.Context, paths []string, opts BuildOptions) (*Generation, hcl.Diagnostics) {
 	conf, diags := cfg.Load(paths)
+	gen, more := check(conf)
+	// After check: adapters evaluate their bodies' env() calls there.
 	if opts.Secrets != nil {
 		opts.Secrets.AddAll(conf.Secrets)
 	}
-	gen, more := check(conf)
 	diags = append(diags, more...)
 	gen.hash = ConfigHash(conf)
 	if diags.HasErrors() || opts.Mode == BuildOffline {
