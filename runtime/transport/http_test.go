@@ -136,6 +136,31 @@ func TestGateOrigin(t *testing.T) {
 	}
 }
 
+// TestCORSPreflightModernHeaders: on revision 2026-07-28 every request
+// carries Mcp-Method, and tools/call also Mcp-Name, which mcp-go requires.
+// A browser sends them only if the preflight allows them; otherwise an
+// allowed origin could not speak that revision at all.
+func TestCORSPreflightModernHeaders(t *testing.T) {
+	const app = "https://app.example.com"
+	srv, _ := newServer(t, serverBlock+sqlSource())
+	e := serveHTTP(t, srv, options(func(o *transport.HTTPOptions) { o.AllowedOrigins = []string{app} }))
+	req := mcpRequest(t, e.url, "")
+	req.Method = http.MethodOptions
+	req.Header.Set("Origin", app)
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "content-type, mcp-protocol-version, mcp-method, mcp-name")
+	got := do(t, req)
+	if got.status != http.StatusNoContent {
+		t.Fatalf("preflight: status %d, want 204", got.status)
+	}
+	allowed := strings.ToLower(got.header.Get("Access-Control-Allow-Headers"))
+	for _, h := range []string{mcp.HeaderMethod, mcp.HeaderName} {
+		if !strings.Contains(allowed, strings.ToLower(h)) {
+			t.Errorf("Access-Control-Allow-Headers %q lacks %s, which every 2026-07-28 request sends", allowed, h)
+		}
+	}
+}
+
 const testKey = "mcpk_transport_test_key"
 
 // authConfig declares one API key, for svc-test with the mcp scope, and
