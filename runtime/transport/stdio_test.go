@@ -336,3 +336,38 @@ func TestStdioListenEnds(t *testing.T) {
 		t.Errorf("the listen stream held the end of input for the grace period:\n%s", logs)
 	}
 }
+
+// quiet is how long a test watches for something that must not happen
+// and has no signal of its absence.
+const quiet = time.Second
+
+// TestStdioDrainSurvivesUnparsableLine: a line that is not JSON gets an
+// answer with a null id (a parse error). That answer is not one of the
+// requests the drain waits for, so it must not count as one: a call in
+// flight when input ends must still be let finish.
+func TestStdioDrainSurvivesUnparsableLine(t *testing.T) {
+	up := newUpstream(t)
+	srv, _ := newServer(t, serverBlock+sqlSource()+up.source())
+	s := serveStdio(t, srv, longGrace)
+	out := readOutput(t, s.stdout)
+	s.send(t, stdioInitialize)
+	out.until(t, `"id":1`)
+	s.send(t, stdioInitialized)
+	s.send(t, stdioCallWait)
+	awaitSignal(t, up.arrived, "the call reaching the upstream")
+	s.send(t, `this is not JSON`)
+	out.until(t, `"id":null`)
+
+	s.stdin.Close()
+	select {
+	case <-up.cancelled:
+		t.Error("the end of input cancelled the call in flight: the parse error's answer was counted as the call's")
+	case err := <-s.done:
+		s.done <- err
+		t.Error("ServeStdio returned with a call in flight")
+	case <-time.After(quiet):
+	}
+	up.release()
+	out.rest(t)
+	s.awaitReturn(t)
+}
