@@ -102,7 +102,7 @@ func ServeStreamable(ctx context.Context, s *runtime.Server, ln net.Listener, o 
 		opts = append(opts, server.WithStreamableHTTPCORS(
 			server.WithCORSAllowedOrigins(o.AllowedOrigins...),
 			server.WithCORSAllowedMethods(http.MethodGet, http.MethodPost, http.MethodDelete),
-			server.WithCORSAllowedHeaders("Content-Type", "Accept", "Authorization", "Mcp-Session-Id", "Mcp-Protocol-Version", "Last-Event-ID"),
+			server.WithCORSAllowedHeaders("Content-Type", "Accept", "Authorization", "Mcp-Session-Id", "Mcp-Protocol-Version", mcp.HeaderMethod, mcp.HeaderName, "Last-Event-ID"),
 			server.WithCORSExposedHeaders("Mcp-Session-Id"),
 		))
 	}

@@ -121,7 +121,7 @@ func (a *answerCounter) Write(b []byte) (int, error) {
 		ID     json.RawMessage `json:"id"`
 		Method string          `json:"method"`
 	}
-	if json.Unmarshal(b, &m) == nil && m.Method == "" && len(m.ID) > 0 {
+	if json.Unmarshal(b, &m) == nil && m.Method == "" && len(m.ID) > 0 && string(m.ID) != "null" {
 		a.p.done(string(m.ID))
 	}
 	return n, err
