@@ -160,7 +160,7 @@ func connect(t *testing.T, url, version string, headers map[string]string, opts 
 	t.Helper()
 	// The client logs to slog's default; its complaint that a stopped
 	// server did not take its DELETE is noise here.
-	quietClient := mcptransport.WithLogger(slog.New(slog.DiscardHandler))
+	quietClient := mcptransport.WithHTTPLogger(slog.New(slog.DiscardHandler))
 	c, err := client.NewStreamableHttpClient(url, append(opts, mcptransport.WithHTTPHeaders(headers), quietClient)...)
 	if err != nil {
 		t.Fatal(err)
