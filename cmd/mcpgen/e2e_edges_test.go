@@ -75,3 +75,23 @@ func TestSensitiveValuesStayOut(t *testing.T) {
 		})
 	}
 }
+
+// TestURIVariablesExact: an integer URI variable is read only when it is
+// written as an integer; other spellings of the number are refused.
+func TestURIVariablesExact(t *testing.T) {
+	for _, tr := range edgeTransports() {
+		t.Run(tr.name, func(t *testing.T) {
+			t.Parallel()
+			s := tr.start(t, nil, edges)
+			res, err := readResource(s.client, "edges://orders/1002")
+			if err != nil || len(res.Contents) != 1 {
+				t.Fatalf("edges://orders/1002: %v, %v", res, err)
+			}
+			for _, v := range []string{"1.002e3", "1002.0", "10020e-1", "01002"} {
+				if res, err := readResource(s.client, "edges://orders/"+v); err == nil || !strings.Contains(err.Error(), `argument "order_id" must be an integer`) {
+					t.Errorf("edges://orders/%s = %v, %v; want an error saying it is not an integer", v, res, err)
+				}
+			}
+		})
+	}
+}
