@@ -162,8 +162,11 @@ type Param struct {
 // Bind is a `bind "NAME"` block: a value taken from the caller's identity
 // (a CEL expression over principal and request), never from arguments.
 type Bind struct {
-	Name      string
-	From      Expr
+	Name string
+	From Expr
+	// Type is what the value must be; "" is any string, number or
+	// boolean. A value of another type denies the call.
+	Type      ParamType
 	DeclRange hcl.Range
 	NameRange hcl.Range // the label; always set
 }

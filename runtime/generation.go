@@ -77,6 +77,7 @@ type toolEntry struct {
 type compiledBind struct {
 	name string
 	from string
+	typ  cfg.ParamType // "": any string, number or boolean
 	prg  *guard.Program
 }
 

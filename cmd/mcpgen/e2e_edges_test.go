@@ -4,11 +4,17 @@ package main
 // message, binds checked against their type, URI variables read exactly.
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
-const edges = "testdata/e2e/edges.hcl"
+const (
+	edges      = "testdata/e2e/edges.hcl"
+	edgesBinds = "testdata/e2e/edges_binds.hcl"
+)
 
 func edgeTransports() []struct {
 	name  string
@@ -71,6 +77,53 @@ func TestSensitiveValuesStayOut(t *testing.T) {
 				if strings.Contains(s.logs.String(), secret) {
 					t.Errorf("the log shows %s:\n%s", secret, s.logs)
 				}
+			}
+		})
+	}
+}
+
+// TestClaimListDenied: a claim that is a list, bound where the statement
+// compares one value, denies the call (it is hidden from tools/list too)
+// and the audit record says which bind and why.
+func TestClaimListDenied(t *testing.T) {
+	for _, tr := range edgeTransports() {
+		t.Run(tr.name, func(t *testing.T) {
+			t.Parallel()
+			s := tr.start(t, nil, edges)
+			toolError(t, call(t, s.client, "orders_of_org", nil), "Permission denied")
+			line := s.logs.awaitN(t, 1, `"log":"audit"`, `"tool":"orders_of_org"`)[0]
+			for _, want := range []string{`"outcome":"denied"`, `"error_class":"policy"`,
+				`"reason":"bind \"org\": must be a string, a number or a boolean, not a list"`} {
+				if !strings.Contains(line, want) {
+					t.Errorf("audit record %s lacks %s", line, want)
+				}
+			}
+			list, err := s.client.ListTools(context.Background(), mcp.ListToolsRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tool := range list.Tools {
+				if tool.Name == "orders_of_org" {
+					t.Errorf("tools/list offers orders_of_org, which this caller can never call")
+				}
+			}
+		})
+	}
+}
+
+// TestArrayBind: a bind declared as an array takes a list claim, bound
+// as JSON text for json_each; a bind declared as a string takes a string.
+func TestArrayBind(t *testing.T) {
+	for _, tr := range edgeTransports() {
+		t.Run(tr.name, func(t *testing.T) {
+			t.Parallel()
+			s := tr.start(t, nil, edges, edgesBinds)
+			got := rows(t, ok(t, call(t, s.client, "orders_of_orgs", nil)))
+			if len(got) != 2 || got[0]["id"] != float64(1002) || got[1]["id"] != float64(1003) {
+				t.Errorf("orders_of_orgs = %v, want acme's 1002 and globex's 1003", got)
+			}
+			if n := ok(t, call(t, s.client, "team_orders", nil))["n"]; n != float64(3) {
+				t.Errorf("team_orders = %v, want 3", n)
 			}
 		})
 	}
