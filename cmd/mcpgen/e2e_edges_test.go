@@ -4,7 +4,10 @@ package main
 // message, binds checked against their type, URI variables read exactly.
 
 import (
+	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -146,5 +149,43 @@ func TestURIVariablesExact(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEnvValuesNotInDiagnostics: validate and serve report an invalid
+// issuer or jwks_url read with env() without printing it: env() values
+// are secrets, and these URLs can carry a password.
+func TestEnvValuesNotInDiagnostics(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "auth.hcl")
+	if err := os.WriteFile(conf, []byte(`
+auth {
+  resource = "http://127.0.0.1:8080/mcp"
+  jwt {
+    issuer   = env("EDGES_ISSUER")
+    jwks_url = env("EDGES_JWKS_URL")
+  }
+}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("EDGES_ISSUER", "ftp://admin:hunter2@login.example.com/")
+	t.Setenv("EDGES_JWKS_URL", "https://admin:s3cr3t-pw@login.example.com/certs#keys")
+	for _, args := range [][]string{{"validate", "--offline", conf}, {"validate", conf}, {"serve", "--stdio", conf}} {
+		var stdout, stderr bytes.Buffer
+		err := Run(context.Background(), args, strings.NewReader(""), &stdout, &stderr)
+		if code := ExitCode(err, &stderr); code != exitConfig {
+			t.Errorf("%v: exit %d, want %d; stderr:\n%s", args, code, exitConfig, stderr.String())
+		}
+		for _, want := range []string{"issuer must use https", "jwks_url must not have a fragment"} {
+			if !strings.Contains(stderr.String(), want) {
+				t.Errorf("%v: stderr lacks %q:\n%s", args, want, stderr.String())
+			}
+		}
+		for _, secret := range []string{"hunter2", "s3cr3t-pw", "admin"} {
+			if strings.Contains(stderr.String()+stdout.String(), secret) {
+				t.Errorf("%v: the output shows %q:\n%s", args, secret, stderr.String())
+			}
+		}
 	}
 }
