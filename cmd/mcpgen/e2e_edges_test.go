@@ -6,6 +6,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,6 +190,67 @@ auth {
 		for _, secret := range []string{"hunter2", "s3cr3t-pw", "admin"} {
 			if strings.Contains(stderr.String()+stdout.String(), secret) {
 				t.Errorf("%v: the output shows %q:\n%s", args, secret, stderr.String())
+			}
+		}
+	}
+}
+
+// edgesUpstream answers /echo/HOW with a 401 whose message echoes the
+// Authorization header it got, transformed as HOW says, and /v1/items/KEY
+// with the key as the upstream read it, raw and decoded.
+func edgesUpstream(t *testing.T) *httptest.Server {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if key, found := strings.CutPrefix(r.URL.EscapedPath(), "/v1/items/"); found {
+			json.NewEncoder(w).Encode(map[string]string{"raw": key, "decoded": strings.TrimPrefix(r.URL.Path, "/v1/items/")})
+			return
+		}
+		auth := r.Header.Get("Authorization")
+		scheme, cred, _ := strings.Cut(auth, " ")
+		var echo string
+		switch strings.TrimPrefix(r.URL.Path, "/echo/") {
+		case "upper":
+			echo = strings.ToUpper(auth)
+		case "lower":
+			echo = strings.ToLower(auth)
+		case "token-upper":
+			echo = "token " + strings.ToUpper(cred)
+		case "urlencoded":
+			echo = "got " + url.QueryEscape(auth)
+		case "decoded":
+			dec, err := base64.StdEncoding.DecodeString(cred)
+			if err != nil {
+				echo = "not basic: " + scheme
+			} else {
+				user, pass, _ := strings.Cut(string(dec), ":")
+				echo = "user " + user + " with password " + strings.ToUpper(pass) + " (" + string(dec) + ")"
+			}
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+		json.NewEncoder(w).Encode(map[string]string{"message": "bad credential: " + echo})
+	}))
+	t.Cleanup(up.Close)
+	return up
+}
+
+// TestUpstreamEchoScrubbed: an upstream that echoes the server's
+// credentials in an error, differently cased, URL-encoded or (Basic)
+// decoded, has them scrubbed from the tool error the client reads.
+func TestUpstreamEchoScrubbed(t *testing.T) {
+	const token, user, password = "tok-Secret-4f9a2c7e", "svc-mcpgen", "Pa55word-77"
+	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	env := []string{"EDGES_UPSTREAM_URL=" + edgesUpstream(t).URL, "EDGES_BEARER_TOKEN=" + token, "EDGES_BASIC_CREDENTIALS=" + basic}
+	s := startStdio(t, env, "testdata/e2e/edges_upstream.hcl")
+	secrets := []string{token, strings.ToUpper(token), strings.ToLower(token), basic, password, strings.ToUpper(password), user + ":" + password}
+	for _, tt := range []struct{ tool, how string }{
+		{"echo_bearer", "upper"}, {"echo_bearer", "lower"}, {"echo_bearer", "token-upper"}, {"echo_bearer", "urlencoded"},
+		{"echo_basic", "upper"}, {"echo_basic", "lower"}, {"echo_basic", "decoded"}, {"echo_basic", "urlencoded"},
+	} {
+		res := call(t, s.client, tt.tool, map[string]any{"how": tt.how})
+		toolError(t, res, "401 Unauthorized", "bad credential", "[redacted]")
+		for _, secret := range secrets {
+			if strings.Contains(strings.ToLower(text(res)), strings.ToLower(secret)) {
+				t.Errorf("%s %s: the error shows %q: %s", tt.tool, tt.how, secret, text(res))
 			}
 		}
 	}
