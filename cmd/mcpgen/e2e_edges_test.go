@@ -255,3 +255,19 @@ func TestUpstreamEchoScrubbed(t *testing.T) {
 		}
 	}
 }
+
+// TestPathValuesEscaped: every reserved character of a path value is
+// percent-encoded, so the upstream reads the value that was sent ('+' not
+// as a space, '=' and '&' not as syntax).
+func TestPathValuesEscaped(t *testing.T) {
+	s := startStdio(t, []string{"EDGES_UPSTREAM_URL=" + edgesUpstream(t).URL, "EDGES_BEARER_TOKEN=t", "EDGES_BASIC_CREDENTIALS=b"}, "testdata/e2e/edges_upstream.hcl")
+	const key = "a b+c@d$e&f:g=h!i'j(k)l*m,n;o/p?q#r%s[t]u~v"
+	got := ok(t, call(t, s.client, "item", map[string]any{"key": key}))
+	if got["decoded"] != key {
+		t.Errorf("the upstream read %q, want %q", got["decoded"], key)
+	}
+	raw, _ := got["raw"].(string)
+	if want := "a%20b%2Bc%40d%24e%26f%3Ag%3Dh%21i%27j%28k%29l%2Am%2Cn%3Bo%2Fp%3Fq%23r%25s%5Bt%5Du~v"; raw != want {
+		t.Errorf("the upstream got the path segment %s, want %s", raw, want)
+	}
+}
