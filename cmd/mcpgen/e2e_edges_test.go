@@ -8,6 +8,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -269,5 +271,113 @@ func TestPathValuesEscaped(t *testing.T) {
 	raw, _ := got["raw"].(string)
 	if want := "a%20b%2Bc%40d%24e%26f%3Ag%3Dh%21i%27j%28k%29l%2Am%2Cn%3Bo%2Fp%3Fq%23r%25s%5Bt%5Du~v"; raw != want {
 		t.Errorf("the upstream got the path segment %s, want %s", raw, want)
+	}
+}
+
+// runCmd runs mcpgen in-process and returns its exit code and output.
+func runCmd(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := Run(context.Background(), args, strings.NewReader(""), &stdout, &stderr)
+	return ExitCode(err, &stderr), stdout.String() + stderr.String()
+}
+
+// sqlConfig writes a configuration with one SQL source and one tool that
+// reads a table the seed (if any) creates.
+func sqlConfig(t *testing.T, dir, driver, dsn, seed string) string {
+	t.Helper()
+	text := fmt.Sprintf("source \"sql\" \"db\" {\n  driver = %q\n  dsn    = %q\n", driver, dsn)
+	if seed != "" {
+		text += fmt.Sprintf("  seed   = %q\n", seed)
+	}
+	text += "}\n\ntool \"orders\" {\n  description = \"Orders.\"\n  source      = source.sql.db\n  sql         = \"SELECT id FROM orders\"\n}\n"
+	path := filepath.Join(dir, "config.hcl")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestValidateSQLiteDSN: validate fails on a SQLite dsn that serve could
+// not open (a missing directory, a mode that cannot create the file, an
+// option the driver refuses) and creates no file, whatever the dsn; serve
+// with a dsn that names no existing database and statements that need one
+// fails without leaving an empty database behind.
+func TestValidateSQLiteDSN(t *testing.T) {
+	const seed = "CREATE TABLE orders (id INTEGER PRIMARY KEY);"
+	tests := []struct {
+		name, dsn, seed string
+		code            int
+		want            string
+	}{
+		{"missing directory", "file:DIR/nodir/x.db", seed, exitConfig, "the directory that would hold it does not exist"},
+		{"missing directory, plain path", "DIR/nodir/x.db", "", exitConfig, "the directory that would hold it does not exist"},
+		{"path under a file", "DIR/config.hcl/x.db", seed, exitConfig, "the directory that would hold it is not a directory"},
+		{"mode=ro on a missing file", "file:DIR/x.db?mode=ro", seed, exitConfig, "mode=ro does not let SQLite create it"},
+		{"an option the driver refuses", "DIR/x.db?_txlock=sometimes", seed, exitConfig, "Cannot open the database"},
+		{"an unknown vfs", "file:DIR/x.db?vfs=nosuchvfs", seed, exitConfig, "Cannot open the database"},
+		{"a missing file, seeded", "file:DIR/x.db", seed, exitOK, "every statement prepared"},
+		{"a missing file without a seed", "DIR/x.db", "", exitOK, "Statements not checked"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			conf := sqlConfig(t, dir, "sqlite", strings.ReplaceAll(tt.dsn, "DIR", dir), tt.seed)
+			code, out := runCmd(t, "validate", conf)
+			if code != tt.code || !strings.Contains(out, tt.want) {
+				t.Errorf("validate: exit %d, want %d with %q:\n%s", code, tt.code, tt.want, out)
+			}
+			if strings.Contains(out, "x.db") {
+				t.Errorf("validate shows the dsn:\n%s", out)
+			}
+			if entries, err := os.ReadDir(dir); err != nil || len(entries) != 1 {
+				t.Errorf("validate left %v (%v) beside the configuration", entries, err)
+			}
+		})
+	}
+
+	t.Run("serve with a mistyped dsn", func(t *testing.T) {
+		dir := t.TempDir()
+		conf := sqlConfig(t, dir, "sqlite", "file:"+filepath.Join(dir, "technvoa.db"), "")
+		code, out := runCmd(t, "serve", "--stdio", conf)
+		if code != exitConfig || !strings.Contains(out, "no such table: orders") {
+			t.Errorf("serve: exit %d, want %d with no such table:\n%s", code, exitConfig, out)
+		}
+		if entries, err := os.ReadDir(dir); err != nil || len(entries) != 1 {
+			t.Errorf("serve left %v (%v) beside the configuration", entries, err)
+		}
+	})
+}
+
+// TestValidatePostgresDSN: validate fails when the database does not
+// exist or nothing answers; --offline, which does not connect, passes.
+func TestValidatePostgresDSN(t *testing.T) {
+	if postgresDSN(t) == "" {
+		t.Skip("no PostgreSQL (set MCPGEN_TEST_POSTGRES_DSN, or run scripts/test.sh)")
+	}
+	u, err := url.Parse(postgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/mcpgen_no_such_database"
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "postgres://u:pw@" + l.Addr().String() + "/db?connect_timeout=5"
+	l.Close()
+	for _, tt := range []struct{ name, dsn, want string }{
+		{"no such database", u.String(), `database "mcpgen_no_such_database" does not exist`},
+		{"nothing listening", closed, "PostgreSQL is unreachable"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			conf := sqlConfig(t, t.TempDir(), "postgres", tt.dsn, "")
+			if code, out := runCmd(t, "validate", conf); code != exitConfig || !strings.Contains(out, tt.want) {
+				t.Errorf("validate: exit %d, want %d with %q:\n%s", code, exitConfig, tt.want, out)
+			}
+			if code, out := runCmd(t, "validate", "--offline", conf); code != exitOK {
+				t.Errorf("validate --offline: exit %d, want %d:\n%s", code, exitOK, out)
+			}
+		})
 	}
 }
