@@ -84,7 +84,27 @@ func decodeSourceBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Source, hcl.Dia
 		diags = append(diags, d)
 	}
 	diags = append(diags, decodeSourceLimits(source, ctx)...)
+	diags = append(diags, decodeSourceRequired(source, ctx)...)
 	return source, diags
+}
+
+var sourceRequiredSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "required"}},
+}
+
+// decodeSourceRequired takes required, which every source has, out of the
+// body before the adapter decodes the rest, as max_concurrency is.
+func decodeSourceRequired(source *Source, ctx *hcl.EvalContext) hcl.Diagnostics {
+	content, remain, diags := source.Body.PartialContent(sourceRequiredSchema)
+	source.Body = remain
+	if attr, ok := content.Attributes["required"]; ok {
+		v, d := BoolAttr(attr, ctx)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			source.Required = &v
+		}
+	}
+	return diags
 }
 
 var toolSchema = &hcl.BodySchema{

@@ -63,6 +63,9 @@ type Source struct {
 	TypeRange hcl.Range
 
 	MaxConcurrency int // calls in flight on this source; 0: no cap
+	// Required says whether a replica is ready only while the source
+	// answers; nil: the adapter's default (adapter.RequiredByDefaulter).
+	Required *bool
 }
 
 // Tool is a `tool "NAME"` block. The attributes every tool has are decoded

@@ -19,6 +19,8 @@ import (
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpgen/mcpgen/runtime/auth/authtest"
 )
 
 const (
@@ -380,4 +382,87 @@ func TestValidatePostgresDSN(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readyzBody fetches /readyz and decodes its body.
+func readyzBody(t *testing.T, s *server) (int, map[string]any) {
+	t.Helper()
+	code, body := get(t, strings.TrimSuffix(s.url, "/mcp")+"/readyz")
+	var out map[string]any
+	if err := json.Unmarshal([]byte(body), &out); err != nil {
+		t.Fatalf("/readyz body %q: %v", body, err)
+	}
+	return code, out
+}
+
+// readyCheck asserts /readyz's status, how many dependencies are down and
+// each one's state.
+func readyCheck(t *testing.T, s *server, step string, wantCode int, wantStatus string, sources, unreachable int, deps map[string]any) {
+	t.Helper()
+	code, body := readyzBody(t, s)
+	if code != wantCode || body["status"] != wantStatus || body["unreachable"] != float64(unreachable) || body["sources"] != float64(sources) {
+		t.Errorf("%s: /readyz = %d %v, want %d %s with %d of %d sources unreachable", step, code, body, wantCode, wantStatus, unreachable, sources)
+	}
+	if got, want := must(json.Marshal(body["dependencies"])), must(json.Marshal(deps)); string(got) != string(want) {
+		t.Errorf("%s: dependencies = %s, want %s", step, got, want)
+	}
+	if _, text := get(t, strings.TrimSuffix(s.url, "/mcp")+"/readyz"); strings.Contains(text, "secret") || strings.Contains(text, "breaker open") {
+		t.Errorf("%s: /readyz shows an error text: %s", step, text)
+	}
+}
+
+func dep(required bool, state, breaker string) map[string]any {
+	d := map[string]any{"required": required, "state": state}
+	if breaker != "" {
+		d["breaker"] = breaker
+	}
+	return d
+}
+
+// failingUpstream answers every request 503.
+func failingUpstream(t *testing.T) string {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "upstream secret detail", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(up.Close)
+	return up.URL
+}
+
+// TestReadinessOptionalDown: /readyz says whether this replica can serve.
+// An HTTP source (not required by default) whose breaker is open, or an
+// issuer whose JWKS endpoint fails while its keys are cached, leaves it
+// ready. The body names every dependency with its state, and no error
+// text.
+func TestReadinessOptionalDown(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	s := startHTTP(t, append(issuerEnv(iss), "READY_UPSTREAM_URL="+failingUpstream(t)), "testdata/e2e/edges_ready.hcl")
+	readyCheck(t, s, "at start", http.StatusOK, "ready", 2, 0, map[string]any{
+		"sql.db": dep(true, "up", ""), "http.optional": dep(false, "up", "closed"), "auth.jwks": dep(true, "up", ""),
+	})
+	toolError(t, call(t, s.client, "optional", nil), "503")
+	iss.SetJWKSDown(true)
+	readyCheck(t, s, "an optional API down, the JWKS endpoint down", http.StatusOK, "ready", 2, 1, map[string]any{
+		"sql.db": dep(true, "up", ""), "http.optional": dep(false, "down", "open"), "auth.jwks": dep(true, "up", ""),
+	})
+}
+
+// TestReadinessRequiredDown: a source declared required = true takes the
+// replica out of the load balancer while it is down.
+func TestReadinessRequiredDown(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	s := startHTTP(t, append(issuerEnv(iss), "READY_UPSTREAM_URL="+failingUpstream(t)), "testdata/e2e/edges_ready.hcl", "testdata/e2e/edges_ready_required.hcl")
+	readyCheck(t, s, "at start", http.StatusOK, "ready", 3, 0, map[string]any{
+		"sql.db": dep(true, "up", ""), "http.optional": dep(false, "up", "closed"), "http.critical": dep(true, "up", "closed"), "auth.jwks": dep(true, "up", ""),
+	})
+	toolError(t, call(t, s.client, "critical", nil), "503")
+	readyCheck(t, s, "a required API down", http.StatusServiceUnavailable, "not ready", 3, 1, map[string]any{
+		"sql.db": dep(true, "up", ""), "http.optional": dep(false, "up", "closed"), "http.critical": dep(true, "down", "open"), "auth.jwks": dep(true, "up", ""),
+	})
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
