@@ -3,8 +3,7 @@ package http
 import (
 	"encoding/base64"
 	"net/url"
-	"regexp"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -12,8 +11,11 @@ import (
 // text that may reach a client or a log: an upstream that echoes the
 // request's headers in an error body must not leak them, even when it
 // echoes them differently cased ("BEARER ABC..."), URL-encoded, or, for
-// Basic credentials, decoded.
-type scrubber struct{ re *regexp.Regexp }
+// Basic credentials, decoded. Matching folds ASCII case only: credentials
+// are ASCII, and folding keeps byte offsets, so one pass per form over a
+// lower-cased copy finds every span (a regexp with (?i) was hundreds of
+// times slower on a large error body).
+type scrubber struct{ secrets []string } // lower-cased, each once
 
 const redacted = "[redacted]"
 
@@ -22,12 +24,13 @@ const redacted = "[redacted]"
 const minSecret = 6
 
 func newScrubber(values []string) scrubber {
-	var secrets []string
+	var s scrubber
 	seen := map[string]bool{}
 	add := func(v string) {
-		if len(v) >= minSecret && !seen[strings.ToLower(v)] {
-			seen[strings.ToLower(v)] = true
-			secrets = append(secrets, v)
+		v = asciiLower(v)
+		if len(v) >= minSecret && !seen[v] {
+			seen[v] = true
+			s.secrets = append(s.secrets, v)
 		}
 	}
 	for _, v := range values {
@@ -37,17 +40,7 @@ func newScrubber(values []string) scrubber {
 			add(url.PathEscape(form))
 		}
 	}
-	if len(secrets) == 0 {
-		return scrubber{}
-	}
-	// Longest first, so that a whole value goes before a token inside it
-	// (Go's alternation prefers the earlier branch).
-	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
-	quoted := make([]string, len(secrets))
-	for i, s := range secrets {
-		quoted[i] = regexp.QuoteMeta(s)
-	}
-	return scrubber{re: regexp.MustCompile(`(?i)` + strings.Join(quoted, "|"))}
+	return s
 }
 
 // secretForms is a header value and the parts of it that are as secret as
@@ -69,8 +62,55 @@ func secretForms(v string) []string {
 }
 
 func (s scrubber) text(msg string) string {
-	if s.re == nil {
+	if len(s.secrets) == 0 || len(msg) < minSecret {
 		return msg
 	}
-	return s.re.ReplaceAllLiteralString(msg, redacted)
+	lower := asciiLower(msg)
+	var spans [][2]int
+	for _, v := range s.secrets {
+		for from := 0; ; {
+			i := strings.Index(lower[from:], v)
+			if i < 0 {
+				break
+			}
+			i += from
+			spans = append(spans, [2]int{i, i + len(v)})
+			from = i + len(v)
+		}
+	}
+	if len(spans) == 0 {
+		return msg
+	}
+	// Overlapping spans (a value and the token inside it) merge.
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(spans); {
+		start, end := spans[i][0], spans[i][1]
+		for i++; i < len(spans) && spans[i][0] <= end; i++ {
+			end = max(end, spans[i][1])
+		}
+		b.WriteString(msg[last:start])
+		b.WriteString(redacted)
+		last = end
+	}
+	b.WriteString(msg[last:])
+	return b.String()
+}
+
+// asciiLower lower-cases ASCII letters only, so that offsets in the result
+// are offsets in s.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; 'A' <= c && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
