@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -116,7 +117,7 @@ func decodeAuthBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Auth, hcl.Diagnos
 		v, d := PublicStringAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
-			if problem := checkResourceURL(v); problem != "" {
+			if problem := checkResourceURL(v, QuoteUnlessSecret(attr, ctx, v)); problem != "" {
 				diags = append(diags, AttrError(attr, "Invalid resource", "resource %s.", problem))
 			}
 			a.Resource = v
@@ -126,9 +127,9 @@ func decodeAuthBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Auth, hcl.Diagnos
 	a.RequiredScopes = scopeList(attrs["required_scopes"], ctx, &diags)
 	if attr, ok := attrs["authorization_servers"]; ok {
 		a.AuthorizationServers = stringList(attr, ctx, &diags)
-		for _, s := range a.AuthorizationServers {
-			if problem := checkIssuerURL(s); problem != "" {
-				diags = append(diags, AttrError(attr, "Invalid authorization server", "%q %s.", s, problem))
+		for i, s := range a.AuthorizationServers {
+			if problem := checkIssuerURL(s, quoteElement(attr, ctx, i, s)); problem != "" {
+				diags = append(diags, AttrError(attr, "Invalid authorization server", "authorization_servers[%d] %s.", i, problem))
 			}
 		}
 	}
@@ -209,7 +210,7 @@ func decodeJWTBlock(block *hcl.Block, ctx *hcl.EvalContext) (*JWT, hcl.Diagnosti
 		v, d := StringAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
-			if problem := checkIssuerURL(v); problem != "" {
+			if problem := checkIssuerURL(v, QuoteUnlessSecret(attr, ctx, v)); problem != "" {
 				diags = append(diags, AttrError(attr, "Invalid issuer", "issuer %s.", problem))
 			}
 			j.Issuer = v
@@ -219,7 +220,7 @@ func decodeJWTBlock(block *hcl.Block, ctx *hcl.EvalContext) (*JWT, hcl.Diagnosti
 		v, d := StringAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
-			if problem := checkIssuerURL(v); problem != "" {
+			if problem := checkIssuerURL(v, QuoteUnlessSecret(attr, ctx, v)); problem != "" {
 				diags = append(diags, AttrError(attr, "Invalid jwks_url", "jwks_url %s.", problem))
 			}
 			j.JWKSURL = v
@@ -227,7 +228,7 @@ func decodeJWTBlock(block *hcl.Block, ctx *hcl.EvalContext) (*JWT, hcl.Diagnosti
 	}
 	if attr, ok := attrs["algorithms"]; ok {
 		algs := stringList(attr, ctx, &diags)
-		for _, alg := range algs {
+		for i, alg := range algs {
 			if !slices.Contains(jwtAlgorithms, alg) {
 				why := "it is not a signature algorithm mcpgen accepts"
 				switch {
@@ -237,7 +238,7 @@ func decodeJWTBlock(block *hcl.Block, ctx *hcl.EvalContext) (*JWT, hcl.Diagnosti
 					why = "a shared secret lets every verifier mint tokens, and mixing HMAC with public keys invites key confusion"
 				}
 				diags = append(diags, AttrError(attr, "Algorithm not allowed",
-					"%q cannot be used: %s. Use some of %s.", alg, why, quoted(jwtAlgorithms)))
+					"%s cannot be used: %s. Use some of %s.", quoteElement(attr, ctx, i, alg), why, quoted(jwtAlgorithms)))
 			}
 		}
 		if len(algs) == 0 && !diags.HasErrors() {
@@ -258,7 +259,7 @@ func decodeJWTBlock(block *hcl.Block, ctx *hcl.EvalContext) (*JWT, hcl.Diagnosti
 		diags = append(diags, d...)
 		if !d.HasErrors() && v != "scope" && v != "scp" {
 			diags = append(diags, AttrError(attr, "Invalid scope_claim",
-				"scope_claim must be \"scope\" (a space-separated string, RFC 8693) or \"scp\" (an array), not %q.", v))
+				"scope_claim must be \"scope\" (a space-separated string, RFC 8693) or \"scp\" (an array), not %s.", QuoteUnlessSecret(attr, ctx, v)))
 		}
 		j.ScopeClaim = v
 	}
@@ -409,24 +410,25 @@ func scopeList(attr *hcl.Attribute, ctx *hcl.EvalContext, diags *hcl.Diagnostics
 		return nil
 	}
 	scopes := stringList(attr, ctx, diags)
-	for _, s := range scopes {
+	for i, s := range scopes {
 		if !scopeRe.MatchString(s) {
 			*diags = append(*diags, AttrError(attr, "Invalid scope",
-				"%q is not a scope name: scopes are printable ASCII without spaces, quotes or backslashes.", s))
+				"%s is not a scope name: scopes are printable ASCII without spaces, quotes or backslashes.", quoteElement(attr, ctx, i, s)))
 		}
 	}
 	return scopes
 }
 
 // checkResourceURL says what is wrong with a resource identifier (RFC 8707:
-// an absolute URI without a fragment), or "".
-func checkResourceURL(s string) string {
+// an absolute URI without a fragment), or "". shown is s as a diagnostic
+// may show it: quoted, or a placeholder when s came from env().
+func checkResourceURL(s, shown string) string {
 	u, err := url.Parse(s)
 	switch {
 	case err != nil || u.Host == "":
-		return fmt.Sprintf("must be an absolute URL such as \"https://mcp.example.com/mcp\", not %q", s)
+		return fmt.Sprintf("must be an absolute URL such as \"https://mcp.example.com/mcp\", not %s", shown)
 	case u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname())):
-		return fmt.Sprintf("must use https (http is allowed for loopback hosts only), not %q", s)
+		return fmt.Sprintf("must use https (http is allowed for loopback hosts only), not %s", shown)
 	case u.Fragment != "" || strings.Contains(s, "#"):
 		return "must not have a fragment"
 	}
@@ -435,14 +437,29 @@ func checkResourceURL(s string) string {
 
 // checkIssuerURL is checkResourceURL for an authorization server's URLs,
 // which may also not carry a query.
-func checkIssuerURL(s string) string {
-	if problem := checkResourceURL(s); problem != "" {
+func checkIssuerURL(s, shown string) string {
+	if problem := checkResourceURL(s, shown); problem != "" {
 		return problem
 	}
 	if u, _ := url.Parse(s); u.RawQuery != "" {
 		return "must not have a query"
 	}
 	return ""
+}
+
+// quoteElement is QuoteUnlessSecret for element i of a list attribute:
+// an element from env() is a secret even when its neighbours are not.
+func quoteElement(attr *hcl.Attribute, ctx *hcl.EvalContext, i int, v string) string {
+	val, _ := attr.Expr.Value(ctx)
+	if val.IsMarked() {
+		return "the value from env()"
+	}
+	if ty := val.Type(); (ty.IsListType() || ty.IsTupleType()) && val.IsKnown() && !val.IsNull() && i < val.LengthInt() {
+		if val.Index(cty.NumberIntVal(int64(i))).ContainsMarked() {
+			return "the value from env()"
+		}
+	}
+	return strconv.Quote(v)
 }
 
 func isLoopbackHost(host string) bool {

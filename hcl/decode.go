@@ -3,6 +3,7 @@ package hcl
 import (
 	"fmt"
 	"regexp"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -83,7 +84,27 @@ func decodeSourceBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Source, hcl.Dia
 		diags = append(diags, d)
 	}
 	diags = append(diags, decodeSourceLimits(source, ctx)...)
+	diags = append(diags, decodeSourceRequired(source, ctx)...)
 	return source, diags
+}
+
+var sourceRequiredSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "required"}},
+}
+
+// decodeSourceRequired takes required, which every source has, out of the
+// body before the adapter decodes the rest, as max_concurrency is.
+func decodeSourceRequired(source *Source, ctx *hcl.EvalContext) hcl.Diagnostics {
+	content, remain, diags := source.Body.PartialContent(sourceRequiredSchema)
+	source.Body = remain
+	if attr, ok := content.Attributes["required"]; ok {
+		v, d := BoolAttr(attr, ctx)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			source.Required = &v
+		}
+	}
+	return diags
 }
 
 var toolSchema = &hcl.BodySchema{
@@ -221,8 +242,12 @@ func decodeCELAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (*Expr, hcl.Diagno
 }
 
 var bindSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "from", Required: true}},
+	Attributes: []hcl.AttributeSchema{{Name: "from", Required: true}, {Name: "type"}},
 }
+
+// bindTypes are the types a bind may declare; without one, its value must
+// be a string, a number or a boolean.
+var bindTypes = []ParamType{TypeString, TypeInteger, TypeNumber, TypeBoolean, TypeArray}
 
 func decodeBindBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Bind, hcl.Diagnostics) {
 	bind := &Bind{
@@ -241,6 +266,17 @@ func decodeBindBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Bind, hcl.Diagnos
 		diags = append(diags, d...)
 		if expr != nil {
 			bind.From = *expr
+		}
+	}
+	if attr, ok := content.Attributes["type"]; ok {
+		v, d := StringAttr(attr, ctx)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			if !slices.Contains(bindTypes, ParamType(v)) {
+				diags = append(diags, AttrError(attr, "Invalid bind type", "type must be %s, not %s.", typeList(bindTypes), QuoteUnlessSecret(attr, ctx, v)))
+			} else {
+				bind.Type = ParamType(v)
+			}
 		}
 	}
 	return bind, diags

@@ -63,6 +63,9 @@ type Source struct {
 	TypeRange hcl.Range
 
 	MaxConcurrency int // calls in flight on this source; 0: no cap
+	// Required says whether a replica is ready only while the source
+	// answers; nil: the adapter's default (adapter.RequiredByDefaulter).
+	Required *bool
 }
 
 // Tool is a `tool "NAME"` block. The attributes every tool has are decoded
@@ -162,8 +165,11 @@ type Param struct {
 // Bind is a `bind "NAME"` block: a value taken from the caller's identity
 // (a CEL expression over principal and request), never from arguments.
 type Bind struct {
-	Name      string
-	From      Expr
+	Name string
+	From Expr
+	// Type is what the value must be; "" is any string, number or
+	// boolean. A value of another type denies the call.
+	Type      ParamType
 	DeclRange hcl.Range
 	NameRange hcl.Range // the label; always set
 }

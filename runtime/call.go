@@ -81,7 +81,7 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 	binds, err := t.authorize(ctx, args)
 	if err != nil {
 		log.Info().Err(err).Msg("call denied")
-		rec.Outcome, rec.ErrorClass = audit.Denied, "policy"
+		rec.Outcome, rec.ErrorClass, rec.Reason = audit.Denied, "policy", denyReason(err)
 		return errorResult("Permission denied: the server's policy does not allow this call for this caller.")
 	}
 	rec.Binds = binds

@@ -77,6 +77,7 @@ type toolEntry struct {
 type compiledBind struct {
 	name string
 	from string
+	typ  cfg.ParamType // "": any string, number or boolean
 	prg  *guard.Program
 }
 
@@ -234,22 +235,55 @@ func (g *Generation) Open(ctx context.Context, opts adapter.OpenOptions) hcl.Dia
 	return diags
 }
 
-// Unreachable pings every source, and the JWKS and Redis when calls need
-// them, and returns the errors of those that did not answer, by key.
-func (g *Generation) Unreachable(ctx context.Context) map[string]error {
-	down := map[string]error{}
+// Dependency is something calls need and readiness reports: a source, the
+// issuer's keys, the rate limiter's Redis.
+type Dependency struct {
+	// Name is the source's key ("sql.orders"), "auth.jwks" or
+	// "limits.redis".
+	Name string
+	// Required: the replica is ready only while it answers.
+	Required bool
+	// Err says why it did not answer; nil when it did. For the log only.
+	Err error
+	// Breaker is the state of a source's circuit breaker ("closed",
+	// "half_open", "open"), for sources that have one.
+	Breaker string
+}
+
+// Dependencies pings every source, the issuer's keys and the rate
+// limiter's Redis, in that order. A source is required as its block says
+// (required), or else as its adapter does (adapter.RequiredByDefaulter:
+// SQL sources are, HTTP sources are not). The issuer's keys are required,
+// and up once they have been fetched: a JWKS endpoint that blips while
+// keys are cached does not stop validation. Redis is required when a call
+// is refused without it (on_redis_error = "deny").
+func (g *Generation) Dependencies(ctx context.Context) []Dependency {
+	decls := make(map[string]*cfg.Source, len(g.Config.Sources))
+	for _, d := range g.Config.Sources {
+		decls[d.Key()] = d
+	}
+	deps := make([]Dependency, 0, len(g.order)+2)
 	for _, key := range g.order {
-		if err := g.sources[key].Ping(ctx); err != nil {
-			down[key] = err
+		src := g.sources[key]
+		dep := Dependency{Name: key, Required: true, Err: src.Ping(ctx)}
+		if d, ok := src.(adapter.RequiredByDefaulter); ok {
+			dep.Required = d.RequiredByDefault()
 		}
+		if decl := decls[key]; decl != nil && decl.Required != nil {
+			dep.Required = *decl.Required
+		}
+		if b, ok := src.(adapter.BreakerStatser); ok {
+			dep.Breaker, _ = b.BreakerStats()
+		}
+		deps = append(deps, dep)
 	}
-	if err := g.authn.ready(ctx); err != nil {
-		down["auth.jwks"] = err
+	if g.authn != nil && g.authn.creds.JWT != nil {
+		deps = append(deps, Dependency{Name: "auth.jwks", Required: true, Err: g.authn.ready(ctx)})
 	}
-	if err := g.limitsReady(ctx); err != nil {
-		down["limits.redis"] = err
+	if g.limits != nil && g.limits.store.v.redis != nil {
+		deps = append(deps, Dependency{Name: "limits.redis", Required: !g.limits.failOpen, Err: g.limits.store.v.redis.Ping(ctx)})
 	}
-	return down
+	return deps
 }
 
 // Close closes every source. Callers make sure no call is still running.

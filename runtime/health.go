@@ -5,21 +5,33 @@ import (
 	"net/http"
 )
 
-// Readiness is what /readyz reports: whether a configuration is loaded
-// and every source answers, which generation serves, and how many sources
-// did not answer (which ones, and why, go to the log: the endpoint is
-// unauthenticated).
+// Readiness is what /readyz reports: whether this replica can serve (a
+// configuration is loaded and every required dependency answers), which
+// generation serves, and the state of each dependency. Why one did not
+// answer goes to the log only: the endpoint is unauthenticated.
 type Readiness struct {
 	Ready        bool
 	ShuttingDown bool
 	Sources      int
+	// Unreachable counts the dependencies that did not answer, required
+	// or not.
 	Unreachable  int
 	Generation   uint64
 	ConfigHash   string
+	Dependencies []DependencyState
 }
 
-// Readiness pings the current generation's sources (and the issuer's keys
-// and the rate limiter's Redis when calls need them), holding the
+// DependencyState is one dependency as /readyz shows it: its name, whether
+// the replica needs it, "up" or "down", and its circuit breaker's state
+// when it has one.
+type DependencyState struct {
+	Name     string
+	Required bool
+	Up       bool
+	Breaker  string
+}
+
+// Readiness pings the current generation's dependencies, holding the
 // generation so that its sources stay open while they answer.
 func (s *Server) Readiness(ctx context.Context) Readiness {
 	gen, ok := s.hold()
@@ -27,17 +39,17 @@ func (s *Server) Readiness(ctx context.Context) Readiness {
 		return Readiness{ShuttingDown: true}
 	}
 	defer s.drop(gen)
-	down := gen.Unreachable(ctx)
-	for key, err := range down {
-		s.log.Warn().Str("source", key).Err(err).Msg("readiness: source unreachable")
+	rd := Readiness{Ready: true, Sources: len(gen.order), Generation: gen.number, ConfigHash: gen.hash}
+	for _, dep := range gen.Dependencies(ctx) {
+		rd.Dependencies = append(rd.Dependencies, DependencyState{Name: dep.Name, Required: dep.Required, Up: dep.Err == nil, Breaker: dep.Breaker})
+		if dep.Err == nil {
+			continue
+		}
+		rd.Unreachable++
+		rd.Ready = rd.Ready && !dep.Required
+		s.log.Warn().Str("source", dep.Name).Bool("required", dep.Required).Err(dep.Err).Msg("readiness: source unreachable")
 	}
-	return Readiness{
-		Ready:       len(down) == 0,
-		Sources:     len(gen.order),
-		Unreachable: len(down),
-		Generation:  gen.number,
-		ConfigHash:  gen.hash,
-	}
+	return rd
 }
 
 // MetricsHandler serves the Prometheus metrics; nil when the server has

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -247,23 +248,31 @@ source "sql" "db" {
 }
 `, filepath.Join(dir, "r.db"))
 	}
-	httpSource := func(name, url string) string {
+	httpSource := func(name, url, required string) string {
 		return fmt.Sprintf(`
 source "http" %q {
   base_url  = %q
   ping_path = "/healthz"
+  %s
 }
-`, name, url)
+`, name, url, required)
 	}
+	db := runtime.DependencyState{Name: "sql.db", Required: true, Up: true}
 	tests := []struct {
-		name        string
-		config      func(dir string) string
-		sources     int
-		unreachable int
+		name    string
+		config  func(dir string) string
+		sources int
+		ready   bool
+		deps    []runtime.DependencyState
 	}{
-		{"no sources", func(string) string { return "" }, 0, 0},
-		{"every source answers", func(dir string) string { return sqlite(dir) + httpSource("up", up.URL) }, 2, 0},
-		{"an upstream does not", func(dir string) string { return sqlite(dir) + httpSource("down", down.URL) }, 2, 1},
+		{"no sources", func(string) string { return "" }, 0, true, nil},
+		{"every source answers", func(dir string) string { return sqlite(dir) + httpSource("up", up.URL, "") }, 2, true,
+			[]runtime.DependencyState{db, {Name: "http.up", Up: true, Breaker: "closed"}}},
+		{"an upstream does not, not required", func(dir string) string { return sqlite(dir) + httpSource("down", down.URL, "") }, 2, true,
+			[]runtime.DependencyState{db, {Name: "http.down", Breaker: "closed"}}},
+		{"an upstream does not, required", func(dir string) string {
+			return sqlite(dir) + httpSource("down", down.URL, "required = true")
+		}, 2, false, []runtime.DependencyState{db, {Name: "http.down", Required: true, Breaker: "closed"}}},
 		{"the rate limiter's Redis does not, failing closed", func(string) string {
 			return `
 limits {
@@ -271,7 +280,7 @@ limits {
   redis_url = "redis://127.0.0.1:1/0"
 }
 `
-		}, 0, 1},
+		}, 0, false, []runtime.DependencyState{{Name: "limits.redis", Required: true}}},
 		{"the rate limiter's Redis does not, failing open", func(string) string {
 			return `
 limits {
@@ -280,7 +289,7 @@ limits {
   on_redis_error = "allow"
 }
 `
-		}, 0, 0},
+		}, 0, true, []runtime.DependencyState{{Name: "limits.redis"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -288,16 +297,22 @@ limits {
 			gen := build(t, writeFiles(t, dir, "main.hcl", `server { name = "ready" }`+tt.config(dir))...)
 			h := serve(t, gen)
 			got := h.srv.Readiness(context.Background())
-			want := runtime.Readiness{Ready: tt.unreachable == 0, Sources: tt.sources, Unreachable: tt.unreachable,
-				Generation: 1, ConfigHash: gen.Hash()}
-			if got != want {
+			unreachable := 0
+			for _, d := range tt.deps {
+				if !d.Up {
+					unreachable++
+				}
+			}
+			want := runtime.Readiness{Ready: tt.ready, Sources: tt.sources, Unreachable: unreachable,
+				Generation: 1, ConfigHash: gen.Hash(), Dependencies: tt.deps}
+			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Readiness\n got %+v\nwant %+v", got, want)
 			}
-			if tt.unreachable > 0 && !strings.Contains(h.logs.String(), "readiness: source unreachable") {
+			if unreachable > 0 && !strings.Contains(h.logs.String(), "readiness: source unreachable") {
 				t.Errorf("the log does not say what is down:\n%s", h.logs)
 			}
 			h.srv.Close()
-			if got := h.srv.Readiness(context.Background()); got != (runtime.Readiness{ShuttingDown: true}) {
+			if got := h.srv.Readiness(context.Background()); !reflect.DeepEqual(got, runtime.Readiness{ShuttingDown: true}) {
 				t.Errorf("after Close: %+v", got)
 			}
 		})

@@ -164,16 +164,6 @@ func (g *Generation) openLimits(ctx context.Context, opts adapter.OpenOptions) {
 	}
 }
 
-// limitsReady pings the rate limiter's Redis when the policy fails
-// closed: then every rate-limited call is refused while it is away. With
-// on_redis_error = "allow" calls go on, and readiness does not depend on it.
-func (g *Generation) limitsReady(ctx context.Context) error {
-	if g.limits == nil || g.limits.store.v.redis == nil || g.limits.failOpen {
-		return nil
-	}
-	return g.limits.store.v.redis.Ping(ctx)
-}
-
 // inheritLimits lets a generation built by a reload share the rate limit
 // buckets of prev when both use the same backend settings, so that a
 // reload does not hand every caller a fresh burst.

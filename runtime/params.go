@@ -362,15 +362,15 @@ func rawValue(v json.RawMessage) (any, error) {
 // an integer, 1 is not a boolean.
 func (p *param) convert(v any) (any, string) {
 	if p.Type != cfg.TypeArray {
-		return convertScalar(p.Type, v)
+		return convertScalar(p.Type, v, p.Sensitive)
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return nil, fmt.Sprintf("must be an array of %ss, got %s", p.Items, describe(v))
+		return nil, fmt.Sprintf("must be an array of %ss, got %s", p.Items, describeAs(v, p.Sensitive))
 	}
 	out := make([]any, len(list))
 	for i, e := range list {
-		c, err := convertScalar(p.Items, e)
+		c, err := convertScalar(p.Items, e, p.Sensitive)
 		if err != "" {
 			return nil, fmt.Sprintf("item %d %s", i, err)
 		}
@@ -379,7 +379,9 @@ func (p *param) convert(v any) (any, string) {
 	return out, ""
 }
 
-func convertScalar(t cfg.ParamType, v any) (any, string) {
+// convertScalar converts v to t. hide keeps the value of a sensitive
+// param out of the message: only its JSON type is named.
+func convertScalar(t cfg.ParamType, v any, hide bool) (any, string) {
 	switch t {
 	case cfg.TypeString:
 		if s, ok := v.(string); ok {
@@ -394,14 +396,14 @@ func convertScalar(t cfg.ParamType, v any) (any, string) {
 			return n, ""
 		}
 		if _, isNum := asFloat(v); isNum {
-			return nil, fmt.Sprintf("must be an integer, got %s", describe(v))
+			return nil, fmt.Sprintf("must be an integer, got %s", describeAs(v, hide))
 		}
 	case cfg.TypeNumber:
 		if f, ok := asFloat(v); ok {
 			return f, ""
 		}
 	}
-	return nil, fmt.Sprintf("must be %s, got %s", article(t), describe(v))
+	return nil, fmt.Sprintf("must be %s, got %s", article(t), describeAs(v, hide))
 }
 
 func article(t cfg.ParamType) string {
@@ -472,6 +474,28 @@ func describe(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
+// describeAs is describe, or only the JSON type when the value is hidden.
+func describeAs(v any, hide bool) string {
+	if !hide {
+		return describe(v)
+	}
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case json.Number, float64:
+		return "a number"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return "a value of another type"
+}
+
 func truncateQuote(s string) string {
 	const max = 40
 	if utf8.RuneCountInString(s) > max {
@@ -495,6 +519,16 @@ func render(v any) string {
 	return fmt.Sprint(v)
 }
 
+// got is the ", got VALUE" that ends a problem, or nothing for a
+// sensitive param: its value (or anything derived from it, such as its
+// length) never reaches an error text or the log.
+func (p *param) got(sep, value string) string {
+	if p.Sensitive {
+		return ""
+	}
+	return sep + "got " + value
+}
+
 // check returns what a converted value breaks, as phrases that follow
 // "argument X" (or "it").
 func (p *param) check(v any) []string {
@@ -513,7 +547,7 @@ func (p *param) check(v any) []string {
 			}
 		}
 		if bad > 0 {
-			msg := fmt.Sprintf("item %d must be one of %s; got %s", first, p.enumText(), render(list[first]))
+			msg := fmt.Sprintf("item %d must be one of %s%s", first, p.enumText(), p.got("; ", render(list[first])))
 			if bad > 1 {
 				msg += fmt.Sprintf(" (and %d more items like it)", bad-1)
 			}
@@ -522,7 +556,7 @@ func (p *param) check(v any) []string {
 		return msgs
 	}
 	if !slices.Contains(p.Enum, v) {
-		msgs = append(msgs, fmt.Sprintf("must be one of %s; got %s", p.enumText(), render(v)))
+		msgs = append(msgs, fmt.Sprintf("must be one of %s%s", p.enumText(), p.got("; ", render(v))))
 	}
 	return msgs
 }
@@ -541,13 +575,13 @@ func (p *param) checkNoEnum(v any) []string {
 	case string:
 		n := utf8.RuneCountInString(x)
 		if p.MinLength != nil && n < *p.MinLength {
-			msgs = append(msgs, fmt.Sprintf("must be at least %d characters long, got %d", *p.MinLength, n))
+			msgs = append(msgs, fmt.Sprintf("must be at least %d characters long%s", *p.MinLength, p.got(", ", strconv.Itoa(n))))
 		}
 		if p.MaxLength != nil && n > *p.MaxLength {
-			msgs = append(msgs, fmt.Sprintf("must be at most %d characters long, got %d", *p.MaxLength, n))
+			msgs = append(msgs, fmt.Sprintf("must be at most %d characters long%s", *p.MaxLength, p.got(", ", strconv.Itoa(n))))
 		}
 		if p.pattern != nil && !p.pattern.MatchString(x) {
-			msgs = append(msgs, fmt.Sprintf("must match the pattern %s, got %s", anchor(p.Pattern), truncateQuote(x)))
+			msgs = append(msgs, fmt.Sprintf("must match the pattern %s%s", anchor(p.Pattern), p.got(", ", truncateQuote(x))))
 		}
 	case int64:
 		msgs = p.checkIntBounds(x)
@@ -555,10 +589,10 @@ func (p *param) checkNoEnum(v any) []string {
 		msgs = p.checkBounds(x, strconv.FormatFloat(x, 'g', -1, 64))
 	case []any:
 		if p.MinItems != nil && len(x) < *p.MinItems {
-			msgs = append(msgs, fmt.Sprintf("must have at least %d items, got %d", *p.MinItems, len(x)))
+			msgs = append(msgs, fmt.Sprintf("must have at least %d items%s", *p.MinItems, p.got(", ", strconv.Itoa(len(x)))))
 		}
 		if p.MaxItems != nil && len(x) > *p.MaxItems {
-			msgs = append(msgs, fmt.Sprintf("must have at most %d items, got %d", *p.MaxItems, len(x)))
+			msgs = append(msgs, fmt.Sprintf("must have at most %d items%s", *p.MaxItems, p.got(", ", strconv.Itoa(len(x)))))
 		}
 	}
 	return msgs
@@ -567,10 +601,10 @@ func (p *param) checkNoEnum(v any) []string {
 func (p *param) checkBounds(f float64, text string) []string {
 	var msgs []string
 	if p.Minimum != nil && f < *p.Minimum {
-		msgs = append(msgs, fmt.Sprintf("must be at least %s, got %s", bound(*p.Minimum), text))
+		msgs = append(msgs, fmt.Sprintf("must be at least %s%s", bound(*p.Minimum), p.got(", ", text)))
 	}
 	if p.Maximum != nil && f > *p.Maximum {
-		msgs = append(msgs, fmt.Sprintf("must be at most %s, got %s", bound(*p.Maximum), text))
+		msgs = append(msgs, fmt.Sprintf("must be at most %s%s", bound(*p.Maximum), p.got(", ", text)))
 	}
 	return msgs
 }
@@ -581,10 +615,10 @@ func (p *param) checkIntBounds(v int64) []string {
 	var msgs []string
 	text := strconv.FormatInt(v, 10)
 	if p.Minimum != nil && below(v, *p.Minimum) {
-		msgs = append(msgs, fmt.Sprintf("must be at least %s, got %s", bound(*p.Minimum), text))
+		msgs = append(msgs, fmt.Sprintf("must be at least %s%s", bound(*p.Minimum), p.got(", ", text)))
 	}
 	if p.Maximum != nil && above(v, *p.Maximum) {
-		msgs = append(msgs, fmt.Sprintf("must be at most %s, got %s", bound(*p.Maximum), text))
+		msgs = append(msgs, fmt.Sprintf("must be at most %s%s", bound(*p.Maximum), p.got(", ", text)))
 	}
 	return msgs
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -88,7 +89,7 @@ func (t *toolEntry) compilePolicy(env *guard.Env, defaultGuard *guard.Program, a
 			})
 			continue
 		}
-		t.binds = append(t.binds, compiledBind{name: b.Name, from: b.From.Source, prg: prg})
+		t.binds = append(t.binds, compiledBind{name: b.Name, from: b.From.Source, typ: b.Type, prg: prg})
 	}
 	return diags
 }
@@ -136,12 +137,105 @@ func (t *toolEntry) bindValues(vars guard.Vars) (map[string]any, error) {
 	binds := make(map[string]any, len(t.binds))
 	for _, b := range t.binds {
 		v, err := b.prg.Value(vars)
+		if err == nil {
+			v, err = b.typed(v)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("bind %q (%s): %w", b.name, b.from, err)
+			return nil, &bindError{name: b.name, from: b.from, err: err}
 		}
 		binds[b.name] = v
 	}
 	return binds, nil
+}
+
+// typed checks a bound value against the bind's declared type, so that a
+// claim of an unexpected shape (a list where the statement compares one
+// value) denies the call instead of reaching the backend. Without a type,
+// a value must be a string, a number or a boolean; "array" takes a list
+// of those, which adapters bind as they bind array params (JSON text in
+// SQL, for json_each). An integral number is an integer: JSON claims are
+// doubles.
+func (b *compiledBind) typed(v any) (any, error) {
+	want := b.typ
+	switch x := v.(type) {
+	case string:
+		if want == "" || want == cfg.TypeString {
+			return v, nil
+		}
+	case bool:
+		if want == "" || want == cfg.TypeBoolean {
+			return v, nil
+		}
+	case int64:
+		if want == "" || want == cfg.TypeInteger || want == cfg.TypeNumber {
+			return v, nil
+		}
+	case float64:
+		switch want {
+		case "", cfg.TypeNumber:
+			return v, nil
+		case cfg.TypeInteger:
+			if n, ok := asInteger(x); ok {
+				return n, nil
+			}
+		}
+	case []any:
+		if want == cfg.TypeArray {
+			return v, nil
+		}
+	}
+	what := "a string, a number or a boolean"
+	switch want {
+	case "":
+	case cfg.TypeArray:
+		what = "a list of strings, numbers or booleans"
+	default:
+		what = article(want)
+	}
+	return nil, fmt.Errorf("must be %s, not %s", what, bindKind(v))
+}
+
+func bindKind(v any) string {
+	switch x := v.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int64:
+		return "an integer"
+	case float64:
+		if x == math.Trunc(x) {
+			return "a number"
+		}
+		return "a fractional number"
+	case []any:
+		return "a list"
+	}
+	return fmt.Sprintf("a %T", v)
+}
+
+// bindError is a bind that could not be computed for a caller, or whose
+// value has the wrong type. Its text names the bind and what went wrong,
+// never the value: it goes to the audit record as the reason.
+type bindError struct {
+	name, from string
+	err        error
+}
+
+func (e *bindError) Error() string {
+	return fmt.Sprintf("bind %q (%s): %v", e.name, e.from, e.err)
+}
+
+func (e *bindError) Unwrap() error { return e.err }
+
+// denyReason is what an audit record says about a denial: which bind
+// failed and why. A guard's own result stays in the log.
+func denyReason(err error) string {
+	var be *bindError
+	if errors.As(err, &be) {
+		return fmt.Sprintf("bind %q: %v", be.name, be.err)
+	}
+	return ""
 }
 
 func (t *toolEntry) vars(ctx context.Context, args map[string]any) guard.Vars {

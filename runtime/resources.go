@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -79,10 +80,17 @@ func (cp *callPath) callQuery(ctx context.Context, q *toolEntry, args map[string
 
 // templateValue turns a URI variable into the JSON value its param
 // expects when the text is one (42 for an integer); otherwise the text
-// stays a string and validation says what is wrong with it.
+// stays a string and validation says what is wrong with it. An integer
+// must be written as one, in decimal digits: 1.002e3, 1002.0 and +1002
+// are other texts for 1002, and a URI names one thing.
 func templateValue(t cfg.ParamType, v string) any {
-	if t == cfg.TypeString {
+	switch t {
+	case cfg.TypeString:
 		return v
+	case cfg.TypeInteger:
+		if !canonicalInteger(v) {
+			return v
+		}
 	}
 	dec := json.NewDecoder(bytes.NewReader([]byte(v)))
 	dec.UseNumber()
@@ -95,6 +103,22 @@ func templateValue(t cfg.ParamType, v string) any {
 		return out
 	}
 	return v
+}
+
+// canonicalInteger reports whether s is an integer written the one way
+// strconv.FormatInt writes it: an optional minus and digits, no leading
+// zero.
+func canonicalInteger(s string) bool {
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || (len(digits) > 1 && digits[0] == '0') || s == "-0" {
+		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // resultText is the text of a tool result's first content.

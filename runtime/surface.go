@@ -111,6 +111,8 @@ type Access struct {
 type Bind struct {
 	Name string `json:"name"`
 	From string `json:"from"`
+	// Type is the bind's declared type; empty: a string, number or boolean.
+	Type string `json:"type,omitempty"`
 }
 
 // Limits are a call's timeout, rate limit, concurrency caps and cache.
@@ -250,7 +252,7 @@ func (t *toolEntry) access(conf *cfg.Config) Access {
 		a.Rule, a.Guard = "server_guard", conf.Server.Guard.Source
 	}
 	for _, b := range t.binds {
-		a.Binds = append(a.Binds, Bind{Name: b.name, From: b.from})
+		a.Binds = append(a.Binds, Bind{Name: b.name, From: b.from, Type: string(b.typ)})
 	}
 	return a
 }

@@ -23,11 +23,12 @@ func init() {
 }
 
 var (
-	_ adapter.Adapter        = (*Adapter)(nil)
-	_ adapter.Source         = (*Source)(nil)
-	_ adapter.Tool           = (*Tool)(nil)
-	_ adapter.Describer      = (*Tool)(nil)
-	_ adapter.BreakerStatser = (*Source)(nil)
+	_ adapter.Adapter             = (*Adapter)(nil)
+	_ adapter.Source              = (*Source)(nil)
+	_ adapter.Tool                = (*Tool)(nil)
+	_ adapter.Describer           = (*Tool)(nil)
+	_ adapter.BreakerStatser      = (*Source)(nil)
+	_ adapter.RequiredByDefaulter = (*Source)(nil)
 )
 
 // Adapter decodes `source "http"` blocks.

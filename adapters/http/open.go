@@ -154,6 +154,10 @@ func (s *Source) Close() error {
 	return nil
 }
 
+// RequiredByDefault is false: one API that is down fails its own tools
+// (fast, behind the breaker), and the replica still serves the rest.
+func (s *Source) RequiredByDefault() bool { return false }
+
 // BreakerStats reports the circuit breaker for metrics: its state
 // ("closed", "open" or "half_open") and how many times it has opened.
 func (s *Source) BreakerStats() (state string, opens uint64) {

@@ -165,6 +165,10 @@ func (t pathTemplate) expand(value func(name string) (any, bool)) (string, error
 	return b.String(), nil
 }
 
+// escapeSegment percent-encodes every byte but RFC 3986's unreserved
+// characters. url.PathEscape leaves the sub-delims and : and @ as they
+// are, which a path may hold, but an upstream may read them as syntax:
+// + as a space, = and & as parameters, : and @ as a user or a port.
 func escapeSegment(s string) string {
 	switch s {
 	case ".":
@@ -172,7 +176,24 @@ func escapeSegment(s string) string {
 	case "..":
 		return "%2E%2E"
 	}
-	return url.PathEscape(s)
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isUnreserved(c) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
+}
+
+func isUnreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
 }
 
 // valueError is an argument or bind that cannot go into a request.

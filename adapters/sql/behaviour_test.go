@@ -246,7 +246,14 @@ func TestReadOnlyToolCannotWrite(t *testing.T) {
 		if b.driver == "sqlite" {
 			statements = append(statements, "PRAGMA query_only = 0", "ATTACH DATABASE 'other.db' AS other")
 		}
-		config := sourceHCL(b.driver, b.dsn(t), itemsSeed) + countItemsTool
+		dsn := b.dsn(t)
+		if b.driver == "sqlite" {
+			// Open creates no file for statements that fail: the database
+			// exists already here, as in a running deployment.
+			s0, _ := openConfig(t, sourceHCL(b.driver, dsn, itemsSeed), serveOpts())
+			s0.Close()
+		}
+		config := sourceHCL(b.driver, dsn, itemsSeed) + countItemsTool
 		for i, stmt := range statements {
 			config += fmt.Sprintf("tool \"w%d\" {\n  sql = %q\n}\n", i, stmt)
 		}

@@ -59,11 +59,19 @@
 //
 // With OpenOptions.Check (mcpgen validate) nothing is written: a missing
 // SQLite file is not created (statements are checked against an in-memory
-// database with the seed applied, or not at all, with a warning, when there
-// is no seed); an existing one is opened with query_only. An empty database
-// with a seed is checked against the seed: for SQLite in memory, for
-// PostgreSQL inside a transaction that is rolled back. An unreachable
-// PostgreSQL is a warning.
+// database opened with the DSN's options and the seed applied, or not at
+// all, with a warning, when there is no seed); an existing one is opened
+// with query_only. An empty database with a seed is checked against the
+// seed: for SQLite in memory, for PostgreSQL inside a transaction that is
+// rolled back. A DSN serve could not open is an error: a SQLite file whose
+// directory is missing, a mode (ro, rw) that cannot create it, an option
+// the driver refuses, a PostgreSQL database that does not exist or refuses
+// the credentials, and a PostgreSQL that does not answer (validate
+// --offline does not connect at all).
+//
+// Serving a SQLite file that does not exist yet first runs that same
+// check (statements against an empty or seeded database in memory), so a
+// mistyped DSN fails before it creates an empty file.
 //
 // # Results
 //

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -44,6 +46,15 @@ func (s *Source) openSQLite(ctx context.Context, opts adapter.OpenOptions, tools
 		return s.openMemory(ctx, s.dsn, tools, log)
 	case opts.Check:
 		return s.checkSQLiteFile(ctx, d, tools, log)
+	}
+	if _, err := os.Stat(d.path); missing(err) {
+		// Opening creates the file: first make sure serving it would
+		// work, so that a mistyped dsn leaves no empty database behind.
+		diags := s.checkMissingFile(ctx, d, tools, zerolog.Nop(), true)
+		s.closeScratch()
+		if diags.HasErrors() {
+			return diags
+		}
 	}
 
 	// Writes go through one connection: SQLite has one writer at a time
@@ -94,6 +105,13 @@ func (s *Source) openMemory(ctx context.Context, dsn string, tools []*Tool, log 
 		diags = append(diags, s.diag(hcl.DiagWarning, s.dsnRange, "Pool size ignored",
 			"An in-memory SQLite database lives in a single connection; max_open_conns has no effect."))
 	}
+	return append(diags, s.openScratch(ctx, dsn, tools, log)...)
+}
+
+// openScratch opens an in-memory database on one connection, seeds it and
+// describes the statements against it.
+func (s *Source) openScratch(ctx context.Context, dsn string, tools []*Tool, log zerolog.Logger) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	db, err := openSQLite(dsn, readOnlyPolicy(s.memRO.Load))
 	if err == nil {
 		db.SetMaxOpenConns(1)
@@ -116,19 +134,62 @@ func (s *Source) openMemory(ctx context.Context, dsn string, tools []*Tool, log 
 	return append(diags, s.describeSQLite(ctx, tools, false)...)
 }
 
+// missing reports whether a stat error says the file does not exist: no
+// such file, or a part of its path that is a file, not a directory.
+func missing(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
+}
+
+// closeScratch closes the database checkMissingFile opened.
+func (s *Source) closeScratch() {
+	closeDB(s.db)
+	s.db, s.memory = nil, false
+}
+
+// checkMissingFile checks what serve would do with a database file that
+// does not exist yet, without creating it: the directory must exist, the
+// dsn's mode must let SQLite create the file, and its options must work.
+// The statements are then described against a scratch database in memory
+// opened with the dsn's options and seeded as the file would be. Without
+// a seed, validate (serve false) only warns, since the file may be created
+// before serve runs; serve, which is about to create it empty, checks the
+// statements against an empty database.
+func (s *Source) checkMissingFile(ctx context.Context, d sqliteDSN, tools []*Tool, log zerolog.Logger, serve bool) hcl.Diagnostics {
+	dir := filepath.Dir(d.path)
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		why := "does not exist"
+		if err == nil {
+			why = "is not a directory"
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			why = "cannot be read: " + s.scrub.text(err.Error())
+		}
+		return hcl.Diagnostics{s.diag(hcl.DiagError, s.dsnRange, "Cannot open the database",
+			"The SQLite database file does not exist and the directory that would hold it "+why+", so SQLite cannot create it.")}
+	}
+	if mode := d.values.Get("mode"); d.uri && (mode == "ro" || mode == "rw") {
+		return hcl.Diagnostics{s.diag(hcl.DiagError, s.dsnRange, "Cannot open the database",
+			fmt.Sprintf("The SQLite database file does not exist, and mode=%s does not let SQLite create it.", mode))}
+	}
+	if s.seed == "" && !serve {
+		if diags := s.openScratch(ctx, d.scratchDSN(s.name), nil, log); diags.HasErrors() {
+			return diags
+		}
+		return hcl.Diagnostics{s.diag(hcl.DiagWarning, s.dsnRange, "Statements not checked",
+			"The SQLite database file does not exist yet and the source has no seed, so the tools' statements were not checked.")}
+	}
+	return s.openScratch(ctx, d.scratchDSN(s.name), tools, log)
+}
+
 // checkSQLiteFile is Open for `mcpgen validate`: it must not create the
 // database file nor change it.
 func (s *Source) checkSQLiteFile(ctx context.Context, d sqliteDSN, tools []*Tool, log zerolog.Logger) hcl.Diagnostics {
 	_, err := os.Stat(d.path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) && s.seed != "":
-		return s.openMemory(ctx, ":memory:", tools, log)
-	case errors.Is(err, fs.ErrNotExist):
-		return hcl.Diagnostics{s.diag(hcl.DiagWarning, s.dsnRange, "Statements not checked",
-			"The SQLite database file does not exist yet and the source has no seed, so the tools' statements were not checked.")}
+	case missing(err):
+		return s.checkMissingFile(ctx, d, tools, log, false)
 	case err != nil:
-		return hcl.Diagnostics{s.diag(hcl.DiagWarning, s.dsnRange, "Statements not checked",
-			"The SQLite database file cannot be read: "+s.scrub.text(err.Error()))}
+		return hcl.Diagnostics{s.diag(hcl.DiagError, s.dsnRange, "Cannot open the database",
+			"The SQLite database file cannot be read: "+s.scrub.text(err.Error())+".")}
 	}
 
 	// query_only: nothing is written, not even by a stray statement.
@@ -145,7 +206,7 @@ func (s *Source) checkSQLiteFile(ctx context.Context, d sqliteDSN, tools []*Tool
 	if tables == 0 && s.seed != "" {
 		// serve would seed this database: check against the seed.
 		closeDB(db)
-		return s.openMemory(ctx, ":memory:", tools, log)
+		return s.openScratch(ctx, d.scratchDSN(s.name), tools, log)
 	}
 	s.db = db
 	return s.describeSQLite(ctx, tools, false)

@@ -51,9 +51,13 @@ func (s *Source) openPostgres(ctx context.Context, opts adapter.OpenOptions, too
 	}
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
-		if opts.Check {
-			return hcl.Diagnostics{s.diag(hcl.DiagWarning, s.dsnRange, "Statements not checked",
-				"PostgreSQL is unreachable, so the tools' statements were not checked: "+s.scrub.text(err.Error())+".")}
+		var pe *pgconn.PgError
+		if opts.Check && !errors.As(err, &pe) {
+			// No server answered. validate --offline is how to check
+			// the files alone; without it, validate checks what serve
+			// would open, and serve would fail.
+			return hcl.Diagnostics{s.diag(hcl.DiagError, s.dsnRange, "Cannot open the database",
+				"PostgreSQL is unreachable, so the tools' statements cannot be checked: "+s.scrub.text(err.Error())+". Use validate --offline to check the files without connecting.")}
 		}
 		return s.connError(err)
 	}

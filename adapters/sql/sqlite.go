@@ -22,6 +22,7 @@ type sqliteDSN struct {
 	values url.Values // query, parsed
 	path   string     // the file, for existence checks; "" for memory
 	memory bool       // each connection would get its own database
+	uri    bool       // a file: URI, whose query SQLite reads too
 }
 
 func parseSQLiteDSN(dsn string) sqliteDSN {
@@ -34,6 +35,7 @@ func parseSQLiteDSN(dsn string) sqliteDSN {
 
 	name := d.base
 	if rest, ok := strings.CutPrefix(name, "file:"); ok {
+		d.uri = true
 		name, _, _ = strings.Cut(rest, "#")
 		if after, ok := strings.CutPrefix(name, "//"); ok {
 			// file://host/path: SQLite accepts an empty host or localhost.
@@ -93,6 +95,26 @@ func (d sqliteDSN) variant(drop []string, add ...string) string {
 		return d.base
 	}
 	return d.base + "?" + strings.Join(parts, "&")
+}
+
+// scratchDSN is an in-memory database, private to one connection, opened
+// with the DSN's options: the driver's keys (_pragma, _txlock..., vfs)
+// and, for a file: URI, SQLite's own but mode and cache. A plain file name
+// loses SQLite's keys in the driver, so they are left out for it too.
+func (d sqliteDSN) scratchDSN(source string) string {
+	var parts []string
+	if d.query != "" {
+		for _, p := range strings.Split(d.query, "&") {
+			k, _, _ := strings.Cut(p, "=")
+			k, err := url.QueryUnescape(k)
+			switch {
+			case err != nil, k == "mode", k == "cache":
+			case d.uri, strings.HasPrefix(k, "_"), k == "vfs":
+				parts = append(parts, p)
+			}
+		}
+	}
+	return "file:mcpgen-check-" + url.PathEscape(source) + "?" + strings.Join(append([]string{"mode=memory"}, parts...), "&")
 }
 
 // The defaults we add unless the DSN says otherwise: wait for a lock

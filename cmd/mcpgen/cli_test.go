@@ -251,7 +251,8 @@ func TestExposedRefused(t *testing.T) {
 }
 
 // TestHealth: /healthz says the process is alive; /readyz says whether
-// every source is reachable, and nothing more.
+// every required dependency is reachable, and the state of each, and
+// nothing more.
 func TestHealth(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
 		// Ready needs the token issuer's keys too.
@@ -261,7 +262,7 @@ func TestHealth(t *testing.T) {
 			t.Errorf("/healthz = %d %s", code, body)
 		}
 		code, body := get(t, base+"/readyz")
-		want := fmt.Sprintf(`{"config_hash":"%s","generation":1,"sources":2,"status":"ready","unreachable":0}`, technovaHash(t))
+		want := fmt.Sprintf(`{"config_hash":"%s","dependencies":{"auth.jwks":{"required":true,"state":"up"},"http.inventory":{"breaker":"closed","required":false,"state":"up"},"sql.orders":{"required":true,"state":"up"}},"generation":1,"sources":2,"status":"ready","unreachable":0}`, technovaHash(t))
 		if code != http.StatusOK || body != want {
 			t.Errorf("/readyz = %d %s, want 200 %s", code, body, want)
 		}
@@ -287,7 +288,7 @@ func TestHealth(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, body := get(t, base+"/readyz")
-		want := fmt.Sprintf(`{"config_hash":"%s","generation":1,"sources":2,"status":"not ready","unreachable":1}`, technovaHash(t))
+		want := fmt.Sprintf(`{"config_hash":"%s","dependencies":{"auth.jwks":{"required":true,"state":"up"},"http.inventory":{"breaker":"closed","required":false,"state":"up"},"sql.orders":{"required":true,"state":"down"}},"generation":1,"sources":2,"status":"not ready","unreachable":1}`, technovaHash(t))
 		if code != http.StatusServiceUnavailable || body != want {
 			t.Errorf("/readyz after = %d %s", code, body)
 		}

@@ -70,6 +70,15 @@ type BreakerStatser interface {
 	BreakerStats() (state string, opens uint64)
 }
 
+// RequiredByDefaulter is implemented by sources that say whether a replica
+// needs them to be ready when the source block does not say (required).
+// Sources that do not implement it are required: a replica that cannot
+// reach its database cannot serve. An HTTP source is not: its tools fail
+// on their own (fast, behind the breaker) while the rest serve.
+type RequiredByDefaulter interface {
+	RequiredByDefault() bool
+}
+
 // PoolStatser is implemented by sources that keep connection pools, so
 // that metrics can report them, by the adapter's name for each pool.
 type PoolStatser interface {

@@ -59,11 +59,12 @@ func healthz(w http.ResponseWriter, r *http.Request) {
 	writeHealth(w, http.StatusOK, map[string]any{"status": "alive"})
 }
 
-// readyz answers 200 when a configuration is loaded and every source is
-// reachable, 503 otherwise. It is unauthenticated, so it says how many
-// sources are unreachable and nothing else; which one, and why, goes to
-// the log. It names the generation served and its configuration hash, so
-// that a deploy can wait for a reload to land.
+// readyz answers 200 when a configuration is loaded and every required
+// dependency answers, 503 otherwise. It is unauthenticated, so it names
+// each dependency (as the configuration does) with its state, and nothing
+// else: why one is down goes to the log. It names the generation served
+// and its configuration hash, so that a deploy can wait for a reload to
+// land.
 func readyz(s *runtime.Server) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
@@ -77,9 +78,21 @@ func readyz(s *runtime.Server) http.HandlerFunc {
 		if !rd.Ready {
 			status, code = "not ready", http.StatusServiceUnavailable
 		}
+		deps := make(map[string]any, len(rd.Dependencies))
+		for _, d := range rd.Dependencies {
+			state := "down"
+			if d.Up {
+				state = "up"
+			}
+			dep := map[string]any{"required": d.Required, "state": state}
+			if d.Breaker != "" {
+				dep["breaker"] = d.Breaker
+			}
+			deps[d.Name] = dep
+		}
 		writeHealth(w, code, map[string]any{
 			"status": status, "sources": rd.Sources, "unreachable": rd.Unreachable,
-			"generation": rd.Generation, "config_hash": rd.ConfigHash,
+			"generation": rd.Generation, "config_hash": rd.ConfigHash, "dependencies": deps,
 		})
 	}
 }
