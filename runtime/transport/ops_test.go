@@ -95,29 +95,44 @@ func TestOpsEndpoints(t *testing.T) {
 	}
 }
 
-// TestReadyzUnreachable: a source that does not answer its ping makes the
-// server not ready, with a count only; which source, and why, is logged.
+// TestReadyzUnreachable: a required source that does not answer its ping
+// makes the server not ready; an optional one (HTTP sources by default) is
+// counted but leaves it ready. The body has counts only; which source, and
+// why, is logged.
 func TestReadyzUnreachable(t *testing.T) {
 	up := newUpstream(t)
-	srv, logs := newServer(t, serverBlock+sqlSource()+up.source())
-	ops := serveOps(t, srv)
-	hash := srv.Generation().Hash()
-
-	cases := []struct {
-		healthy  bool
-		wantCode int
-		want     health
-	}{
-		{true, http.StatusOK, health{Status: "ready", Sources: 2, Generation: 1, ConfigHash: hash}},
-		{false, http.StatusServiceUnavailable, health{Status: "not ready", Sources: 2, Unreachable: 1, Generation: 1, ConfigHash: hash}},
-		{true, http.StatusOK, health{Status: "ready", Sources: 2, Generation: 1, ConfigHash: hash}},
-	}
-	for _, tc := range cases {
-		up.healthy.Store(tc.healthy)
-		if code, h := getHealth(t, ops+"/readyz"); code != tc.wantCode || h != tc.want {
-			t.Errorf("upstream healthy %v: /readyz %d %+v, want %d %+v", tc.healthy, code, h, tc.wantCode, tc.want)
+	for _, required := range []bool{false, true} {
+		source := up.source()
+		if required {
+			source = strings.Replace(source, "ping_path", "required  = true\n  ping_path", 1)
+		}
+		srv, _ := newServer(t, serverBlock+sqlSource()+source)
+		ops := serveOps(t, srv)
+		hash := srv.Generation().Hash()
+		down := health{Status: "ready", Sources: 2, Unreachable: 1, Generation: 1, ConfigHash: hash}
+		downCode := http.StatusOK
+		if required {
+			down.Status, downCode = "not ready", http.StatusServiceUnavailable
+		}
+		cases := []struct {
+			healthy  bool
+			wantCode int
+			want     health
+		}{
+			{true, http.StatusOK, health{Status: "ready", Sources: 2, Generation: 1, ConfigHash: hash}},
+			{false, downCode, down},
+			{true, http.StatusOK, health{Status: "ready", Sources: 2, Generation: 1, ConfigHash: hash}},
+		}
+		for _, tc := range cases {
+			up.healthy.Store(tc.healthy)
+			if code, h := getHealth(t, ops+"/readyz"); code != tc.wantCode || h != tc.want {
+				t.Errorf("required %v, upstream healthy %v: /readyz %d %+v, want %d %+v", required, tc.healthy, code, h, tc.wantCode, tc.want)
+			}
 		}
 	}
+	srv, logs := newServer(t, serverBlock+sqlSource()+up.source())
+	up.healthy.Store(false)
+	getHealth(t, serveOps(t, srv)+"/readyz")
 	line := logs.await(t, "readiness: source unreachable")
 	if !strings.Contains(line, `"source":"http.up"`) || !strings.Contains(line, "503") {
 		t.Errorf("log line %s does not name the source and its answer", line)
