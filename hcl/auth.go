@@ -24,7 +24,8 @@ type Auth struct {
 	// Resource is the canonical URL of this server's MCP endpoint: the
 	// audience a token must be minted for (RFC 8707) and the resource named
 	// in the protected resource metadata (RFC 9728).
-	Resource string
+	Resource      string
+	ResourceRange hcl.Range // where resource is written, for the serving policy
 	// Scopes are the scopes this server understands, advertised in the
 	// protected resource metadata.
 	Scopes []string
@@ -114,6 +115,7 @@ func decodeAuthBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Auth, hcl.Diagnos
 	var resourceAttr *hcl.Attribute
 	if attr, ok := attrs["resource"]; ok {
 		resourceAttr = attr
+		a.ResourceRange = attr.Expr.Range()
 		v, d := PublicStringAttr(attr, ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {

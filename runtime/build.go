@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"net"
+	"net/url"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -52,6 +53,11 @@ type Exposure struct {
 	// InsecureNoAuth (--insecure-no-auth) lets a server beyond loopback
 	// run without credentials, with a loud warning.
 	InsecureNoAuth bool
+	// TLS says the listener serves HTTPS itself (--tls-cert, --tls-key).
+	TLS bool
+	// TrustedProxy says a TLS-terminating proxy is in front
+	// (--trusted-proxy): clients reach the server over HTTPS through it.
+	TrustedProxy bool
 }
 
 // beyondLoopback reports whether HTTP is served to other machines.
@@ -115,8 +121,15 @@ func IsLoopbackAddr(addr string) bool {
 // reaches the port could call every tool. It holds at start and at every
 // reload. --insecure-no-auth lets it pass with a loud warning, for a port
 // that a trusted network or an authenticating proxy protects.
+//
+// Credentials need TLS on their way (transportPolicy): a server beyond
+// loopback that has them serves HTTPS or stands behind a TLS-terminating
+// proxy the operator names.
 func credentialPolicy(conf *cfg.Config, e Exposure, log zerolog.Logger) hcl.Diagnostics {
-	if !e.beyondLoopback() || conf.Auth.HTTPCredentials() {
+	if conf.Auth.HTTPCredentials() {
+		return transportPolicy(conf.Auth, e)
+	}
+	if !e.beyondLoopback() {
 		return nil
 	}
 	if e.InsecureNoAuth {
@@ -139,4 +152,39 @@ func credentialPolicy(conf *cfg.Config, e Exposure, log zerolog.Logger) hcl.Diag
 		d.Subject = conf.Server.DeclRange.Ptr()
 	}
 	return hcl.Diagnostics{d}
+}
+
+// transportPolicy is the rule that credentials never cross the network in
+// clear: bearer tokens and API keys sent over plain HTTP beyond loopback
+// can be read (and replayed) by anyone on the path. Since the listener is
+// fixed at start and this runs at every reload too, a reload that adds
+// credentials to a plain listener beyond loopback is refused like a start.
+// When clients reach the server over HTTPS, the resource they mint tokens
+// for must say https too.
+func transportPolicy(a *cfg.Auth, e Exposure) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	if e.beyondLoopback() && !e.TLS && !e.TrustedProxy {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Refusing to take credentials over plain HTTP",
+			Detail: "The server listens on " + e.HTTP + ", beyond loopback, and callers authenticate with bearer tokens or API keys, " +
+				"which plain HTTP carries in clear to anyone on the way. Serve HTTPS with --tls-cert and --tls-key, " +
+				"listen on 127.0.0.1, or name the TLS-terminating proxy in front with --trusted-proxy.",
+			Subject: a.DeclRange.Ptr(),
+		})
+	}
+	if u, err := url.Parse(a.Resource); err == nil && u.Scheme == "http" && (e.TLS || e.TrustedProxy) {
+		via := "serves HTTPS (--tls-cert)"
+		if !e.TLS {
+			via = "is reached over HTTPS through the proxy named by --trusted-proxy"
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Resource must use https",
+			Detail: "The server " + via + ", but resource is " + a.Resource + ": tokens would be minted for an http audience " +
+				"and clients sent to metadata at an http URL. Write the https URL clients use.",
+			Subject: a.ResourceRange.Ptr(),
+		})
+	}
+	return diags
 }

@@ -64,7 +64,9 @@ tool "get" {
 }
 
 // TestBuildCredentialPolicy: beyond loopback, HTTP needs credentials
-// unless --insecure-no-auth says otherwise, and then it is logged loudly.
+// unless --insecure-no-auth says otherwise, and then it is logged loudly;
+// credentials need HTTPS or a TLS-terminating proxy, and a resource
+// reached over HTTPS says https.
 func TestBuildCredentialPolicy(t *testing.T) {
 	const open = `server { name = "s" }`
 	withKey := open + `
@@ -75,6 +77,9 @@ auth {
   }
 }
 `
+	withResource := func(resource string) string {
+		return strings.Replace(withKey, "auth {\n", "auth {\n  resource = \""+resource+"\"\n", 1)
+	}
 	tests := []struct {
 		name     string
 		config   string
@@ -87,8 +92,15 @@ auth {
 		{"loopback, IPv6", open, runtime.Exposure{HTTP: "[::1]:8080"}, "", false},
 		{"localhost", open, runtime.Exposure{HTTP: "localhost:8080"}, "", false},
 		{"every address without credentials", open, runtime.Exposure{HTTP: "0.0.0.0:8080"}, ":1,1-7: Refusing to serve without authentication", false},
-		{"every address with credentials", withKey, runtime.Exposure{HTTP: "0.0.0.0:8080"}, "", false},
+		{"every address with credentials over plain HTTP", withKey, runtime.Exposure{HTTP: "0.0.0.0:8080"}, ":2,1-5: Refusing to take credentials over plain HTTP", false},
+		{"every address with credentials over TLS", withKey, runtime.Exposure{HTTP: "0.0.0.0:8080", TLS: true}, "", false},
+		{"every address with credentials behind a proxy", withKey, runtime.Exposure{HTTP: "0.0.0.0:8080", TrustedProxy: true}, "", false},
+		{"loopback with credentials over plain HTTP", withKey, runtime.Exposure{HTTP: "127.0.0.1:8080"}, "", false},
 		{"every address, insecure", open, runtime.Exposure{HTTP: ":8080", InsecureNoAuth: true}, "", true},
+		{"an http resource over TLS", withResource("http://127.0.0.1:8080/mcp"), runtime.Exposure{HTTP: "127.0.0.1:8443", TLS: true}, ":3,14-41: Resource must use https", false},
+		{"an http resource behind a proxy", withResource("http://127.0.0.1:8080/mcp"), runtime.Exposure{HTTP: "0.0.0.0:8080", TrustedProxy: true}, ":3,14-41: Resource must use https", false},
+		{"an https resource over TLS", withResource("https://mcp.example.com/mcp"), runtime.Exposure{HTTP: "0.0.0.0:8443", TLS: true}, "", false},
+		{"an http resource on loopback", withResource("http://127.0.0.1:8080/mcp"), runtime.Exposure{HTTP: "127.0.0.1:8080"}, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

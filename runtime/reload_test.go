@@ -234,6 +234,42 @@ func TestReloadInsecureNoAuth(t *testing.T) {
 	}
 }
 
+// TestReloadKeepsTLSPolicy: a reload that brings credentials to a plain
+// HTTP listener beyond loopback is refused like a start would be: the
+// listener cannot become HTTPS, so the credentials would travel in clear.
+func TestReloadKeepsTLSPolicy(t *testing.T) {
+	const withKey = `auth {
+  api_key "k" {
+    hash    = "sha256:b22b340085e9c033f2297d5efa295c674cf9f0e52d93667496e48f270f54561f"
+    subject = "svc"
+  }
+}
+`
+	const open = `server { name = "open" }` + "\n"
+	path := filepath.Join(t.TempDir(), "main.hcl")
+	if err := os.WriteFile(path, []byte(withKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	s := NewServer(checkSource(t, open), ServerOptions{Log: zerolog.New(logs), Exposure: Exposure{HTTP: "0.0.0.0:8080", InsecureNoAuth: true}})
+	defer s.Close()
+	if _, err := s.Reload(context.Background(), []string{path}); !errors.Is(err, ErrReloadFailed) {
+		t.Fatalf("reload adding credentials over plain HTTP: %v, want ErrReloadFailed", err)
+	}
+	if !strings.Contains(logs.String(), path+`:1:1: Refusing to take credentials over plain HTTP`) {
+		t.Errorf("the refusal does not name the auth block:\n%s", logs)
+	}
+	if s.Generation().Number() != 1 {
+		t.Errorf("generation %d serves, want the first", s.Generation().Number())
+	}
+
+	https := NewServer(checkSource(t, open), ServerOptions{Log: zerolog.New(logs), Exposure: Exposure{HTTP: "0.0.0.0:8443", InsecureNoAuth: true, TLS: true}})
+	defer https.Close()
+	if _, err := https.Reload(context.Background(), []string{path}); err != nil {
+		t.Fatalf("reload adding credentials over HTTPS: %v", err)
+	}
+}
+
 // TestReloadSharesTokenValidator: a reload with the same jwt settings
 // keeps the validator, with its keys, after the old generation drained,
 // even while the issuer is unreachable; one with other settings gets its

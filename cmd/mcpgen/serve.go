@@ -40,6 +40,10 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	insecure := fs.Bool("insecure-no-auth", false, "allow serving HTTP on a non-loopback address with no auth block (trusted networks only: anyone who reaches the port can call every tool)")
 	watch := fs.Bool("watch", false, "reload when a configuration file changes (SIGHUP reloads either way)")
 	debounce := fs.Duration("watch-debounce", 250*time.Millisecond, "with --watch, reload once changes have been quiet this long")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (chain), read again when it changes on disk")
+	tlsKey := fs.String("tls-key", "", "the PEM private key of --tls-cert")
+	var proxies stringList
+	fs.Var(&proxies, "trusted-proxy", "the IP address or CIDR range of a TLS-terminating proxy in front, whose X-Forwarded-For names the client (repeatable)")
 	if help, err := fs.parse(args); help || err != nil {
 		return err
 	}
@@ -58,14 +62,33 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return usageErrorf("serve: --path %s is taken by the health checks and metrics", o.Path)
 	case *debounce < 0:
 		return usageErrorf("serve: --watch-debounce must not be negative")
+	case (*tlsCert == "") != (*tlsKey == ""):
+		return usageErrorf("serve: --tls-cert and --tls-key go together")
+	case *stdio && (*tlsCert != "" || len(proxies) > 0):
+		return usageErrorf("serve: --tls-cert, --tls-key and --trusted-proxy are for HTTP, not --stdio")
+	}
+	for _, p := range proxies {
+		prefix, err := transport.ParseTrustedProxy(p)
+		if err != nil {
+			return usageErrorf("serve: --trusted-proxy: %v", err)
+		}
+		o.TrustedProxies = append(o.TrustedProxies, prefix)
 	}
 
-	exposure := runtime.Exposure{InsecureNoAuth: *insecure}
+	exposure := runtime.Exposure{InsecureNoAuth: *insecure, TLS: *tlsCert != "", TrustedProxy: len(o.TrustedProxies) > 0}
 	if !*stdio {
 		exposure.HTTP = *listen
 	}
 	secrets := &cfg.Secrets{}
 	log := runtime.NewLogger(stderr, secrets, runtime.ParseLevel(*logLevel))
+	scheme := "http"
+	if exposure.TLS {
+		certs, err := transport.LoadCertificates(*tlsCert, *tlsKey, log)
+		if err != nil {
+			return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: %v", err)}
+		}
+		o.TLS, scheme = certs.TLSConfig(), "https"
+	}
 	gen, diags := runtime.Build(ctx, paths, runtime.BuildOptions{Mode: runtime.BuildServe, Log: log, Secrets: secrets, Exposure: exposure})
 	cfg.WriteDiagnostics(stderr, diags)
 	if diags.HasErrors() {
@@ -113,7 +136,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	log.Info().Str("server", server.Name).Int("tools", len(gen.Surface().Tools)).
 		Uint64("generation", gen.Number()).Str("config_hash", gen.Hash()).
-		Str("url", fmt.Sprintf("http://%s%s", ln.Addr(), o.Path)).Bool("stateless", o.Stateless).Msg("serving Streamable HTTP")
+		Str("url", fmt.Sprintf("%s://%s%s", scheme, ln.Addr(), o.Path)).Bool("stateless", o.Stateless).Msg("serving Streamable HTTP")
 	if err := transport.ServeStreamable(ctx, srv, ln, o); err != nil && !errors.Is(err, context.Canceled) {
 		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: %v", err)}
 	}

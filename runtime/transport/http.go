@@ -9,6 +9,7 @@ package transport
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -54,6 +56,11 @@ type HTTPOptions struct {
 	// MetricsElsewhere leaves /metrics off this listener: ServeOps serves
 	// it on one of its own.
 	MetricsElsewhere bool
+	// TLS, when set, serves HTTPS (see Certificates.TLSConfig).
+	TLS *tls.Config
+	// TrustedProxies are the peers whose X-Forwarded-For names the client
+	// (see forwarded); nil: the header is ignored.
+	TrustedProxies []netip.Prefix
 }
 
 // DefaultHTTPOptions are safe defaults for a local or proxied deployment.
@@ -113,10 +120,10 @@ func ServeStreamable(ctx context.Context, s *runtime.Server, ln net.Listener, o 
 	mux.HandleFunc("GET "+runtime.ProtectedResourceMetadataPath, prm)
 	mux.HandleFunc("GET "+runtime.ProtectedResourceMetadataPath+"/", prm)
 	opsRoutes(mux, s, !o.MetricsElsewhere)
-	httpSrv.Handler = mux
+	httpSrv.Handler = forwarded(o.TrustedProxies, mux)
 
 	errc := make(chan error, 1)
-	go func() { errc <- httpSrv.Serve(ln) }()
+	go func() { errc <- serve(httpSrv, ln, o.TLS) }()
 	select {
 	case err := <-errc:
 		return err
@@ -215,7 +222,8 @@ func protectedResourceMetadata(s *runtime.Server) http.HandlerFunc {
 
 // ClientAddress keys HTTP rate limits by the client's IP address, the only
 // identity a request has before authentication. Behind a proxy every
-// client shares the proxy's address: set HTTPOptions.ClientKey instead.
+// client shares the proxy's address unless HTTPOptions.TrustedProxies
+// names it.
 func ClientAddress(r *http.Request) string {
 	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		return host
@@ -254,7 +262,8 @@ func capBody(w http.ResponseWriter, r *http.Request, limit int64) bool {
 
 // originAllowed protects against DNS rebinding and cross-site requests from
 // browsers: a page may talk to the server only from an allowed origin, or
-// from a loopback origin when the server is addressed on loopback too.
+// from a loopback origin when the server is addressed on loopback too, by
+// a client on loopback (not one a proxy relays from elsewhere).
 func originAllowed(origin string, r *http.Request, allowed []string) bool {
 	if slices.Contains(allowed, origin) {
 		return true
@@ -263,7 +272,7 @@ func originAllowed(origin string, r *http.Request, allowed []string) bool {
 	if err != nil || u.Host == "" {
 		return false
 	}
-	return auth.IsLoopbackHost(u.Hostname()) && auth.IsLoopbackHost(hostOnly(r.Host))
+	return auth.IsLoopbackHost(u.Hostname()) && auth.IsLoopbackHost(hostOnly(r.Host)) && auth.IsLoopbackHost(hostOnly(r.RemoteAddr))
 }
 
 func hostOnly(hostport string) string {
