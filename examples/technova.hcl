@@ -393,6 +393,8 @@ resource "order" {
 prompt "summarize_order_issue" {
   title       = "Summarize an order issue"
   description = "Summarize the state of one order and what the customer may need, for a support agent."
+  # Who may read orders may use it; others are not shown it.
+  guard       = "'orders.read' in principal.scopes"
 
   argument "order_id" {
     description = "The order number, e.g. 1042."

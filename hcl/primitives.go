@@ -8,10 +8,12 @@ import (
 )
 
 // The names of query tools say what they serve, in audit records and
-// metrics as in diagnostics: "resource:order", "complete:PROMPT.ARGUMENT".
+// metrics as in diagnostics: "resource:order", "complete:PROMPT.ARGUMENT";
+// a prompt is audited as "prompt:NAME".
 const (
 	ResourceQueryPrefix = "resource:"
 	CompleteQueryPrefix = "complete:"
+	PromptPrefix        = "prompt:"
 )
 
 // addPrimitive decodes a resource or prompt block and checks it against

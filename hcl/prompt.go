@@ -16,6 +16,9 @@ type Prompt struct {
 	Description string
 	Arguments   []*PromptArgument
 	Messages    []*Message
+	// Guard is who may see and get the prompt (CEL, per request); nil
+	// when absent.
+	Guard *Expr
 
 	DeclRange hcl.Range
 	NameRange hcl.Range
@@ -50,6 +53,7 @@ var promptSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "title"},
 		{Name: "description"},
+		{Name: "guard"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "argument", LabelNames: []string{"name"}},
@@ -88,6 +92,11 @@ func decodePromptBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Prompt, hcl.Dia
 		v, d := PublicStringAttr(attr, ctx)
 		diags = append(diags, d...)
 		p.Description = v
+	}
+	if attr, ok := content.Attributes["guard"]; ok {
+		expr, d := decodeCELAttr(attr, ctx)
+		diags = append(diags, d...)
+		p.Guard = expr
 	}
 
 	args := map[string]*PromptArgument{}

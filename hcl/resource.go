@@ -28,6 +28,10 @@ type Resource struct {
 	// Query is set when the resource is read from a source: its params are
 	// the template's variables, its result (compact JSON) the content.
 	Query *Tool
+	// Guard is who may read a resource with fixed content (CEL, per
+	// request); nil when absent. One read from a source has its guard on
+	// Query, with its binds.
+	Guard *Expr
 
 	DeclRange hcl.Range
 	NameRange hcl.Range
@@ -129,7 +133,12 @@ func decodeResourceBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Resource, hcl
 			Subject:  r.DeclRange.Ptr(),
 		})
 	case query == nil:
-		diags = append(diags, noQueryAttrs(content, "to a resource read from a source")...)
+		if attr, ok := attrs["guard"]; ok {
+			expr, d := decodeCELAttr(attr, ctx)
+			diags = append(diags, d...)
+			r.Guard = expr
+		}
+		diags = append(diags, noQueryAttrs(withoutAttr(content, "guard"), "to a resource read from a source")...)
 		if hasText && r.IsBlob {
 			diags = append(diags, AttrError(attrs["blob"], "Conflicting content", "A resource has text or a blob, not both."))
 		}
@@ -163,4 +172,16 @@ func decodeResourceBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Resource, hcl
 		r.MimeType = "text/plain"
 	}
 	return r, diags
+}
+
+// withoutAttr is content without the attribute name.
+func withoutAttr(content *hcl.BodyContent, name string) *hcl.BodyContent {
+	c := *content
+	c.Attributes = make(hcl.Attributes, len(content.Attributes))
+	for k, v := range content.Attributes {
+		if k != name {
+			c.Attributes[k] = v
+		}
+	}
+	return &c
 }

@@ -34,7 +34,8 @@ type callPath struct {
 }
 
 // handler runs tools/call for the tool named name on the generation
-// current when the call arrives.
+// current when the call arrives. mcp-go's tool filter (visibleTools) has
+// let only a tool the caller could call reach it.
 func (s *Server) handler(name string) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		ctx, gen, err := s.enter(ctx)
@@ -45,78 +46,144 @@ func (s *Server) handler(name string) server.ToolHandlerFunc {
 		t := gen.byName[name]
 		if t == nil {
 			// mcp-go found the tool just before a reload removed it.
-			return errorResult(fmt.Sprintf("The tool %q no longer exists: the server's configuration was reloaded. List the tools again.", name)), nil
+			return toolGone(name), nil
 		}
-		return s.calls.call(ctx, t, req), nil
+		res, hidden := s.calls.call(ctx, t, req)
+		if hidden {
+			// The filter saw the tool on the generation before: for
+			// this caller, the reload removed it.
+			return toolGone(name), nil
+		}
+		return res, nil
 	}
 }
 
-// call runs one tools/call. Every failure becomes a tool result with
-// isError set, worded for a model; nothing from a driver reaches the client.
-func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest) *mcp.CallToolResult {
-	start := time.Now()
-	id := newRequestID()
-	log := callLog{cp.log, id, t.decl.Name}
-	rec := &audit.Record{
-		RequestID: id,
-		SessionID: sessionID(ctx),
-		Transport: transportFrom(ctx),
-		Subject:   PrincipalFrom(ctx).Subject,
-		Tool:      t.decl.Name,
-	}
-	defer func() {
-		rec.Duration = time.Since(start)
-		cp.audit.Write(rec)
-		cp.metrics.Call(rec.Tool, rec.Outcome, rec.Duration)
-	}()
+func toolGone(name string) *mcp.CallToolResult {
+	return errorResult(fmt.Sprintf("The tool %q no longer exists: the server's configuration was reloaded. List the tools again.", name))
+}
 
+// call runs one tools/call. Every failure becomes a tool result with
+// isError set, worded for a model; nothing from a driver reaches the
+// client. hidden reports a tool the caller could never call, refused and
+// audited without a result: the caller answers it as a tool, resource or
+// completion that does not exist.
+func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest) (res *mcp.CallToolResult, hidden bool) {
+	start := time.Now()
+	rec := cp.record(ctx, t.decl.Name)
+	id := rec.RequestID
+	log := callLog{cp.log, id, t.decl.Name}
+	defer cp.finish(rec, start)
+
+	// Whether the caller may see the tool at all is decided before
+	// anything about its arguments is said, so that a hidden tool's
+	// schema never leaks. mcp-go's filter has normally decided it already:
+	// it is asked again only on the paths that refuse, where soundness
+	// (visible is false only when every call is denied) makes that the
+	// same answer as asking first.
 	args, err := t.arguments(req)
 	if err != nil {
+		if !t.visible(ctx) {
+			cp.hidden(log, rec, t.rawForAudit(req))
+			return nil, true
+		}
 		log.Debug().Err(err).Msg("invalid arguments")
 		rec.Outcome, rec.ErrorClass, rec.Args = audit.Invalid, "arguments", t.rawForAudit(req)
-		return errorResult(err.Error())
+		return errorResult(err.Error()), false
 	}
 	rec.Args = t.forAudit(args)
 
 	binds, err := t.authorize(ctx, args)
 	if err != nil {
+		if !t.visible(ctx) {
+			cp.hidden(log, rec, rec.Args)
+			return nil, true
+		}
 		log.Info().Err(err).Msg("call denied")
 		rec.Outcome, rec.ErrorClass, rec.Reason = audit.Denied, "policy", denyReason(err)
-		return errorResult("Permission denied: the server's policy does not allow this call for this caller.")
+		return errorResult("Permission denied: the server's policy does not allow this call for this caller."), false
 	}
 	rec.Binds = binds
 	adm, refused := cp.admit(ctx, log, rec, t, args, binds)
 	if refused != nil {
-		return refused // a limit, or the answer from the cache
+		return refused, false // a limit, or the answer from the cache
 	}
 	defer adm.done()
 	if f, ok := t.impl.(*fixedTool); ok {
-		return cp.fixedResult(ctx, log, rec, t, f)
+		return cp.fixedResult(ctx, log, rec, t, f), false
 	}
 
 	log.Debug().Msg("call started")
 	callCtx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
 	c := &adapter.Call{RequestID: id, Tool: t.decl.Name, Args: args, Binds: binds}
-	res, err := t.impl.Call(callCtx, c)
+	out, err := t.impl.Call(callCtx, c)
 	rec.UpstreamStatus, rec.Attempts = c.Upstream.Status, c.Upstream.Attempts
 	cp.metrics.Upstream(t.decl.Source.Key(), c.Upstream.Status, c.Upstream.Attempts)
 	if err != nil {
-		return cp.failure(log, rec, t, ctx, callCtx, err)
+		return cp.failure(log, rec, t, ctx, callCtx, err), false
 	}
-	text, err := encodeObject(res.Structured)
+	text, err := encodeObject(out.Structured)
 	if err != nil {
-		return cp.failure(log, rec, t, ctx, callCtx, fmt.Errorf("encoding result: %w", err))
+		return cp.failure(log, rec, t, ctx, callCtx, fmt.Errorf("encoding result: %w", err)), false
 	}
-	rec.Outcome, rec.Rows, rec.Bytes = audit.OK, res.Rows, len(text)
-	adm.keep(res, text)
-	log.Debug().Int("rows", res.Rows).Bool("truncated", res.Truncated).Dur("duration", time.Since(start)).Msg("tool call")
+	rec.Outcome, rec.Rows, rec.Bytes = audit.OK, out.Rows, len(text)
+	adm.keep(out, text)
+	log.Debug().Int("rows", out.Rows).Bool("truncated", out.Truncated).Dur("duration", time.Since(start)).Msg("tool call")
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(string(text))},
-		StructuredContent: res.Structured,
+		StructuredContent: out.Structured,
 		// Encoded once: the response reuses the text's bytes.
 		RawStructuredContent: text,
+	}, false
+}
+
+// record starts the audit record of one request by the caller in ctx for
+// the tool (or "resource:NAME", "prompt:NAME") named tool.
+func (cp *callPath) record(ctx context.Context, tool string) *audit.Record {
+	return &audit.Record{
+		RequestID: newRequestID(),
+		SessionID: sessionID(ctx),
+		Transport: transportFrom(ctx),
+		Subject:   PrincipalFrom(ctx).Subject,
+		Tool:      tool,
 	}
+}
+
+// finish writes a request's audit record and its metrics observation,
+// from the same place, so that the two agree on the outcome.
+func (cp *callPath) finish(rec *audit.Record, start time.Time) {
+	rec.Duration = time.Since(start)
+	cp.audit.Write(rec)
+	cp.metrics.Call(rec.Tool, rec.Outcome, rec.Duration)
+}
+
+// reasonHidden is the audit reason of a request for something the caller
+// could never use, answered as if it did not exist.
+const reasonHidden = "not visible to the caller"
+
+// hidden marks rec as the refusal of something the caller could never use.
+func (cp *callPath) hidden(log callLog, rec *audit.Record, args map[string]any) {
+	log.Info().Msg("hidden from the caller: answered as unknown")
+	rec.Outcome, rec.ErrorClass, rec.Reason, rec.Args = audit.Denied, "policy", reasonHidden, args
+}
+
+// refuseHidden audits a request for t, which the caller in ctx could never
+// use and was answered as if t did not exist.
+func (cp *callPath) refuseHidden(ctx context.Context, t *toolEntry, args map[string]any) {
+	start := time.Now()
+	rec := cp.record(ctx, t.decl.Name)
+	cp.hidden(callLog{cp.log, rec.RequestID, t.decl.Name}, rec, args)
+	cp.finish(rec, start)
+}
+
+// refuseUnknown audits a request for a tool or prompt name, or a URI, that
+// nothing serves. It counts in no metric: the name is the caller's, and
+// metric labels are bounded by the configuration.
+func (cp *callPath) refuseUnknown(ctx context.Context, name string, args map[string]any) {
+	rec := cp.record(ctx, name)
+	rec.Outcome, rec.ErrorClass, rec.Args = audit.Invalid, "unknown", args
+	cp.log.Debug().Str("request_id", rec.RequestID).Str("name", name).Any("args", args).Msg("unknown name or uri")
+	cp.audit.Write(rec)
 }
 
 func sessionID(ctx context.Context) string {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/mcpgen/mcpgen/runtime"
 )
 
@@ -219,7 +221,7 @@ func TestCallPath(t *testing.T) {
 		hold   func(t *testing.T) (end func())
 		ctx    func(t *testing.T) context.Context
 
-		wantRPCError string // the call never reaches the runtime
+		wantRPCError string // mcp-go's own answer: the tool is unknown, or hidden
 		isError      bool
 		text         string // a part of the result's text
 		outcome      string
@@ -231,7 +233,7 @@ func TestCallPath(t *testing.T) {
 		{name: "no row", who: alice, tool: "get", args: map[string]any{"k": "zz"},
 			isError: true, text: "No such key.", outcome: "error", class: "tool"},
 		{name: "unknown tool", who: alice, tool: "nope", args: map[string]any{},
-			wantRPCError: "tool 'nope' not found"},
+			wantRPCError: "tool 'nope' not found: tool not found", outcome: "invalid", class: "unknown"},
 		{name: "unknown argument", who: alice, tool: "get", args: map[string]any{"k": "a", "extra": 1},
 			isError: true, text: `"extra"`, outcome: "invalid", class: "arguments"},
 		{name: "wrong type", who: alice, tool: "get", args: map[string]any{"k": 7},
@@ -240,14 +242,18 @@ func TestCallPath(t *testing.T) {
 			isError: true, text: "object", outcome: "invalid", class: "arguments"},
 		{name: "bind passed as an argument", who: alice, tool: "my_org", args: map[string]any{"org": "globex"},
 			isError: true, text: `"org"`, outcome: "invalid", class: "arguments"},
+		// A tool the caller could never call answers as an unknown one,
+		// whatever its arguments: they are not validated.
 		{name: "hidden tool", who: alice, tool: "staff_only", args: map[string]any{},
-			isError: true, text: "Permission denied", outcome: "denied", class: "policy"},
+			wantRPCError: "tool 'staff_only' not found: tool not found", outcome: "denied", class: "policy"},
+		{name: "hidden tool, invalid arguments", who: alice, tool: "staff_only", args: map[string]any{"x": []int{1}},
+			wantRPCError: "tool 'staff_only' not found: tool not found", outcome: "denied", class: "policy"},
 		{name: "guard false for these arguments", who: alice, tool: "only_a", args: map[string]any{"k": "b"},
 			isError: true, text: "Permission denied", outcome: "denied", class: "policy"},
 		{name: "guard true for these arguments", who: alice, tool: "only_a", args: map[string]any{"k": "a"},
 			text: `{"v":"one"}`, outcome: "ok"},
 		{name: "bind needs a missing claim", who: noOrg, tool: "my_org", args: map[string]any{},
-			isError: true, text: "Permission denied", outcome: "denied", class: "policy"},
+			wantRPCError: "tool 'my_org' not found: tool not found", outcome: "denied", class: "policy"},
 		{name: "bind", who: alice, tool: "my_org", args: map[string]any{},
 			text: `{"org":"acme"}`, outcome: "ok"},
 		{name: "rate limited", who: alice, tool: "limited", args: map[string]any{},
@@ -338,23 +344,20 @@ func TestCallPath(t *testing.T) {
 			resp := h.rpc(t, ctx, "tools/call", map[string]any{"name": tt.tool, "arguments": tt.args})
 
 			if tt.wantRPCError != "" {
-				if resp.Error == nil || !strings.Contains(resp.Error.Message, tt.wantRPCError) {
-					t.Fatalf("got %s %+v, want the JSON-RPC error %q", resp.Result, resp.Error, tt.wantRPCError)
+				if resp.Error == nil || resp.Error.Code != mcp.INVALID_PARAMS || resp.Error.Message != tt.wantRPCError {
+					t.Fatalf("got %s %+v, want the JSON-RPC error %d %q", resp.Result, resp.Error, mcp.INVALID_PARAMS, tt.wantRPCError)
 				}
-				if n := len(h.records(t)); n != before {
-					t.Errorf("%d audit records for a call that never reached a tool", n-before)
+			} else {
+				var res toolResult
+				resp.decode(t, &res)
+				text := res.text()
+				if res.IsError != tt.isError || !strings.Contains(text, tt.text) {
+					t.Errorf("result: isError %v, %q; want isError %v with %q", res.IsError, text, tt.isError, tt.text)
 				}
-				return
-			}
-			var res toolResult
-			resp.decode(t, &res)
-			text := res.text()
-			if res.IsError != tt.isError || !strings.Contains(text, tt.text) {
-				t.Errorf("result: isError %v, %q; want isError %v with %q", res.IsError, text, tt.isError, tt.text)
-			}
-			for _, s := range leaks {
-				if strings.Contains(text, s) {
-					t.Errorf("the result leaks %q: %q", s, text)
+				for _, s := range leaks {
+					if strings.Contains(text, s) {
+						t.Errorf("the result leaks %q: %q", s, text)
+					}
 				}
 			}
 

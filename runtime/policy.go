@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime/guard"
@@ -70,11 +71,12 @@ func (t *toolEntry) compilePolicy(env *guard.Env, defaultGuard *guard.Program, a
 		t.guard = defaultGuard
 	case authConfigured:
 		t.closed = true
+		kind, what := describeEntry(d.Name)
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagWarning,
-			Summary:  "Tool without a guard",
-			Detail: fmt.Sprintf("Tool %q has no guard and the server block no default guard, so with authentication configured nobody may call it. "+
-				"Write guard = \"true\" to let every authenticated caller in, or a guard saying who may.", d.Name),
+			Summary:  kind + " without a guard",
+			Detail: fmt.Sprintf("%s has no guard and the server block no default guard, so with authentication configured nobody may use it. "+
+				"Write guard = \"true\" to let every authenticated caller in, or a guard saying who may.", what),
 			Subject: d.NameRange.Ptr(),
 		})
 	}
@@ -92,6 +94,35 @@ func (t *toolEntry) compilePolicy(env *guard.Env, defaultGuard *guard.Program, a
 		t.binds = append(t.binds, compiledBind{name: b.Name, from: b.From.Source, typ: b.Type, prg: prg})
 	}
 	return diags
+}
+
+// describeEntry names what an entry serves, for diagnostics: its kind
+// ("Tool", "Resource", "Prompt", "Completion") and a phrase naming it.
+func describeEntry(name string) (kind, what string) {
+	for _, k := range []struct{ prefix, kind string }{
+		{cfg.ResourceQueryPrefix, "Resource"},
+		{cfg.PromptPrefix, "Prompt"},
+		{cfg.CompleteQueryPrefix, "Completion"},
+	} {
+		if rest, ok := strings.CutPrefix(name, k.prefix); ok {
+			if k.kind == "Completion" {
+				return k.kind, "The completion of " + rest
+			}
+			return k.kind, fmt.Sprintf("%s %q", k.kind, rest)
+		}
+	}
+	return "Tool", fmt.Sprintf("Tool %q", name)
+}
+
+// policyEntry compiles who may read a resource with fixed content or get
+// a prompt. Nothing runs for them, but the rule is a tool's: their own
+// guard, else the server's default guard, else open without an auth block
+// and closed with one. decl carries only what a policy reads: the name
+// ("resource:NAME", "prompt:NAME"), the guard and, for a prompt, its
+// arguments as string params.
+func (g *Generation) policyEntry(env *guard.Env, decl *cfg.Tool) (*toolEntry, hcl.Diagnostics) {
+	t := &toolEntry{decl: decl, timeout: DefaultToolTimeout}
+	return t, t.compilePolicy(env, g.defaultGuard, g.Config.Auth != nil)
 }
 
 // guardParams is what the cost check of guards and keys needs to know of a
@@ -247,15 +278,22 @@ func (t *toolEntry) vars(ctx context.Context, args map[string]any) guard.Vars {
 	}
 }
 
+// open reports whether every caller may call the tool with any
+// arguments: no guard, no binds, not closed.
+func (t *toolEntry) open() bool {
+	return !t.closed && t.guard == nil && len(t.binds) == 0
+}
+
 // visible reports whether the caller in ctx could call the tool with some
 // arguments. It is sound, not complete: a tool it shows may still deny a
-// particular call, but a tool it hides would deny every call.
+// particular call, but a tool it hides would deny every call. A hidden
+// tool is answered exactly as one that does not exist.
 func (t *toolEntry) visible(ctx context.Context) bool {
+	if t.open() {
+		return true
+	}
 	if t.closed {
 		return false
-	}
-	if t.guard == nil && len(t.binds) == 0 {
-		return true
 	}
 	vars := t.vars(ctx, nil)
 	if t.guard != nil && !t.guard.Possible(vars) {
@@ -265,22 +303,126 @@ func (t *toolEntry) visible(ctx context.Context) bool {
 	return err == nil
 }
 
-// filterTools removes from a tools/list result the tools the caller can
-// never call. Calls to them are still answered (denied, and audited).
-func (s *Server) filterTools(ctx context.Context, _ any, _ *mcp.ListToolsRequest, result *mcp.ListToolsResult) {
-	if result == nil {
-		return
-	}
+// A caller is offered only what it could use, and what it could never use
+// is answered exactly as what does not exist, so that nobody learns a
+// hidden tool's name, schema or existence by probing:
+//
+//   - tools/list and tools/call go through mcp-go's tool filter, which
+//     runs before pagination (so a page is full and its cursor names a
+//     tool the caller saw) and makes a call to a hidden tool mcp-go's own
+//     "tool not found" answer; prompts/list and prompts/get likewise
+//     through the prompt filter;
+//   - mcp-go has no filter for resources: the list hooks filter and then
+//     page them (server.go), and reads of hidden resources are answered
+//     by our handler as unknown URIs are (resources.go);
+//   - what mcp-go answered itself is audited by auditNotFound.
+
+// visibleTools is mcp-go's tool filter: the tools the caller in ctx could
+// call. A tool the generation lacks is listed by mcp-go for an instant
+// during a reload; it is not offered.
+func (s *Server) visibleTools(ctx context.Context, tools []mcp.Tool) []mcp.Tool {
 	gen := s.Generation()
 	ctx = gen.caller(ctx)
-	kept := result.Tools[:0:0]
-	for _, def := range result.Tools {
-		// A tool the generation lacks is listed by mcp-go for an instant
-		// during a reload; it is not offered.
-		if t, ok := gen.byName[def.Name]; !ok || !t.visible(ctx) {
+	kept := tools[:0:0]
+	for _, def := range tools {
+		if t, ok := gen.byName[def.Name]; ok && t.visible(ctx) {
+			kept = append(kept, def)
+		}
+	}
+	return kept
+}
+
+// visiblePrompts is mcp-go's prompt filter: the prompts the caller in ctx
+// could get.
+func (s *Server) visiblePrompts(ctx context.Context, prompts []mcp.Prompt) []mcp.Prompt {
+	gen := s.Generation()
+	ctx = gen.caller(ctx)
+	kept := prompts[:0:0]
+	for _, def := range prompts {
+		if e := gen.prompt(def.Name); e != nil && e.access.visible(ctx) {
+			kept = append(kept, def)
+		}
+	}
+	return kept
+}
+
+// visibleResources are the static resources of defs (what mcp-go lists,
+// before it is paged) that the caller in ctx may read.
+func (gen *Generation) visibleResources(ctx context.Context, defs []mcp.Resource) []mcp.Resource {
+	ctx = gen.caller(ctx)
+	byURI := make(map[string]*resourceEntry, len(gen.resources))
+	for _, e := range gen.resources {
+		if e.tmpl == nil {
+			byURI[e.decl.URI] = e
+		}
+	}
+	kept := defs[:0:0]
+	for _, def := range defs {
+		if e := byURI[def.URI]; e != nil && e.visible(ctx) {
+			kept = append(kept, def)
+		}
+	}
+	return kept
+}
+
+// visibleTemplates are the templates of defs (what mcp-go lists, before
+// it is paged) that the caller in ctx could read some URI of. The
+// template that routes unknown URIs to our handler is never one of them.
+func (gen *Generation) visibleTemplates(ctx context.Context, defs []mcp.ResourceTemplate) []mcp.ResourceTemplate {
+	ctx = gen.caller(ctx)
+	byTemplate := make(map[string]*resourceEntry, len(gen.resources))
+	for _, e := range gen.resources {
+		if e.tmpl != nil {
+			byTemplate[e.decl.URITemplate] = e
+		}
+	}
+	kept := defs[:0:0]
+	for _, def := range defs {
+		if def.URITemplate == nil {
 			continue
 		}
-		kept = append(kept, def)
+		if e := byTemplate[def.URITemplate.Raw()]; e != nil && e.visible(ctx) {
+			kept = append(kept, def)
+		}
 	}
-	result.Tools = kept
+	return kept
+}
+
+// auditNotFound is an mcp-go error hook: it audits the requests mcp-go
+// answered "not found" itself, which never reach a handler of ours. A
+// hidden tool or prompt is a denial (outcome denied, error class policy);
+// a name or URI nothing serves is outcome invalid, error class unknown.
+func (s *Server) auditNotFound(ctx context.Context, _ any, method mcp.MCPMethod, message any, err error) {
+	gen := s.Generation()
+	ctx = gen.caller(ctx)
+	switch req := message.(type) {
+	case *mcp.CallToolRequest:
+		if method != mcp.MethodToolsCall || !errors.Is(err, server.ErrToolNotFound) {
+			return
+		}
+		// A tool the caller could call was not yet installed in mcp-go
+		// (a reload in progress): as good as unknown.
+		if t := gen.byName[req.Params.Name]; t != nil && !t.visible(ctx) {
+			s.calls.refuseHidden(ctx, t, t.rawForAudit(*req))
+			return
+		}
+		// An unknown tool declares no sensitive params, so no argument
+		// value is recorded: they could be anything.
+		s.calls.refuseUnknown(ctx, req.Params.Name, nil)
+	case *mcp.GetPromptRequest:
+		if method != mcp.MethodPromptsGet || !errors.Is(err, server.ErrPromptNotFound) {
+			return
+		}
+		if e := gen.prompt(req.Params.Name); e != nil && !e.access.visible(ctx) {
+			s.calls.refuseHidden(ctx, e.access, promptArgsForAudit(req.Params.Arguments))
+			return
+		}
+		s.calls.refuseUnknown(ctx, cfg.PromptPrefix+req.Params.Name, nil)
+	case *mcp.ReadResourceRequest:
+		var ours *resourceNotFound // answered, and audited, by our handler
+		if method != mcp.MethodResourcesRead || !errors.Is(err, server.ErrResourceNotFound) || errors.As(err, &ours) {
+			return
+		}
+		s.calls.refuseUnknown(ctx, "", map[string]any{"uri": req.Params.URI})
+	}
 }

@@ -2,8 +2,10 @@ package runtime
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -23,12 +25,38 @@ type resourceEntry struct {
 	decl  *cfg.Resource
 	query *toolEntry            // nil: static
 	tmpl  *uritemplate.Template // nil: a fixed URI
+	// access is who may read it: the query, or the policy of static
+	// content (policyEntry).
+	access *toolEntry
+}
+
+// visible reports whether the caller in ctx may read the resource (or,
+// for a template, some URI of it). Static content has one read, so its
+// guard is evaluated as it stands.
+func (e *resourceEntry) visible(ctx context.Context) bool {
+	if e.query != nil {
+		return e.query.visible(ctx)
+	}
+	_, err := e.access.authorize(ctx, nil)
+	return err == nil
 }
 
 // promptEntry is a prompt with the queries that complete its arguments.
 type promptEntry struct {
 	decl      *cfg.Prompt
 	completes map[string]*toolEntry // by argument name
+	// access is who may get it (policyEntry); its params are the
+	// prompt's arguments, as strings.
+	access *toolEntry
+}
+
+// prompt is the prompt named name, or nil.
+func (g *Generation) prompt(name string) *promptEntry {
+	i := sort.Search(len(g.prompts), func(i int) bool { return g.prompts[i].decl.Name >= name })
+	if i < len(g.prompts) && g.prompts[i].decl.Name == name {
+		return g.prompts[i]
+	}
+	return nil
 }
 
 // checkPrimitives builds the generation's resources and prompts. Queries
@@ -44,7 +72,14 @@ func (g *Generation) checkPrimitives(env *guard.Env) hcl.Diagnostics {
 			if q == nil {
 				continue
 			}
-			e.query = q
+			e.query, e.access = q, q
+		} else {
+			var ds hcl.Diagnostics
+			e.access, ds = g.policyEntry(env, &cfg.Tool{
+				Name: cfg.ResourceQueryPrefix + r.Name, Title: r.Title, ReadOnly: true, Guard: r.Guard,
+				DeclRange: r.DeclRange, NameRange: r.NameRange,
+			})
+			diags = append(diags, ds...)
 		}
 		if r.IsTemplate() {
 			if e.query == nil {
@@ -57,12 +92,25 @@ func (g *Generation) checkPrimitives(env *guard.Env) hcl.Diagnostics {
 			}
 			e.tmpl = tmpl
 		}
+		if !e.access.open() {
+			diags = append(diags, checkHideable(r)...)
+		}
 		g.resources = append(g.resources, e)
 	}
 	sort.Slice(g.resources, func(i, j int) bool { return g.resources[i].decl.Name < g.resources[j].decl.Name })
 
 	for _, p := range g.Config.Prompts {
 		e := &promptEntry{decl: p, completes: map[string]*toolEntry{}}
+		access := &cfg.Tool{
+			Name: cfg.PromptPrefix + p.Name, Title: p.Title, ReadOnly: true, Guard: p.Guard,
+			DeclRange: p.DeclRange, NameRange: p.NameRange,
+		}
+		for _, a := range p.Arguments {
+			access.Params = append(access.Params, &cfg.Param{Name: a.Name, Type: cfg.TypeString, Required: a.Required})
+		}
+		var ds hcl.Diagnostics
+		e.access, ds = g.policyEntry(env, access)
+		diags = append(diags, ds...)
 		for _, a := range p.Arguments {
 			if a.Complete == nil {
 				continue
@@ -144,6 +192,52 @@ func checkTemplate(r *cfg.Resource) (*uritemplate.Template, hcl.Diagnostics) {
 		return nil, diags
 	}
 	return tmpl, diags
+}
+
+// notFoundTemplate matches every URI made of URI characters. It is
+// installed (never listed) when some resource may be hidden from a
+// caller, so that mcp-go routes every read to our handler, which answers
+// a URI no resource serves and one the caller may not read alike. mcp-go
+// would answer the first with its own code and a handler's error with
+// another.
+var notFoundTemplate = uritemplate.MustNew("{+uri}")
+
+// checkHideable reports a resource that may be hidden but whose URI has
+// characters notFoundTemplate does not match: reading a URI near it that
+// nothing serves would get mcp-go's answer, and reading it ours.
+func checkHideable(r *cfg.Resource) hcl.Diagnostics {
+	literal := r.URI
+	if r.IsTemplate() {
+		literal = templateExpr.ReplaceAllString(r.URITemplate, "")
+	}
+	if notFoundTemplate.Regexp().MatchString(literal) {
+		return nil
+	}
+	attr := "uri"
+	if r.IsTemplate() {
+		attr = "uri_template"
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Characters a guarded resource cannot have",
+		Detail: fmt.Sprintf("The %s of a resource with a guard must be made of URI characters (ASCII letters, digits, -._~:/?#[]@!$&'()*+,;= and %%XX escapes), "+
+			"so that a caller it is hidden from is answered as for a URI no resource serves; percent-encode the others in %q.", attr, literal),
+		Subject: r.URIRange.Ptr(),
+	}}
+}
+
+// templateExpr is one {expression} of a URI template.
+var templateExpr = regexp.MustCompile(`\{[^}]*\}`)
+
+// needsNotFoundTemplate reports whether some resource may be hidden from
+// some caller.
+func (g *Generation) needsNotFoundTemplate() bool {
+	for _, e := range g.resources {
+		if !e.access.open() {
+			return true
+		}
+	}
+	return false
 }
 
 // checkEmbed reports an embedded resource that is read from the server's
@@ -233,14 +327,20 @@ func base64DecodedLen(s string) int {
 // resources/templates/list or prompts/list page holds.
 const DefaultPageSize = 100
 
+// pageSize is how many items one page of a list holds: the first
+// generation's, since a reload cannot change it.
+func pageSize(gen *Generation) int {
+	if n := gen.Config.Server.PageSize; n > 0 {
+		return n
+	}
+	return DefaultPageSize
+}
+
 // primitiveOptions declare what the server offers besides tools. They are
 // declared whether or not the configuration has resources or prompts, so
-// that a reload can add some.
-func (s *Server) primitiveOptions(gen *Generation) []server.ServerOption {
-	pageSize := gen.Config.Server.PageSize
-	if pageSize <= 0 {
-		pageSize = DefaultPageSize
-	}
+// that a reload can add some. Lists are paged by the list hooks, after
+// they are filtered for the caller (server.go), not by mcp-go.
+func (s *Server) primitiveOptions() []server.ServerOption {
 	return []server.ServerOption{
 		// Subscriptions are accepted; a generation's resources do not
 		// change while it is served.
@@ -252,7 +352,6 @@ func (s *Server) primitiveOptions(gen *Generation) []server.ServerOption {
 		server.WithResourceRecovery(),
 		// Clients may set a level; the server sends them no log messages.
 		server.WithLogging(),
-		server.WithPaginationLimit(pageSize),
 	}
 }
 
@@ -273,6 +372,14 @@ func (s *Server) swapPrimitives(old, next *Generation) {
 		if g == nil {
 			return d
 		}
+		if g.needsNotFoundTemplate() {
+			d.templates[notFoundTemplate.Raw()] = mcp.ResourceTemplate{
+				URITemplate: &mcp.URITemplate{Template: notFoundTemplate},
+				Name:        "mcpgen-not-found",
+			}
+		}
+		// A declared template of the same text replaces it: it matches
+		// as much.
 		for _, e := range g.resources {
 			if e.tmpl != nil {
 				d.templates[e.decl.URITemplate] = e.templateDefinition()

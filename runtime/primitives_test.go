@@ -155,7 +155,7 @@ func TestResourceLists(t *testing.T) {
 	var list struct {
 		Resources []mcp.Resource `json:"resources"`
 	}
-	h.rpc(t, as(nil), "resources/list", map[string]any{}).decode(t, &list)
+	h.rpc(t, as(reader), "resources/list", map[string]any{}).decode(t, &list)
 	var uris []string
 	for _, r := range list.Resources {
 		uris = append(uris, r.URI)
@@ -169,6 +169,17 @@ func TestResourceLists(t *testing.T) {
 	slices.Sort(uris)
 	if want := []string{"docs://logo", "docs://readme", "docs://secret"}; !slices.Equal(uris, want) {
 		t.Errorf("resources/list: %v, want %v", uris, want)
+	}
+	// The guarded resource is listed only to who may read it.
+	list.Resources = nil
+	h.rpc(t, as(nil), "resources/list", map[string]any{}).decode(t, &list)
+	uris = nil
+	for _, r := range list.Resources {
+		uris = append(uris, r.URI)
+	}
+	slices.Sort(uris)
+	if want := []string{"docs://logo", "docs://readme"}; !slices.Equal(uris, want) {
+		t.Errorf("resources/list for an anonymous caller: %v, want %v", uris, want)
 	}
 	var tmpls struct {
 		ResourceTemplates []struct {
@@ -197,13 +208,15 @@ func TestResourceRead(t *testing.T) {
 		mime  string
 		err   string // a part of the JSON-RPC error
 		code  int
-		audit string // the audited tool, for a query; "" when none runs
+		audit string // the audited tool
 		class string
 	}{
-		{name: "static text", uri: "docs://readme", text: "# Read me", mime: "text/markdown"},
-		{name: "static blob", uri: "docs://logo", text: "iVBORw0KGgo=", mime: "image/png"},
+		{name: "static text", uri: "docs://readme", text: "# Read me", mime: "text/markdown", audit: "resource:readme"},
+		{name: "static blob", uri: "docs://logo", text: "iVBORw0KGgo=", mime: "image/png", audit: "resource:logo"},
 		{name: "query, allowed", who: reader, uri: "docs://secret", text: `{"content":"classified"}`, audit: "resource:secret"},
-		{name: "query, denied", uri: "docs://secret", err: "Permission denied", code: mcp.INTERNAL_ERROR, audit: "resource:secret", class: "policy"},
+		// Hidden: answered as the unknown URI below is, audited as denied.
+		{name: "query, hidden", uri: "docs://secret", err: `resource not found: no resource has the uri "docs://secret"`, code: mcp.INTERNAL_ERROR,
+			audit: "resource:secret", class: "policy"},
 		{name: "template", uri: "kv://values/apple", text: `{"v":"red"}`, audit: "resource:value"},
 		{name: "template, no row", uri: "kv://values/kiwi", err: "No such key.", code: mcp.INTERNAL_ERROR, audit: "resource:value", class: "tool"},
 		{name: "template, integer variable", uri: "calc://square/12", text: `{"square":144}`, audit: "resource:square"},
@@ -211,7 +224,10 @@ func TestResourceRead(t *testing.T) {
 			audit: "resource:square", class: "arguments"},
 		{name: "template, value outside the enum", uri: "calc://square/5", err: `argument "n"`, code: mcp.INTERNAL_ERROR,
 			audit: "resource:square", class: "arguments"},
-		{name: "unknown uri", uri: "docs://nothing", err: "not found", code: mcp.RESOURCE_NOT_FOUND},
+		// With a guarded resource every URI reaches mcpgen, so that an
+		// unknown one and a hidden one get the same answer.
+		{name: "unknown uri", uri: "docs://nothing", err: `resource not found: no resource has the uri "docs://nothing"`, code: mcp.INTERNAL_ERROR,
+			class: "unknown"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -237,15 +253,9 @@ func TestResourceRead(t *testing.T) {
 				}
 			}
 			recs := h.records(t)[before:]
-			if tt.audit == "" {
-				if len(recs) != 0 {
-					t.Errorf("static content was audited: %+v", recs)
-				}
-				return
-			}
-			outcome := map[string]string{"": "ok", "policy": "denied", "tool": "error", "arguments": "invalid"}[tt.class]
+			outcome := map[string]string{"": "ok", "policy": "denied", "tool": "error", "arguments": "invalid", "unknown": "invalid"}[tt.class]
 			if len(recs) != 1 || recs[0].Tool != tt.audit || recs[0].Outcome != outcome || recs[0].ErrorClass != tt.class {
-				t.Errorf("audit %+v, want one record of %s, %s %s", recs, tt.audit, outcome, tt.class)
+				t.Errorf("audit %+v, want one record of %q, %s %s", recs, tt.audit, outcome, tt.class)
 			}
 		})
 	}
@@ -415,7 +425,8 @@ func TestFixedContent(t *testing.T) {
 	}{
 		{"the embedded resource's guard allows", reader, false, "classified",
 			[]string{"resource:secret ok/", "about_secret ok/"}},
-		{"the embedded resource's guard denies", nil, true, "Permission denied",
+		// A resource the caller may never read is as good as missing.
+		{"the embedded resource's guard denies", nil, true, `resource not found: no resource has the uri "docs://secret"`,
 			[]string{"resource:secret denied/policy", "about_secret error/tool"}},
 	}
 	for _, tt := range tests {
@@ -439,5 +450,69 @@ func TestFixedContent(t *testing.T) {
 				t.Errorf("audit %q, want %q", audited, tt.audit)
 			}
 		})
+	}
+}
+
+// TestOpenResourcesUnknownURI: with no resource that any caller could be
+// refused, mcp-go answers an unknown URI itself, with the protocol's code,
+// and the read is audited all the same.
+func TestOpenResourcesUnknownURI(t *testing.T) {
+	h := serve(t, build(t, writeFiles(t, t.TempDir(), "open.hcl", `
+resource "readme" {
+  uri  = "docs://readme"
+  text = "# Read me"
+}
+`)...))
+	resp := h.rpc(t, as(nil), "resources/read", map[string]any{"uri": "docs://nothing"})
+	if resp.Error == nil || resp.Error.Code != mcp.RESOURCE_NOT_FOUND || !strings.Contains(resp.Error.Message, "resource not found") {
+		t.Errorf("unknown uri: %s %+v, want error %d", resp.Result, resp.Error, mcp.RESOURCE_NOT_FOUND)
+	}
+	if rec := h.last(t); rec.Tool != "" || rec.Outcome != "invalid" || rec.ErrorClass != "unknown" || rec.Args["uri"] != "docs://nothing" {
+		t.Errorf("audit %+v", rec)
+	}
+	var tmpls struct {
+		ResourceTemplates []any `json:"resourceTemplates"`
+	}
+	h.rpc(t, as(nil), "resources/templates/list", map[string]any{}).decode(t, &tmpls)
+	if len(tmpls.ResourceTemplates) != 0 {
+		t.Errorf("templates: %v", tmpls.ResourceTemplates)
+	}
+}
+
+// TestPromptGuard: a prompt's guard sees its arguments. A caller it could
+// let in with some arguments sees the prompt and is told when these are
+// refused; a get is audited whatever comes of it.
+func TestPromptGuard(t *testing.T) {
+	h := serve(t, build(t, writeFiles(t, t.TempDir(), "prompt.hcl", `
+prompt "topic" {
+  guard = "args.topic != 'payroll' || 'hr' in principal.scopes"
+  argument "topic" {}
+  message "user" "text" {
+    text = "Tell me about {{topic}}."
+  }
+}
+`)...))
+	hr := &runtime.Principal{Subject: "hr", Scopes: []string{"hr"}}
+	tests := []struct {
+		who     *runtime.Principal
+		topic   string
+		err     string
+		outcome string
+	}{
+		{nil, "orders", "", "ok"},
+		{nil, "payroll", "permission denied", "denied"},
+		{hr, "payroll", "", "ok"},
+	}
+	for _, tt := range tests {
+		resp := h.rpc(t, as(tt.who), "prompts/get", map[string]any{"name": "topic", "arguments": map[string]any{"topic": tt.topic}})
+		switch {
+		case tt.err == "" && resp.Error != nil:
+			t.Errorf("%s: %+v", tt.topic, resp.Error)
+		case tt.err != "" && (resp.Error == nil || !strings.Contains(resp.Error.Message, tt.err)):
+			t.Errorf("%s: %s %+v, want an error containing %q", tt.topic, resp.Result, resp.Error, tt.err)
+		}
+		if rec := h.last(t); rec.Tool != "prompt:topic" || rec.Outcome != tt.outcome || rec.Args["topic"] != tt.topic {
+			t.Errorf("%s: audit %+v", tt.topic, rec)
+		}
 	}
 }

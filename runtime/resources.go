@@ -4,21 +4,30 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
+	"github.com/mcpgen/mcpgen/runtime/audit"
 )
 
-// errResourceNotFound is what reading an unknown URI returns, wrapping
-// mcp-go's sentinel so the error says what it is wherever it surfaces.
-func errResourceNotFound(uri string) error {
-	return fmt.Errorf("%w: no resource has the uri %q", server.ErrResourceNotFound, uri)
+// resourceNotFound is our answer to reading a URI no resource serves, or
+// one the caller may not read: the same for both, so that nobody learns by
+// reading which URIs are served to others. It wraps mcp-go's sentinel so
+// the error says what it is wherever it surfaces.
+type resourceNotFound struct{ uri string }
+
+func (e *resourceNotFound) Error() string {
+	return fmt.Sprintf("%s: no resource has the uri %q", server.ErrResourceNotFound, e.uri)
 }
+
+func (e *resourceNotFound) Unwrap() error { return server.ErrResourceNotFound }
 
 // readResourceRequest answers resources/read for any resource or template
 // on the generation current when the request arrives.
@@ -32,11 +41,14 @@ func (s *Server) readResourceRequest(ctx context.Context, req mcp.ReadResourceRe
 }
 
 // readResource reads uri from gen's resources, as an embedded resource in
-// a prompt or a tool's content is read.
+// a prompt or a tool's content is read. Every read is audited: a resource
+// with fixed content as "resource:NAME", one backed by a query by its
+// call, and a URI no resource serves with the uri in args.
 func (cp *callPath) readResource(ctx context.Context, gen *Generation, uri string) ([]mcp.ResourceContents, error) {
 	e, vars := gen.findResource(uri)
 	if e == nil {
-		return nil, errResourceNotFound(uri)
+		cp.refuseUnknown(ctx, "", map[string]any{"uri": uri})
+		return nil, &resourceNotFound{uri}
 	}
 	return cp.readEntry(ctx, e, uri, vars)
 }
@@ -46,10 +58,7 @@ func (cp *callPath) readResource(ctx context.Context, gen *Generation, uri strin
 func (cp *callPath) readEntry(ctx context.Context, e *resourceEntry, uri string, vars map[string]string) ([]mcp.ResourceContents, error) {
 	d := e.decl
 	if e.query == nil {
-		if d.IsBlob {
-			return []mcp.ResourceContents{mcp.BlobResourceContents{URI: uri, MIMEType: d.MimeType, Blob: d.Blob}}, nil
-		}
-		return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: d.MimeType, Text: d.Text}}, nil
+		return cp.readStatic(ctx, e, uri)
 	}
 	args := make(map[string]any, len(vars))
 	for _, p := range e.query.decl.Params {
@@ -58,11 +67,39 @@ func (cp *callPath) readEntry(ctx context.Context, e *resourceEntry, uri string,
 		}
 	}
 	res, err := cp.callQuery(ctx, e.query, args)
+	if errors.Is(err, errHidden) {
+		return nil, &resourceNotFound{uri}
+	}
 	if err != nil {
 		return nil, err
 	}
 	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: d.MimeType, Text: string(res.RawStructuredContent)}}, nil
 }
+
+// readStatic reads a resource with fixed content. It has one read only,
+// so its guard is evaluated as it stands (args is empty): a caller it
+// denies could never read it, and is answered as for an unknown URI.
+func (cp *callPath) readStatic(ctx context.Context, e *resourceEntry, uri string) ([]mcp.ResourceContents, error) {
+	d := e.decl
+	start := time.Now()
+	rec := cp.record(ctx, e.access.decl.Name)
+	defer cp.finish(rec, start)
+	if _, err := e.access.authorize(ctx, nil); err != nil {
+		cp.hidden(callLog{cp.log, rec.RequestID, rec.Tool}, rec, nil)
+		return nil, &resourceNotFound{uri}
+	}
+	rec.Outcome = audit.OK
+	if d.IsBlob {
+		rec.Bytes = base64DecodedLen(d.Blob)
+		return []mcp.ResourceContents{mcp.BlobResourceContents{URI: uri, MIMEType: d.MimeType, Blob: d.Blob}}, nil
+	}
+	rec.Bytes = len(d.Text)
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: d.MimeType, Text: d.Text}}, nil
+}
+
+// errHidden is what callQuery returns for a query the caller could never
+// run: its caller answers as if the resource or completion did not exist.
+var errHidden = errors.New("hidden from the caller")
 
 // callQuery runs the query behind a resource or a completion through the
 // tools/call path (validation, guard, binds, limits, timeout, audit,
@@ -71,7 +108,10 @@ func (cp *callPath) callQuery(ctx context.Context, q *toolEntry, args map[string
 	var req mcp.CallToolRequest
 	req.Params.Name = q.decl.Name
 	req.Params.Arguments = args
-	res := cp.call(ctx, q, req)
+	res, hidden := cp.call(ctx, q, req)
+	if hidden {
+		return nil, errHidden
+	}
 	if res.IsError {
 		return nil, &adapter.ToolError{Msg: resultText(res)}
 	}
@@ -151,11 +191,17 @@ func (cp *callPath) content(ctx context.Context, gen *Generation, c *cfg.Content
 		return mcp.NewEmbeddedResource(mcp.TextResourceContents{URI: uri, MIMEType: c.MimeType, Text: cfg.Expand(c.Text, args)}), nil
 	}
 	contents, err := cp.readResource(ctx, gen, uri)
+	var nf *resourceNotFound
+	if errors.As(err, &nf) {
+		// Said as a tool says what it did not find: the caller may
+		// read that much.
+		return nil, &adapter.ToolError{Msg: nf.Error()}
+	}
 	if err != nil {
 		return nil, err
 	}
 	if len(contents) == 0 {
-		return nil, errResourceNotFound(uri)
+		return nil, &resourceNotFound{uri}
 	}
 	return mcp.NewEmbeddedResource(contents[0]), nil
 }

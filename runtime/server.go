@@ -1,10 +1,13 @@
 package runtime
 
 import (
+	"context"
+	"encoding/base64"
 	"sort"
 	"sync"
 	"sync/atomic"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
@@ -31,6 +34,8 @@ type Server struct {
 	// draining is set (drained) when Wait begins: no request enters after.
 	draining sync.RWMutex
 	drained  bool
+	// pageSize is how many items one page of a list holds.
+	pageSize int
 }
 
 // ServerOptions configure a Server.
@@ -54,19 +59,25 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 	if opts.Audit == nil {
 		opts.Audit = audit.Discard()
 	}
-	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, opts: opts,
+	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, opts: opts, pageSize: pageSize(gen),
 		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics}}
 	s.metrics.Sources(s.sourceStats)
 	info := gen.Config.Server
 	hooks := &server.Hooks{}
-	hooks.AddAfterListTools(s.filterTools)
+	hooks.AddAfterListTools(s.pageTools)
+	hooks.AddAfterListPrompts(s.pagePrompts)
+	hooks.AddAfterListResources(s.listResources)
+	hooks.AddAfterListResourceTemplates(s.listTemplates)
+	hooks.AddOnError(s.auditNotFound)
 	mcpOpts := []server.ServerOption{
 		server.WithToolCapabilities(true),
+		server.WithToolFilter(s.visibleTools),
+		server.WithPromptFilter(s.visiblePrompts),
 		server.WithHooks(hooks),
 		server.WithInstructions(info.Instructions),
 		server.WithRecovery(),
 	}
-	s.mcp = server.NewMCPServer(info.Name, info.Version, append(mcpOpts, s.primitiveOptions(gen)...)...)
+	s.mcp = server.NewMCPServer(info.Name, info.Version, append(mcpOpts, s.primitiveOptions()...)...)
 	s.reload.first = gen.Config
 	s.swap(gen)
 	return s
@@ -103,6 +114,40 @@ func (s *Server) swap(gen *Generation) *Generation {
 	s.metrics.Serving(gen.number, len(gen.tools))
 	s.metrics.ConfigHash(gen.hash)
 	return old
+}
+
+// The list hooks page what mcp-go lists, once it is filtered for the
+// caller: mcp-go applies the client's cursor (it starts after the name the
+// cursor holds) and, having no page size, lists everything after it. Tools
+// and prompts arrive filtered (visibleTools, visiblePrompts); resources
+// and templates are filtered here, as mcp-go has no filter for them. So a
+// page is never short for what the caller may not see, and its cursor
+// holds the name of an item the caller was sent.
+
+func (s *Server) pageTools(_ context.Context, _ any, _ *mcp.ListToolsRequest, res *mcp.ListToolsResult) {
+	res.Tools, res.NextCursor = page(res.Tools, s.pageSize)
+}
+
+func (s *Server) pagePrompts(_ context.Context, _ any, _ *mcp.ListPromptsRequest, res *mcp.ListPromptsResult) {
+	res.Prompts, res.NextCursor = page(res.Prompts, s.pageSize)
+}
+
+func (s *Server) listResources(ctx context.Context, _ any, _ *mcp.ListResourcesRequest, res *mcp.ListResourcesResult) {
+	res.Resources, res.NextCursor = page(s.Generation().visibleResources(ctx, res.Resources), s.pageSize)
+}
+
+func (s *Server) listTemplates(ctx context.Context, _ any, _ *mcp.ListResourceTemplatesRequest, res *mcp.ListResourceTemplatesResult) {
+	res.ResourceTemplates, res.NextCursor = page(s.Generation().visibleTemplates(ctx, res.ResourceTemplates), s.pageSize)
+}
+
+// page is the first size items and, when more follow, the cursor of the
+// next page: mcp-go's, the base64 of the last name sent.
+func page[T mcp.Named](items []T, size int) ([]T, mcp.Cursor) {
+	if len(items) <= size {
+		return items, ""
+	}
+	items = items[:size]
+	return items, mcp.Cursor(base64.StdEncoding.EncodeToString([]byte(items[size-1].GetName())))
 }
 
 // sourceStats reads the pools and circuit breakers of the generation

@@ -63,15 +63,19 @@ type ResourceSurface struct {
 	Resource *mcp.Resource         `json:"resource,omitempty"`
 	Template *mcp.ResourceTemplate `json:"template,omitempty"`
 	Declared string                `json:"declared"`
+	// Access is who may read it (for a query, the query's own); a caller
+	// it excludes is not shown it and reads it as a URI nothing serves.
+	Access Access `json:"access"`
 	// Query is what reading it runs; nil for static content.
 	Query *Execution `json:"query,omitempty"`
 }
 
-// PromptSurface is one prompt: its prompts/list entry and the queries that
-// complete its arguments, by argument name.
+// PromptSurface is one prompt: its prompts/list entry, who may get it, and
+// the queries that complete its arguments, by argument name.
 type PromptSurface struct {
 	Prompt      mcp.Prompt           `json:"prompt"`
 	Declared    string               `json:"declared"`
+	Access      Access               `json:"access"`
 	Completions map[string]Execution `json:"completions,omitempty"`
 }
 
@@ -161,7 +165,7 @@ func (g *Generation) Surface() *Surface {
 		s.Tools = append(s.Tools, ToolSurface{Tool: t.def, Execution: g.execution(t)})
 	}
 	for _, e := range g.resources { // sorted by name
-		r := ResourceSurface{Declared: position(e.decl.DeclRange)}
+		r := ResourceSurface{Declared: position(e.decl.DeclRange), Access: e.access.access(conf)}
 		if e.query != nil {
 			x := g.execution(e.query)
 			r.Query = &x
@@ -177,7 +181,7 @@ func (g *Generation) Surface() *Surface {
 		s.Resources = append(s.Resources, r)
 	}
 	for _, e := range g.prompts { // sorted by name
-		p := PromptSurface{Prompt: e.definition(), Declared: position(e.decl.DeclRange)}
+		p := PromptSurface{Prompt: e.definition(), Declared: position(e.decl.DeclRange), Access: e.access.access(conf)}
 		for arg, q := range e.completes {
 			if p.Completions == nil {
 				p.Completions = map[string]Execution{}

@@ -305,13 +305,27 @@ func TestSurfaceTools(t *testing.T) {
 }
 
 // TestSurfaceAccessRules: where a tool's access comes from, for each way
-// a configuration can say it, and who then sees the tool.
+// a configuration can say it, and who then sees the tool. A resource with
+// fixed content and a prompt follow the same rules.
 func TestSurfaceAccessRules(t *testing.T) {
 	const tool = `
 tool "t" {
   description = "A tool."
   %s
   content "text" {
+    text = "hi"
+  }
+}
+
+resource "r" {
+  uri  = "docs://r"
+  text = "r"
+  %s
+}
+
+prompt "p" {
+  %s
+  message "user" "text" {
     text = "hi"
   }
 }
@@ -324,19 +338,19 @@ tool "t" {
 		guard   string
 		visible map[string]bool // by caller
 	}{
-		{name: "open", config: `server { name = "s" }` + strings.Replace(tool, "%s", "", 1),
+		{name: "open", config: `server { name = "s" }` + strings.ReplaceAll(tool, "%s", ""),
 			rule: "open", visible: map[string]bool{"anonymous": true, "reader": true, "stdio": true}},
-		{name: "guard", config: `server { name = "s" }` + strings.Replace(tool, "%s", `guard = "'r' in principal.scopes"`, 1),
+		{name: "guard", config: `server { name = "s" }` + strings.ReplaceAll(tool, "%s", `guard = "'r' in principal.scopes"`),
 			rule: "guard", guard: "'r' in principal.scopes", visible: map[string]bool{"reader": true}},
 		{name: "server guard", config: `server {
   name  = "s"
   guard = "principal.sub != ''"
-}` + strings.Replace(tool, "%s", "", 1),
+}` + strings.ReplaceAll(tool, "%s", ""),
 			rule: "server_guard", guard: "principal.sub != ''", visible: map[string]bool{"reader": true}},
 		{name: "own guard over the server's", config: `server {
   name  = "s"
   guard = "false"
-}` + strings.Replace(tool, "%s", `guard = "true"`, 1),
+}` + strings.ReplaceAll(tool, "%s", `guard = "true"`),
 			rule: "guard", guard: "true", visible: map[string]bool{"anonymous": true, "reader": true, "stdio": true}},
 		{name: "closed", config: `server { name = "s" }
 auth {
@@ -348,7 +362,7 @@ auth {
     subject = "me"
     scopes  = ["r"]
   }
-}` + strings.Replace(tool, "%s", "", 1),
+}` + strings.ReplaceAll(tool, "%s", ""),
 			rule: "closed", visible: map[string]bool{}},
 		{name: "stdio principal", config: `server { name = "s" }
 auth {
@@ -356,7 +370,7 @@ auth {
     subject = "me"
     scopes  = ["r"]
   }
-}` + strings.Replace(tool, "%s", `guard = "'r' in principal.scopes && principal.sub == 'me'"`, 1),
+}` + strings.ReplaceAll(tool, "%s", `guard = "'r' in principal.scopes && principal.sub == 'me'"`),
 			rule: "guard", guard: "'r' in principal.scopes && principal.sub == 'me'", visible: map[string]bool{"stdio": true}},
 	}
 	callers := map[string]context.Context{
@@ -376,6 +390,9 @@ auth {
 			a := s.Tools[0].Access
 			if a.Rule != tt.rule || a.Guard != tt.guard {
 				t.Errorf("access %+v, want rule %q guard %q", a, tt.rule, tt.guard)
+			}
+			if len(s.Resources) != 1 || !reflect.DeepEqual(s.Resources[0].Access, a) || len(s.Prompts) != 1 || !reflect.DeepEqual(s.Prompts[0].Access, a) {
+				t.Errorf("resources %+v and prompts %+v, want the access of the tool %+v", s.Resources, s.Prompts, a)
 			}
 			if closed := strings.Contains(tt.config, "auth {"); s.Server.Auth.Closed != closed {
 				t.Errorf("closed_by_default %v, want %v", s.Server.Auth.Closed, closed)

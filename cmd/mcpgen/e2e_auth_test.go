@@ -93,8 +93,8 @@ func TestTenantIsolation(t *testing.T) {
 }
 
 // TestToolsListPerPrincipal: a caller sees only the tools its guards and
-// binds could ever let it call; calling a hidden tool is denied by policy
-// and audited.
+// binds could ever let it call; calling a hidden tool answers as an
+// unknown tool does, and is audited as denied by policy.
 func TestToolsListPerPrincipal(t *testing.T) {
 	iss := authtest.NewIssuer(t)
 	env := append(sqliteBackend().env(t), issuerEnv(iss)...)
@@ -127,7 +127,7 @@ func TestToolsListPerPrincipal(t *testing.T) {
 				t.Fatalf("tools/list = %v, want %v", names, tt.visible)
 			}
 			if !slices.Contains(tt.visible, "get_order") {
-				toolError(t, call(t, s.client, "get_order", map[string]any{"order_id": 1001}), "Permission denied")
+				toolNotFound(t, s.client, "get_order", map[string]any{"order_id": 1001})
 				line := s.logs.await(t, `"outcome":"denied"`)
 				if !strings.Contains(line, `"tool":"get_order"`) || !strings.Contains(line, `"error_class":"policy"`) {
 					t.Errorf("audit record %s", line)

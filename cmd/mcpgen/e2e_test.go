@@ -635,8 +635,8 @@ func TestAuditTrail(t *testing.T) {
 	toolError(t, call(t, c, "get_order", map[string]any{"order_id": "x"}), "must be an integer")
 	toolError(t, call(t, c, "find_customer", map[string]any{"email": "nobody-secret@example.com"}), "No customer")
 	toolError(t, call(t, c, "find_customer", map[string]any{"email": 5, "other": "y"}), "unknown")
-	// The demo key may read, not cancel.
-	toolError(t, call(t, c, "cancel_order", map[string]any{"order_id": 1002, "reason": "not allowed"}), "Permission denied")
+	// The demo key may read, not cancel: to it, cancel_order does not exist.
+	toolNotFound(t, c, "cancel_order", map[string]any{"order_id": 1002, "reason": "not allowed"})
 
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -24,3 +24,15 @@ tool "broken" {
   guard       = "principal.sub" # want: must be a boolean expression
   sql         = "SELECT 1 AS one"
 }
+
+# The same holds for a resource with fixed content and for a prompt.
+resource "handbook" { # want: Resource without a guard
+  uri  = "docs://handbook"
+  text = "Nobody may read this."
+}
+
+prompt "greet" { # want: Prompt "greet" has no guard
+  message "user" "text" {
+    text = "Nobody may get this."
+  }
+}

@@ -33,3 +33,24 @@ prompt "p" {
     uri = "x://also-nowhere" # want: prompt "p" embeds "x://also-nowhere"
   }
 }
+
+# A guarded resource answers a caller who may not read it as an unknown URI
+# would be answered, which needs URI characters only.
+resource "accented" {
+  uri   = "docs://café" # want: percent-encode the others in "docs://café"
+  text  = "x"
+  guard = "true"
+}
+
+resource "spaced" {
+  uri_template = "docs://café/{k}" # want: must be made of URI characters
+  source       = source.sql.db
+  guard        = "true"
+  param "k" { type = "string" }
+  sql = "SELECT :k AS k"
+}
+
+resource "open_accented" {
+  uri  = "docs://naïve" # open to every caller: never hidden, so any URI will do
+  text = "x"
+}

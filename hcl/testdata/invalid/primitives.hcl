@@ -50,9 +50,15 @@ resource "static_template" {
   text         = "x"
 }
 resource "static_guard" {
-  uri   = "a://guarded"
+  uri     = "a://guarded"
+  text    = "x"
+  guard   = "true"
+  timeout = "1s" # want: timeout applies only to a resource read from a source
+}
+resource "static_empty_guard" {
+  uri   = "a://empty-guard"
   text  = "x"
-  guard = "true" # want: guard applies only to a resource read from a source
+  guard = "" # want: guard must be a CEL expression, not an empty string
 }
 resource "mixed" { # want: A resource is read from a source or has fixed text
   uri    = "a://mixed"
@@ -97,6 +103,7 @@ prompt "bad" {
   }
 }
 prompt "silent" { # want: A prompt needs at least one message
+  guard = 5 # want: guard must be a string, not a number
 }
 prompt "silent" { # want: prompt "silent" is already declared
   message "user" "text" {
