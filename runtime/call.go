@@ -83,7 +83,7 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 	args, err := t.arguments(req)
 	if err != nil {
 		if !t.visible(ctx) {
-			cp.hidden(log, rec, t.rawForAudit(req))
+			cp.hidden(log, rec, t.rawForAudit(req), t.whyHidden(ctx))
 			return nil, true
 		}
 		log.Debug().Err(err).Msg("invalid arguments")
@@ -95,7 +95,7 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 	binds, err := t.authorize(ctx, args)
 	if err != nil {
 		if !t.visible(ctx) {
-			cp.hidden(log, rec, rec.Args)
+			cp.hidden(log, rec, rec.Args, t.whyHidden(ctx))
 			return nil, true
 		}
 		log.Info().Err(err).Msg("call denied")
@@ -157,14 +157,11 @@ func (cp *callPath) finish(rec *audit.Record, start time.Time) {
 	cp.metrics.Call(rec.Tool, rec.Outcome, rec.Duration)
 }
 
-// reasonHidden is the audit reason of a request for something the caller
-// could never use, answered as if it did not exist.
-const reasonHidden = "not visible to the caller"
-
-// hidden marks rec as the refusal of something the caller could never use.
-func (cp *callPath) hidden(log callLog, rec *audit.Record, args map[string]any) {
-	log.Info().Msg("hidden from the caller: answered as unknown")
-	rec.Outcome, rec.ErrorClass, rec.Reason, rec.Args = audit.Denied, "policy", reasonHidden, args
+// hidden marks rec as the refusal of something the caller could never
+// use, for reason (toolEntry.whyHidden).
+func (cp *callPath) hidden(log callLog, rec *audit.Record, args map[string]any, reason string) {
+	log.Info().Str("reason", reason).Msg("hidden from the caller: answered as unknown")
+	rec.Outcome, rec.ErrorClass, rec.Reason, rec.Args = audit.Denied, "policy", reason, args
 }
 
 // refuseHidden audits a request for t, which the caller in ctx could never
@@ -172,7 +169,7 @@ func (cp *callPath) hidden(log callLog, rec *audit.Record, args map[string]any) 
 func (cp *callPath) refuseHidden(ctx context.Context, t *toolEntry, args map[string]any) {
 	start := time.Now()
 	rec := cp.record(ctx, t.decl.Name)
-	cp.hidden(callLog{cp.log, rec.RequestID, t.decl.Name}, rec, args)
+	cp.hidden(callLog{cp.log, rec.RequestID, t.decl.Name}, rec, args, t.whyHidden(ctx))
 	cp.finish(rec, start)
 }
 

@@ -303,6 +303,25 @@ func (t *toolEntry) visible(ctx context.Context) bool {
 	return err == nil
 }
 
+// reasonHidden is the audit reason of a request for something the caller
+// could never use, answered as if it did not exist.
+const reasonHidden = "not visible to the caller"
+
+// whyHidden is the audit reason for refusing the caller in ctx a tool it
+// could never call: reasonHidden, and which bind fails when one does (a
+// guard's own result stays in the log, as for denials).
+func (t *toolEntry) whyHidden(ctx context.Context) string {
+	if t.closed {
+		return reasonHidden + ": " + errClosed.Error()
+	}
+	if _, err := t.bindValues(t.vars(ctx, nil)); err != nil {
+		if r := denyReason(err); r != "" {
+			return reasonHidden + ": " + r
+		}
+	}
+	return reasonHidden
+}
+
 // A caller is offered only what it could use, and what it could never use
 // is answered exactly as what does not exist, so that nobody learns a
 // hidden tool's name, schema or existence by probing:
