@@ -60,6 +60,7 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 	info := gen.Config.Server
 	hooks := &server.Hooks{}
 	hooks.AddAfterListTools(s.filterTools)
+	hooks.AddOnError(s.requestFailed) // parse.go
 	mcpOpts := []server.ServerOption{
 		server.WithToolCapabilities(true),
 		server.WithHooks(hooks),
