@@ -12,6 +12,7 @@ import (
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
+	"github.com/mcpgen/mcpgen/runtime/ratelimit"
 )
 
 // Server is the MCP server for one configuration at a time. It owns the
@@ -31,6 +32,9 @@ type Server struct {
 	// draining is set (drained) when Wait begins: no request enters after.
 	draining sync.RWMutex
 	drained  bool
+	// refusedHTTP holds the buckets of DefaultRefusedLimit, when the
+	// server listens beyond loopback (http_limit.go).
+	refusedHTTP *ratelimit.Memory
 }
 
 // ServerOptions configure a Server.
@@ -57,6 +61,9 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, opts: opts,
 		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics}}
 	s.metrics.Sources(s.sourceStats)
+	if opts.Exposure.beyondLoopback() {
+		s.refusedHTTP = ratelimit.NewMemory(refusedBuckets, nil)
+	}
 	info := gen.Config.Server
 	hooks := &server.Hooks{}
 	hooks.AddAfterListTools(s.filterTools)
@@ -70,6 +77,7 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 	s.mcp = server.NewMCPServer(info.Name, info.Version, append(mcpOpts, s.primitiveOptions(gen)...)...)
 	s.reload.first = gen.Config
 	s.swap(gen)
+	s.noteRefusedLimit(gen)
 	return s
 }
 
