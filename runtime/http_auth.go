@@ -2,7 +2,10 @@ package runtime
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,8 +34,10 @@ func refusal(status int, header, value, message string) *Refusal {
 // configuration declares HTTP credentials. It returns the request carrying
 // its caller (see PrincipalFrom), or a refusal: 401 for a missing or
 // invalid credential, 400 for a malformed request, 403 insufficient_scope
-// for a valid caller without the scopes every request needs, 503 when the
-// server is shutting down. Each refusal of a credential is audited.
+// for a valid caller without the scopes every request needs, 429 for a
+// client address past DefaultRefusedLimit, 503 when the server is shutting
+// down. Each refusal is audited, with repeated ones from one address
+// summed up (audit.Logger.Refused).
 func (s *Server) AuthenticateHTTP(r *http.Request) (*http.Request, *Refusal) {
 	gen, ok := s.hold() // its token validator must stay open while it checks
 	if !ok {
@@ -44,17 +49,33 @@ func (s *Server) AuthenticateHTTP(r *http.Request) (*http.Request, *Refusal) {
 		return r, nil
 	}
 	start := time.Now()
-	refuse := func(status int, challenge, class, reason, subject string) (*http.Request, *Refusal) {
-		s.audit.Write(&audit.Record{
+	audited := func(outcome, class, reason, subject string) {
+		s.audit.Refused(&audit.Record{
 			RequestID:  newRequestID(),
 			Transport:  "http",
 			Subject:    subject,
 			Remote:     r.RemoteAddr,
-			Outcome:    audit.Denied,
+			Outcome:    outcome,
 			ErrorClass: class,
 			Reason:     reason,
 			Duration:   time.Since(start),
 		})
+	}
+	limit, addr := s.refusedLimit(gen), clientHost(r.RemoteAddr)
+	if limit != nil {
+		if blocked, retry := limit.Blocked(addr, DefaultRefusedLimit); blocked {
+			s.metrics.HTTPRateLimited()
+			audited(audit.RateLimited, "refused_requests", "too many refused requests from this address", "")
+			secs := max(1, int(math.Ceil(retry.Seconds())))
+			return nil, refusal(http.StatusTooManyRequests, "Retry-After", strconv.Itoa(secs), fmt.Sprintf(
+				"Too many requests: this address sent too many requests without valid credentials; retry after %d s", secs))
+		}
+	}
+	refuse := func(status int, challenge, class, reason, subject string) (*http.Request, *Refusal) {
+		if limit != nil {
+			_, _, _ = limit.Allow(r.Context(), addr, DefaultRefusedLimit) // memory: never fails
+		}
+		audited(audit.Denied, class, reason, subject)
 		return nil, refusal(status, "WWW-Authenticate", challenge, http.StatusText(status)+": "+reason)
 	}
 

@@ -14,8 +14,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/auth"
 )
 
@@ -86,14 +90,17 @@ tool "t" {
 		{name: "valid key without a required scope", header: []string{"Bearer " + weakKey}, status: 403,
 			challenge: []string{`error="insufficient_scope"`, `scope="mcp"`}, subject: "weak", class: "scope", reason: "missing scopes: mcp"},
 	}
-	for _, tt := range tests {
+	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			method := tt.method
 			if method == "" {
 				method = http.MethodPost
 			}
 			r := httptest.NewRequest(method, "/mcp", nil)
-			r.RemoteAddr = "192.0.2.7:4711"
+			// An address each: past a few refusals, one address's are
+			// summed up rather than written one by one.
+			remote := fmt.Sprintf("192.0.2.%d:4711", i+1)
+			r.RemoteAddr = remote
 			for _, v := range tt.header {
 				r.Header.Add("Authorization", v)
 			}
@@ -129,7 +136,7 @@ tool "t" {
 			}
 			rec := recs[0]
 			if rec.Outcome != "denied" || rec.ErrorClass != tt.class || rec.Subject != tt.subject ||
-				rec.Remote != "192.0.2.7:4711" || rec.Transport != "http" || !strings.Contains(rec.Reason, tt.reason) {
+				rec.Remote != remote || rec.Transport != "http" || !strings.Contains(rec.Reason, tt.reason) {
 				t.Errorf("audit %+v, want denied/%s for %q with a reason like %q", rec, tt.class, tt.subject, tt.reason)
 			}
 		})
@@ -231,6 +238,97 @@ limits {
 			t.Errorf("after Close: %+v (the endpoint answers shutting down itself)", r)
 		}
 	})
+}
+
+// TestDefaultRefusedLimit: beyond loopback, without an http_rate_limit, an
+// address that keeps failing authentication is refused with 429 before its
+// credentials are read, valid or not; a declared http_rate_limit replaces
+// the default, and on loopback there is none.
+func TestDefaultRefusedLimit(t *testing.T) {
+	key, hash := newKey(t)
+	authBlock := fmt.Sprintf(`
+auth {
+  api_key "service" {
+    hash    = %q
+    subject = "svc"
+  }
+}
+`, hash)
+	declared := `
+limits {
+  http_rate_limit {
+    rate  = "1000/s"
+    burst = 1000
+  }
+}
+`
+	tests := []struct {
+		name, listen, config string
+		limited              bool
+	}{
+		{"beyond loopback", "0.0.0.0:8080", authBlock, true},
+		{"beyond loopback, http_rate_limit declared", "0.0.0.0:8080", authBlock + declared, false},
+		{"loopback", "127.0.0.1:8080", authBlock, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A proxy in front stands for TLS, which credentials beyond loopback need.
+			exposure := runtime.Exposure{HTTP: tt.listen, TrustedProxy: true}
+			gen, diags := runtime.Build(context.Background(), writeFiles(t, t.TempDir(), "main.hcl", tt.config),
+				runtime.BuildOptions{Mode: runtime.BuildServe, Log: zerolog.Nop(), Exposure: exposure})
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			trail := &lockedBuffer{}
+			srv := runtime.NewServer(gen, runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.New(trail), Exposure: exposure})
+			t.Cleanup(srv.Close)
+			request := func(remote, token string) *runtime.Refusal {
+				r := httptest.NewRequest(http.MethodPost, "/mcp", nil)
+				r.RemoteAddr = remote
+				if token != "" {
+					r.Header.Set("Authorization", "Bearer "+token)
+				}
+				_, refused := srv.AuthenticateHTTP(r)
+				return refused
+			}
+			// A token comes back every second: count the 401s until the
+			// first 429, allowing for the seconds the loop took.
+			start := time.Now()
+			var unauthorized int
+			var limited *runtime.Refusal
+			for port := range 500 {
+				refused := request(fmt.Sprintf("198.51.100.1:%d", 1000+port), "mcpk_wrong")
+				if refused.Status == http.StatusTooManyRequests {
+					limited = refused
+					break
+				}
+				unauthorized++
+			}
+			burst := runtime.DefaultRefusedLimit.Burst
+			if !tt.limited {
+				if limited != nil {
+					t.Fatalf("refused with 429 after %d: %+v", unauthorized, limited)
+				}
+				return
+			}
+			if most := burst + int(time.Since(start).Seconds()) + 1; limited == nil || unauthorized < burst || unauthorized > most {
+				t.Fatalf("%d refused with 401 before a 429, want %d to %d", unauthorized, burst, most)
+			}
+			if limited.Header.Get("Retry-After") == "" {
+				t.Errorf("429 without Retry-After: %+v", limited)
+			}
+			// The address's credentials are not even read now; another
+			// address is not concerned.
+			at := time.Now()
+			refused := request("198.51.100.1:9", key)
+			if (refused == nil && time.Since(at) < time.Second) || (refused != nil && refused.Status != http.StatusTooManyRequests) {
+				t.Errorf("a valid key from the limited address: %+v, want 429", refused)
+			}
+			if refused := request("198.51.100.2:9", key); refused != nil {
+				t.Errorf("a valid key from another address: %+v", refused)
+			}
+		})
+	}
 }
 
 func TestReadiness(t *testing.T) {

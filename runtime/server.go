@@ -15,6 +15,7 @@ import (
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
+	"github.com/mcpgen/mcpgen/runtime/ratelimit"
 )
 
 // Server is the MCP server for one configuration at a time. It owns the
@@ -36,6 +37,9 @@ type Server struct {
 	drained  bool
 	// pageSize is how many items one page of a list holds.
 	pageSize int
+	// refusedHTTP holds the buckets of DefaultRefusedLimit, when the
+	// server listens beyond loopback (http_limit.go).
+	refusedHTTP *ratelimit.Memory
 }
 
 // ServerOptions configure a Server.
@@ -62,6 +66,9 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, opts: opts, pageSize: pageSize(gen),
 		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics}}
 	s.metrics.Sources(s.sourceStats)
+	if opts.Exposure.beyondLoopback() {
+		s.refusedHTTP = ratelimit.NewMemory(refusedBuckets, nil)
+	}
 	info := gen.Config.Server
 	hooks := &server.Hooks{}
 	hooks.AddAfterListTools(s.pageTools)
@@ -69,6 +76,7 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 	hooks.AddAfterListResources(s.listResources)
 	hooks.AddAfterListResourceTemplates(s.listTemplates)
 	hooks.AddOnError(s.auditNotFound)
+	hooks.AddOnError(s.requestFailed) // parse.go
 	mcpOpts := []server.ServerOption{
 		server.WithToolCapabilities(true),
 		server.WithToolFilter(s.visibleTools),
@@ -80,6 +88,7 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 	s.mcp = server.NewMCPServer(info.Name, info.Version, append(mcpOpts, s.primitiveOptions()...)...)
 	s.reload.first = gen.Config
 	s.swap(gen)
+	s.noteRefusedLimit(gen)
 	return s
 }
 

@@ -36,6 +36,11 @@ type ServerSurface struct {
 	Version      string      `json:"version"`
 	Instructions string      `json:"instructions,omitempty"`
 	Auth         AuthSurface `json:"auth"`
+	// HTTPRateLimit is the limit on HTTP requests per client address
+	// (http_limit.go): the declared http_rate_limit (from "limits"), or
+	// the default on requests refused authentication (from
+	// "default_refused"), which serve applies beyond loopback only.
+	HTTPRateLimit *RateSurface `json:"http_rate_limit,omitempty"`
 }
 
 // AuthSurface says how callers are identified: the credentials HTTP
@@ -161,6 +166,7 @@ func (g *Generation) Surface() *Surface {
 		s.Server = ServerSurface{Name: srv.Name, Version: srv.Version, Instructions: srv.Instructions}
 	}
 	s.Server.Auth = authSurface(conf.Auth, g.stdio)
+	s.Server.HTTPRateLimit = httpRateSurface(conf)
 	for _, t := range g.tools { // sorted by name
 		s.Tools = append(s.Tools, ToolSurface{Tool: t.def, Execution: g.execution(t)})
 	}

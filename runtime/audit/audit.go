@@ -22,6 +22,9 @@ const (
 	RateLimited = "rate_limited"
 	Error       = "error"
 	Timeout     = "timeout"
+	// Summary is the outcome of a record that stands for refused requests
+	// not written one by one (see Logger.Refused).
+	Summary = "summary"
 )
 
 // Record is one tools/call.
@@ -51,14 +54,17 @@ type Record struct {
 
 // Logger writes records to a sink. It is safe for concurrent use.
 type Logger struct {
-	log  zerolog.Logger
-	sink io.Closer
+	log     zerolog.Logger
+	sink    io.Closer
+	discard bool
+	refused *refusals
 }
 
 // New writes records to w. Closing the Logger closes w if it is an
 // io.Closer other than stderr.
 func New(w io.Writer) *Logger {
 	l := &Logger{log: zerolog.New(w)}
+	l.refused = newRefusals(l, time.Now)
 	if c, ok := w.(io.Closer); ok && w != os.Stderr {
 		l.sink = c
 	}
@@ -66,34 +72,40 @@ func New(w io.Writer) *Logger {
 }
 
 // Discard drops every record (tests, benchmarks of other things).
-func Discard() *Logger { return &Logger{log: zerolog.Nop()} }
+func Discard() *Logger { return &Logger{log: zerolog.Nop(), discard: true} }
 
-// Write records one call.
+// Write records one call, within the limits on a record's size (see
+// MaxArgsBytes and MaxFieldBytes): whatever a caller sends, the line stays
+// one whole JSON object of bounded size.
 func (l *Logger) Write(r *Record) {
+	if l.discard {
+		return
+	}
+	var cut truncation
 	ev := l.log.Log().
 		Str("log", "audit"). // tells audit lines from log lines on a shared stderr
 		Str("time", time.Now().UTC().Format(time.RFC3339Nano)).
-		Str("request_id", r.RequestID).
-		Str("session_id", r.SessionID).
-		Str("transport", r.Transport).
-		Str("subject", r.Subject).
-		Str("tool", r.Tool).
-		Interface("args", r.Args).
-		Str("outcome", r.Outcome).
+		Str("request_id", cut.str("request_id", r.RequestID)).
+		Str("session_id", cut.str("session_id", r.SessionID)).
+		Str("transport", cut.str("transport", r.Transport)).
+		Str("subject", cut.str("subject", r.Subject)).
+		Str("tool", cut.str("tool", r.Tool)).
+		RawJSON("args", cut.object("args", r.Args)).
+		Str("outcome", cut.str("outcome", r.Outcome)).
 		Int("rows", r.Rows).
 		Int("bytes", r.Bytes).
 		Float64("duration_ms", float64(r.Duration.Microseconds())/1000)
 	if len(r.Binds) > 0 {
-		ev = ev.Interface("binds", r.Binds)
+		ev = ev.RawJSON("binds", cut.object("binds", r.Binds))
 	}
 	if r.ErrorClass != "" {
-		ev = ev.Str("error_class", r.ErrorClass)
+		ev = ev.Str("error_class", cut.str("error_class", r.ErrorClass))
 	}
 	if r.Reason != "" {
-		ev = ev.Str("reason", r.Reason)
+		ev = ev.Str("reason", cut.str("reason", r.Reason))
 	}
 	if r.Remote != "" {
-		ev = ev.Str("remote", r.Remote)
+		ev = ev.Str("remote", cut.str("remote", r.Remote))
 	}
 	if r.Attempts > 0 {
 		ev = ev.Int("upstream_status", r.UpstreamStatus).Int("attempts", r.Attempts)
@@ -101,11 +113,15 @@ func (l *Logger) Write(r *Record) {
 	if r.Cached {
 		ev = ev.Bool("cached", true)
 	}
-	ev.Send()
+	cut.mark(ev).Send()
 }
 
-// Close flushes and closes the sink.
+// Close writes the summaries of refused requests still being counted,
+// then flushes and closes the sink.
 func (l *Logger) Close() error {
+	if l.refused != nil {
+		l.refused.close()
+	}
 	if l.sink == nil {
 		return nil
 	}

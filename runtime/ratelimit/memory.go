@@ -79,6 +79,28 @@ func (m *Memory) Allow(_ context.Context, key string, l Limit) (bool, time.Durat
 	return true, 0, nil
 }
 
+// Blocked reports whether Allow would refuse key now and, if so, when it
+// would allow again, without taking a token or touching the key's place in
+// the LRU order.
+func (m *Memory) Blocked(key string, l Limit) (bool, time.Duration) {
+	if l.valid() != nil {
+		return false, 0
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	el, found := m.keys[key]
+	if !found {
+		return false, 0
+	}
+	now := m.now().Sub(m.base)
+	t := l.interval()
+	allowAt := max(el.Value.(*bucket).tat, now) + t - time.Duration(l.Burst)*t
+	if now < allowAt {
+		return true, allowAt - now
+	}
+	return false, 0
+}
+
 // evictScan bounds how far from the cold end evict looks for idle buckets.
 const evictScan = 32
 

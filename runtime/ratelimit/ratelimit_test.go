@@ -29,6 +29,38 @@ func (c *clock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// TestMemoryBlocked: Blocked says what Allow would answer, without taking
+// a token.
+func TestMemoryBlocked(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	m := NewMemory(0, c.now)
+	lim := Limit{Rate: 1, Period: time.Second, Burst: 2}
+	if blocked, _ := m.Blocked("k", lim); blocked {
+		t.Fatal("an unknown key is blocked")
+	}
+	for range 2 {
+		if blocked, _ := m.Blocked("k", lim); blocked {
+			t.Fatal("blocked within the burst")
+		}
+		if ok, _, _ := m.Allow(ctx, "k", lim); !ok {
+			t.Fatal("refused within the burst, after Blocked said no")
+		}
+	}
+	for range 3 { // asking takes nothing
+		if blocked, retry := m.Blocked("k", lim); !blocked || retry != time.Second {
+			t.Fatalf("Blocked = %v, %s after the burst; want true, 1s", blocked, retry)
+		}
+	}
+	c.advance(time.Second)
+	if blocked, _ := m.Blocked("k", lim); blocked {
+		t.Error("still blocked once a token came back")
+	}
+	if ok, _, _ := m.Allow(ctx, "k", lim); !ok {
+		t.Error("the token that came back was taken by Blocked")
+	}
+}
+
 func TestMemoryBurstThenRefusalThenRefill(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {

@@ -177,6 +177,7 @@ func gate(serving context.Context, s *runtime.Server, o HTTPOptions, next http.H
 			if !capBody(w, r, o.MaxBodyBytes) {
 				return
 			}
+			w, r = watchAnswers(s, w, r)
 			if r.Header.Get(mcp.HeaderMethod) == string(mcp.MethodSubscriptionsListen) {
 				// A listen stream (2026-07-28) runs until its request
 				// ends; shutdown ends it at once rather than waiting for

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -27,14 +28,17 @@ func ServeStdio(ctx context.Context, s *runtime.Server, in io.Reader, out io.Wri
 	stdio.SetErrorLogger(log.New(zerologWriter{s.Log()}, "", 0))
 	// mcp-go calls this once per session; the principal comes from the
 	// generation each request enters (Generation.caller).
+	ac := &answerCounter{w: out, p: newPending(), answers: s.NewAnswers("stdio", "")}
 	stdio.SetContextFunc(func(ctx context.Context) context.Context {
-		return runtime.WithTransport(ctx, "stdio")
+		ctx = runtime.WithAnswers(runtime.WithTransport(ctx, "stdio"), ac.answers)
+		ac.session.Store(&ctx)
+		return ctx
 	})
 
-	p := newPending()
+	p := ac.p
 	pr, pw := io.Pipe()
 	go pump(ctx, s.Log(), in, pw, p, grace)
-	err := stdio.Listen(context.WithoutCancel(ctx), pr, &answerCounter{w: out, p: p})
+	err := stdio.Listen(context.WithoutCancel(ctx), pr, ac)
 	if errors.Is(err, io.ErrClosedPipe) {
 		return nil
 	}
@@ -109,22 +113,42 @@ func requestOf(line []byte) (id, method string, ok bool) {
 	return string(m.ID), m.Method, true
 }
 
-// answerCounter passes mcp-go's output through, counting answers.
+// answerCounter passes mcp-go's output through, counting answers; it
+// also gives a request whose params did not decode a clean answer, and
+// audits a message that was not JSON (runtime.Answers).
 type answerCounter struct {
-	w io.Writer
-	p *pending
+	w       io.Writer
+	p       *pending
+	answers *runtime.Answers
+	session atomic.Pointer[context.Context] // the session's, once mcp-go starts it
 }
 
 func (a *answerCounter) Write(b []byte) (int, error) {
-	n, err := a.w.Write(b)
 	var m struct {
 		ID     json.RawMessage `json:"id"`
 		Method string          `json:"method"`
+		Error  *struct {
+			Code int `json:"code"`
+		} `json:"error"`
 	}
-	if json.Unmarshal(b, &m) == nil && m.Method == "" && len(m.ID) > 0 && string(m.ID) != "null" {
+	parsed := json.Unmarshal(b, &m) == nil
+	if parsed && m.Error != nil && m.Error.Code == mcp.PARSE_ERROR {
+		ctx := context.Background()
+		if s := a.session.Load(); s != nil {
+			ctx = *s
+		}
+		a.answers.NotJSON(ctx)
+	}
+	_, err := a.w.Write(a.answers.Filter(b))
+	// The answer to a message that was not JSON has a null id, and no
+	// request was counted for it.
+	if parsed && m.Method == "" && len(m.ID) > 0 && string(m.ID) != "null" {
 		a.p.done(string(m.ID))
 	}
-	return n, err
+	if err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 // pending counts requests read and not yet answered.
