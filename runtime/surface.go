@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -54,7 +55,17 @@ type AuthSurface struct {
 // ToolSurface is one tool: its tools/list entry and what runs.
 type ToolSurface struct {
 	Tool mcp.Tool `json:"tool"`
+	// Deprecated repeats the tool's deprecation, which Tool's
+	// description and _meta carry, for review tools; nil: none.
+	Deprecated *DeprecatedSurface `json:"deprecated,omitempty"`
 	Execution
+}
+
+// DeprecatedSurface is a tool's `deprecated` notice and the removal date
+// it names (YYYY-MM-DD; empty: none).
+type DeprecatedSurface struct {
+	Notice       string `json:"notice"`
+	RemovedAfter string `json:"removed_after,omitempty"`
 }
 
 // ResourceSurface is one resource or template: its resources/list (or
@@ -156,7 +167,14 @@ func (g *Generation) Surface() *Surface {
 	}
 	s.Server.Auth = authSurface(conf.Auth, g.stdio)
 	for _, t := range g.tools { // sorted by name
-		s.Tools = append(s.Tools, ToolSurface{Tool: t.def, Execution: g.execution(t)})
+		ts := ToolSurface{Tool: t.def, Execution: g.execution(t)}
+		if dep := t.decl.Deprecated; dep != nil {
+			ts.Deprecated = &DeprecatedSurface{Notice: dep.Notice}
+			if !dep.RemovedAfter.IsZero() {
+				ts.Deprecated.RemovedAfter = dep.RemovedAfter.Format(time.DateOnly)
+			}
+		}
+		s.Tools = append(s.Tools, ts)
 	}
 	for _, e := range g.resources { // sorted by name
 		r := ResourceSurface{Declared: position(e.decl.DeclRange)}
