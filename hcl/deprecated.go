@@ -20,9 +20,23 @@ type Deprecation struct {
 	Range        hcl.Range
 }
 
-// isoDate finds a date written as YYYY-MM-DD, not inside a longer run of
-// digits.
-var isoDate = regexp.MustCompile(`(?:^|[^0-9])([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[^0-9]|$)`)
+// isoDate finds a date written as YYYY-MM-DD (isoDates checks that it is
+// not part of a longer run of digits).
+var isoDate = regexp.MustCompile(`[0-9]{4}-[0-9]{2}-[0-9]{2}`)
+
+// isoDates are the dates written YYYY-MM-DD in s.
+func isoDates(s string) []string {
+	var dates []string
+	for _, m := range isoDate.FindAllStringIndex(s, -1) {
+		if m[0] > 0 && isDigit(s[m[0]-1]) || m[1] < len(s) && isDigit(s[m[1]]) {
+			continue
+		}
+		dates = append(dates, s[m[0]:m[1]])
+	}
+	return dates
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // decodeDeprecated reads `deprecated = "use X instead; removed after
 // 2027-03-01"`. Clients read the notice (the description and _meta carry
@@ -39,20 +53,32 @@ func decodeDeprecated(attr *hcl.Attribute, ctx *hcl.EvalContext) (*Deprecation, 
 			`deprecated tells clients what to do instead, e.g. "use list_orders instead; removed after 2027-03-01"; it must not be empty.`))
 	}
 	d := &Deprecation{Notice: v, Range: attr.Expr.Range()}
-	dates := isoDate.FindAllStringSubmatch(v, -1)
-	if len(dates) > 1 {
-		return nil, append(diags, AttrError(attr, "Several dates in a deprecation notice",
-			"A date in deprecated is the date after which the tool may be removed; write one, not %d.", len(dates)))
+	after, err := RemovalDate(v)
+	if err != nil {
+		return nil, append(diags, AttrError(attr, "Invalid removal date", "%s.", err))
 	}
-	if len(dates) == 1 {
-		t, err := time.Parse(time.DateOnly, dates[0][1])
-		if err != nil {
-			return nil, append(diags, AttrError(attr, "Invalid removal date",
-				"%s is not a date: write the day after which the tool may be removed as YYYY-MM-DD, e.g. 2027-03-01.", dates[0][1]))
-		}
-		d.RemovedAfter = t
-	}
+	d.RemovedAfter = after
 	return d, diags
+}
+
+// RemovalDate reads the date a deprecation notice names, written
+// YYYY-MM-DD, as the day after which the tool may be removed; zero when it
+// names none. More than one date, or one that is not a day of the
+// calendar, is an error.
+func RemovalDate(notice string) (time.Time, error) {
+	dates := isoDates(notice)
+	switch len(dates) {
+	case 0:
+		return time.Time{}, nil
+	case 1:
+	default:
+		return time.Time{}, fmt.Errorf("a date in deprecated is the date after which the tool may be removed; write one, not %d", len(dates))
+	}
+	t, err := time.Parse(time.DateOnly, dates[0])
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s is not a date: write the day after which the tool may be removed as YYYY-MM-DD, e.g. 2027-03-01", dates[0])
+	}
+	return t, nil
 }
 
 // String is the notice as clients read it, with a leading "Deprecated: ".

@@ -76,6 +76,8 @@ type ResourceSurface struct {
 	Declared string                `json:"declared"`
 	// Query is what reading it runs; nil for static content.
 	Query *Execution `json:"query,omitempty"`
+	// Content is what reading a static resource returns.
+	Content *ContentSurface `json:"content,omitempty"`
 }
 
 // PromptSurface is one prompt: its prompts/list entry and the queries that
@@ -84,6 +86,10 @@ type PromptSurface struct {
 	Prompt      mcp.Prompt           `json:"prompt"`
 	Declared    string               `json:"declared"`
 	Completions map[string]Execution `json:"completions,omitempty"`
+	// Messages are what prompts/get returns, placeholders unfilled.
+	Messages []ContentSurface `json:"messages"`
+	// Enums are the values an argument allows, by argument name.
+	Enums map[string][]string `json:"argument_enums,omitempty"`
 }
 
 // Execution is what the server does for a call: where it is declared, the
@@ -104,6 +110,9 @@ type Execution struct {
 	Limits   Limits   `json:"limits"`
 	// Sensitive names the params whose values audit records redact.
 	Sensitive []string `json:"sensitive_params,omitempty"`
+
+	// Returns are a fixed-content tool's items.
+	Returns []ContentSurface `json:"returns,omitempty"`
 }
 
 // Access is who may call: the guard that applies and where it comes from,
@@ -190,10 +199,12 @@ func (g *Generation) Surface() *Surface {
 		}
 		def := e.definition()
 		r.Resource = &def
+		r.Content = resourceContent(e.decl)
 		s.Resources = append(s.Resources, r)
 	}
 	for _, e := range g.prompts { // sorted by name
 		p := PromptSurface{Prompt: e.definition(), Declared: position(e.decl.DeclRange)}
+		p.Messages, p.Enums = promptMessages(e.decl)
 		for arg, q := range e.completes {
 			if p.Completions == nil {
 				p.Completions = map[string]Execution{}
@@ -244,6 +255,7 @@ func (g *Generation) execution(t *toolEntry) Execution {
 	if d.Content != nil {
 		for _, c := range d.Content {
 			x.Content = append(x.Content, string(c.Kind))
+			x.Returns = append(x.Returns, contentSurface(c, ""))
 		}
 		return x
 	}
