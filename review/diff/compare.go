@@ -63,7 +63,7 @@ func compareToolClient(o, n map[string]any) []Detail {
 		case "name", "title", "description", "annotations", "inputSchema", "outputSchema":
 			continue
 		case "_meta":
-			om, nm := mapOf(o[k]), mapOf(n[k])
+			om, nm := mapOf(deepCopy(o[k])), mapOf(deepCopy(n[k]))
 			delete(om, runtime.MetaDeprecated)
 			delete(nm, runtime.MetaDeprecated)
 			ds = append(ds, compareGeneric("_meta.", om, nm, Low)...)
