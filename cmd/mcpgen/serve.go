@@ -40,6 +40,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	insecure := fs.Bool("insecure-no-auth", false, "allow serving HTTP on a non-loopback address with no auth block (trusted networks only: anyone who reaches the port can call every tool)")
 	watch := fs.Bool("watch", false, "reload when a configuration file changes (SIGHUP reloads either way)")
 	debounce := fs.Duration("watch-debounce", 250*time.Millisecond, "with --watch, reload once changes have been quiet this long")
+	noLock := fs.Bool("no-lock", false, "serve a configuration whose surface differs from its mcpgen.lock (logs a warning)")
 	if help, err := fs.parse(args); help || err != nil {
 		return err
 	}
@@ -66,7 +67,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	secrets := &cfg.Secrets{}
 	log := runtime.NewLogger(stderr, secrets, runtime.ParseLevel(*logLevel))
-	gen, diags := runtime.Build(ctx, paths, runtime.BuildOptions{Mode: runtime.BuildServe, Log: log, Secrets: secrets, Exposure: exposure})
+	verify, lockPath := lockVerifier(paths, *noLock, log)
+	gen, diags := runtime.Build(ctx, paths, runtime.BuildOptions{Mode: runtime.BuildServe, Log: log, Secrets: secrets, Exposure: exposure, Verify: verify})
 	cfg.WriteDiagnostics(stderr, diags)
 	if diags.HasErrors() {
 		return errConfig
@@ -82,12 +84,12 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}()
 	srv := runtime.NewServer(gen, runtime.ServerOptions{
-		Log: log, Secrets: secrets, Audit: trail, Metrics: metrics.New(), Exposure: exposure,
+		Log: log, Secrets: secrets, Audit: trail, Metrics: metrics.New(), Exposure: exposure, Verify: verify,
 	})
 	// Closes every generation's sources once its calls have returned;
 	// deferred after the audit trail's close, so it runs first.
 	defer srv.Close()
-	stopReloading, err := startReloading(ctx, srv, paths, log, *watch, *debounce)
+	stopReloading, err := startReloading(ctx, srv, paths, lockPath, log, *watch, *debounce)
 	if err != nil {
 		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: watching the configuration: %v", err)}
 	}

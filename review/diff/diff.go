@@ -229,8 +229,8 @@ func removed(o Item, now time.Time) *Change {
 }
 
 // noteRenames marks a removed item whose execution an added item of the
-// same kind has exactly: most likely a rename, which breaks clients all
-// the same.
+// same kind has exactly: most likely a rename, which breaks clients as the
+// removal does.
 func noteRenames(changes []Change, oldBy, newBy map[string]Item) {
 	byHash := map[string]string{}
 	for _, c := range changes {
@@ -249,9 +249,13 @@ func noteRenames(changes []Change, oldBy, newBy map[string]Item) {
 		o := oldBy[Item{Kind: c.Kind, Name: c.Name}.Key()]
 		h, err := o.ExecutesHash()
 		if to, ok := byHash[c.Kind+" "+h]; ok && err == nil && len(o.Executes) > 0 {
-			changes[i].Details = append(changes[i].Details, Detail{Aspect: "renamed", Risk: Low, Breaking: true,
-				Summary: fmt.Sprintf("renamed to %q, which runs the same: clients that use the old name break", to)})
-			changes[i].Breaking = true
+			// Breaking as the removal is: a deprecation may have announced it.
+			d := Detail{Aspect: "renamed", Risk: Low, Breaking: c.Breaking,
+				Summary: fmt.Sprintf("renamed to %q, which runs the same", to)}
+			if c.Breaking {
+				d.Summary += ": clients that use the old name break"
+			}
+			changes[i].Details = append(changes[i].Details, d)
 		}
 	}
 }

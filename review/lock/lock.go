@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -275,8 +276,11 @@ func Verifier(path string, required bool) func(*runtime.Surface) hcl.Diagnostics
 // driftDiagnostic names one drifted item, at its declaration when it has
 // one, with what changed.
 func driftDiagnostic(path string, c diff.Change) *hcl.Diagnostic {
+	// The riskiest first: a log line may be read only as far as that.
+	details := slices.Clone(c.Details)
+	slices.SortStableFunc(details, func(a, b diff.Detail) int { return int(b.Risk) - int(a.Risk) })
 	var what []string
-	for _, d := range c.Details {
+	for _, d := range details {
 		what = append(what, fmt.Sprintf("%s (%s)", d.Summary, d.Risk))
 	}
 	d := &hcl.Diagnostic{
