@@ -361,13 +361,15 @@ func compareAuth(o, n map[string]any) []Detail {
 	var ds []Detail
 	oc, _ := o["closed_by_default"].(bool)
 	nc, _ := n["closed_by_default"].(bool)
+	// A block added or removed is one change; its settings come and go
+	// with it.
 	switch {
 	case oc && !nc:
-		ds = append(ds, Detail{Aspect: "auth", Risk: High,
-			Summary: "the auth block is gone: every caller is anonymous and tools without a guard are open to all"})
+		return []Detail{{Aspect: "auth", Risk: High,
+			Summary: "the auth block is gone: every caller is anonymous and tools without a guard are open to all"}}
 	case !oc && nc:
-		ds = append(ds, Detail{Aspect: "auth", Risk: Medium, Breaking: true,
-			Summary: "an auth block is added: tools without a guard are closed, and callers without credentials are refused"})
+		return []Detail{{Aspect: "auth", Risk: Medium, Breaking: true,
+			Summary: "an auth block is added: tools without a guard are closed, and callers without credentials are refused"}}
 	}
 	oScopes, nScopes := stringSet(o["required_scopes"]), stringSet(n["required_scopes"])
 	for _, s := range sortedSet(oScopes) {

@@ -26,6 +26,9 @@ func TestNormalizeSQL(t *testing.T) {
 		if got := diff.NormalizeSQL(tt.in); got != tt.want {
 			t.Errorf("NormalizeSQL(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+		if again := diff.NormalizeSQL(tt.want); again != tt.want {
+			t.Errorf("NormalizeSQL is not idempotent on %q: %q", tt.want, again)
+		}
 	}
 }
 
@@ -42,6 +45,9 @@ func TestNormalizeCEL(t *testing.T) {
 	for _, tt := range tests {
 		if got := diff.NormalizeCEL(tt.in); got != tt.want {
 			t.Errorf("NormalizeCEL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if again := diff.NormalizeCEL(tt.want); again != tt.want {
+			t.Errorf("NormalizeCEL is not idempotent on %q: %q", tt.want, again)
 		}
 	}
 }

@@ -78,10 +78,10 @@ func writeMarkdown(w io.Writer, r *Report) error {
 		if c.Breaking {
 			breaking = "**yes**"
 		}
-		fmt.Fprintf(&b, "| %s `%s` | %s | %s | %s |\n", strings.ReplaceAll(c.Kind, "_", " "), mdCell(c.Name), c.Op, risk, breaking)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", strings.ReplaceAll(mdLabel(c), "|", `\|`), c.Op, risk, breaking)
 	}
 	for _, c := range r.Changes {
-		fmt.Fprintf(&b, "\n#### %s `%s`: %s (%s)\n\n", strings.ReplaceAll(c.Kind, "_", " "), mdCode(c.Name), c.Op, tags(c.Risk, c.Breaking))
+		fmt.Fprintf(&b, "\n#### %s: %s (%s)\n\n", mdLabel(c), c.Op, tags(c.Risk, c.Breaking))
 		if c.Declared != "" {
 			fmt.Fprintf(&b, "Declared at `%s`.\n\n", mdCode(c.Declared))
 		}
@@ -107,7 +107,13 @@ func writeMarkdown(w io.Writer, r *Report) error {
 // mdCode keeps a value inside `…`: a backtick in it would end the span.
 func mdCode(s string) string { return strings.ReplaceAll(s, "`", "'") }
 
-func mdCell(s string) string { return strings.ReplaceAll(mdCode(s), "|", `\|`) }
+// mdLabel names an item: the server, or its kind and `name`.
+func mdLabel(c Change) string {
+	if c.Kind == KindServer {
+		return "server"
+	}
+	return fmt.Sprintf("%s `%s`", strings.ReplaceAll(c.Kind, "_", " "), mdCode(c.Name))
+}
 
 // mdText escapes what would turn a summary into markup.
 func mdText(s string) string {

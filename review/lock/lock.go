@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -243,17 +244,22 @@ func (f *File) Check(items []diff.Item) (drifted []diff.Change, report *diff.Rep
 // and at each reload (runtime.BuildOptions.Verify): the lock file at path
 // is read again each time, so that a reviewed `mcpgen lock` makes the
 // next reload pass. When it does not exist the surface passes, unless
-// required: a lock that was there when the server started must not
-// vanish unnoticed.
+// required or a lock file was there at an earlier call: a lock that
+// protected the server must not vanish unnoticed.
 func Verifier(path string, required bool) func(*runtime.Surface) hcl.Diagnostics {
+	var seen atomic.Bool // a lock file was there at start, or since
+	seen.Store(required)
 	return func(s *runtime.Surface) hcl.Diagnostics {
 		f, err := Read(path)
+		if err == nil || !errors.Is(err, ErrNoLock) {
+			seen.Store(true)
+		}
 		switch {
-		case errors.Is(err, ErrNoLock) && !required:
+		case errors.Is(err, ErrNoLock) && !seen.Load():
 			return nil
 		case errors.Is(err, ErrNoLock):
 			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "The lock file is gone",
-				Detail: path + " was there when the server started and is gone: restore it (`mcpgen lock` after reviewing), or restart with --no-lock."}}
+				Detail: path + " protected this server and is gone: restore it (`mcpgen lock` after reviewing), or restart with --no-lock."}}
 		case err != nil:
 			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read the lock file", Detail: err.Error() + "."}}
 		}

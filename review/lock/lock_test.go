@@ -194,11 +194,21 @@ func TestVerifier(t *testing.T) {
 		t.Errorf("no lock file, required: %v", diags)
 	}
 
+	verify := lock.Verifier(path, false) // started without a lock file
 	if err := of(t, surface(t, paths...)).Write(path); err != nil {
 		t.Fatal(err)
 	}
-	if diags := lock.Verifier(path, true)(surface(t, paths...)); diags.HasErrors() {
+	if diags := verify(surface(t, paths...)); diags.HasErrors() {
 		t.Errorf("the locked surface: %s", diags.Error())
+	}
+	if err := os.Rename(path, path+".bak"); err != nil {
+		t.Fatal(err)
+	}
+	if diags := verify(surface(t, paths...)); !diags.HasErrors() {
+		t.Errorf("a lock file seen once is gone, and the surface passes")
+	}
+	if err := os.Rename(path+".bak", path); err != nil {
+		t.Fatal(err)
 	}
 
 	write(t, dir, "a.hcl", source+strings.Replace(tools, "WHERE id = :id", "WHERE id = :id OR 1 = 1", 1))
