@@ -119,6 +119,7 @@ var toolSchema = &hcl.BodySchema{
 		{Name: "idempotent"},
 		{Name: "open_world"},
 		{Name: "is_error"},
+		{Name: "deprecated"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "param", LabelNames: []string{"name"}},
@@ -155,6 +156,11 @@ func decodeToolBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Tool, hcl.Diagnos
 		v, d := PublicStringAttr(attr, ctx)
 		diags = append(diags, d...)
 		tool.Description = v
+	}
+	if attr, ok := attrs["deprecated"]; ok {
+		dep, d := decodeDeprecated(attr, ctx)
+		diags = append(diags, d...)
+		tool.Deprecated = dep
 	}
 	if attr, ok := attrs["source"]; ok {
 		ref, d := decodeSourceRef(attr)

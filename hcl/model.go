@@ -75,8 +75,11 @@ type Tool struct {
 	Name        string
 	Title       string
 	Description string
-	Source      SourceRef
-	Guard       *Expr // CEL, per request; nil when absent
+	// Deprecated, when set, tells clients what to use instead
+	// (deprecated.go); nil: not deprecated.
+	Deprecated *Deprecation
+	Source     SourceRef
+	Guard      *Expr // CEL, per request; nil when absent
 
 	Params []*Param
 	Binds  []*Bind

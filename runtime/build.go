@@ -42,6 +42,11 @@ type BuildOptions struct {
 	// Exposure is where the server takes HTTP requests, for the
 	// credential policy.
 	Exposure Exposure
+	// Verify, in BuildServe mode, checks the configuration's surface
+	// before anything is opened (cmd/mcpgen holds it against
+	// mcpgen.lock); its errors refuse the start or the reload. nil: no
+	// check.
+	Verify func(*Surface) hcl.Diagnostics
 }
 
 // Exposure says where a server listens for HTTP, which decides whether it
@@ -90,6 +95,11 @@ func Build(ctx context.Context, paths []string, opts BuildOptions) (*Generation,
 	// A broken file may have lost its auth block: the policy speaks only
 	// of a configuration that is otherwise whole.
 	diags = append(diags, credentialPolicy(conf, opts.Exposure, opts.Log)...)
+	if opts.Verify != nil && opts.Mode == BuildServe {
+		// Before Open: the surface then depends on the files alone, as
+		// `mcpgen lock` saw it, and a refused one connects nothing.
+		diags = append(diags, opts.Verify(gen.Surface())...)
+	}
 	if diags.HasErrors() {
 		return gen, diags
 	}

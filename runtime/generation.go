@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -69,6 +70,9 @@ type toolEntry struct {
 	impl    adapter.Tool
 	timeout time.Duration
 	def     mcp.Tool
+	// defHash is def's DefinitionHash as the configuration determines
+	// it, taken before Open; tools/list publishes it in _meta.
+	defHash string
 	// sensitive names the params whose values audit records redact.
 	sensitive map[string]bool
 	limits    toolLimits
@@ -198,6 +202,9 @@ func (g *Generation) describe() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, t := range g.tools {
 		def, err := toolDefinition(t)
+		if err == nil && t.defHash == "" {
+			t.defHash, err = DefinitionHash(def)
+		}
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -207,9 +214,22 @@ func (g *Generation) describe() hcl.Diagnostics {
 			})
 			continue
 		}
+		def.Meta = withMeta(def.Meta, MetaDefinitionHash, t.defHash)
 		t.def = def
 	}
 	return diags
+}
+
+// withMeta returns meta with key set to value, creating it if nil.
+func withMeta(meta *mcp.Meta, key string, value any) *mcp.Meta {
+	if meta == nil {
+		meta = &mcp.Meta{}
+	}
+	if meta.AdditionalFields == nil {
+		meta.AdditionalFields = map[string]any{}
+	}
+	meta.AdditionalFields[key] = value
+	return meta
 }
 
 // Open connects every source and prepares every tool's statement.
@@ -313,10 +333,18 @@ func toolDefinition(t *toolEntry) (mcp.Tool, error) {
 		}
 	}
 	d := t.decl
+	description := d.Description
+	var meta *mcp.Meta
+	if dep := d.Deprecated; dep != nil {
+		// First, where a model reading the description cannot miss it.
+		description = strings.TrimSpace(dep.String() + "\n\n" + description)
+		meta = withMeta(meta, MetaDeprecated, dep.Notice)
+	}
 	return mcp.Tool{
+		Meta:            meta,
 		Name:            d.Name,
 		Title:           d.Title,
-		Description:     d.Description,
+		Description:     description,
 		RawInputSchema:  in,
 		RawOutputSchema: out,
 		Annotations: mcp.ToolAnnotation{

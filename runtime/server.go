@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
@@ -53,6 +54,10 @@ type ServerOptions struct {
 	// Exposure is where the server listens: reloads are held to the same
 	// credential policy as the start (Build).
 	Exposure Exposure
+	// Verify checks every reloaded surface, as BuildOptions.Verify
+	// checked the first: a reload it refuses leaves the current
+	// generation serving.
+	Verify func(*Surface) hcl.Diagnostics
 }
 
 // NewServer serves gen.

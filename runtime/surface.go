@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -59,7 +60,17 @@ type AuthSurface struct {
 // ToolSurface is one tool: its tools/list entry and what runs.
 type ToolSurface struct {
 	Tool mcp.Tool `json:"tool"`
+	// Deprecated repeats the tool's deprecation, which Tool's
+	// description and _meta carry, for review tools; nil: none.
+	Deprecated *DeprecatedSurface `json:"deprecated,omitempty"`
 	Execution
+}
+
+// DeprecatedSurface is a tool's `deprecated` notice and the removal date
+// it names (YYYY-MM-DD; empty: none).
+type DeprecatedSurface struct {
+	Notice       string `json:"notice"`
+	RemovedAfter string `json:"removed_after,omitempty"`
 }
 
 // ResourceSurface is one resource or template: its resources/list (or
@@ -73,6 +84,8 @@ type ResourceSurface struct {
 	Access Access `json:"access"`
 	// Query is what reading it runs; nil for static content.
 	Query *Execution `json:"query,omitempty"`
+	// Content is what reading a static resource returns.
+	Content *ContentSurface `json:"content,omitempty"`
 }
 
 // PromptSurface is one prompt: its prompts/list entry, who may get it, and
@@ -82,6 +95,10 @@ type PromptSurface struct {
 	Declared    string               `json:"declared"`
 	Access      Access               `json:"access"`
 	Completions map[string]Execution `json:"completions,omitempty"`
+	// Messages are what prompts/get returns, placeholders unfilled.
+	Messages []ContentSurface `json:"messages"`
+	// Enums are the values an argument allows, by argument name.
+	Enums map[string][]string `json:"argument_enums,omitempty"`
 }
 
 // Execution is what the server does for a call: where it is declared, the
@@ -102,6 +119,9 @@ type Execution struct {
 	Limits   Limits   `json:"limits"`
 	// Sensitive names the params whose values audit records redact.
 	Sensitive []string `json:"sensitive_params,omitempty"`
+
+	// Returns are a fixed-content tool's items.
+	Returns []ContentSurface `json:"returns,omitempty"`
 }
 
 // Access is who may call: the guard that applies and where it comes from,
@@ -168,7 +188,14 @@ func (g *Generation) Surface() *Surface {
 	s.Server.Auth = authSurface(conf.Auth, g.stdio)
 	s.Server.HTTPRateLimit = httpRateSurface(conf)
 	for _, t := range g.tools { // sorted by name
-		s.Tools = append(s.Tools, ToolSurface{Tool: t.def, Execution: g.execution(t)})
+		ts := ToolSurface{Tool: t.def, Execution: g.execution(t)}
+		if dep := t.decl.Deprecated; dep != nil {
+			ts.Deprecated = &DeprecatedSurface{Notice: dep.Notice}
+			if !dep.RemovedAfter.IsZero() {
+				ts.Deprecated.RemovedAfter = dep.RemovedAfter.Format(time.DateOnly)
+			}
+		}
+		s.Tools = append(s.Tools, ts)
 	}
 	for _, e := range g.resources { // sorted by name
 		r := ResourceSurface{Declared: position(e.decl.DeclRange), Access: e.access.access(conf)}
@@ -184,10 +211,12 @@ func (g *Generation) Surface() *Surface {
 		}
 		def := e.definition()
 		r.Resource = &def
+		r.Content = resourceContent(e.decl)
 		s.Resources = append(s.Resources, r)
 	}
 	for _, e := range g.prompts { // sorted by name
 		p := PromptSurface{Prompt: e.definition(), Declared: position(e.decl.DeclRange), Access: e.access.access(conf)}
+		p.Messages, p.Enums = promptMessages(e.decl)
 		for arg, q := range e.completes {
 			if p.Completions == nil {
 				p.Completions = map[string]Execution{}
@@ -238,6 +267,7 @@ func (g *Generation) execution(t *toolEntry) Execution {
 	if d.Content != nil {
 		for _, c := range d.Content {
 			x.Content = append(x.Content, string(c.Kind))
+			x.Returns = append(x.Returns, contentSurface(c, ""))
 		}
 		return x
 	}

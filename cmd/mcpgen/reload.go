@@ -35,12 +35,18 @@ type reloader struct {
 	files   map[string]bool
 	dirs    map[string]bool
 	watched map[string]bool // directories the watcher has
+	// lock is the lock file serve checks the surface against (""; none):
+	// writing it after a review makes the refused reload pass.
+	lock string
 }
 
 // startReloading starts reloading in the background; stop ends it and waits
 // until no reload is running.
-func startReloading(ctx context.Context, srv *runtime.Server, paths []string, log zerolog.Logger, watch bool, debounce time.Duration) (stop func(), err error) {
+func startReloading(ctx context.Context, srv *runtime.Server, paths []string, lock string, log zerolog.Logger, watch bool, debounce time.Duration) (stop func(), err error) {
 	r := &reloader{srv: srv, paths: paths, log: log, debounce: debounce, watched: map[string]bool{}}
+	if lock != "" {
+		r.lock = absClean(lock)
+	}
 	if watch {
 		if r.watcher, err = fsnotify.NewWatcher(); err != nil {
 			return nil, err
@@ -142,6 +148,9 @@ func (r *reloader) relevant(ev fsnotify.Event) bool {
 // files cannot be watched through renames, their parent directories can.
 func (r *reloader) watch(confs ...*cfg.Config) {
 	r.files = map[string]bool{}
+	if r.lock != "" {
+		r.files[r.lock] = true
+	}
 	want := map[string]bool{}
 	for d := range r.dirs {
 		want[d] = true

@@ -31,6 +31,10 @@ Usage:
                                     check the configuration and every statement
   mcpgen tools [--offline] [--surface] PATH...
                                     print the tools/list a client will see
+  mcpgen diff [--format F] OLD NEW  the change of the tool surface, with risks;
+                                    OLD and NEW: a path, git:REF or git:REF:PATH
+  mcpgen lock [--check] PATH...     write mcpgen.lock beside the configuration,
+                                    or check the surface against it
   mcpgen apikey [--hash]            make an API key and the hash to configure
   mcpgen version                    print the version
 
@@ -38,7 +42,8 @@ A PATH is an .hcl file or a directory of them; all of them load as one
 configuration. Run "mcpgen COMMAND --help" for a command's flags.
 
 Exit codes: 0 ok, 1 configuration errors (or a source did not open),
-2 usage errors, 3 serving failed.
+2 usage errors, 3 serving failed. diff and lock --check: 0 equal,
+1 different, 2 errors.
 `
 
 // exitError carries an exit code. Its message, if any, is printed once.
@@ -87,6 +92,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runValidate(ctx, rest, stdout, stderr)
 	case "tools":
 		return runTools(ctx, rest, stdout, stderr)
+	case "diff":
+		return runDiff(ctx, rest, stdout, stderr)
+	case "lock":
+		return runLock(ctx, rest, stdout, stderr)
 	case "apikey":
 		return runAPIKey(rest, stdin, stdout, stderr)
 	case "version":

@@ -44,6 +44,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	tlsKey := fs.String("tls-key", "", "the PEM private key of --tls-cert")
 	var proxies stringList
 	fs.Var(&proxies, "trusted-proxy", "the IP address or CIDR range of a TLS-terminating proxy in front, whose X-Forwarded-For names the client (repeatable)")
+	noLock := fs.Bool("no-lock", false, "serve a configuration whose surface differs from its mcpgen.lock (logs a warning)")
 	if help, err := fs.parse(args); help || err != nil {
 		return err
 	}
@@ -89,7 +90,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 		o.TLS, scheme = certs.TLSConfig(), "https"
 	}
-	gen, diags := runtime.Build(ctx, paths, runtime.BuildOptions{Mode: runtime.BuildServe, Log: log, Secrets: secrets, Exposure: exposure})
+	verify, lockPath := lockVerifier(paths, *noLock, log)
+	gen, diags := runtime.Build(ctx, paths, runtime.BuildOptions{Mode: runtime.BuildServe, Log: log, Secrets: secrets, Exposure: exposure, Verify: verify})
 	cfg.WriteDiagnostics(stderr, diags)
 	if diags.HasErrors() {
 		return errConfig
@@ -105,12 +107,12 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}()
 	srv := runtime.NewServer(gen, runtime.ServerOptions{
-		Log: log, Secrets: secrets, Audit: trail, Metrics: metrics.New(), Exposure: exposure,
+		Log: log, Secrets: secrets, Audit: trail, Metrics: metrics.New(), Exposure: exposure, Verify: verify,
 	})
 	// Closes every generation's sources once its calls have returned;
 	// deferred after the audit trail's close, so it runs first.
 	defer srv.Close()
-	stopReloading, err := startReloading(ctx, srv, paths, log, *watch, *debounce)
+	stopReloading, err := startReloading(ctx, srv, paths, lockPath, log, *watch, *debounce)
 	if err != nil {
 		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: watching the configuration: %v", err)}
 	}
