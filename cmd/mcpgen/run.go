@@ -31,6 +31,9 @@ Usage:
                                     check the configuration and every statement
   mcpgen tools [--offline] [--surface] PATH...
                                     print the tools/list a client will see
+  mcpgen lint [--format text|json|sarif] [--strict] PATH...
+                                    review the configuration for tool poisoning,
+                                    authorization, cost and hygiene smells
   mcpgen apikey [--hash]            make an API key and the hash to configure
   mcpgen version                    print the version
 
@@ -87,6 +90,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runValidate(ctx, rest, stdout, stderr)
 	case "tools":
 		return runTools(ctx, rest, stdout, stderr)
+	case "lint":
+		return runLint(ctx, rest, stdout, stderr)
 	case "apikey":
 		return runAPIKey(rest, stdin, stdout, stderr)
 	case "version":
@@ -167,13 +172,19 @@ func (c *command) parseAndBuild(ctx context.Context, args []string, mode func() 
 	if help, err := c.parse(args); help || err != nil {
 		return nil, err
 	}
+	return c.build(ctx, mode())
+}
+
+// build builds the configuration the parsed paths name in mode, printing
+// its diagnostics to stderr.
+func (c *command) build(ctx context.Context, mode runtime.BuildMode) (*runtime.Generation, error) {
 	paths, err := c.needPaths()
 	if err != nil {
 		return nil, err
 	}
 	secrets := &cfg.Secrets{}
 	gen, diags := runtime.Build(ctx, paths, runtime.BuildOptions{
-		Mode:    mode(),
+		Mode:    mode,
 		Log:     runtime.NewLogger(c.stderr, secrets, runtime.ParseLevel("warn")),
 		Secrets: secrets,
 	})
