@@ -272,13 +272,15 @@ func checkInstructions(in *Input, r *reporter) {
 
 // redirectRe finds what a text tells the model to use: "call X", "use the
 // X tool", "invoke `X`".
-var redirectRe = regexp.MustCompile("(?i)\\b(?:call|use|invoke|run|prefer|try)\\s+(?:the\\s+)?(`[^`\\s]+`|[A-Za-z][A-Za-z0-9]*(?:[_.][A-Za-z0-9]+)*)(\\s+tool\\b)?")
+var redirectRe = regexp.MustCompile("(?i)\\b(call|use|invoke|run|prefer|try)\\s+(?:the\\s+)?(`[^`\\s]+`|[A-Za-z][A-Za-z0-9]*(?:[_.][A-Za-z0-9]+)*)(\\s+tool\\b)?")
 
-// notNames are words that may stand before "tool" without naming one.
+// notNames are words that may stand where a tool's name would without
+// naming one.
 var notNames = map[string]bool{
 	"this": true, "that": true, "the": true, "a": true, "an": true, "any": true, "other": true, "same": true,
 	"each": true, "every": true, "first": true, "next": true, "another": true, "previous": true, "one": true,
 	"which": true, "some": true, "mcp": true, "it": true, "them": true, "these": true, "those": true,
+	"snake_case": true, "camel_case": true, "kebab_case": true,
 }
 
 func checkForeignTools(in *Input, r *reporter) {
@@ -306,14 +308,21 @@ func checkForeignTools(in *Input, r *reporter) {
 		}
 	}
 	for _, t := range in.texts() {
-		if !t.prose() || t.kind == kindParam {
+		if !t.prose() {
 			continue
 		}
 		for _, m := range redirectRe.FindAllStringSubmatch(t.value, -1) {
-			name, quoted, asTool := m[1], strings.HasPrefix(m[1], "`"), m[2] != ""
+			verb, name, asTool := strings.ToLower(m[1]), m[2], m[3] != ""
+			quoted := strings.HasPrefix(name, "`")
 			name = strings.Trim(name, "`")
 			lower := strings.ToLower(name)
-			if known[lower] || notNames[lower] || !(quoted || asTool || strings.Contains(name, "_")) {
+			// What counts as a tool's name: "the X tool"; `X` after
+			// call, invoke or run (after use it is as often a format);
+			// snake_case, not a constant such as ISO_8601.
+			named := asTool ||
+				quoted && (verb == "call" || verb == "invoke" || verb == "run") ||
+				strings.Contains(name, "_") && name == lower
+			if known[lower] || notNames[lower] || !named {
 				continue
 			}
 			r.add(in.find(t.at.rng, name), t.at.anchor, "",

@@ -10,7 +10,7 @@ tool "get_order" {
   source      = source.sql.db
   param "order_id" {
     type        = "integer"
-    description = "The order number; use order_id from list_orders."
+    description = "The order number; use order_id from list_orders. Dates use `YYYY-MM-DD`; use ISO_8601 or snake_case keys."
   }
   sql = "SELECT :order_id AS id"
   result {
