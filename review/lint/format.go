@@ -60,6 +60,7 @@ func WriteJSON(w io.Writer, r *Report) error {
 	}}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
 }
 
@@ -213,6 +214,7 @@ func WriteSARIF(w io.Writer, r *Report, opts SARIFOptions) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(sarifLog{Schema: SARIFSchema, Version: SARIFVersion, Runs: []sarifRun{run}})
 }
 

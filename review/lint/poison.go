@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/mcpgen/mcpgen/runtime"
 )
 
 // Tool poisoning: text a client shows the model (names, titles,
@@ -285,26 +287,37 @@ var notNames = map[string]bool{
 
 func checkForeignTools(in *Input, r *reporter) {
 	known := map[string]bool{}
+	add := func(name string) { known[strings.ToLower(name)] = true }
+	for _, q := range in.queries() {
+		add(q.name)
+		for _, b := range q.x.Access.Binds {
+			add(b.Name)
+		}
+	}
 	for _, t := range in.Surface.Tools {
-		known[strings.ToLower(t.Tool.Name)] = true
+		for name := range inputProperties(t.Tool) {
+			add(name)
+		}
+	}
+	for _, list := range [][]runtime.ResourceSurface{in.Surface.Resources, in.Surface.ResourceTemplates} {
+		for _, res := range list {
+			if res.Resource != nil {
+				add(res.Resource.Name)
+			}
+			if res.Template != nil {
+				add(res.Template.Name)
+				if res.Template.URITemplate != nil && res.Template.URITemplate.Template != nil {
+					for _, v := range res.Template.URITemplate.Varnames() {
+						add(v)
+					}
+				}
+			}
+		}
 	}
 	for _, p := range in.Surface.Prompts {
-		known[strings.ToLower(p.Prompt.Name)] = true
-	}
-	for _, res := range in.Config.Resources {
-		known[strings.ToLower(res.Name)] = true
-	}
-	for _, t := range in.Config.Queries() {
-		for _, p := range t.Params {
-			known[strings.ToLower(p.Name)] = true
-		}
-		for _, b := range t.Binds {
-			known[strings.ToLower(b.Name)] = true
-		}
-	}
-	for _, p := range in.Config.Prompts {
-		for _, a := range p.Arguments {
-			known[strings.ToLower(a.Name)] = true
+		add(p.Prompt.Name)
+		for _, a := range p.Prompt.Arguments {
+			add(a.Name)
 		}
 	}
 	for _, t := range in.texts() {
