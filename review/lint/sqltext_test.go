@@ -142,3 +142,31 @@ func TestDSNPassword(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAnalyzeSQL: any text, SQL or not, is read without a panic, and
+// what is found is in the text.
+func FuzzAnalyzeSQL(f *testing.F) {
+	for _, s := range []string{
+		"SELECT o.id FROM orders o JOIN c ON c.id = o.c WHERE o.org = :org",
+		"WITH x AS (SELECT 1) SELECT * FROM x, y",
+		"INSERT INTO t (a) VALUES (:a) ON CONFLICT (a) DO UPDATE SET a = excluded.a RETURNING *",
+		"UPDATE t SET a = CAST(:a AS TEXT) WHERE b = 'it''s' -- :c\n",
+		`DELETE FROM "T" /* unterminated`,
+		"SELECT ((( FROM",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, stmt string) {
+		info := analyzeSQL(stmt)
+		if info.star != "" && (info.starOff < 0 || info.starOff+len(info.star) > len(stmt) || stmt[info.starOff:info.starOff+len(info.star)] != info.star) {
+			t.Errorf("star %q at %d is not in the statement", info.star, info.starOff)
+		}
+		for _, tables := range info.constrains {
+			for _, table := range tables {
+				if !containsString(info.tables, table) {
+					t.Errorf("parameter constrains %q, which is not one of the tables %q", table, info.tables)
+				}
+			}
+		}
+	})
+}
