@@ -251,6 +251,12 @@ tool "cancel_order" {
   destructive = true
   idempotent  = false
 
+  # Cancelling cannot be undone: a model in a loop, or a leaked token,
+  # must not cancel an organization's orders faster than an agent would.
+  rate_limit {
+    rate = "10/m"
+  }
+
   param "order_id" {
     type        = "integer"
     minimum     = 1

@@ -131,6 +131,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "audit"},
 		{Type: "auth"},
 		{Type: "limits"},
+		{Type: "lint"},
 		{Type: "source", LabelNames: []string{"type", "name"}},
 		{Type: "tool", LabelNames: []string{"name"}},
 		{Type: "resource", LabelNames: []string{"name"}},
@@ -174,6 +175,11 @@ func (l *loader) addFile(filename string, src []byte) hcl.Diagnostics {
 			limits, bdiags := decodeLimitsBlock(block, ctx)
 			diags = append(diags, bdiags...)
 			diags = append(diags, setOnce(&l.cfg.Limits, limits, "A limits", block.DefRange, func(p *Limits) hcl.Range { return p.DeclRange })...)
+
+		case "lint":
+			lint, bdiags := decodeLintBlock(block, ctx)
+			diags = append(diags, bdiags...)
+			diags = append(diags, setOnce(&l.cfg.Lint, lint, "A lint", block.DefRange, func(p *Lint) hcl.Range { return p.DeclRange })...)
 
 		case "source":
 			source, bdiags := decodeSourceBlock(block, ctx)

@@ -23,6 +23,7 @@ type Config struct {
 	Audit   *Audit // never nil after Load: stderr by default
 	Auth    *Auth  // nil: no authentication, every caller is anonymous
 	Limits  *Limits
+	Lint    *Lint // mcpgen lint's settings; the server ignores it
 	Sources []*Source
 	Tools   []*Tool
 	// Resources and Prompts are the other two MCP primitives

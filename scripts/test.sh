@@ -158,6 +158,8 @@ fuzz FuzzLoad ./hcl
 fuzz FuzzGuard ./runtime/guard
 fuzz FuzzBearerToken ./runtime/auth
 fuzz FuzzValidate ./runtime/auth
+fuzz FuzzLint ./review/lint
+fuzz FuzzAnalyzeSQL ./review/lint
 
 # Its own script: it installs Node 22 and the suite with npm on first use.
 scripts/conformance.sh

@@ -31,6 +31,9 @@ Usage:
                                     check the configuration and every statement
   mcpgen tools [--offline] [--surface] PATH...
                                     print the tools/list a client will see
+  mcpgen lint [--format text|json|sarif] [--strict] PATH...
+                                    review the configuration for tool poisoning,
+                                    authorization, cost and hygiene smells
   mcpgen diff [--format F] OLD NEW  the change of the tool surface, with risks;
                                     OLD and NEW: a path, git:REF or git:REF:PATH
   mcpgen lock [--check] PATH...     write mcpgen.lock beside the configuration,
@@ -92,6 +95,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runValidate(ctx, rest, stdout, stderr)
 	case "tools":
 		return runTools(ctx, rest, stdout, stderr)
+	case "lint":
+		return runLint(ctx, rest, stdout, stderr)
 	case "diff":
 		return runDiff(ctx, rest, stdout, stderr)
 	case "lock":
@@ -176,13 +181,19 @@ func (c *command) parseAndBuild(ctx context.Context, args []string, mode func() 
 	if help, err := c.parse(args); help || err != nil {
 		return nil, err
 	}
+	return c.build(ctx, mode())
+}
+
+// build builds the configuration the parsed paths name in mode, printing
+// its diagnostics to stderr.
+func (c *command) build(ctx context.Context, mode runtime.BuildMode) (*runtime.Generation, error) {
 	paths, err := c.needPaths()
 	if err != nil {
 		return nil, err
 	}
 	secrets := &cfg.Secrets{}
 	gen, diags := runtime.Build(ctx, paths, runtime.BuildOptions{
-		Mode:    mode(),
+		Mode:    mode,
 		Log:     runtime.NewLogger(c.stderr, secrets, runtime.ParseLevel("warn")),
 		Secrets: secrets,
 	})
