@@ -121,7 +121,7 @@ func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 		if first, dup := seen[b.Type]; dup {
 			r := b.DefRange
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate " + b.Type + " block",
-				Detail: fmt.Sprintf("A tool has at most one %s block; the first is at %s.", b.Type, first), Subject: &r})
+				Detail: fmt.Sprintf("A tool has at most one %s block; the first is at %s.", b.Type, cfg.Pos(first)), Subject: &r})
 			continue
 		}
 		seen[b.Type] = b.DefRange

@@ -59,7 +59,7 @@ resource "mixed" { # want: A resource is read from a source or has fixed text
   source = source.sql.db
   text   = "x"
 }
-resource "no_uri" { # want: resource "no_uri" is already declared
+resource "no_uri" { # want: resource "no_uri" is already declared at testdata/invalid/primitives.hcl:29:1.
   uri  = "a://other"
   text = "x"
 }
@@ -79,7 +79,7 @@ prompt "bad" {
   argument "a" {
     enum = [] # want: enum must be a non-empty list of strings
   }
-  argument "a" { # want: argument "a" is already declared
+  argument "a" { # want: argument "a" is already declared at testdata/invalid/primitives.hcl:79:3.
   }
   argument "c" {
     complete { # want: A complete block runs a query
@@ -98,7 +98,7 @@ prompt "bad" {
 }
 prompt "silent" { # want: A prompt needs at least one message
 }
-prompt "silent" { # want: prompt "silent" is already declared
+prompt "silent" { # want: prompt "silent" is already declared at testdata/invalid/primitives.hcl:99:1.
   message "user" "text" {
     text = "x"
   }
