@@ -160,6 +160,7 @@ func (t *Tool) decodePath(attr *hcl.Attribute, tool *cfg.Tool, u *usage) hcl.Dia
 	for _, p := range tmpl.names() {
 		r := text.rangeOf(p.off, p.end)
 		switch param, kind := u.lookup(p.name); {
+		case kind == "" && u.tool.MeantToDeclare(p.name): // its misspelt block is reported
 		case kind == "":
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Undeclared path parameter",
 				Detail: fmt.Sprintf("{%s} is not declared; add a param or bind block named %q.", p.name, p.name), Subject: &r})
@@ -292,8 +293,10 @@ func (u *usage) references(prg *guard.ValueProgram, attr *hcl.Attribute) hcl.Dia
 		}
 		for _, k := range keys {
 			if !u.declared(k, v.kind) {
-				diags = append(diags, cfg.AttrError(attr, "Undeclared "+v.kind,
-					"%s.%s is not declared; add a %s block named %q.", v.variable, k, v.kind, k))
+				if !u.tool.MeantToDeclare(k) {
+					diags = append(diags, cfg.AttrError(attr, "Undeclared "+v.kind,
+						"%s.%s is not declared; add a %s block named %q.", v.variable, k, v.kind, k))
+				}
 				continue
 			}
 			u.use(k, v.kind)

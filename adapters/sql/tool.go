@@ -100,7 +100,7 @@ func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
 	}
 	used := map[string]bool{}
 	for _, u := range stmt.uses {
-		if !declared[u.name] && !used[u.name] {
+		if !declared[u.name] && !used[u.name] && !tool.MeantToDeclare(u.name) {
 			r := t.text.rangeOf(u.off, u.end)
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
