@@ -31,6 +31,8 @@ Usage:
                                     check the configuration and every statement
   mcpgen tools [--offline] [--surface] PATH...
                                     print the tools/list a client will see
+  mcpgen fmt [--check] [--diff] PATH...
+                                    rewrite the files in the canonical layout
   mcpgen apikey [--hash]            make an API key and the hash to configure
   mcpgen version                    print the version
 
@@ -87,6 +89,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runValidate(ctx, rest, stdout, stderr)
 	case "tools":
 		return runTools(ctx, rest, stdout, stderr)
+	case "fmt":
+		return runFmt(rest, stdin, stdout, stderr)
 	case "apikey":
 		return runAPIKey(rest, stdin, stdout, stderr)
 	case "version":
