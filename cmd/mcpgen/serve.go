@@ -15,7 +15,6 @@ import (
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/audit"
-	"github.com/mcpgen/mcpgen/runtime/metrics"
 	"github.com/mcpgen/mcpgen/runtime/transport"
 )
 
@@ -81,6 +80,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	secrets := &cfg.Secrets{}
 	log := runtime.NewLogger(stderr, secrets, runtime.ParseLevel(*logLevel))
+	build := currentBuild()
+	build.log(log)
 	scheme := "http"
 	if exposure.TLS {
 		certs, err := transport.LoadCertificates(*tlsCert, *tlsKey, log)
@@ -105,7 +106,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}()
 	srv := runtime.NewServer(gen, runtime.ServerOptions{
-		Log: log, Secrets: secrets, Audit: trail, Metrics: metrics.New(), Exposure: exposure,
+		Log: log, Secrets: secrets, Audit: trail, Metrics: newMetrics(build), Exposure: exposure,
 	})
 	// Closes every generation's sources once its calls have returned;
 	// deferred after the audit trail's close, so it runs first.
