@@ -83,9 +83,9 @@ tool "get_order" {
     until they happen), cancel_reason, tracking_number, and items, a one-line
     text summary of the order lines. An unknown order number is an error.
   EOT
-  source  = source.sql.orders
-  timeout = "5s"
-  guard   = "'orders.read' in principal.scopes"
+  source      = source.sql.orders
+  timeout     = "5s"
+  guard       = "'orders.read' in principal.scopes"
 
   param "order_id" {
     type        = "integer"
@@ -131,9 +131,9 @@ tool "list_order_items" {
     Every order has at least one line: an empty list means the order does not
     exist.
   EOT
-  source  = source.sql.orders
-  timeout = "5s"
-  guard   = "'orders.read' in principal.scopes"
+  source      = source.sql.orders
+  timeout     = "5s"
+  guard       = "'orders.read' in principal.scopes"
 
   param "order_id" {
     type        = "integer"
@@ -172,9 +172,9 @@ tool "list_orders" {
     and total_matches, the number of orders matching the filters across all
     pages. Results are paged: raise page to see older orders.
   EOT
-  source  = source.sql.orders
-  timeout = "5s"
-  guard   = "'orders.read' in principal.scopes"
+  source      = source.sql.orders
+  timeout     = "5s"
+  guard       = "'orders.read' in principal.scopes"
 
   param "status" {
     type        = "string"
@@ -243,9 +243,9 @@ tool "cancel_order" {
     cancelled_at. An order that does not exist or is not pending is an error,
     and nothing is changed.
   EOT
-  source  = source.sql.orders
-  timeout = "5s"
-  guard   = "'orders.write' in principal.scopes"
+  source      = source.sql.orders
+  timeout     = "5s"
+  guard       = "'orders.write' in principal.scopes"
 
   read_only   = false
   destructive = true
@@ -300,9 +300,9 @@ tool "search_products" {
     Returns sku, name, category, price_cents and description, name matches
     first. An empty list means nothing matched: try a shorter or different word.
   EOT
-  source  = source.sql.orders
-  timeout = "5s"
-  guard   = "'catalog.read' in principal.scopes"
+  source      = source.sql.orders
+  timeout     = "5s"
+  guard       = "'catalog.read' in principal.scopes"
 
   param "query" {
     type        = "string"
@@ -400,7 +400,7 @@ prompt "summarize_order_issue" {
   title       = "Summarize an order issue"
   description = "Summarize the state of one order and what the customer may need, for a support agent."
   # Who may read orders may use it; others are not shown it.
-  guard       = "'orders.read' in principal.scopes"
+  guard = "'orders.read' in principal.scopes"
 
   argument "order_id" {
     description = "The order number, e.g. 1042."
@@ -450,7 +450,7 @@ source "http" "inventory" {
   headers = {
     Authorization = "Bearer ${env("TECHNOVA_INVENTORY_TOKEN", "technova-demo-token")}"
   }
-  timeout            = "2s"     # each attempt
+  timeout            = "2s" # each attempt
   max_response_bytes = "64KB"
 
   retry {
@@ -472,9 +472,9 @@ tool "check_inventory" {
     Returns sku, available (the total), warehouses (code and quantity each)
     and restock_date (null unless nothing is in stock).
   EOT
-  source  = source.http.inventory
-  guard   = "'catalog.read' in principal.scopes"
-  timeout = "5s"
+  source      = source.http.inventory
+  guard       = "'catalog.read' in principal.scopes"
+  timeout     = "5s"
 
   param "sku" {
     type        = "string"
@@ -501,9 +501,9 @@ tool "get_warehouse" {
     shipping cutoff (UTC) and how many products it has in stock. The codes
     are the ones check_inventory returns.
   EOT
-  source  = source.http.inventory
-  guard   = "'catalog.read' in principal.scopes"
-  timeout = "5s"
+  source      = source.http.inventory
+  guard       = "'catalog.read' in principal.scopes"
+  timeout     = "5s"
 
   param "code" {
     type        = "string"

@@ -138,6 +138,7 @@ func decodeAuthBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Auth, hcl.Diagnos
 
 	keys := map[string]hcl.Range{}
 	hashes := map[string]string{}
+	var stdioAt hcl.Range
 	for _, b := range content.Blocks {
 		switch b.Type {
 		case "jwt":
@@ -156,7 +157,7 @@ func decodeAuthBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Auth, hcl.Diagnos
 			if k.Hash != "" {
 				if other, dup := hashes[k.Hash]; dup {
 					diags = append(diags, duplicateDiag("Duplicate API key hash",
-						fmt.Sprintf("api_key %q has the same hash as api_key %q: one key would stand for two principals.", k.Name, other), k.HashRange))
+						fmt.Sprintf("api_key %q has the same hash as api_key %q at %s: one key would stand for two principals.", k.Name, other, pos(keys[other])), k.HashRange))
 					continue
 				}
 				hashes[k.Hash] = k.Name
@@ -165,9 +166,10 @@ func decodeAuthBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Auth, hcl.Diagnos
 		case "stdio":
 			if a.Stdio != nil {
 				diags = append(diags, duplicateDiag("Duplicate stdio block",
-					"The stdio principal is already declared in this auth block; there can be only one.", b.DefRange))
+					fmt.Sprintf("The stdio principal is already declared at %s; there can be only one.", pos(stdioAt)), b.DefRange))
 				continue
 			}
+			stdioAt = b.DefRange
 			p, d := decodePrincipal(b.Body, ctx)
 			diags = append(diags, d...)
 			a.Stdio = p

@@ -191,6 +191,15 @@ func decodeToolKind(tool *Tool, content *hcl.BodyContent, ctx *hcl.EvalContext) 
 		return diags
 	}
 	if len(blocks) == 0 {
+		if a := misspeltAttr(tool.Body, "source"); a != nil {
+			// "sorce = ...": the tool has a source, misspelt.
+			return append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unsupported argument",
+				Detail:   fmt.Sprintf("An argument named %q is not expected here. Did you mean \"source\"?", a.Name),
+				Subject:  a.NameRange.Ptr(),
+			})
+		}
 		return append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Missing source or content",

@@ -71,7 +71,7 @@ func decodeSourceBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Source, hcl.Dia
 	source := &Source{
 		Type:      block.Labels[0],
 		Name:      block.Labels[1],
-		Body:      block.Body,
+		Body:      restOf(block.Body),
 		Ctx:       ctx,
 		DeclRange: block.DefRange,
 		TypeRange: block.LabelRanges[0],
@@ -142,7 +142,7 @@ func decodeToolBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Tool, hcl.Diagnos
 	}
 
 	// The rest of the body (sql, result, ...) belongs to the adapter.
-	content, remain, cdiags := block.Body.PartialContent(toolSchema)
+	content, remain, cdiags := restOf(block.Body).PartialContent(toolSchema)
 	diags = append(diags, cdiags...)
 	tool.Body = remain
 

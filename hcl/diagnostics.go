@@ -46,6 +46,14 @@ func WriteDiagnostics(w io.Writer, diags hcl.Diagnostics) {
 	}
 }
 
+// Pos formats where a declaration starts as diagnostics print positions,
+// "a.hcl:12:1", for a message that points at another place ("already
+// declared at ..."): editors and terminals open it as they open the
+// diagnostic's own.
+func Pos(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
 func subject(d *hcl.Diagnostic) hcl.Range {
 	if d.Subject == nil {
 		return hcl.Range{}

@@ -262,7 +262,5 @@ func duplicateDiag(summary, detail string, at hcl.Range) *hcl.Diagnostic {
 	}
 }
 
-// pos formats where a declaration starts, as in "a.hcl:12,1".
-func pos(r hcl.Range) string {
-	return fmt.Sprintf("%s:%d,%d", r.Filename, r.Start.Line, r.Start.Column)
-}
+// pos is Pos, for the messages of this package.
+func pos(r hcl.Range) string { return Pos(r) }

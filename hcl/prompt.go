@@ -217,7 +217,7 @@ func decodeArgumentBlock(prompt string, block *hcl.Block, ctx *hcl.EvalContext) 
 // decodeCompleteBlock builds the query that completes an argument. Its one
 // param is :value, the prefix typed so far.
 func decodeCompleteBlock(name string, block *hcl.Block, ctx *hcl.EvalContext) (*Tool, hcl.Diagnostics) {
-	content, remain, diags := block.Body.PartialContent(completeSchema)
+	content, remain, diags := restOf(block.Body).PartialContent(completeSchema)
 	q, d := decodeQuery(CompleteQueryPrefix+name, content, remain, ctx, block.DefRange, block.DefRange)
 	diags = append(diags, d...)
 	if q == nil {

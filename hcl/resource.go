@@ -64,7 +64,7 @@ func decodeResourceBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Resource, hcl
 	if d := checkName("resource", r.Name, r.NameRange); d != nil {
 		diags = append(diags, d)
 	}
-	content, remain, cdiags := block.Body.PartialContent(resourceSchema)
+	content, remain, cdiags := restOf(block.Body).PartialContent(resourceSchema)
 	diags = append(diags, cdiags...)
 	attrs := content.Attributes
 	str := func(name string, dst *string) {

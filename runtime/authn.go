@@ -91,7 +91,12 @@ func newAuthn(a *cfg.Auth, serverName string) (*authn, hcl.Diagnostics) {
 			doc["scopes_supported"] = a.Scopes
 		}
 		n.metadata, _ = json.Marshal(doc)
-		u, _ := url.Parse(a.Resource) // hcl checked it
+		u, err := url.Parse(a.Resource)
+		if err != nil {
+			// hcl has reported it; a configuration with errors is
+			// still checked, so that one run reports every mistake.
+			return n, diags
+		}
 		// RFC 9728 §3.1: the well-known segment goes between the host
 		// and the resource's path.
 		path := strings.TrimSuffix(u.Path, "/")

@@ -179,7 +179,7 @@ func checkTemplate(r *cfg.Resource) (*uritemplate.Template, hcl.Diagnostics) {
 		}
 	}
 	for _, v := range vars {
-		if !declared[v] {
+		if !declared[v] && !r.Query.MeantToDeclare(v) {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Undeclared template variable",

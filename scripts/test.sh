@@ -112,6 +112,12 @@ if [ -n "$unformatted" ]; then
 	exit 1
 fi
 
+# The examples and the valid fixtures are kept in mcpgen fmt's layout
+# (the invalid ones are not: their wants are written to their lines).
+log "mcpgen fmt --check"
+go run ./cmd/mcpgen fmt --check examples hcl/testdata/valid \
+	cmd/mcpgen/testdata/bench cmd/mcpgen/testdata/e2e cmd/mcpgen/testdata/limits
+
 log "go vet"
 go vet ./...
 
@@ -155,6 +161,7 @@ fuzz FuzzValidate ./runtime
 fuzz FuzzCheck ./runtime
 fuzz FuzzRowString ./runtime/adapter
 fuzz FuzzLoad ./hcl
+fuzz FuzzFormat ./hcl
 fuzz FuzzGuard ./runtime/guard
 fuzz FuzzBearerToken ./runtime/auth
 fuzz FuzzValidate ./runtime/auth

@@ -181,7 +181,7 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 		if first, dup := seen[b.Type]; dup {
 			r := b.DefRange
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate " + b.Type + " block",
-				Detail: fmt.Sprintf("A source has at most one %s block; the first is at %s.", b.Type, first), Subject: &r})
+				Detail: fmt.Sprintf("A source has at most one %s block; the first is at %s.", b.Type, cfg.Pos(first)), Subject: &r})
 			continue
 		}
 		seen[b.Type] = b.DefRange

@@ -121,7 +121,7 @@ func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 		if first, dup := seen[b.Type]; dup {
 			r := b.DefRange
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate " + b.Type + " block",
-				Detail: fmt.Sprintf("A tool has at most one %s block; the first is at %s.", b.Type, first), Subject: &r})
+				Detail: fmt.Sprintf("A tool has at most one %s block; the first is at %s.", b.Type, cfg.Pos(first)), Subject: &r})
 			continue
 		}
 		seen[b.Type] = b.DefRange
@@ -160,6 +160,7 @@ func (t *Tool) decodePath(attr *hcl.Attribute, tool *cfg.Tool, u *usage) hcl.Dia
 	for _, p := range tmpl.names() {
 		r := text.rangeOf(p.off, p.end)
 		switch param, kind := u.lookup(p.name); {
+		case kind == "" && u.tool.MeantToDeclare(p.name): // its misspelt block is reported
 		case kind == "":
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Undeclared path parameter",
 				Detail: fmt.Sprintf("{%s} is not declared; add a param or bind block named %q.", p.name, p.name), Subject: &r})
@@ -292,8 +293,10 @@ func (u *usage) references(prg *guard.ValueProgram, attr *hcl.Attribute) hcl.Dia
 		}
 		for _, k := range keys {
 			if !u.declared(k, v.kind) {
-				diags = append(diags, cfg.AttrError(attr, "Undeclared "+v.kind,
-					"%s.%s is not declared; add a %s block named %q.", v.variable, k, v.kind, k))
+				if !u.tool.MeantToDeclare(k) {
+					diags = append(diags, cfg.AttrError(attr, "Undeclared "+v.kind,
+						"%s.%s is not declared; add a %s block named %q.", v.variable, k, v.kind, k))
+				}
 				continue
 			}
 			u.use(k, v.kind)

@@ -69,7 +69,7 @@ func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 		if result != nil {
 			r := b.DefRange
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate result block",
-				Detail: fmt.Sprintf("A tool has at most one result block; the first is at %s.", result.DefRange), Subject: &r})
+				Detail: fmt.Sprintf("A tool has at most one result block; the first is at %s.", cfg.Pos(result.DefRange)), Subject: &r})
 			continue
 		}
 		result = b
@@ -100,7 +100,7 @@ func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
 	}
 	used := map[string]bool{}
 	for _, u := range stmt.uses {
-		if !declared[u.name] && !used[u.name] {
+		if !declared[u.name] && !used[u.name] && !tool.MeantToDeclare(u.name) {
 			r := t.text.rangeOf(u.off, u.end)
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,

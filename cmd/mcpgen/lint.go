@@ -38,7 +38,7 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case "sarif":
 		var wd string
 		if wd, err = os.Getwd(); err == nil {
-			err = lint.WriteSARIF(stdout, report, lint.SARIFOptions{ToolVersion: versionString(), BaseDir: wd})
+			err = lint.WriteSARIF(stdout, report, lint.SARIFOptions{ToolVersion: currentBuild().Version, BaseDir: wd})
 		}
 	default:
 		err = lint.WriteText(stdout, report)

@@ -15,7 +15,6 @@ import (
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/audit"
-	"github.com/mcpgen/mcpgen/runtime/metrics"
 	"github.com/mcpgen/mcpgen/runtime/transport"
 )
 
@@ -82,6 +81,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	secrets := &cfg.Secrets{}
 	log := runtime.NewLogger(stderr, secrets, runtime.ParseLevel(*logLevel))
+	build := currentBuild()
+	build.log(log)
 	scheme := "http"
 	if exposure.TLS {
 		certs, err := transport.LoadCertificates(*tlsCert, *tlsKey, log)
@@ -107,7 +108,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}()
 	srv := runtime.NewServer(gen, runtime.ServerOptions{
-		Log: log, Secrets: secrets, Audit: trail, Metrics: metrics.New(), Exposure: exposure, Verify: verify,
+		Log: log, Secrets: secrets, Audit: trail, Metrics: newMetrics(build), Exposure: exposure, Verify: verify,
 	})
 	// Closes every generation's sources once its calls have returned;
 	// deferred after the audit trail's close, so it runs first.

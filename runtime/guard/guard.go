@@ -41,20 +41,18 @@ type Env struct {
 
 // NewEnv declares the variables guards and binds may use.
 func NewEnv() (*Env, error) {
-	dynMap := cel.MapType(cel.StringType, cel.DynType)
-	guards, err := cel.NewEnv(
-		cel.Variable("principal", dynMap),
-		cel.Variable("args", dynMap),
-		cel.Variable("tool", dynMap),
-		cel.Variable("request", dynMap),
-	)
+	opts, err := variables("principal", "args", "tool", "request")
 	if err != nil {
 		return nil, err
 	}
-	binds, err := cel.NewEnv(
-		cel.Variable("principal", dynMap),
-		cel.Variable("request", dynMap),
-	)
+	guards, err := cel.NewEnv(opts...)
+	if err != nil {
+		return nil, err
+	}
+	if opts, err = variables("principal", "request"); err != nil {
+		return nil, err
+	}
+	binds, err := cel.NewEnv(opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +75,7 @@ func (e *Env) CompileGuard(src string) (*Program, error) {
 		return nil, errors.New(oneLine(iss.Err().Error()))
 	}
 	if !ast.OutputType().IsExactType(cel.BoolType) {
-		return nil, fmt.Errorf("a guard must be a boolean expression, but this one is of type %s", ast.OutputType())
+		return nil, notBool(ast.OutputType(), src)
 	}
 	if err := checkCost(e.guards, ast, e.guardBounds()); err != nil {
 		return nil, err
@@ -118,7 +116,7 @@ func (e *Env) CompileKey(src string) (*Program, error) {
 	case t.IsExactType(cel.StringType), t.IsExactType(cel.IntType), t.IsExactType(cel.UintType),
 		t.IsExactType(cel.DoubleType), t.IsExactType(cel.BoolType), t.IsExactType(cel.DynType):
 	default:
-		return nil, fmt.Errorf("a rate limit key must be a string, number or boolean, but this one is of type %s", t)
+		return nil, fmt.Errorf("a rate limit key must be a string, number or boolean, but this one is %s", a(typeName(t)))
 	}
 	if err := checkCost(e.guards, ast, e.guardBounds()); err != nil {
 		return nil, err

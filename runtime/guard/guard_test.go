@@ -42,6 +42,10 @@ func TestGuards(t *testing.T) {
 		{`request.time.getFullYear() == 2026`, true, ""},
 		{`principal.claims.team == 'x'`, false, "no such key"},
 		{`args.ids.all(i, i > 0)`, true, ""},
+		// Typed records read the same maps.
+		{`has(principal.claims.org) && principal.sub == 'alice'`, true, ""},
+		{`principal.scopes.exists(s, s.startsWith('orders.')) && size(principal.sub) > 0`, true, ""},
+		{`tool.name == 'get_order' && !has(principal.claims.team)`, true, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
@@ -69,7 +73,16 @@ func TestCompileErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct{ src, want string }{
-		{`principal.sub`, "must be a boolean expression"},
+		{`principal.sub`, "a guard must be a boolean expression, but this one is a string: compare it, as in principal.sub == 'alice' or principal.sub != ''"},
+		{`principal.scopes`, "is a list(string): test membership or size, as in 'orders.read' in principal.scopes"},
+		{`principal.claims`, "is a map(string, dyn): test a key, as in 'org' in principal.claims"},
+		{`principal.claims.admin`, "is a dyn (known only when the guard runs: a claim or an argument): compare it, as in principal.claims.admin == 'value' or principal.claims.admin == true"},
+		{`principal`, "is a principal record: use one of its fields: principal.claims, principal.scopes, principal.sub"},
+		{`request.time`, "is a timestamp: compare it"},
+		{`size(principal.scopes)`, "is an int: compare it, as in size(principal.scopes) > 0"},
+		{`tool.read_only ? 'a' : 'b'`, "compare it, as in (tool.read_only ? 'a' : 'b') == 'alice'"},
+		{`principal.scope == 'x'`, "undefined field 'scope'"},
+		{`principal.sub == 1`, "no matching overload"},
 		{`1 + `, "Syntax error"},
 		{`secrets.token == 'x'`, "undeclared reference to 'secrets'"},
 		{`'a' + 1 == 'b'`, "no matching overload"},
@@ -223,7 +236,8 @@ func TestCompileKey(t *testing.T) {
 		{src: "principal.claims.org", want: "acme"},
 		{src: "principal.claims.tier", want: int64(2)},
 		{src: "args.region + '/' + principal.sub", want: "eu/alice"},
-		{src: "principal.scopes", compile: ""}, // dyn: checked when evaluated
+		{src: "principal.scopes", compile: "must be a string, number or boolean, but this one is a list(string)"},
+		{src: "principal.claims.groups", compile: ""}, // dyn: checked when evaluated
 		{src: "[1, 2]", compile: "must be a string, number or boolean"},
 		{src: "{'a': 1}", compile: "must be a string, number or boolean"},
 		{src: "nobody", compile: "undeclared reference"},

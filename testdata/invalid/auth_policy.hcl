@@ -1,6 +1,6 @@
 server {
   name  = "policy"
-  guard = "principal.scopes" # want: The server's default guard does not compile
+  guard = "principal.scopes" # want: The server's default guard does not compile: a guard must be a boolean expression, but this one is a list(string): test membership
 }
 
 auth {

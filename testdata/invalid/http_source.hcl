@@ -164,7 +164,7 @@ source "http" "breaker_failures_zero" {
 source "http" "two_retry_blocks" {
   base_url = "http://h"
   retry {}
-  retry {} # want: Duplicate retry block
+  retry {} # want: the first is at ../../testdata/invalid/http_source.hcl:166:3.
 }
 
 source "http" "unknown_attribute" {

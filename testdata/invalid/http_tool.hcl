@@ -216,7 +216,7 @@ tool "two_query_blocks" {
   method = "GET"
   path   = "/v1/stock"
   query {}
-  query {} # want: Duplicate query block
+  query {} # want: the first is at ../../testdata/invalid/http_tool.hcl:218:3.
 }
 
 tool "unknown_attribute" {

@@ -160,5 +160,5 @@ tool "two_result_blocks" {
   source = source.sql.db
   sql    = "SELECT 1"
   result {}
-  result {} # want: Duplicate result block
+  result {} # want: the first is at ../../testdata/invalid/sql_tool.hcl:162:3.
 }

@@ -26,10 +26,10 @@ auth {
     claims  = "acme" # want: claims must be an object
   }
   api_key "two" {
-    hash    = "sha256:8254c329a92850f6d539dd376f4816ee2764517da5e0235514af433164480d7a" # want: has the same hash as api_key "one"
+    hash    = "sha256:8254c329a92850f6d539dd376f4816ee2764517da5e0235514af433164480d7a" # want: has the same hash as api_key "one" at testdata/invalid/auth.hcl:23:3
     subject = "svc-two"
   }
-  api_key "one" { # want: api_key "one" is already declared
+  api_key "one" { # want: api_key "one" is already declared at testdata/invalid/auth.hcl:23:3.
     hash    = "sha256:8254c329a92850f6d539dd376f4816ee2764517da5e0235514af433164480d70"
     subject = "svc-three"
   }
@@ -40,5 +40,8 @@ auth {
   stdio {
     subject = "me"
     roles   = ["admin"] # want: An argument named "roles" is not expected here
+  }
+  stdio { # want: The stdio principal is already declared at testdata/invalid/auth.hcl:40:3
+    subject = "me"
   }
 }

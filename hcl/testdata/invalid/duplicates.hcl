@@ -6,7 +6,7 @@ server { # want: Duplicate server block
 }
 
 source "sql" "db" {}
-source "sql" "db" {} # want: source "sql" "db" is already declared at testdata/invalid/duplicates.hcl:8,1.
+source "sql" "db" {} # want: source "sql" "db" is already declared at testdata/invalid/duplicates.hcl:8:1.
 source "http" "db" {}
 
 tool "t" {
@@ -14,7 +14,7 @@ tool "t" {
   param "id" {
     type = "integer"
   }
-  param "id" { # want: param "id" is already declared at testdata/invalid/duplicates.hcl:14,3.
+  param "id" { # want: param "id" is already declared at testdata/invalid/duplicates.hcl:14:3.
     type = "string"
   }
   bind "org" {
@@ -32,7 +32,7 @@ tool "t" {
 }
 
 audit {}
-audit {} # want: An audit block is already declared at testdata/invalid/duplicates.hcl:34,1; there can be only one.
+audit {} # want: An audit block is already declared at testdata/invalid/duplicates.hcl:34:1; there can be only one.
 
 auth {
   stdio {
@@ -46,4 +46,4 @@ auth { # want: Duplicate auth block
 }
 
 limits {}
-limits {} # want: A limits block is already declared at testdata/invalid/duplicates.hcl:48,1
+limits {} # want: A limits block is already declared at testdata/invalid/duplicates.hcl:48:1

@@ -65,7 +65,7 @@ resource "mixed" { # want: A resource is read from a source or has fixed text
   source = source.sql.db
   text   = "x"
 }
-resource "no_uri" { # want: resource "no_uri" is already declared
+resource "no_uri" { # want: resource "no_uri" is already declared at testdata/invalid/primitives.hcl:29:1.
   uri  = "a://other"
   text = "x"
 }
@@ -85,7 +85,7 @@ prompt "bad" {
   argument "a" {
     enum = [] # want: enum must be a non-empty list of strings
   }
-  argument "a" { # want: argument "a" is already declared
+  argument "a" { # want: argument "a" is already declared at testdata/invalid/primitives.hcl:85:3.
   }
   argument "c" {
     complete { # want: A complete block runs a query
@@ -105,7 +105,7 @@ prompt "bad" {
 prompt "silent" { # want: A prompt needs at least one message
   guard = 5 # want: guard must be a string, not a number
 }
-prompt "silent" { # want: prompt "silent" is already declared
+prompt "silent" { # want: prompt "silent" is already declared at testdata/invalid/primitives.hcl:105:1.
   message "user" "text" {
     text = "x"
   }

@@ -31,6 +31,6 @@ tool "get_order" {
   bind "org" {
     from = "principal.claims.org"
   }
-  sql    = "SELECT id, status, total_cents, placed_at FROM orders WHERE id = :order_id AND org = :org"
+  sql = "SELECT id, status, total_cents, placed_at FROM orders WHERE id = :order_id AND org = :org"
   result { one = true }
 }

@@ -13,6 +13,6 @@ tool "get_order" {
     type    = "integer"
     minimum = 1
   }
-  sql    = "SELECT id, status, total_cents, placed_at FROM orders WHERE id = :order_id"
+  sql = "SELECT id, status, total_cents, placed_at FROM orders WHERE id = :order_id"
   result { one = true }
 }

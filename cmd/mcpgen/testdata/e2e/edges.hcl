@@ -39,7 +39,7 @@ tool "login" {
     pattern    = "[A-Z][a-z0-9-]+"
     enum       = ["Correct-horse-battery-staple"]
   }
-  sql    = "SELECT length(:password) AS n"
+  sql = "SELECT length(:password) AS n"
   result { one = true }
 }
 

@@ -28,7 +28,7 @@ tool "echo" {
     type        = "string"
     description = "Any text."
   }
-  sql    = "SELECT :text AS text"
+  sql = "SELECT :text AS text"
   result { one = true }
 }
 
@@ -37,11 +37,11 @@ tool "short_note" {
   source      = source.sql.mem
   # Visible to the key (the guard can hold for some arguments), so a long
   # note is denied by the guard rather than answered as an unknown tool.
-  guard       = "size(args.text) <= 100"
+  guard = "size(args.text) <= 100"
   param "text" {
     type        = "string"
     description = "The note."
   }
-  sql    = "SELECT :text AS text"
+  sql = "SELECT :text AS text"
   result { one = true }
 }

@@ -40,7 +40,7 @@ resource "t_a_open" {
     type = "integer"
     enum = [1, 2, 3, 12]
   }
-  sql    = "SELECT :n * :n AS square"
+  sql = "SELECT :n * :n AS square"
   result { one = true }
 }
 
@@ -52,7 +52,7 @@ resource "t_b_staff" {
     type = "integer"
     enum = [1, 2]
   }
-  sql    = "SELECT :id AS id"
+  sql = "SELECT :id AS id"
   result { one = true }
 }
 
@@ -63,7 +63,7 @@ resource "t_c_open" {
   param "n" {
     type = "integer"
   }
-  sql    = "SELECT :n * 2 AS double"
+  sql = "SELECT :n * 2 AS double"
   result { one = true }
 }
 
@@ -74,7 +74,7 @@ resource "t_d_staff" {
   param "k" {
     type = "string"
   }
-  sql    = "SELECT :k AS k"
+  sql = "SELECT :k AS k"
   result { one = true }
 }
 
@@ -85,7 +85,7 @@ resource "t_e_open" {
   param "n" {
     type = "integer"
   }
-  sql    = "SELECT :n * 3 AS triple"
+  sql = "SELECT :n * 3 AS triple"
   result { one = true }
 }
 

@@ -45,7 +45,7 @@ tool "b_staff" {
   param "reason" {
     type = "string"
   }
-  sql    = "SELECT :order_id AS order_id, :reason AS reason"
+  sql = "SELECT :order_id AS order_id, :reason AS reason"
   result { one = true }
 }
 
@@ -72,7 +72,7 @@ tool "e_public" {
   param "n" {
     type = "integer"
   }
-  sql    = "SELECT :n AS n"
+  sql = "SELECT :n AS n"
   result { one = true }
 }
 

@@ -9,8 +9,8 @@ tool "slow_count" {
   source      = source.sql.mem
   # Under -race on a loaded machine the count takes tens of seconds; the
   # tests that use it are about shutdown, not about the tool timeout.
-  timeout     = "10m"
-  sql         = <<-SQL
+  timeout = "10m"
+  sql     = <<-SQL
     WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 1000000)
     SELECT max(n) AS n FROM c
   SQL

@@ -20,6 +20,6 @@ tool "whoami" {
   bind "sub" {
     from = "principal.sub"
   }
-  sql    = "SELECT :sub AS sub"
+  sql = "SELECT :sub AS sub"
   result { one = true }
 }

@@ -75,9 +75,9 @@ tool "default_two" {
 }
 
 tool "spin" {
-  description = "Counts to n the slow way: a large n runs until cancelled."
-  source      = source.sql.capped
-  timeout     = "10m"
+  description     = "Counts to n the slow way: a large n runs until cancelled."
+  source          = source.sql.capped
+  timeout         = "10m"
   max_concurrency = 1
   param "n" {
     type    = "integer"
@@ -107,7 +107,7 @@ tool "get_value" {
   description = "A value, cached per caller."
   source      = source.sql.db
   param "k" { type = "string" }
-  sql    = "SELECT v FROM kv WHERE k = :k"
+  sql = "SELECT v FROM kv WHERE k = :k"
   result { one = true }
   rate_limit {
     rate = "1000/s"
@@ -124,7 +124,7 @@ tool "get_value_shared" {
   bind "org" {
     from = "principal.claims.org"
   }
-  sql    = "SELECT v FROM kv WHERE k = :k AND org = :org"
+  sql = "SELECT v FROM kv WHERE k = :k AND org = :org"
   result { one = true }
   rate_limit {
     rate = "1000/s"
@@ -142,7 +142,7 @@ tool "set_value" {
   read_only   = false
   param "k" { type = "string" }
   param "v" { type = "string" }
-  sql    = "UPDATE kv SET v = :v WHERE k = :k RETURNING v"
+  sql = "UPDATE kv SET v = :v WHERE k = :k RETURNING v"
   result { one = true }
   rate_limit {
     rate = "1000/s"

@@ -1,6 +1,6 @@
 # Rate limits kept in Redis, shared by every server process using it.
 limits {
-  backend        = "redis"
+  backend   = "redis"
   redis_url = env("REDIS_URL")
 }
 
@@ -13,7 +13,7 @@ tool "ping" {
   description = "Three calls an hour per run, across every replica."
   source      = source.sql.mem
   param "run" { type = "string" }
-  sql    = "SELECT 'pong' AS answer, :run AS run"
+  sql = "SELECT 'pong' AS answer, :run AS run"
   result { one = true }
   rate_limit {
     rate  = "1/h"

@@ -14,7 +14,7 @@ tool "ping" {
   description = "Three calls an hour per run, across every replica."
   source      = source.sql.mem
   param "run" { type = "string" }
-  sql    = "SELECT 'pong' AS answer, :run AS run"
+  sql = "SELECT 'pong' AS answer, :run AS run"
   result { one = true }
   rate_limit {
     rate  = "1/h"

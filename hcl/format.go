@@ -1,0 +1,196 @@
+package hcl
+
+import (
+	"bytes"
+	"strings"
+	"unicode"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+)
+
+// Format returns src in the canonical layout: hclwrite's (indentation,
+// spacing, aligned =), then what hclwrite leaves alone:
+//
+//   - the body of a <<- heredoc is indented two spaces past the line that
+//     opens it, its closing marker level with that line. A flush heredoc's
+//     value is its lines less their common indentation, so moving every
+//     line by the same amount keeps the value; one whose indentation mixes
+//     in tabs, or whose ${...} spans lines, is left as it is. A << heredoc
+//     is never touched: its indentation is part of the value.
+//   - trailing whitespace is removed, except inside heredocs, where it
+//     is part of the value too;
+//   - runs of blank lines become one, and top-level blocks are separated
+//     by exactly one; the file ends with one newline.
+//
+// Comments stay. Formatting twice changes nothing. A file that does not
+// parse is returned unchanged with its diagnostics.
+func Format(filename string, src []byte) ([]byte, hcl.Diagnostics) {
+	if _, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); diags.HasErrors() {
+		return src, diags
+	}
+	// hclwrite aligns = and comments within runs of lines that blank lines
+	// break, so a blank line added between blocks changes its alignment:
+	// format until nothing changes (twice, in practice).
+	out := src
+	for range 4 {
+		next := normalize(filename, hclwrite.Format(out))
+		if bytes.Equal(next, out) {
+			break
+		}
+		out = next
+	}
+	return out, nil
+}
+
+// normalize does what hclwrite does not, on its output.
+func normalize(filename string, out []byte) []byte {
+	tokens, diags := hclsyntax.LexConfig(out, filename, hcl.InitialPos)
+	if diags.HasErrors() { // hclwrite wrote what does not lex: keep it
+		return out
+	}
+	lines := strings.SplitAfter(string(out), "\n")
+	info := classify(tokens)
+	for _, h := range info.heredocs {
+		h.reindent(lines)
+	}
+
+	var b strings.Builder
+	blank := true // at the start, as after a blank line: leading blank lines go
+	for i, line := range lines {
+		if info.heredocBody[i] {
+			b.WriteString(line)
+			blank = false
+			continue
+		}
+		text := strings.TrimRight(strings.TrimSuffix(line, "\n"), " \t")
+		if text == "" {
+			if !blank && i < len(lines)-1 {
+				blank = true
+				b.WriteString("\n")
+			}
+			continue
+		}
+		if info.endsTopBlock[i-1] && !blank {
+			b.WriteString("\n")
+		}
+		b.WriteString(text)
+		b.WriteString("\n")
+		blank = false
+	}
+	s := strings.TrimRight(b.String(), "\n")
+	if s == "" {
+		return nil
+	}
+	return []byte(s + "\n")
+}
+
+// Formatted reports whether src is already in the canonical layout.
+func Formatted(filename string, src []byte) (bool, hcl.Diagnostics) {
+	out, diags := Format(filename, src)
+	return bytes.Equal(out, src), diags
+}
+
+// lineInfo is what Format needs to know of each line (0-based).
+type lineInfo struct {
+	heredocBody  map[int]bool // a heredoc's content, kept byte for byte
+	endsTopBlock map[int]bool // closes a top-level block
+	heredocs     []*heredoc
+}
+
+// heredoc is one <<- heredoc whose lines may move.
+type heredoc struct {
+	open, close int // lines of the opening and the closing marker
+	indent      int // of the line that opens it
+	movable     bool
+}
+
+func classify(tokens hclsyntax.Tokens) lineInfo {
+	info := lineInfo{heredocBody: map[int]bool{}, endsTopBlock: map[int]bool{}}
+	depth := 0
+	var cur *heredoc
+	interpAt := []int{} // lines where open ${ and %{ started, innermost last
+	for _, t := range tokens {
+		line := t.Range.Start.Line - 1
+		switch t.Type {
+		case hclsyntax.TokenOBrace:
+			depth++
+		case hclsyntax.TokenCBrace:
+			depth--
+			if depth == 0 {
+				info.endsTopBlock[line] = true
+			}
+		case hclsyntax.TokenOHeredoc:
+			cur = &heredoc{open: line, movable: bytes.HasPrefix(t.Bytes, []byte("<<-"))}
+			if cur.movable {
+				info.heredocs = append(info.heredocs, cur)
+			}
+		case hclsyntax.TokenCHeredoc:
+			if cur != nil {
+				cur.close = line
+				for l := cur.open + 1; l < line; l++ {
+					info.heredocBody[l] = true
+				}
+				cur = nil
+			}
+		case hclsyntax.TokenTemplateInterp, hclsyntax.TokenTemplateControl:
+			interpAt = append(interpAt, line)
+		case hclsyntax.TokenTemplateSeqEnd:
+			if n := len(interpAt); n > 0 {
+				if interpAt[n-1] != line && cur != nil {
+					cur.movable = false // a template sequence across lines
+				}
+				interpAt = interpAt[:n-1]
+			}
+		}
+	}
+	return info
+}
+
+// reindent moves a flush heredoc's lines so that the least indented is two
+// spaces past the line that opens it, and its closing marker level with
+// that line. Lines of only whitespace are kept as they are: HCL keeps them
+// in the value whole.
+func (h *heredoc) reindent(lines []string) {
+	if !h.movable {
+		return
+	}
+	opener := lines[h.open]
+	h.indent = len(opener) - len(strings.TrimLeft(opener, " "))
+	least := -1
+	for l := h.open + 1; l < h.close; l++ {
+		text := strings.TrimSuffix(lines[l], "\n")
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		// HCL counts leading Unicode spaces as characters, not columns:
+		// with a tab among them, moving lines could change the value.
+		lead := text[:len(text)-len(strings.TrimLeftFunc(text, unicode.IsSpace))]
+		if strings.Trim(lead, " ") != "" {
+			return
+		}
+		if least < 0 || len(lead) < least {
+			least = len(lead)
+		}
+	}
+	target := h.indent + 2
+	if least >= 0 {
+		for l := h.open + 1; l < h.close; l++ {
+			text := lines[l]
+			if strings.TrimSpace(text) == "" {
+				continue
+			}
+			lines[l] = strings.Repeat(" ", target) + text[least:]
+		}
+	}
+	marker := lines[h.close]
+	lines[h.close] = strings.Repeat(" ", h.indent) + strings.TrimLeft(marker, " \t")
+}
+
+// Files lists the files a configuration path stands for, as Load reads
+// them: a file, or a directory's *.hcl files (sorted, not recursive,
+// without dot files).
+func Files(path string) ([]string, hcl.Diagnostics) {
+	return expandPath(path)
+}
