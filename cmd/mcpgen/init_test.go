@@ -133,6 +133,13 @@ func TestInitFromDB(t *testing.T) {
 			if err != nil {
 				t.Fatalf("lint: %v\n%s%s", err, lintOut, stderr)
 			}
+			// Lint reports each description left as a TODO, as a warning.
+			if !strings.Contains(lintOut, "hygiene/todo-description") || !strings.Contains(stderr, "0 errors") {
+				t.Errorf("lint should warn of the TODO descriptions, without errors:\n%s%s", lintOut, stderr)
+			}
+			if b.name == "postgres" && strings.Contains(lintOut, `the description of tool "get_customers" still says TODO`) {
+				t.Errorf("the table comment should describe get_customers:\n%s", lintOut)
+			}
 
 			s := startStdio(t, env, path)
 			c := s.client
