@@ -194,6 +194,16 @@ func TestInitFromDB(t *testing.T) {
 					t.Errorf("tool %s is not read-only", tool.Name)
 				}
 			}
+			descs := map[string]string{}
+			for _, tool := range tl.Tools {
+				descs[tool.Name] = strings.Join(strings.Fields(tool.Description), " ")
+			}
+			if !strings.Contains(descs["get_order_lines"], "customer_id (refers to customers.id)") {
+				t.Errorf("get_order_lines does not name the table its foreign key refers to: %q", descs["get_order_lines"])
+			}
+			if b.name == "postgres" && !strings.Contains(descs["get_customers"], `email (The customer's email address, e.g. "ann@acme.test")`) {
+				t.Errorf("get_customers does not give the column comments: %q", descs["get_customers"])
+			}
 			if len(tl.Tools) != 6 {
 				t.Errorf("%d tools, want 6", len(tl.Tools))
 			}

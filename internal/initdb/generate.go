@@ -176,10 +176,28 @@ func (g *gen) selectList(cols []*Column) string {
 	return wrapList(names, "    SELECT ", "           ")
 }
 
-func (g *gen) returns(cols []*Column) string {
+// returns says which columns a tool returns, with their comments and the
+// tables their foreign keys refer to.
+func (g *gen) returns(t *Table, cols []*Column) string {
 	names := make([]string, len(cols))
 	for i, c := range cols {
+		var notes []string
+		if cm := strings.TrimSpace(c.Comment); cm != "" {
+			notes = append(notes, strings.TrimSuffix(cm, "."))
+		}
+		for _, fk := range t.ForeignKeys {
+			if len(fk.Columns) == 1 && fk.Columns[0] == c.Name {
+				ref := fk.RefTable
+				if len(fk.RefColumns) == 1 && fk.RefColumns[0] != "" {
+					ref += "." + fk.RefColumns[0]
+				}
+				notes = append(notes, "refers to "+ref)
+			}
+		}
 		names[i] = c.Name
+		if len(notes) > 0 {
+			names[i] += " (" + strings.Join(notes, "; ") + ")"
+		}
 	}
 	return "Returns " + strings.Join(names, ", ") + "."
 }
@@ -204,7 +222,7 @@ func (g *gen) get(b *strings.Builder, t *Table, cols []*Column) {
 	}
 	keys := strings.Join(t.PrimaryKey, ", ")
 	fmt.Fprintf(b, "\ntool %s {\n", quote("get_"+t.Name))
-	g.description(b, fmt.Sprintf("Get one %s row by its primary key (%s). %s An unknown key is an error.", t.Name, keys, g.returns(cols)), t.Comment)
+	g.description(b, fmt.Sprintf("Get one %s row by its primary key (%s). %s An unknown key is an error.", t.Name, keys, g.returns(t, cols)), t.Comment)
 	g.common(b, t)
 	for _, c := range params {
 		g.param(b, t, c, "", false)
@@ -251,7 +269,7 @@ func (g *gen) list(b *strings.Builder, t *Table, cols []*Column) {
 	}
 	fmt.Fprintf(b, "\ntool %s {\n", quote("list_"+t.Name))
 	g.description(b, fmt.Sprintf("List %s rows%s, ordered by %s and paged: raise page for more. %s",
-		t.Name, what, strings.Join(order, ", "), g.returns(cols)), t.Comment)
+		t.Name, what, strings.Join(order, ", "), g.returns(t, cols)), t.Comment)
 	g.common(b, t)
 	for _, c := range filters {
 		g.param(b, t, c, " Only rows with this value; omit for all.", true)
@@ -297,8 +315,13 @@ func (g *gen) description(b *strings.Builder, what, comment string) {
 	if strings.TrimSpace(comment) == "" {
 		comment = "TODO: say what this table holds and when to use this tool."
 	}
+	lines := wrap(strings.TrimSpace(comment)+"\n"+what, 76)
+	if slices.Contains(lines, "EOT") { // it would end the heredoc
+		fmt.Fprintf(b, "  description = %s\n", quote(strings.Join(lines, "\n")))
+		return
+	}
 	b.WriteString("  description = <<-EOT\n")
-	for _, line := range wrap(strings.TrimSpace(comment)+"\n"+what, 76) {
+	for _, line := range lines {
 		b.WriteString("    " + heredocEscape(line) + "\n")
 	}
 	b.WriteString("  EOT\n")
