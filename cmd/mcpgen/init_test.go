@@ -165,6 +165,13 @@ func TestInitFromDB(t *testing.T) {
 			if len(list) != 1 || list[0]["email"] != "ann@acme.test" {
 				t.Errorf("list_customers tier=pro = %v", list)
 			}
+			list = rows(t, ok(t, call(t, c, "list_customers", map[string]any{"active": false})))
+			if len(list) != 1 || list[0]["email"] != "bob@acme.test" {
+				t.Errorf("list_customers active=false = %v", list)
+			}
+			if got["created_at"] != "2026-01-02T03:04:05Z" {
+				t.Errorf("get_customers 1: created_at = %v, want RFC 3339", got["created_at"])
+			}
 			toolError(t, call(t, c, "list_customers", map[string]any{"tier": "gold"}), "tier")
 			toolError(t, call(t, c, "list_customers", map[string]any{"limit": 1000}), "limit")
 			page2 := rows(t, ok(t, call(t, c, "list_customers", map[string]any{"limit": 1, "page": 2})))

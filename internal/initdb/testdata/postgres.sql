@@ -22,6 +22,7 @@ COMMENT ON COLUMN customers.email IS 'The customer''s email address, e.g. "ann@a
 COMMENT ON COLUMN customers.tier IS 'The customer''s plan.';
 CREATE INDEX customers_email ON customers(email);
 CREATE INDEX customers_tier ON customers(tier, org);
+CREATE INDEX customers_active ON customers(active);
 CREATE TABLE order_lines (
   org         TEXT NOT NULL,
   order_id    INTEGER NOT NULL,

@@ -18,6 +18,7 @@ CREATE TABLE customers (
 );
 CREATE INDEX customers_email ON customers(email);
 CREATE INDEX customers_tier ON customers(tier, org);
+CREATE INDEX customers_active ON customers(active);
 CREATE TABLE order_lines (
   org         TEXT NOT NULL,
   order_id    INTEGER NOT NULL,
