@@ -5,8 +5,9 @@
 // line, before any configuration exists, and shares nothing with serving.
 // Keeping it apart keeps the adapter's surface to what runtime needs, and
 // lets this package depend on hclwrite without the adapter doing so. It
-// opens databases with the drivers adapters/sql already links in
-// (modernc.org/sqlite as "sqlite", pgx as "pgx").
+// opens databases with the drivers adapters/sql serves with
+// (modernc.org/sqlite as "sqlite", pgx as "pgx"), and imports neither
+// runtime nor an adapter.
 //
 // A database is one Dialect: how to read its schema and how to write its
 // casts. SQLite and PostgreSQL are implemented; another driver plugs in by
@@ -19,6 +20,10 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	// The drivers adapters/sql serves with, registered as "pgx" and "sqlite".
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
 )
 
 // Kind is what a column's values are, as mcpgen params see them.
