@@ -38,6 +38,9 @@ Usage:
                                     OLD and NEW: a path, git:REF or git:REF:PATH
   mcpgen lock [--check] PATH...     write mcpgen.lock beside the configuration,
                                     or check the surface against it
+  mcpgen init [--from-db DSN] [-o DIR] [--dry-run]
+                                    write a starter configuration, from a
+                                    database's schema or a minimal example
   mcpgen fmt [--check] [--diff] PATH...
                                     rewrite the files in the canonical layout
   mcpgen apikey [--hash]            make an API key and the hash to configure
@@ -103,6 +106,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runDiff(ctx, rest, stdout, stderr)
 	case "lock":
 		return runLock(ctx, rest, stdout, stderr)
+	case "init":
+		return runInit(ctx, rest, stdout, stderr)
 	case "fmt":
 		return runFmt(rest, stdin, stdout, stderr)
 	case "apikey":

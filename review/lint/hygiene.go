@@ -26,6 +26,15 @@ var hygieneRules = []*Rule{
 		check: checkParamDescriptions,
 	},
 	{
+		ID:       "hygiene/todo-description",
+		Severity: Warning,
+		Summary:  "A tool or param description that still says TODO",
+		Why: "A description is all the model knows of a tool and its arguments. A TODO left by mcpgen init or by a " +
+			"person is a placeholder: the model reads it as it is, and picks tools and values by guesswork.",
+		Fix:   "Replace the TODO with what the tool returns and when to use it, or what the value is, with an example.",
+		check: checkTODODescriptions,
+	},
+	{
 		ID:       "hygiene/secret-literal",
 		Severity: Error,
 		Summary:  "A secret written in clear in the configuration",
@@ -73,6 +82,29 @@ func checkParamDescriptions(in *Input, r *reporter) {
 				w = labelWhere(b)
 			}
 			r.add(in.at(w.rng), w.anchor, "", "argument %q of prompt %q has no description: the model must guess what to send", a.Name, p.Prompt.Name)
+		}
+	}
+}
+
+var todoRe = regexp.MustCompile(`\bTODO\b`)
+
+func checkTODODescriptions(in *Input, r *reporter) {
+	for _, t := range in.Surface.Tools {
+		b := in.block(t.Declared)
+		if todoRe.MatchString(t.Tool.Description) {
+			w := attrWhere(b, "description")
+			r.add(in.at(w.rng), w.anchor, "", "the description of tool %q still says TODO", t.Tool.Name)
+		}
+		props := inputProperties(t.Tool)
+		for _, name := range sortedKeys(props) {
+			if d, _ := props[name]["description"].(string); todoRe.MatchString(d) {
+				p := child(b, "param", name)
+				w := attrWhere(p, "description")
+				if !w.ok() {
+					w = labelWhere(b)
+				}
+				r.add(in.at(w.rng), w.anchor, "", "the description of param %q of tool %q still says TODO", name, t.Tool.Name)
+			}
 		}
 	}
 }
