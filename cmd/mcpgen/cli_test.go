@@ -440,7 +440,7 @@ func TestMetrics(t *testing.T) {
 		for _, m := range f.GetMetric() {
 			for _, l := range m.GetLabel() {
 				// hash has one value at a time: the configuration served.
-				if !slices.Contains([]string{"tool", "outcome", "source", "pool", "result", "hash", "reason", "backend", "policy", "class", "state"}, l.GetName()) && strings.HasPrefix(name, "mcpgen_") {
+				if !slices.Contains([]string{"tool", "outcome", "source", "pool", "result", "hash", "reason", "backend", "policy", "class", "state", "limit"}, l.GetName()) && strings.HasPrefix(name, "mcpgen_") {
 					t.Errorf("%s has an unbounded label %s", name, l.GetName())
 				}
 			}
