@@ -32,6 +32,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&o.Path, "path", o.Path, "the MCP endpoint path")
 	fs.BoolVar(&o.Stateless, "stateless", false, "issue no session ids, for replicas behind a load balancer")
 	fs.DurationVar(&o.SessionIdleTTL, "session-idle-ttl", o.SessionIdleTTL, "drop sessions idle this long")
+	sessionKeyFile := callerFlags(fs, &o.Limits)
 	fs.Int64Var(&o.MaxBodyBytes, "max-body", o.MaxBodyBytes, "request body cap in bytes")
 	fs.Var((*stringList)(&o.AllowedOrigins), "allow-origin", "a browser origin allowed to call the server, e.g. https://app.example.com (repeatable)")
 	fs.DurationVar(&o.Grace, "grace", o.Grace, "how long calls in flight may run after SIGINT/SIGTERM")
@@ -58,6 +59,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return usageErrorf("serve: --path %s is taken by the health checks and metrics", o.Path)
 	case *debounce < 0:
 		return usageErrorf("serve: --watch-debounce must not be negative")
+	}
+	if err := sessionOptions(&o, *sessionKeyFile, *stdio); err != nil {
+		return err
 	}
 
 	exposure := runtime.Exposure{InsecureNoAuth: *insecure}
