@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -34,57 +36,55 @@ func (c *callers) admit(w http.ResponseWriter, r *http.Request) (*http.Request, 
 }
 
 // message is what the gate reads of a posted JSON-RPC message: what mcp-go
-// reads to route it, then its params if they are an object.
+// reads to route it, and the id a cancellation names.
 type message struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
-	Params json.RawMessage `json:"params"`
-	params struct {
+	Params struct {
 		RequestID json.RawMessage `json:"requestId"`
-		Meta      json.RawMessage `json:"_meta"`
-	}
+	} `json:"params"`
 }
 
-func parseMessage(body []byte) (*message, bool) {
-	var m message
-	if json.Unmarshal(body, &m) != nil {
-		return nil, false
+// parseMessage reads body as mcp-go does (encoding/json, so keys match
+// alike), or says it cannot, when mcp-go cannot either. Params that are not
+// an object leave the rest read.
+func parseMessage(body []byte) (m message, ok bool) {
+	if err := json.Unmarshal(body, &m); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if !errors.As(err, &typeErr) || typeErr.Field != "params" && !strings.HasPrefix(typeErr.Field, "params.") {
+			return message{}, false
+		}
 	}
-	_ = json.Unmarshal(m.Params, &m.params) // not an object: none of ours
-	return &m, true
+	return m, true
 }
 
 func (m *message) isRequest() bool {
 	return m.Method != "" && len(m.ID) > 0 && string(m.ID) != "null"
 }
 
-// modern reports whether mcp-go serves the message as protocol 2026-07-28,
-// which has no sessions: by its header or its _meta, as mcp-go decides.
-func (m *message) modern(h http.Header) bool {
-	if mcp.IsModernProtocol(h.Get(mcp.HeaderProtocolVersion)) {
-		return true
-	}
-	if len(m.params.Meta) == 0 {
-		return false
-	}
-	var meta mcp.Meta
-	return json.Unmarshal(m.params.Meta, &meta) == nil && mcp.IsModernProtocol(meta.ProtocolVersion())
+// modern reports whether a request speaks protocol 2026-07-28, which has
+// no sessions. mcp-go serves a message as such only when its header says
+// so (and its _meta agrees), so the header decides.
+func modern(h http.Header) bool {
+	return mcp.IsModernProtocol(h.Get(mcp.HeaderProtocolVersion))
 }
 
 func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller string) (*http.Request, func(), bool) {
-	body, err := io.ReadAll(r.Body) // capped by the gate
+	body, err := readBody(r) // capped by the gate
 	if err != nil {
 		http.Error(w, "Cannot read the request body", http.StatusBadRequest)
 		return nil, nil, false
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	br := &bodyReader{}
+	br.Reset(body)
+	r.Body = br
 	msg, ok := parseMessage(body)
 	if !ok {
 		return r, func() {}, true // mcp-go answers with a parse error
 	}
 
 	session := ""
-	if !msg.modern(r.Header) {
+	if !modern(r.Header) {
 		session = r.Header.Get(server.HeaderKeySessionID)
 		if c.ids != nil { // sessions are issued and bound
 			switch {
@@ -108,7 +108,7 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 
 	switch {
 	case msg.Method == string(mcp.MethodNotificationCancelled):
-		c.cancelRequest(r, caller, session, msg.params.RequestID)
+		c.cancelRequest(r, caller, session, msg.Params.RequestID)
 		w.WriteHeader(http.StatusAccepted)
 		return nil, nil, false
 	case !msg.isRequest():
@@ -134,7 +134,7 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 // admitGet admits a GET stream (up to 2025-11-25): on a session of the
 // caller's when sessions are issued, and under the stream limits.
 func (c *callers) admitGet(w http.ResponseWriter, r *http.Request, caller string) (*http.Request, func(), bool) {
-	if mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) {
+	if modern(r.Header) {
 		return r, func() {}, true // mcp-go refuses it: 2026-07-28 has no GET stream
 	}
 	session := r.Header.Get(server.HeaderKeySessionID)
@@ -158,7 +158,7 @@ func (c *callers) admitGet(w http.ResponseWriter, r *http.Request, caller string
 // admitDelete admits ending a session of the caller's. mcp-go then ends it
 // through the session id manager (callers.ResolveSessionIdManager).
 func (c *callers) admitDelete(w http.ResponseWriter, r *http.Request, caller string) (*http.Request, func(), bool) {
-	if c.ids == nil || mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) {
+	if c.ids == nil || modern(r.Header) {
 		return r, func() {}, true
 	}
 	session := r.Header.Get(server.HeaderKeySessionID)
@@ -188,3 +188,19 @@ func (c *callers) checkSession(w http.ResponseWriter, r *http.Request, session, 
 	}
 	return true
 }
+
+// readBody reads a request's body, in one allocation when its length is
+// declared.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength < 0 {
+		return io.ReadAll(r.Body)
+	}
+	b := make([]byte, r.ContentLength)
+	_, err := io.ReadFull(r.Body, b)
+	return b, err
+}
+
+// bodyReader gives mcp-go the body the gate read.
+type bodyReader struct{ bytes.Reader }
+
+func (*bodyReader) Close() error { return nil }

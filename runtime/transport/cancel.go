@@ -103,6 +103,9 @@ func idKey(raw json.RawMessage) (string, bool) {
 	case 'n', 't', 'f', '{', '[':
 		return "", false
 	}
+	if plainInteger(raw) {
+		return "n" + string(raw), true
+	}
 	var n json.Number
 	if json.Unmarshal(raw, &n) != nil {
 		return "", false
@@ -146,4 +149,22 @@ func short(id string) string {
 		return id[:64] + "..."
 	}
 	return id
+}
+
+// plainInteger reports whether raw is an integer as JSON writes it: no
+// leading zero, no fraction or exponent, short enough to be exact.
+func plainInteger(raw []byte) bool {
+	digits := raw
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 15 || (digits[0] == '0' && len(digits) > 1) {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
