@@ -83,7 +83,7 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 		return r, func() {}, true // mcp-go answers with a parse error
 	}
 
-	session := ""
+	session, release := "", func() {}
 	if !modern(r.Header) {
 		session = r.Header.Get(server.HeaderKeySessionID)
 		if c.ids != nil { // sessions are issued and bound
@@ -94,7 +94,15 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 					refuse(w, no)
 					return nil, nil, false
 				}
-				r = r.WithContext(context.WithValue(r.Context(), issuedKey{}, id))
+				issued := &issuedID{id: id}
+				r = r.WithContext(context.WithValue(r.Context(), issuedKey{}, issued))
+				// An initialize mcp-go refused before taking the id
+				// (a version it does not speak) leaves no session.
+				release = func() {
+					if !issued.taken.Load() {
+						c.forgetSession(id)
+					}
+				}
 				session = ""
 			case session != "":
 				if !c.checkSession(w, r, session, caller, true) {
@@ -112,13 +120,12 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 		w.WriteHeader(http.StatusAccepted)
 		return nil, nil, false
 	case !msg.isRequest():
-		return r, func() {}, true
+		return r, release, true
 	}
 	id, ok := idKey(msg.ID)
 	if !ok {
-		return r, func() {}, true // mcp-go refuses it
+		return r, release, true // mcp-go refuses it
 	}
-	release := func() {}
 	if msg.Method == string(mcp.MethodSubscriptionsListen) {
 		var no *runtime.Refusal
 		if release, no = c.openStream(caller, session); no != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -311,6 +312,13 @@ func retryLater(status, secs int, msg string) *runtime.Refusal {
 
 type issuedKey struct{}
 
+// issuedID is the session id the gate issued for an initialize, and
+// whether mcp-go took it.
+type issuedID struct {
+	id    string
+	taken atomic.Bool
+}
+
 // ResolveSessionIdManager implements server.SessionIdManagerResolver. r is
 // nil for mcp-go's idle sweeper and its shutdown.
 func (c *callers) ResolveSessionIdManager(r *http.Request) server.SessionIdManager {
@@ -333,8 +341,9 @@ type requestIDs struct {
 }
 
 func (m requestIDs) Generate() string {
-	if id, ok := m.r.Context().Value(issuedKey{}).(string); ok {
-		return id
+	if issued, ok := m.r.Context().Value(issuedKey{}).(*issuedID); ok {
+		issued.taken.Store(true)
+		return issued.id
 	}
 	// Not an initialize the gate saw: mcp-go mints an id for a GET that
 	// has none, which the gate refuses first. Bind it all the same.

@@ -162,7 +162,7 @@ func TestSessionsBoundToCaller(t *testing.T) {
 
 // TestCallerLimits: sessions and streams are capped per caller (429) and
 // in total (503), with Retry-After, and counted in the metrics; ending a
-// session frees its place.
+// session frees its place, and an initialize that opened none takes none.
 func TestCallerLimits(t *testing.T) {
 	u := newUpstream(t)
 	e := serveCallers(t, u, callersOptions(func(o *transport.HTTPOptions) {
@@ -175,6 +175,14 @@ func TestCallerLimits(t *testing.T) {
 		}
 	}
 
+	// An initialize mcp-go refuses takes no place.
+	for range 3 {
+		bad := initializeAs(alice)
+		bad.header = map[string]string{"Content-Type": "text/plain"}
+		if a := e.ask(t, bad); a.status != http.StatusBadRequest {
+			t.Fatalf("an initialize that is not JSON: %d %s, want 400", a.status, a.body)
+		}
+	}
 	a1, a2 := e.open(t, alice), e.open(t, alice)
 	refused("alice's third session", e.ask(t, initializeAs(alice)), http.StatusTooManyRequests, "Too many sessions: this caller already holds 2")
 	b1 := e.open(t, bob)
