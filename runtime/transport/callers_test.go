@@ -15,6 +15,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	mcptransport "github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcpgen/mcpgen/runtime/transport"
 )
@@ -379,4 +384,44 @@ func TestFloodStaysBounded(t *testing.T) {
 			t.Errorf("%d more goroutines for %d streams", goroutines, len(open))
 		}
 	})
+}
+
+// TestStdioCancellation: over stdio, where there is one client, its
+// notifications/cancelled (which mcp-go's client sends when a call's
+// context ends) still reaches its call, in both revisions.
+func TestStdioCancellation(t *testing.T) {
+	for _, version := range []string{mcp.ProtocolVersion20251125, mcp.ProtocolVersion20260728} {
+		t.Run(version, func(t *testing.T) {
+			u := newUpstream(t)
+			srv, logs := newServer(t, serverBlock+u.source())
+			s := serveStdio(t, srv, longGrace)
+			c := client.NewClient(mcptransport.NewIO(s.stdout, s.stdin, nil))
+			if err := c.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			initialize(t, c, version)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				_, err := c.CallTool(ctx, callRequest("wait", nil))
+				done <- err
+			}()
+			awaitSignal(t, u.arrived, "the call reaching the upstream")
+			cancel()
+			awaitSignal(t, u.cancelled, "the call being cancelled")
+			select {
+			case err := <-done:
+				if err == nil {
+					t.Error("the cancelled call returned no error")
+				}
+			case <-time.After(waitLimit):
+				t.Fatal("the cancelled call did not return")
+			}
+			logs.await(t, `"log":"audit"`, `"tool":"wait"`, `"error_class":"cancelled"`)
+			if err := c.Close(); err != nil {
+				t.Errorf("closing the client: %v", err)
+			}
+			s.awaitReturn(t)
+		})
+	}
 }
