@@ -97,7 +97,7 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 				issued := &issuedID{id: id}
 				r = r.WithContext(context.WithValue(r.Context(), issuedKey{}, issued))
 				// An initialize mcp-go refused before taking the id
-				// (a version it does not speak) leaves no session.
+				// (a body that is not JSON) leaves no session.
 				release = func() {
 					if !issued.taken.Load() {
 						c.forgetSession(id)

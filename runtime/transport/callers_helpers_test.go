@@ -103,8 +103,10 @@ func serveCallersQuietly(t *testing.T, u *upstream, o transport.HTTPOptions) (*c
 }
 
 func newCallersEndpoint(t *testing.T, srv *runtime.Server, o transport.HTTPOptions, logs *logBuffer) *callersEndpoint {
+	// At most 96 connections, 64 of them kept idle: a flood's descriptors
+	// are then the server's doing, not the client's.
 	e := &callersEndpoint{endpoint: serveHTTP(t, srv, o), logs: logs,
-		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 96}}}
 	// Registered after serveHTTP's cleanup, so it runs first: a shutdown
 	// would wait five seconds for connections dialed and never used.
 	t.Cleanup(e.client.CloseIdleConnections)

@@ -375,12 +375,12 @@ func TestFloodStaysBounded(t *testing.T) {
 		if len(open) != limit {
 			t.Errorf("%d streams open, want the limit, %d", len(open), limit)
 		}
-		// An open stream holds a connection at each end; the client keeps
-		// up to 64 idle ones besides.
-		if files > 2*(limit+64)+16 {
+		// A connection holds a descriptor at each end, and the client
+		// opens at most 96.
+		if files > 2*96+16 {
 			t.Errorf("%d more descriptors for %d streams", files, len(open))
 		}
-		if goroutines > 8*(limit+64) {
+		if goroutines > 8*96 {
 			t.Errorf("%d more goroutines for %d streams", goroutines, len(open))
 		}
 	})
