@@ -442,7 +442,7 @@ func TestMetrics(t *testing.T) {
 			for _, l := range m.GetLabel() {
 				// hash has one value at a time: the configuration served;
 				// mcpgen_build_info one series for the process's life.
-				if !slices.Contains([]string{"tool", "outcome", "source", "pool", "result", "hash", "reason", "backend", "policy", "class", "state"}, l.GetName()) &&
+				if !slices.Contains([]string{"tool", "outcome", "source", "pool", "result", "hash", "reason", "backend", "policy", "class", "state", "limit"}, l.GetName()) &&
 					strings.HasPrefix(name, "mcpgen_") && name != "mcpgen_build_info" {
 					t.Errorf("%s has an unbounded label %s", name, l.GetName())
 				}

@@ -182,7 +182,7 @@ func TestHTTPAuthentication(t *testing.T) {
 		{"not yet valid", []string{"Bearer " + iss.Token(with("nbf", time.Now().Add(time.Hour).Unix()))}, "", http.StatusUnauthorized, `error="invalid_token"`, ""},
 		{"wrong issuer", []string{"Bearer " + iss.Token(with("iss", "http://127.0.0.1:1/other"))}, "", http.StatusUnauthorized, `error="invalid_token"`, "issuer"},
 		{"minted for another resource", []string{"Bearer " + iss.Token(with("aud", "https://other.example/mcp"))}, "", http.StatusUnauthorized, `error="invalid_token"`, "audience"},
-		{"unknown kid", []string{"Bearer " + rotatedOut}, "", http.StatusUnauthorized, `error="invalid_token"`, "key"},
+		{"unknown kid", []string{"Bearer " + rotatedOut}, "", http.StatusUnauthorized, `error="invalid_token"`, "unknown key id"},
 		{"forged signature", []string{"Bearer " + iss.Token(good, authtest.WithUnpublishedKey())}, "", http.StatusUnauthorized, `error="invalid_token"`, ""},
 		{"tampered payload", []string{"Bearer " + tampered}, "", http.StatusUnauthorized, `error="invalid_token"`, ""},
 		{"oversized token", []string{"Bearer " + iss.Token(with("pad", strings.Repeat("x", 20000)))}, "", http.StatusUnauthorized, `error="invalid_token"`, ""},

@@ -588,8 +588,10 @@ func TestStdioDrains(t *testing.T) {
 
 // TestRestartKeepsClients: a server restarted mid-session (a deploy, a
 // crash) keeps serving the clients that were connected to it, whether they
-// hold a session (2025-11-25) or speak the sessionless revision.
+// hold a session (2025-11-25; its id is signed with the key both processes
+// read) or speak the sessionless revision.
 func TestRestartKeepsClients(t *testing.T) {
+	keyFile := writeSessionKey(t)
 	for _, version := range []string{mcp.ProtocolVersion20251125, mcp.LATEST_PROTOCOL_VERSION} {
 		t.Run(version, func(t *testing.T) {
 			free, err := net.Listen("tcp", "127.0.0.1:0")
@@ -599,7 +601,7 @@ func TestRestartKeepsClients(t *testing.T) {
 			addr := free.Addr().String()
 			free.Close()
 			env := sqliteBackend().env(t)
-			first := startHTTPVersion(t, version, env, "--listen", addr, technova)
+			first := startHTTPVersion(t, version, env, "--listen", addr, "--session-key-file", keyFile, technova)
 			if version == mcp.ProtocolVersion20251125 && first.client.GetSessionId() == "" {
 				t.Fatal("no session id issued")
 			}
@@ -611,7 +613,7 @@ func TestRestartKeepsClients(t *testing.T) {
 			if err := first.cmd.Wait(); err != nil {
 				t.Fatalf("first server: %v", err)
 			}
-			startHTTP(t, env, "--listen", addr, technova)
+			startHTTP(t, env, "--listen", addr, "--session-key-file", keyFile, technova)
 
 			// The same client, with what the first process gave it.
 			got := ok(t, call(t, first.client, "get_order", map[string]any{"order_id": 1002}))

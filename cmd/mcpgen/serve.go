@@ -31,6 +31,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&o.Path, "path", o.Path, "the MCP endpoint path")
 	fs.BoolVar(&o.Stateless, "stateless", false, "issue no session ids, for replicas behind a load balancer")
 	fs.DurationVar(&o.SessionIdleTTL, "session-idle-ttl", o.SessionIdleTTL, "drop sessions idle this long")
+	sessionKeyFile := callerFlags(fs, &o.Limits)
 	fs.Int64Var(&o.MaxBodyBytes, "max-body", o.MaxBodyBytes, "request body cap in bytes")
 	fs.Var((*stringList)(&o.AllowedOrigins), "allow-origin", "a browser origin allowed to call the server, e.g. https://app.example.com (repeatable)")
 	fs.DurationVar(&o.Grace, "grace", o.Grace, "how long calls in flight may run after SIGINT/SIGTERM")
@@ -73,6 +74,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return usageErrorf("serve: --trusted-proxy: %v", err)
 		}
 		o.TrustedProxies = append(o.TrustedProxies, prefix)
+	}
+	if err := sessionOptions(&o, *sessionKeyFile, *stdio); err != nil {
+		return err
 	}
 
 	exposure := runtime.Exposure{InsecureNoAuth: *insecure, TLS: *tlsCert != "", TrustedProxy: len(o.TrustedProxies) > 0}

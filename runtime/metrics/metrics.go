@@ -27,6 +27,7 @@ type Metrics struct {
 	sources    sourceCollector
 	limits     limitMetrics
 	upstream   upstreamMetrics
+	sessions   sessionMetrics
 }
 
 // New registers mcpgen's metrics, and Go's and the process's, in a registry
@@ -57,12 +58,14 @@ func New() *Metrics {
 		}, []string{"result"}),
 		limits:   newLimitMetrics(),
 		upstream: newUpstreamMetrics(),
+		sessions: newSessionMetrics(),
 	}
 	// Both results exist from the start, so that rate() sees the first one.
 	m.reloads.WithLabelValues(ReloadOK)
 	m.reloads.WithLabelValues(ReloadFailed)
 	m.registry.MustRegister(m.limits.collectors()...)
 	m.registry.MustRegister(m.upstream.collectors()...)
+	m.registry.MustRegister(m.sessions.collectors()...)
 	m.registry.MustRegister(m.calls, m.duration, m.generation, m.tools, m.reloads, &m.config, &m.sources,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -61,6 +61,10 @@ type HTTPOptions struct {
 	// TrustedProxies are the peers whose X-Forwarded-For names the client
 	// (see forwarded); nil: the header is ignored.
 	TrustedProxies []netip.Prefix
+	// SessionKey signs session ids (sessionid.go); nil: a random key, so
+	// sessions end with the process. Unused when Stateless.
+	SessionKey []byte
+	Limits     CallerLimits // what callers may hold open (callers.go)
 }
 
 // DefaultHTTPOptions are safe defaults for a local or proxied deployment.
@@ -74,6 +78,7 @@ func DefaultHTTPOptions() HTTPOptions {
 		WriteTimeout:      runtime.DefaultToolTimeout + writeMargin,
 		IdleTimeout:       2 * time.Minute,
 		Grace:             15 * time.Second,
+		Limits:            DefaultCallerLimits(),
 	}
 }
 
@@ -100,8 +105,12 @@ func ServeStreamable(ctx context.Context, s *runtime.Server, ln net.Listener, o 
 			return runtime.WithTransport(ctx, "http")
 		}),
 	}
+	callers := newCallers(s, o.withSessionKey(logger))
+	go callers.sweepEvery(ctx, max(o.SessionIdleTTL/2, time.Second))
 	if o.Stateless {
 		opts = append(opts, server.WithStateLess(true))
+	} else {
+		opts = append(opts, server.WithSessionIdManagerResolver(callers))
 	}
 	if len(o.AllowedOrigins) > 0 {
 		// Browsers preflight cross-origin MCP requests; allowed origins
@@ -115,7 +124,7 @@ func ServeStreamable(ctx context.Context, s *runtime.Server, ln net.Listener, o 
 	}
 	streamable := server.NewStreamableHTTPServer(s.MCP(), opts...)
 	mux := http.NewServeMux()
-	mux.Handle(o.Path, gate(ctx, s, o, streamable))
+	mux.Handle(o.Path, gate(ctx, s, o, callers, streamable))
 	prm := protectedResourceMetadata(s)
 	mux.HandleFunc("GET "+runtime.ProtectedResourceMetadataPath, prm)
 	mux.HandleFunc("GET "+runtime.ProtectedResourceMetadataPath+"/", prm)
@@ -152,9 +161,10 @@ func ServeStreamable(ctx context.Context, s *runtime.Server, ln net.Listener, o 
 
 // gate applies the checks every request passes before mcp-go sees it, in
 // this order: the HTTP rate limit (before anything reads the request), the
-// origin, the caller's credentials, the body cap, and the response's
-// write deadline. serving ends when shutdown begins.
-func gate(serving context.Context, s *runtime.Server, o HTTPOptions, next http.Handler) http.Handler {
+// origin, the caller's credentials, the body cap, the response's write
+// deadline, and the caller's sessions, streams and cancellations
+// (callers.admit). serving ends when shutdown begins.
+func gate(serving context.Context, s *runtime.Server, o HTTPOptions, callers *callers, next http.Handler) http.Handler {
 	clientKey := o.ClientKey
 	if clientKey == nil {
 		clientKey = ClientAddress
@@ -191,6 +201,11 @@ func gate(serving context.Context, s *runtime.Server, o HTTPOptions, next http.H
 				_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout))
 			}
 		}
+		r, done, ok := callers.admit(w, r)
+		if !ok {
+			return
+		}
+		defer done()
 		next.ServeHTTP(w, r)
 	})
 }

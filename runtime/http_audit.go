@@ -1,0 +1,42 @@
+package runtime
+
+import (
+	"net/http"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/mcpgen/mcpgen/runtime/audit"
+	"github.com/mcpgen/mcpgen/runtime/metrics"
+)
+
+// AuditHTTP records a request to the MCP endpoint that the transport
+// refused or ignored after authentication, for a reason of its own (a
+// session id not issued to the caller, a cancellation of someone else's
+// request): who sent it, on which session, from where, and why. class
+// names the check ("session", "cancellation"); reason is one sentence.
+func (s *Server) AuditHTTP(r *http.Request, class, reason string) {
+	s.audit.Write(&audit.Record{
+		RequestID:  newRequestID(),
+		SessionID:  clip(r.Header.Get(server.HeaderKeySessionID)),
+		Transport:  "http",
+		Subject:    PrincipalFrom(r.Context()).Subject,
+		Remote:     r.RemoteAddr,
+		Outcome:    audit.Denied,
+		ErrorClass: class,
+		Reason:     reason,
+	})
+}
+
+// Metrics is the server's metrics, for transports to record theirs (nil:
+// none, which records nothing).
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
+
+// clip keeps a value the client chose, such as a session id it sent, to a
+// length an audit line can hold.
+func clip(v string) string {
+	const most = 128
+	if len(v) > most {
+		return v[:most] + "..."
+	}
+	return v
+}

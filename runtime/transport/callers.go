@@ -1,0 +1,399 @@
+package transport
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/metrics"
+)
+
+// CallerLimits bound what callers may hold open on the HTTP transport:
+// sessions and long-lived streams (GET streams, and subscriptions/listen
+// requests), per caller and in total. A caller is the authenticated
+// subject, or the client's address (HTTPOptions.ClientKey) when anonymous.
+// A request over a per-caller limit is refused with 429, one over a total
+// with 503, both with Retry-After; nothing is queued.
+type CallerLimits struct {
+	SessionsPerCaller int
+	Sessions          int
+	StreamsPerCaller  int
+	Streams           int
+}
+
+// DefaultCallerLimits leave room for many agents behind one credential,
+// and bound what a server holds for all of them: a session costs about
+// 11 KB in mcp-go (TestFloodStaysBounded), so 4096 of them about 45 MB.
+func DefaultCallerLimits() CallerLimits {
+	return CallerLimits{SessionsPerCaller: 256, Sessions: 4096, StreamsPerCaller: 32, Streams: 1024}
+}
+
+// Retry-After of refusals: a session is freed by DELETE or when it has
+// been idle for the TTL, a stream when its client closes it.
+const (
+	sessionRetryAfter = 60
+	streamRetryAfter  = 10
+)
+
+// callers is the HTTP transport's account of who holds what: the sessions
+// this process knows of, the open streams, and the requests in flight,
+// each by caller. It issues and checks session ids (sessionid.go) and
+// decides which request a cancellation reaches (cancel.go). All of it is
+// bounded by CallerLimits and by the requests being served.
+type callers struct {
+	s         *runtime.Server
+	metrics   *metrics.Metrics
+	ids       *sessionIDs // nil when stateless: no sessions
+	clientKey func(*http.Request) string
+	limits    CallerLimits
+	ttl       time.Duration
+	flights   inflight
+
+	mu       sync.Mutex
+	sessions map[string]*session  // by id
+	ended    map[string]time.Time // ids ended by DELETE, until they would have expired
+	by       map[string]*holdings // by caller
+	streams  int
+}
+
+// A session is one this process has issued or been shown; it is forgotten
+// when it has been idle for the TTL. Its id can come back (after a
+// restart, or from another replica): it is then counted again.
+type session struct {
+	caller  string
+	seen    time.Time
+	streams int // open GET streams on it: it is not idle while one is
+}
+
+type holdings struct {
+	sessions, streams int
+}
+
+func newCallers(s *runtime.Server, o HTTPOptions) *callers {
+	limits, def := o.Limits, DefaultCallerLimits()
+	for _, l := range []struct{ v, def *int }{
+		{&limits.SessionsPerCaller, &def.SessionsPerCaller}, {&limits.Sessions, &def.Sessions},
+		{&limits.StreamsPerCaller, &def.StreamsPerCaller}, {&limits.Streams, &def.Streams},
+	} {
+		if *l.v <= 0 { // unset: the default
+			*l.v = *l.def
+		}
+	}
+	c := &callers{
+		s:         s,
+		metrics:   s.Metrics(),
+		clientKey: o.ClientKey,
+		limits:    limits,
+		ttl:       o.SessionIdleTTL,
+		flights:   inflight{m: map[flightKey][]*flight{}, ids: map[string]int{}},
+		sessions:  map[string]*session{},
+		ended:     map[string]time.Time{},
+		by:        map[string]*holdings{},
+	}
+	if c.clientKey == nil {
+		c.clientKey = ClientAddress
+	}
+	if !o.Stateless {
+		c.ids = newSessionIDs(o.SessionKey)
+	}
+	return c
+}
+
+// callerOf names who sent r: its authenticated subject, or for an
+// anonymous request the client's address.
+func (c *callers) callerOf(r *http.Request) string {
+	if p := runtime.PrincipalFrom(r.Context()); p.Subject != "" {
+		return "sub:" + p.Subject
+	}
+	return "addr:" + c.clientKey(r)
+}
+
+// sweepEvery forgets idle sessions and expired ends every interval until
+// ctx ends.
+func (c *callers) sweepEvery(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			c.sweep(now)
+		}
+	}
+}
+
+func (c *callers) sweep(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, s := range c.sessions {
+		if s.streams == 0 && now.Sub(s.seen) >= c.ttl {
+			c.dropLocked(id, s)
+		}
+	}
+	for id, until := range c.ended {
+		if now.After(until) {
+			delete(c.ended, id)
+		}
+	}
+	c.metrics.HTTPSessions(len(c.sessions))
+}
+
+func (c *callers) holdingsLocked(caller string) *holdings {
+	h := c.by[caller]
+	if h == nil {
+		h = &holdings{}
+		c.by[caller] = h
+	}
+	return h
+}
+
+func (c *callers) releaseLocked(caller string, h *holdings) {
+	if h.sessions == 0 && h.streams == 0 {
+		delete(c.by, caller)
+	}
+}
+
+// admitSessionLocked counts a new session for caller, or refuses it.
+func (c *callers) admitSessionLocked(caller string) *runtime.Refusal {
+	h := c.by[caller]
+	switch {
+	case h != nil && h.sessions >= c.limits.SessionsPerCaller:
+		c.metrics.CallerLimited(metrics.LimitSessionsPerCaller)
+		return retryLater(http.StatusTooManyRequests, sessionRetryAfter, fmt.Sprintf(
+			"Too many sessions: this caller already holds %d, the most allowed; end one with DELETE, or wait for an idle one to expire (after %s)",
+			h.sessions, c.ttl))
+	case len(c.sessions) >= c.limits.Sessions:
+		c.metrics.CallerLimited(metrics.LimitSessions)
+		return retryLater(http.StatusServiceUnavailable, sessionRetryAfter,
+			"Service unavailable: the server holds as many sessions as it may")
+	}
+	return nil
+}
+
+func (c *callers) addLocked(id, caller string, now time.Time) {
+	c.sessions[id] = &session{caller: caller, seen: now}
+	c.holdingsLocked(caller).sessions++
+	c.metrics.HTTPSessions(len(c.sessions))
+}
+
+func (c *callers) dropLocked(id string, s *session) {
+	delete(c.sessions, id)
+	h := c.by[s.caller]
+	h.sessions--
+	c.releaseLocked(s.caller, h)
+}
+
+// openSession issues a session id to caller for an initialize, or refuses.
+func (c *callers) openSession(caller string) (string, *runtime.Refusal) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if no := c.admitSessionLocked(caller); no != nil {
+		return "", no
+	}
+	id := c.ids.issue(caller)
+	c.addLocked(id, caller, time.Now())
+	return id, nil
+}
+
+// useSession accepts a request of caller on session id, whose binding to
+// caller was checked: ended sessions are refused, known ones touched, and
+// others (issued before a restart, or by another replica) counted anew
+// unless revive is false.
+func (c *callers) useSession(id, caller string, revive bool) *runtime.Refusal {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.ended[id]; ok {
+		c.metrics.SessionRejected(metrics.SessionEnded)
+		return &runtime.Refusal{Status: http.StatusNotFound, Header: http.Header{},
+			Message: "Not Found: the session was ended; initialize a new one"}
+	}
+	now := time.Now()
+	if s := c.sessions[id]; s != nil {
+		s.seen = now
+		return nil
+	}
+	if !revive {
+		return nil
+	}
+	if no := c.admitSessionLocked(caller); no != nil {
+		return no
+	}
+	c.addLocked(id, caller, now)
+	return nil
+}
+
+// endSession forgets session id and refuses it from then on, until it
+// would have expired. Ends are bounded: past the total of sessions, the
+// oldest ends are dropped first.
+func (c *callers) endSession(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.sessions[id]; s != nil {
+		c.dropLocked(id, s)
+	}
+	for len(c.ended) >= c.limits.Sessions && len(c.ended) > 0 {
+		oldest, at := "", time.Time{}
+		for e, until := range c.ended {
+			if oldest == "" || until.Before(at) {
+				oldest, at = e, until
+			}
+		}
+		delete(c.ended, oldest)
+	}
+	c.ended[id] = time.Now().Add(c.ttl)
+	c.metrics.HTTPSessions(len(c.sessions))
+}
+
+// forgetSession forgets session id, which mcp-go let go of (idle).
+func (c *callers) forgetSession(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.sessions[id]; s != nil && s.streams == 0 {
+		c.dropLocked(id, s)
+		c.metrics.HTTPSessions(len(c.sessions))
+	}
+}
+
+// openStream counts a long-lived stream of caller (on session id, if any),
+// or refuses it. release, called once when the stream ends, uncounts it.
+func (c *callers) openStream(caller, id string) (release func(), no *runtime.Refusal) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h := c.by[caller]
+	switch {
+	case h != nil && h.streams >= c.limits.StreamsPerCaller:
+		c.metrics.CallerLimited(metrics.LimitStreamsPerCaller)
+		return nil, retryLater(http.StatusTooManyRequests, streamRetryAfter, fmt.Sprintf(
+			"Too many streams: this caller already has %d open, the most allowed; close one first", h.streams))
+	case c.streams >= c.limits.Streams:
+		c.metrics.CallerLimited(metrics.LimitStreams)
+		return nil, retryLater(http.StatusServiceUnavailable, streamRetryAfter,
+			"Service unavailable: the server has as many streams open as it may")
+	}
+	h = c.holdingsLocked(caller)
+	h.streams++
+	c.streams++
+	if s := c.sessions[id]; s != nil {
+		s.streams++
+	}
+	c.metrics.HTTPStreams(c.streams)
+	return sync.OnceFunc(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		h := c.by[caller]
+		h.streams--
+		c.streams--
+		c.releaseLocked(caller, h)
+		if s := c.sessions[id]; s != nil {
+			s.streams--
+			s.seen = time.Now()
+		}
+		c.metrics.HTTPStreams(c.streams)
+	}), nil
+}
+
+func retryLater(status, secs int, msg string) *runtime.Refusal {
+	return &runtime.Refusal{Status: status, Header: http.Header{"Retry-After": {strconv.Itoa(secs)}}, Message: msg}
+}
+
+// The session id manager mcp-go asks, per request, to issue, check and
+// end session ids. The gate (admit) has already checked each request's
+// id against its caller; this checks again where mcp-go looks, and hands
+// mcp-go the id the gate issued for an initialize.
+
+type issuedKey struct{}
+
+// issuedID is the session id the gate issued for an initialize, and
+// whether mcp-go took it.
+type issuedID struct {
+	id    string
+	taken atomic.Bool
+}
+
+// ResolveSessionIdManager implements server.SessionIdManagerResolver. r is
+// nil for mcp-go's idle sweeper and its shutdown.
+func (c *callers) ResolveSessionIdManager(r *http.Request) server.SessionIdManager {
+	if r == nil {
+		return sweeperIDs{c}
+	}
+	return requestIDs{c, r}
+}
+
+var (
+	_ server.SessionIdManagerResolver = (*callers)(nil)
+	_ server.SessionIdManager         = requestIDs{}
+	_ server.SessionIdManager         = sweeperIDs{}
+)
+
+// requestIDs is the session id manager for one request.
+type requestIDs struct {
+	c *callers
+	r *http.Request
+}
+
+func (m requestIDs) Generate() string {
+	if issued, ok := m.r.Context().Value(issuedKey{}).(*issuedID); ok {
+		issued.taken.Store(true)
+		return issued.id
+	}
+	// Not an initialize the gate saw: mcp-go mints an id for a GET that
+	// has none, which the gate refuses first. Bind it all the same.
+	caller := m.c.callerOf(m.r)
+	m.c.mu.Lock()
+	defer m.c.mu.Unlock()
+	id := m.c.ids.issue(caller)
+	m.c.addLocked(id, caller, time.Now())
+	return id
+}
+
+func (m requestIDs) Validate(id string) (isTerminated bool, err error) {
+	if !m.c.ids.check(id, m.c.callerOf(m.r)) {
+		return false, errNotIssued
+	}
+	m.c.mu.Lock()
+	_, ended := m.c.ended[id]
+	m.c.mu.Unlock()
+	return ended, nil
+}
+
+func (m requestIDs) Terminate(id string) (isNotAllowed bool, err error) {
+	if !m.c.ids.check(id, m.c.callerOf(m.r)) {
+		return false, errNotIssued
+	}
+	m.c.endSession(id)
+	return false, nil
+}
+
+// sweeperIDs is the manager of mcp-go's idle sweeper and shutdown, which
+// end sessions without a request.
+type sweeperIDs struct{ c *callers }
+
+func (sweeperIDs) Generate() string                    { return "" }
+func (sweeperIDs) Validate(string) (bool, error)       { return false, errNotIssued }
+func (m sweeperIDs) Terminate(id string) (bool, error) { m.c.forgetSession(id); return false, nil }
+
+type sessionError string
+
+func (e sessionError) Error() string { return string(e) }
+
+const errNotIssued = sessionError("the session id was not issued to this caller")
+
+// withSessionKey is o with a random session key when sessions are issued
+// and none was given, which it warns of.
+func (o HTTPOptions) withSessionKey(log zerolog.Logger) HTTPOptions {
+	if o.Stateless || len(o.SessionKey) > 0 {
+		return o
+	}
+	log.Warn().Msg("no session key configured (--session-key-file): session ids are signed with a random key, so clients' sessions end when this process does and other replicas refuse them")
+	o.SessionKey = RandomSessionKey()
+	return o
+}
