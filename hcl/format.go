@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -27,6 +28,24 @@ import (
 // Comments stay. Formatting twice changes nothing. A file that does not
 // parse is returned unchanged with its diagnostics.
 func Format(filename string, src []byte) ([]byte, hcl.Diagnostics) {
+	if !utf8.Valid(src) {
+		// HCL source is UTF-8. The parser lets a stray byte through as
+		// part of a name, where trimming the space after it would change
+		// what the file says: refuse rather than guess.
+		r := hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}
+		if i := invalidUTF8(src); i >= 0 {
+			line := 1 + bytes.Count(src[:i], []byte("\n"))
+			col := i - bytes.LastIndexByte(src[:i], '\n')
+			r.Start = hcl.Pos{Line: line, Column: col, Byte: i}
+			r.End = r.Start
+		}
+		return src, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid UTF-8",
+			Detail:   "The file is not valid UTF-8 text; mcpgen fmt leaves it as it is.",
+			Subject:  r.Ptr(),
+		}}
+	}
 	if _, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); diags.HasErrors() {
 		return src, diags
 	}
@@ -193,4 +212,17 @@ func (h *heredoc) reindent(lines []string) {
 // without dot files).
 func Files(path string) ([]string, hcl.Diagnostics) {
 	return expandPath(path)
+}
+
+// invalidUTF8 is the offset of the first byte of src that is not valid
+// UTF-8, or -1.
+func invalidUTF8(src []byte) int {
+	for i := 0; i < len(src); {
+		r, n := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -144,6 +145,13 @@ func FuzzFormat(f *testing.F) {
 			return
 		}
 		got, diags := Format("f.hcl", []byte(src))
+		if !utf8.ValidString(src) {
+			// Refused, and left as it is: see Format.
+			if !diags.HasErrors() || string(got) != src {
+				t.Fatalf("Format of invalid UTF-8: %v, changed %v", diags, string(got) != src)
+			}
+			return
+		}
 		if diags.HasErrors() {
 			t.Fatalf("Format: %v", diags)
 		}
