@@ -88,7 +88,6 @@ func TestRestartWithoutSessionKey(t *testing.T) {
 	addr := freeAddr(t)
 	env := sqliteBackend().env(t)
 	first := startHTTPVersion(t, mcp.ProtocolVersion20251125, env, "--listen", addr, technova)
-	first.logs.await(t, "no session key configured")
 	ok(t, call(t, first.client, "get_order", map[string]any{"order_id": 1002}))
 	if err := first.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -96,6 +95,7 @@ func TestRestartWithoutSessionKey(t *testing.T) {
 	if err := first.cmd.Wait(); err != nil {
 		t.Fatalf("first server: %v", err)
 	}
+	first.logs.await(t, "no session key configured")
 	startHTTP(t, env, "--listen", addr, technova)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -140,11 +140,19 @@ func TestSessionOfAnotherCaller(t *testing.T) {
 	if _, err := thief.CallTool(ctx, req); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("globex on acme's session: %v, want 404", err)
 	}
+	ok(t, call(t, acme.client, "list_orders", map[string]any{"limit": 1}))
+
+	// The audit trail (stderr here) holds the refusal.
+	if err := acme.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := acme.cmd.Wait(); err != nil {
+		t.Fatalf("server: %v", err)
+	}
 	line := acme.logs.await(t, `"error_class":"session"`)
 	for _, want := range []string{`"log":"audit"`, `"subject":"agent@globex"`, `"outcome":"denied"`, `"session_id":"` + session + `"`} {
 		if !strings.Contains(line, want) {
 			t.Errorf("audit record %s lacks %s", line, want)
 		}
 	}
-	ok(t, call(t, acme.client, "list_orders", map[string]any{"limit": 1}))
 }

@@ -331,7 +331,7 @@ func TestFloodStaysBounded(t *testing.T) {
 		const n = 2000
 		limit := transport.DefaultCallerLimits().StreamsPerCaller
 		files, goroutines := openFiles(t), goruntime.NumGoroutine()
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 		defer cancel()
 		var mu sync.Mutex
 		var open []*http.Response
@@ -353,7 +353,12 @@ func TestFloodStaysBounded(t *testing.T) {
 					if resp.StatusCode == http.StatusOK {
 						mu.Lock()
 						open = append(open, resp)
+						opened := len(open)
 						mu.Unlock()
+						if opened > limit {
+							errs <- fmt.Errorf("stream %d opened; the limit is %d", opened, limit)
+							return
+						}
 						continue
 					}
 					_, _ = io.Copy(io.Discard, resp.Body)
