@@ -2,6 +2,7 @@ package hcl
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -46,7 +47,8 @@ func Format(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 			Subject:  r.Ptr(),
 		}}
 	}
-	if _, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); diags.HasErrors() {
+	parsed, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	if diags.HasErrors() {
 		return src, diags
 	}
 	// hclwrite aligns = and comments within runs of lines that blank lines
@@ -60,7 +62,62 @@ func Format(filename string, src []byte) ([]byte, hcl.Diagnostics) {
 		}
 		out = next
 	}
+	// hclwrite works on tokens and can join two into one (`0 .0` becomes
+	// the number `0.0`): whatever formatting would change is refused.
+	if after, diags := hclsyntax.ParseConfig(out, filename, hcl.InitialPos); diags.HasErrors() ||
+		!slices.Equal(meaning(parsed.Body.(*hclsyntax.Body)), meaning(after.Body.(*hclsyntax.Body))) {
+		return src, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  summaryMeaningChanged,
+			Detail:   "Formatting this file would change what it says (two tokens written without a space between them would join into one); mcpgen fmt leaves it as it is. Write the expression so that it parses as intended.",
+			Subject:  parsed.Body.(*hclsyntax.Body).SrcRange.Ptr(),
+		}}
+	}
 	return out, nil
+}
+
+// summaryMeaningChanged is the summary of Format's refusal to change what
+// a file says.
+const summaryMeaningChanged = "Formatting would change the meaning"
+
+// meaning lists every attribute of body by path with its value, GoString'd
+// (or what it refers to, when it needs a context), and every block: what
+// formatting must keep.
+func meaning(body *hclsyntax.Body) []string {
+	var out []string
+	flatten(body, "", &out)
+	return out
+}
+
+// flatten adds body's attributes and blocks to out, under prefix.
+func flatten(body *hclsyntax.Body, prefix string, out *[]string) {
+	for name, attr := range body.Attributes {
+		v, diags := attr.Expr.Value(nil)
+		desc := "?"
+		switch {
+		case !diags.HasErrors() && v.IsWhollyKnown():
+			desc = v.GoString()
+		default:
+			var refs []string
+			for _, tr := range attr.Expr.Variables() {
+				ref := tr.RootName()
+				for _, step := range tr[1:] {
+					if a, ok := step.(hcl.TraverseAttr); ok {
+						ref += "." + a.Name
+					}
+				}
+				refs = append(refs, ref)
+			}
+			desc = "refers to " + strings.Join(refs, ",")
+		}
+		*out = append(*out, prefix+name+" = "+desc)
+	}
+	for i, b := range body.Blocks {
+		p := prefix + b.Type + "[" + strings.Join(b.Labels, ",") + "]#" + string(rune('0'+i%10)) + "."
+		*out = append(*out, p)
+		flatten(b.Body, p, out)
+	}
+	slices.Sort(*out)
 }
 
 // normalize does what hclwrite does not, on its output.
