@@ -38,27 +38,11 @@ const (
 func serveFlood(t *testing.T, listen string, args ...string) (url, path string, cmd *exec.Cmd, logs *logLines) {
 	t.Helper()
 	path = filepath.Join(t.TempDir(), "audit.log")
-	cmd = mainCommand([]string{"AUDIT_PATH=" + path}, append([]string{"serve", "--listen", listen, floodConfig}, args...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	logs = newLogLines()
-	go logs.collect(stderr)
-	var rec struct{ URL string }
-	if line := logs.await(t, "serving Streamable HTTP"); json.Unmarshal([]byte(line), &rec) != nil {
-		t.Fatalf("no url in %q", line)
-	}
-	port := regexp.MustCompile(`:(\d+)/`).FindStringSubmatch(rec.URL)
+	var served string
+	cmd, served, logs = serveProcess(t, []string{"AUDIT_PATH=" + path}, append([]string{"--listen", listen, floodConfig}, args...)...)
+	port := regexp.MustCompile(`:(\d+)/`).FindStringSubmatch(served)
 	if port == nil {
-		t.Fatalf("no port in %q", rec.URL)
+		t.Fatalf("no port in %q", served)
 	}
 	return "http://127.0.0.1:" + port[1] + "/mcp", path, cmd, logs
 }

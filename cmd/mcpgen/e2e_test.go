@@ -134,7 +134,25 @@ func bearer(token string) map[string]string {
 // credentials) on every request.
 func startHTTPWith(t *testing.T, version string, headers map[string]string, env []string, args ...string) *server {
 	t.Helper()
-	cmd := mainCommand(env, append([]string{"serve", "--listen", "127.0.0.1:0", "--log-level", "debug"}, args...)...)
+	cmd, url, logs := serveProcess(t, env, append([]string{"--listen", "127.0.0.1:0", "--log-level", "debug"}, args...)...)
+	c, err := client.NewStreamableHttpClient(url, transport.WithHTTPHeaders(headers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	initializeVersion(t, c, version)
+	return &server{client: c, cmd: cmd, logs: logs, url: url}
+}
+
+// serveProcess runs `mcpgen serve ARGS...` with env added until the test
+// ends, and returns the process, the URL it logs once it serves, and its
+// log.
+func serveProcess(t *testing.T, env []string, args ...string) (*exec.Cmd, string, *logLines) {
+	t.Helper()
+	cmd := mainCommand(env, append([]string{"serve"}, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -153,16 +171,7 @@ func startHTTPWith(t *testing.T, version string, headers map[string]string, env 
 	if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.URL == "" {
 		t.Fatalf("no url in %q", line)
 	}
-	c, err := client.NewStreamableHttpClient(rec.URL, transport.WithHTTPHeaders(headers))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	initializeVersion(t, c, version)
-	return &server{client: c, cmd: cmd, logs: logs, url: rec.URL}
+	return cmd, rec.URL, logs
 }
 
 func initialize(t *testing.T, c *client.Client) {

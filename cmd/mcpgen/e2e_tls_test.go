@@ -132,26 +132,8 @@ func tlsFiles(t *testing.T, c issued) (certFile, keyFile string) {
 // client connected (startHTTP's would take from the rate limits).
 func startServing(t *testing.T, args ...string) (string, *logLines) {
 	t.Helper()
-	cmd := mainCommand(nil, append([]string{"serve", "--log-level", "debug"}, args...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting server: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	logs := newLogLines()
-	go logs.collect(stderr)
-	line := logs.await(t, "serving Streamable HTTP")
-	var rec struct{ URL string }
-	if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.URL == "" {
-		t.Fatalf("no url in %q", line)
-	}
-	return rec.URL, logs
+	_, url, logs := serveProcess(t, nil, append([]string{"--log-level", "debug"}, args...)...)
+	return url, logs
 }
 
 // serveOutcome runs `mcpgen serve` until it exits, or until it serves,
