@@ -87,7 +87,8 @@ func expandPath(p string) ([]string, hcl.Diagnostics) {
 	for _, e := range entries {
 		name := e.Name()
 		// Dot files are editor locks and backups, as a shell glob skips them.
-		if e.IsDir() || strings.HasPrefix(name, ".") || filepath.Ext(name) != ".hcl" {
+		// Test files sit beside the configuration they test.
+		if e.IsDir() || strings.HasPrefix(name, ".") || filepath.Ext(name) != ".hcl" || IsTestFile(name) {
 			continue
 		}
 		files = append(files, filepath.Join(p, name))
