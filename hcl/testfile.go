@@ -31,8 +31,15 @@ const (
 type Tests struct {
 	// Principals in declaration order, across files in the order given.
 	Principals []*NamedPrincipal
+	// Fixtures, Stubs and Cases in declaration order (testfile_cases.go).
+	Fixtures []*Fixture
+	Stubs    []*Stub
+	Cases    []*TestCase
 	// Files holds each file's source, for diagnostics.
 	Files map[string][]byte
+
+	// pending are cases naming a principal not declared yet.
+	pending []*TestCase
 }
 
 // Principal returns the declared principal called name, or nil.
@@ -59,6 +66,9 @@ var principalNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 var testFileSchema = &hcl.BodySchema{
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "principal", LabelNames: []string{"name"}},
+		{Type: "fixture", LabelNames: []string{"type", "name"}},
+		{Type: "stub", LabelNames: []string{"name"}},
+		{Type: "test", LabelNames: []string{"name"}},
 	},
 }
 
@@ -82,14 +92,15 @@ func LoadTests(paths []string) (*Tests, hcl.Diagnostics) {
 			diags = append(diags, t.addFile(f, src)...)
 		}
 	}
-	return t, diags
+	return t, append(diags, t.checkPrincipals()...)
 }
 
 // LoadTestSource reads one test file's contents; filename names it in
 // diagnostics.
 func LoadTestSource(filename string, src []byte) (*Tests, hcl.Diagnostics) {
 	t := &Tests{Files: map[string][]byte{}}
-	return t, t.addFile(filename, src)
+	diags := t.addFile(filename, src)
+	return t, append(diags, t.checkPrincipals()...)
 }
 
 func expandTestPath(p string) ([]string, hcl.Diagnostics) {
@@ -136,6 +147,8 @@ func (t *Tests) addFile(filename string, src []byte) hcl.Diagnostics {
 				continue
 			}
 			t.Principals = append(t.Principals, p)
+		default:
+			diags = append(diags, t.addBlock(block, ctx)...)
 		}
 	}
 	return diags

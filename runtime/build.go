@@ -47,6 +47,10 @@ type BuildOptions struct {
 	// mcpgen.lock); its errors refuse the start or the reload. nil: no
 	// check.
 	Verify func(*Surface) hcl.Diagnostics
+	// Rewrite, when set, changes the loaded configuration before anything
+	// is decoded or opened: `mcpgen test` points sources at fixtures and
+	// stubs there, so that no test reaches a real database or upstream.
+	Rewrite func(*cfg.Config) hcl.Diagnostics
 }
 
 // Exposure says where a server listens for HTTP, which decides whether it
@@ -82,6 +86,9 @@ func (e Exposure) beyondLoopback() bool {
 // closed again then, and in BuildCheck mode always.
 func Build(ctx context.Context, paths []string, opts BuildOptions) (*Generation, hcl.Diagnostics) {
 	conf, diags := cfg.Load(paths)
+	if opts.Rewrite != nil {
+		diags = append(diags, opts.Rewrite(conf)...)
+	}
 	gen, more := check(conf)
 	// After check: adapters evaluate their bodies' env() calls there.
 	if opts.Secrets != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/internal/fixture"
 )
 
@@ -35,6 +36,9 @@ func TestValidExamples(t *testing.T) {
 	t.Setenv("MCPGEN_TEST_PASSWORD", "hunter2-secret")
 	runs := [][]string{}
 	for _, file := range fixture.Glob(t, "../../examples/*.hcl") {
+		if cfg.IsTestFile(file) {
+			continue // tests of an example, run by TestExampleTests
+		}
 		runs = append(runs, []string{"validate", file})
 	}
 	fixture.Glob(t, "../../hcl/testdata/valid/*.hcl") // fails if the folder moved or emptied

@@ -34,6 +34,9 @@ Usage:
   mcpgen lint [--format text|json|sarif] [--strict] PATH...
                                     review the configuration for tool poisoning,
                                     authorization, cost and hygiene smells
+  mcpgen test [--run REGEX] [--format text|junit] [PATH...]
+                                    run the cases of *.test.hcl files against
+                                    the configuration, on fixtures and stubs
   mcpgen diff [--format F] OLD NEW  the change of the tool surface, with risks;
                                     OLD and NEW: a path, git:REF or git:REF:PATH
   mcpgen lock [--check] PATH...     write mcpgen.lock beside the configuration,
@@ -102,6 +105,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runTools(ctx, rest, stdout, stderr)
 	case "lint":
 		return runLint(ctx, rest, stdout, stderr)
+	case "test":
+		return runTest(ctx, rest, stdout, stderr)
 	case "diff":
 		return runDiff(ctx, rest, stdout, stderr)
 	case "lock":
