@@ -118,6 +118,15 @@ log "mcpgen fmt --check"
 go run ./cmd/mcpgen fmt --check examples hcl/testdata/valid \
 	cmd/mcpgen/testdata/bench cmd/mcpgen/testdata/e2e cmd/mcpgen/testdata/limits
 
+# The example's config tests (docs/testing.md), in fmt's layout too: a
+# directory given to fmt skips test files, so the file is named.
+example_tests() {
+	go run ./cmd/mcpgen fmt --check examples/technova.test.hcl
+	go run ./cmd/mcpgen test examples/technova.test.hcl
+}
+log "mcpgen test examples/technova.test.hcl"
+example_tests
+
 log "go vet"
 go vet ./...
 
