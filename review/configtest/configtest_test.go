@@ -475,7 +475,7 @@ func fileHash(t *testing.T, path string) [32]byte {
 // from the real issuer either.
 func TestUnstubbedSourceNeverReachesItsUpstream(t *testing.T) {
 	var hits atomic.Int64
-	real := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	real := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
 		_, _ = w.Write([]byte(`{"sku":"AB-123","available":99}`))
 	}))

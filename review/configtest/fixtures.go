@@ -25,7 +25,8 @@ import (
 type overrideBody struct {
 	hcl.Body
 	attrs map[string]cty.Value
-	at    hcl.Range // where the override is declared
+	drop  map[string]bool // block types removed (an HTTP source's tls: stubs speak plain HTTP)
+	at    hcl.Range       // where the override is declared
 }
 
 func (b *overrideBody) Content(schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Diagnostics) {
@@ -37,7 +38,7 @@ func (b *overrideBody) Content(schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Di
 func (b *overrideBody) PartialContent(schema *hcl.BodySchema) (*hcl.BodyContent, hcl.Body, hcl.Diagnostics) {
 	c, rest, diags := b.Body.PartialContent(schema)
 	b.patch(c, schema)
-	return c, &overrideBody{Body: rest, attrs: b.attrs, at: b.at}, diags
+	return c, &overrideBody{Body: rest, attrs: b.attrs, drop: b.drop, at: b.at}, diags
 }
 
 func (b *overrideBody) patch(c *hcl.BodyContent, schema *hcl.BodySchema) {
@@ -46,6 +47,15 @@ func (b *overrideBody) patch(c *hcl.BodyContent, schema *hcl.BodySchema) {
 	}
 	if c.Attributes == nil {
 		c.Attributes = hcl.Attributes{}
+	}
+	if len(b.drop) > 0 {
+		kept := c.Blocks[:0]
+		for _, blk := range c.Blocks {
+			if !b.drop[blk.Type] {
+				kept = append(kept, blk)
+			}
+		}
+		c.Blocks = kept
 	}
 	for _, a := range schema.Attributes {
 		v, ok := b.attrs[a.Name]

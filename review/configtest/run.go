@@ -176,6 +176,7 @@ func (r *runner) rewrite(id, dir string, dbs map[string]string) func(*cfg.Config
 		var diags hcl.Diagnostics
 		for i, src := range conf.Sources {
 			attrs := map[string]cty.Value{}
+			var drop map[string]bool
 			at := src.DeclRange
 			switch src.Type {
 			case "sql":
@@ -197,13 +198,14 @@ func (r *runner) rewrite(id, dir string, dbs map[string]string) func(*cfg.Config
 				}
 			case "http":
 				attrs["base_url"] = cty.StringVal(r.stubs.baseURL(id, src.Name))
+				drop = map[string]bool{"tls": true}
 			default:
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Source cannot be tested",
 					Detail:  fmt.Sprintf("mcpgen test has no fixture or stub for %s sources, and will not call a real one.", src.Type),
 					Subject: src.TypeRange.Ptr()})
 				continue
 			}
-			src.Body = &overrideBody{Body: src.Body, attrs: attrs, at: at}
+			src.Body = &overrideBody{Body: src.Body, attrs: attrs, drop: drop, at: at}
 		}
 		if conf.Auth != nil && conf.Auth.JWT != nil {
 			conf.Auth.JWT.JWKSURL = r.stubs.baseURL(id, jwksName)

@@ -108,7 +108,12 @@ tool "cancel_order" {
 }
 
 source "http" "stock" {
-  base_url = env("SHOP_STOCK_URL", "http://127.0.0.1:1")
+  base_url = env("SHOP_STOCK_URL", "https://127.0.0.1:1")
+
+  # The stubs speak plain HTTP: under test the tls block is dropped.
+  tls {
+    min_version = "1.2"
+  }
 }
 
 tool "check_stock" {
