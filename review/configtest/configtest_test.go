@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/xml"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -680,5 +681,73 @@ test "lists" {
 	cfg.WriteDiagnostics(&b, diags)
 	if !strings.Contains(b.String(), `shop.hcl:25:1: Source needs a fixture; source.sql.orders uses driver "postgres" and the tests declare no fixture for it`) {
 		t.Errorf("diagnostics:\n%s", b.String())
+	}
+}
+
+// A Redis rate limiter is replaced by the in-memory one under test: the
+// tests share no buckets with a running server (and their calls cannot
+// exhaust its limits), and the limit still applies within a case.
+func TestRedisLimiterIsNotReached(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var conns atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			c.Close()
+		}
+	}()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "limits.hcl")
+	if err := os.WriteFile(conf, []byte(`limits {
+  backend   = "redis"
+  redis_url = "redis://`+ln.Addr().String()+`/0"
+}
+
+source "sql" "mem" {
+  driver = "sqlite"
+  dsn    = "file:never.db"
+  seed   = "CREATE TABLE t (id INTEGER);"
+}
+
+tool "ping" {
+  description = "Once a minute."
+  source      = source.sql.mem
+  sql         = "SELECT 'pong' AS answer"
+  result {
+    one = true
+  }
+  rate_limit {
+    rate = "1/m"
+  }
+}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := filepath.Join(dir, "limits.test.hcl")
+	if err := os.WriteFile(tests, []byte(`test "second call is limited" {
+  principal = "anonymous"
+  tool      = "ping"
+  calls     = 2
+  expect {
+    outcome = "rate_limited"
+  }
+}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, conf, tests)
+	if _, failed := r.Counts(); failed != 0 {
+		t.Fatalf("failed:\n%s", text(t, r))
+	}
+	if n := conns.Load(); n != 0 {
+		t.Errorf("the configuration's Redis got %d connections", n)
 	}
 }
