@@ -36,6 +36,8 @@ Usage:
                                     authorization, cost and hygiene smells
   mcpgen diff [--format F] OLD NEW  the change of the tool surface, with risks;
                                     OLD and NEW: a path, git:REF or git:REF:PATH
+  mcpgen access [--principals FILE] [--format F] PATH...
+                                    who may call what: principals x entries
   mcpgen lock [--check] PATH...     write mcpgen.lock beside the configuration,
                                     or check the surface against it
   mcpgen init [--from-db DSN] [-o DIR] [--dry-run]
@@ -104,6 +106,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runLint(ctx, rest, stdout, stderr)
 	case "diff":
 		return runDiff(ctx, rest, stdout, stderr)
+	case "access":
+		return runAccess(ctx, rest, stdout, stderr)
 	case "lock":
 		return runLock(ctx, rest, stdout, stderr)
 	case "init":

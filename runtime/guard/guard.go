@@ -65,6 +65,9 @@ type Program struct {
 	// partial evaluates a guard with its arguments unknown, to tell whether
 	// any arguments at all could make it true.
 	partial cel.Program
+	// env and ast are kept for Residual (review tools only).
+	env *cel.Env
+	ast *cel.Ast
 }
 
 // CompileGuard compiles a guard, which must type-check to bool and stay
@@ -89,6 +92,7 @@ func (e *Env) CompileGuard(src string) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.env, p.ast = e.guards, ast
 	return p, nil
 }
 
