@@ -78,7 +78,7 @@ tool "refund" {
 }
 
 tool "acme_report" {
-  description = "A report for acme's staff."
+  description = "A report for acme's\u200b staff." # a zero-width space: the page shows it
   source      = source.sql.db
   guard       = "principal.claims.org == 'acme'"
   sql         = "SELECT 'acme' AS org"
