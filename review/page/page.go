@@ -64,6 +64,8 @@ type Item struct {
 	Hidden      int // invisible characters in the description
 	Deprecated  *runtime.DeprecatedSurface
 	Params      []Param
+	// URIVars are a template's variables.
+	URIVars     []string
 	Annotations []string
 	// What runs.
 	Source    string
@@ -119,6 +121,7 @@ func Build(in Input) (*Page, error) {
 			uri = r.Template.URITemplate.Raw()
 		}
 		it := resourceItem(r, "resource_template", r.Template.Name, r.Template.Title, uri, r.Template.Description)
+		it.URIVars = uriVars(uri)
 		templates.Items = append(templates.Items, it)
 	}
 	prompts := &Section{ID: "prompts", Title: "Prompts"}
@@ -404,4 +407,29 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// uriVars are the variable names of an RFC 6570 template, in order.
+func uriVars(tmpl string) []string {
+	var names []string
+	for rest := tmpl; ; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			return names
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			return names
+		}
+		for _, v := range strings.Split(strings.TrimLeft(rest[i+1:i+j], "+#./;?&"), ",") {
+			v = strings.TrimSuffix(v, "*")
+			if k := strings.IndexByte(v, ':'); k >= 0 {
+				v = v[:k]
+			}
+			if v != "" && !slices.Contains(names, v) {
+				names = append(names, v)
+			}
+		}
+		rest = rest[i+j+1:]
+	}
 }

@@ -58,7 +58,7 @@ var tmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	"multiline": func(s string) bool { return strings.Contains(s, "\n") },
 	"sevclass":  func(s fmt.Stringer) string { return s.String() },
 	"lower":     strings.ToLower,
-	"add":       func(a, b int) int { return a + b },
+	"kindname":  func(kind string) string { return strings.ReplaceAll(kind, "_", " ") },
 }).Parse(pageTemplate))
 
 func jsonText(v any) string {
