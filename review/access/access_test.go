@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -211,5 +212,95 @@ func TestWrite(t *testing.T) {
 	}
 	if err := Write(&a, m, "yaml"); err == nil || !strings.Contains(err.Error(), `unknown format "yaml"`) {
 		t.Fatalf("Write yaml: %v", err)
+	}
+}
+
+// buildText builds a configuration written out here, and reads principals
+// from test-file text.
+func buildText(t *testing.T, config, principals string) (*runtime.Generation, []*cfg.NamedPrincipal) {
+	t.Helper()
+	dir := t.TempDir()
+	path := dir + "/config.hcl"
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	gen, diags := runtime.Build(context.Background(), []string{path}, runtime.BuildOptions{Mode: runtime.BuildOffline, Log: zerolog.New(io.Discard)})
+	if diags.HasErrors() {
+		t.Fatalf("build: %s", diags.Error())
+	}
+	tests, diags := cfg.LoadTestSource(dir+"/p.test.hcl", []byte(principals))
+	if diags.HasErrors() {
+		t.Fatalf("principals: %s", diags.Error())
+	}
+	return gen, tests.Principals
+}
+
+const oneTool = `
+source "sql" "db" {
+  driver = "sqlite"
+  dsn    = "file:access_text?mode=memory&cache=shared"
+}
+
+tool "ping" {
+  description = "Says pong."
+  source      = source.sql.db
+  guard       = "true"
+  sql         = "SELECT 'pong' AS pong"
+  result { one = true }
+}
+`
+
+const twoPrincipals = `
+principal "member" {
+  subject = "m"
+  scopes  = ["mcp"]
+}
+principal "outsider" {
+  subject = "o"
+}
+`
+
+// A scope every HTTP request needs is checked at the gate, before any tool:
+// a caller without it is refused everything.
+func TestRequiredScopes(t *testing.T) {
+	gen, principals := buildText(t, `
+auth {
+  required_scopes = ["mcp"]
+  api_key "k" {
+    hash    = "sha256:85db8b3e11636bb5505603a4577bf0e640a201a2e61e0dd59c4bb6e55779a4d0"
+    subject = "k"
+    scopes  = ["mcp"]
+  }
+}
+`+oneTool, twoPrincipals)
+	m := Build(context.Background(), gen, principals)
+	if d := m.cell(t, "member", "ping"); d.Verdict != runtime.Allowed {
+		t.Errorf("member/ping = %+v, want allowed", d)
+	}
+	if d := m.cell(t, "outsider", "ping"); d.Verdict != runtime.Denied || d.Reason != "lacks required scope mcp: 403 before any tool" {
+		t.Errorf("outsider/ping = %+v, want denied at the gate", d)
+	}
+	// stdio is not HTTP: the gate does not apply (its principal is
+	// anonymous here, and the guard is true).
+	if d := m.cell(t, "stdio", "ping"); d.Verdict != runtime.Allowed {
+		t.Errorf("stdio/ping = %+v, want allowed", d)
+	}
+}
+
+// Without HTTP credentials every HTTP caller is anonymous: a declared
+// identity is shown, and noted as one no HTTP caller can have.
+func TestNoHTTPCredentials(t *testing.T) {
+	gen, principals := buildText(t, oneTool, twoPrincipals)
+	m := Build(context.Background(), gen, principals)
+	for i, r := range m.Rows {
+		noted := strings.Contains(r.Note, "every HTTP caller is anonymous")
+		if want := r.Name == "member" || r.Name == "outsider"; noted != want {
+			t.Errorf("row %s note %q", r.Name, r.Note)
+		}
+		for _, d := range m.Cells[i] {
+			if d.Verdict != runtime.Allowed {
+				t.Errorf("row %s: %+v, want allowed (no auth block, guard true)", r.Name, d)
+			}
+		}
 	}
 }

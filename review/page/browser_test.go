@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
@@ -160,6 +161,22 @@ func TestPageInBrowser(t *testing.T) {
 		t.Errorf("after filtering for refund, [get_order hidden, refund hidden] = %v, want [true false]", hidden)
 	}
 	if _, err := chromedp.Run(tab, chromedp.Evaluate[int](`(() => { const f = document.getElementById("filter"); f.value = ""; f.dispatchEvent(new Event("input")); return 0; })()`)); err != nil {
+		t.Fatal(err)
+	}
+
+	// The print stylesheet drops the contents and the filter, and prints
+	// code dark on white.
+	if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	printed, err := chromedp.Run(tab, chromedp.Evaluate[[]string](`[getComputedStyle(document.querySelector("nav.toc")).display, getComputedStyle(document.querySelector("pre.sql")).backgroundColor]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(printed) != 2 || printed[0] != "none" || printed[1] != "rgb(244, 244, 244)" {
+		t.Errorf("printed: contents display and code background %q, want none and rgb(244, 244, 244)", printed)
+	}
+	if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
 		t.Fatal(err)
 	}
 
