@@ -44,6 +44,7 @@ func TestAccessCommand(t *testing.T) {
 		}, ""},
 		{[]string{"access", filepath.Join(dir, "access.hcl")}, exitOK, []string{"\nacme_manager (http; sub acme-manager;"}, ""},
 		{[]string{"access", accessConfig}, exitOK, []string{"\napi_key.acme_manager (http; sub acme-manager;"}, ""},
+		{[]string{"access", dir}, exitConfig, nil, "broken.test.hcl:2:"}, // a directory's test files are its principals
 		{[]string{"access", "--format", "markdown", "--principals", accessPrincipals, accessConfig}, exitOK,
 			[]string{"| **acme\\_manager** | ✅ allowed |"}, ""},
 		{[]string{"access", "--format", "yaml", accessConfig}, exitUsage, nil, `--format must be text, markdown or json, not "yaml"`},
