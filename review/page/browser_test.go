@@ -140,6 +140,20 @@ func TestPageInBrowser(t *testing.T) {
 		t.Errorf("the zero-width space reads %q, want U+200B", inv)
 	}
 
+	// Markup in a description is text: get_order's param description holds
+	// an <img> whose error handler would run.
+	imgs, err := chromedp.Run(tab, chromedp.Evaluate[int](`document.images.length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := chromedp.Run(tab, chromedp.Text("#tool-get_order table.params"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if imgs != 0 || !strings.Contains(desc, "<img src=x onerror=alert(1)>") {
+		t.Errorf("the page has %d images and shows the description as %q", imgs, desc)
+	}
+
 	// The filter box runs under the CSP (its script shows the box): typing
 	// hides what does not match.
 	boxHidden, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.getElementById("filter").hidden`))

@@ -48,8 +48,9 @@ tool "get_order" {
   source      = source.sql.db
   guard       = "'orders.read' in principal.scopes"
   param "order_id" {
-    type    = "integer"
-    minimum = 1
+    type        = "integer"
+    minimum     = 1
+    description = "The order number. <img src=x onerror=alert(1)> (markup: the page must show it as text)"
   }
   bind "org" {
     from = "principal.claims.org"
