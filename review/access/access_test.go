@@ -304,3 +304,20 @@ func TestNoHTTPCredentials(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMatrix decides every cell of the test configuration's matrix
+// (6 principals, 9 entries).
+func BenchmarkMatrix(b *testing.B) {
+	gen, diags := runtime.Build(context.Background(), []string{configPath}, runtime.BuildOptions{Mode: runtime.BuildOffline, Log: zerolog.New(io.Discard)})
+	if diags.HasErrors() {
+		b.Fatal(diags.Error())
+	}
+	tests, diags := cfg.LoadTests([]string{principalsPath})
+	if diags.HasErrors() {
+		b.Fatal(diags.Error())
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Build(context.Background(), gen, tests.Principals)
+	}
+}

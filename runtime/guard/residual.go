@@ -35,8 +35,11 @@ func (p *Program) Residual(v Vars, argsKnown bool) Residual {
 	if p.env == nil || p.ast == nil {
 		return Residual{Err: fmt.Errorf("the guard was not compiled by CompileGuard")}
 	}
-	prg, err := p.env.Program(p.ast, cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100),
-		cel.EvalOptions(cel.OptPartialEval, cel.OptTrackState))
+	p.residualOnce.Do(func() {
+		p.residual, p.residualErr = p.env.Program(p.ast, cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100),
+			cel.EvalOptions(cel.OptPartialEval, cel.OptTrackState))
+	})
+	prg, err := p.residual, p.residualErr
 	if err != nil {
 		return Residual{Err: err}
 	}
