@@ -74,6 +74,17 @@ start_redis() {
 	log "Redis $(redis-server --version | awk '{print $3}') on $MCPGEN_TEST_REDIS_ADDR"
 }
 
+# ensure_chromium installs Debian's chromium when it is missing (as root),
+# for the reviewer's page test (review/page), which drives it headless.
+ensure_chromium() {
+	command -v chromium >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		log "installing chromium"
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+	fi
+	command -v chromium >/dev/null 2>&1
+}
+
 cleanup() {
 	if [ -n "${STOP_PG+x}" ]; then "${STOP_PG[@]}" >/dev/null 2>&1 || true; fi
 	if [ -n "${PGDIR:-}" ]; then rm -rf "$PGDIR"; fi
@@ -102,6 +113,14 @@ if [ -z "${MCPGEN_TEST_REDIS_ADDR:-}" ]; then
 		fi
 		log "no Redis: its tests will skip"
 	fi
+fi
+
+if ! ensure_chromium; then
+	if [ "${CI:-}" = true ]; then
+		echo "chromium is required under CI and could not be installed" >&2
+		exit 1
+	fi
+	log "no chromium: the page's browser test will skip"
 fi
 
 log "gofmt"
@@ -164,6 +183,16 @@ fuzz() {
 		return 1
 	done
 }
+
+# The reviewer's page in the browser again, keeping its screenshot and
+# HTML as artifacts (the run above removes them with its temporary dirs).
+page_artifacts() {
+	local dir=${MCPGEN_ARTIFACTS:-$(mktemp -d /tmp/mcpgen-artifacts.XXXXXX)}
+	mkdir -p "$dir"
+	log "reviewer's page in chromium (artifacts in $dir)"
+	go test -count=1 -run '^TestPageInBrowser$' -v -artifacts -outputdir "$dir" ./review/page | grep -E 'screenshot:|^(ok|FAIL|---)'
+}
+page_artifacts
 
 log "fuzz ($FUZZTIME each)"
 fuzz FuzzValidate ./runtime

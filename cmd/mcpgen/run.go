@@ -39,6 +39,10 @@ Usage:
                                     the configuration, on fixtures and stubs
   mcpgen diff [--format F] OLD NEW  the change of the tool surface, with risks;
                                     OLD and NEW: a path, git:REF or git:REF:PATH
+  mcpgen access [--principals FILE] [--format F] PATH...
+                                    who may call what: principals x entries
+  mcpgen surface -o FILE [--principals FILE] [--base OLD] PATH...
+                                    the reviewer's page: one self-contained HTML file
   mcpgen lock [--check] PATH...     write mcpgen.lock beside the configuration,
                                     or check the surface against it
   mcpgen init [--from-db DSN] [-o DIR] [--dry-run]
@@ -109,6 +113,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runTest(ctx, rest, stdout, stderr)
 	case "diff":
 		return runDiff(ctx, rest, stdout, stderr)
+	case "access":
+		return runAccess(ctx, rest, stdout, stderr)
+	case "surface":
+		return runSurface(ctx, rest, stdout, stderr)
 	case "lock":
 		return runLock(ctx, rest, stdout, stderr)
 	case "init":

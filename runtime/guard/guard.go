@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
@@ -65,6 +66,13 @@ type Program struct {
 	// partial evaluates a guard with its arguments unknown, to tell whether
 	// any arguments at all could make it true.
 	partial cel.Program
+	// env and ast are kept for Residual (review tools only), which
+	// compiles its program (state tracked) once, when first asked.
+	env          *cel.Env
+	ast          *cel.Ast
+	residualOnce sync.Once
+	residual     cel.Program
+	residualErr  error
 }
 
 // CompileGuard compiles a guard, which must type-check to bool and stay
@@ -89,6 +97,7 @@ func (e *Env) CompileGuard(src string) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.env, p.ast = e.guards, ast
 	return p, nil
 }
 
