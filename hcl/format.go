@@ -2,6 +2,7 @@ package hcl
 
 import (
 	"bytes"
+	"os"
 	"slices"
 	"strings"
 	"unicode"
@@ -264,11 +265,24 @@ func (h *heredoc) reindent(lines []string) {
 	lines[h.close] = strings.Repeat(" ", h.indent) + strings.TrimLeft(marker, " \t")
 }
 
-// Files lists the files a configuration path stands for, as Load reads
-// them: a file, or a directory's *.hcl files (sorted, not recursive,
-// without dot files).
+// Files lists the files in this language that a path stands for: a file,
+// or a directory's configuration files as Load reads them followed by its
+// test files as LoadTests reads them (each sorted, not recursive, without
+// dot files). A directory holding only test files is not a mistake here.
 func Files(path string) ([]string, hcl.Diagnostics) {
-	return expandPath(path)
+	info, err := os.Stat(path)
+	if err != nil || !info.IsDir() {
+		return expandPath(path)
+	}
+	tests, diags := expandTestPath(path)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	configs, diags := expandPath(path)
+	if len(tests) > 0 && len(configs) == 0 {
+		diags = nil
+	}
+	return append(configs, tests...), diags
 }
 
 // invalidUTF8 is the offset of the first byte of src that is not valid

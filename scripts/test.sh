@@ -135,7 +135,7 @@ fi
 # (the invalid ones are not: their wants are written to their lines).
 log "mcpgen fmt --check"
 go run ./cmd/mcpgen fmt --check examples hcl/testdata/valid \
-	cmd/mcpgen/testdata/bench cmd/mcpgen/testdata/e2e cmd/mcpgen/testdata/limits
+	cmd/mcpgen/testdata/bench cmd/mcpgen/testdata/e2e cmd/mcpgen/testdata/limits review/access/testdata
 
 # The example's config tests (docs/testing.md), in fmt's layout too: a
 # directory given to fmt skips test files, so the file is named.

@@ -373,3 +373,34 @@ func firstDifference(want, got string) string {
 	}
 	return "lengths differ"
 }
+
+// A directory's test files are in the same language and layout as its
+// configuration: fmt formats them too, and a directory of test files alone
+// is something to format, not a mistake.
+func TestFmtDirectoryIncludesTestFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "app.hcl"), []byte(tidy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	messyTest := "principal   \"p\" {\n    subject=\"x\"\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "app.test.hcl"), []byte(messyTest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, code := runMain(t, "", "fmt", "--check", dir)
+	if code != 1 || !strings.Contains(stdout, "app.test.hcl") || strings.Contains(stdout, "app.hcl\n") {
+		t.Fatalf("fmt --check %s: exit %d, listed:\n%s\nwant exit 1 listing only app.test.hcl", dir, code, stdout)
+	}
+	if err := os.Remove(filepath.Join(dir, "app.hcl")); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runMain(t, "", "fmt", dir); code != 0 {
+		t.Fatalf("fmt on a directory of test files: exit %d: %s", code, stderr)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "app.test.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "principal \"p\" {\n  subject = \"x\"\n}\n"; string(got) != want {
+		t.Errorf("formatted test file:\n%s\nwant:\n%s", got, want)
+	}
+}
