@@ -90,6 +90,11 @@ func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid SQL", Detail: p.msg + ".", Subject: &r})
 	}
 	t.stmt = stmt
+	if len(problems) == 0 {
+		if d := t.mysqlReadOnlyCheck(); d != nil {
+			diags = append(diags, d)
+		}
+	}
 
 	declared := map[string]bool{}
 	for _, p := range tool.Params {
@@ -176,6 +181,10 @@ func (t *Tool) decodeResult(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics 
 func (t *Tool) Describe() map[string]string {
 	d := map[string]string{"statement": strings.TrimSpace(t.written), "result": "rows"}
 	switch {
+	case t.readOnly && t.src.dialect == dialectMySQL:
+		d["mode"], d["enforced_by"] = "read_only", "a START TRANSACTION READ ONLY on a READ ONLY session, and a statement that must be a query"
+	case t.src.dialect == dialectMySQL:
+		d["mode"], d["enforced_by"] = "read_write", "a read-write transaction, committed when the statement succeeds"
 	case t.readOnly && t.src.dialect == dialectPostgres:
 		d["mode"], d["enforced_by"] = "read_only", "a BEGIN READ ONLY transaction"
 	case t.readOnly:
