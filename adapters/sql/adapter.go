@@ -91,6 +91,13 @@ var sourceSchema = &hcl.BodySchema{
 		{Name: "conn_max_lifetime"},
 		{Name: "conn_max_idle_time"},
 	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "dialect", LabelNames: []string{"driver"}}},
+}
+
+// sourceDialectSchema is a `dialect "mysql" { seed = ... }` block: the seed
+// for that driver, when the portable one cannot serve it.
+var sourceDialectSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "seed", Required: true}},
 }
 
 // DecodeSource decodes the body of a `source "sql"` block. It does no I/O.
@@ -143,7 +150,20 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 		}
 	}
 
-	if attr, ok := content.Attributes["seed"]; ok {
+	seedAttr := content.Attributes["seed"]
+	seen := map[string]*hcl.Block{}
+	for _, b := range content.Blocks {
+		d, ok := dialectBlock(b, seen, &diags)
+		if !ok {
+			continue
+		}
+		bc, bd := b.Body.Content(sourceDialectSchema)
+		diags = append(diags, bd...)
+		if attr := bc.Attributes["seed"]; attr != nil && d == s.dialect {
+			seedAttr = attr
+		}
+	}
+	if attr := seedAttr; attr != nil {
 		s.seedRange = attr.Expr.Range()
 		v, d := cfg.StringAttr(attr, src.Ctx)
 		diags = append(diags, d...)

@@ -359,7 +359,7 @@ func (t *Tool) mysqlReadOnlyCheck() *hcl.Diagnostic {
 		r = t.text.rangeOf(off, off+len(t.stmt.lead))
 	}
 	return t.src.diag(hcl.DiagError, r, "Read-only tool writes",
-		fmt.Sprintf("Tool %q is read-only (read_only defaults to true), but its statement is a %s; on MySQL a read-only tool runs SELECT, WITH, VALUES, TABLE, SHOW, DESCRIBE or EXPLAIN. Set read_only = false if it is meant to write.", t.name, t.stmt.lead))
+		fmt.Sprintf("Tool %q is read-only (read_only defaults to true), but its statement starts with %s; on MySQL a read-only tool runs SELECT, WITH, VALUES, TABLE, SHOW, DESCRIBE or EXPLAIN. Set read_only = false if it is meant to write.", t.name, t.stmt.lead))
 }
 
 // describeMySQL prepares every statement on the pool it will run on: the
