@@ -5,9 +5,9 @@
 #   scripts/test.sh              everything
 #   FUZZTIME=30s scripts/test.sh fuzz longer
 #
-# It needs Go, PostgreSQL (15 or newer) and redis-server (both installed with
-# apt-get when missing and running as root). Under CI=true a missing
-# PostgreSQL or Redis fails the run instead of skipping their tests.
+# It needs Go, PostgreSQL (15 or newer), MariaDB and redis-server (installed
+# with apt-get when missing and running as root). Under CI=true a missing
+# PostgreSQL, MariaDB or Redis fails the run instead of skipping their tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
