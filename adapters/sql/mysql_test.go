@@ -305,3 +305,34 @@ tool "rename" {
 		t.Errorf("removing a removed row: no error")
 	}
 }
+
+// BenchmarkCallByPrimaryKeyMySQL is BenchmarkCallByPrimaryKey on MySQL:
+// each call takes a connection, runs START TRANSACTION READ ONLY, prepares,
+// executes and closes the statement (server-side prepared statements), and
+// commits. Compare allocations, not time: the server is shared.
+func BenchmarkCallByPrimaryKeyMySQL(b *testing.B) {
+	seed := `CREATE TABLE orders (id BIGINT PRIMARY KEY, status VARCHAR(20) NOT NULL, total_cents BIGINT NOT NULL, placed_at DATETIME NOT NULL);
+INSERT INTO orders WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) SELECT x, 'shipped', x * 7, '2024-05-06 07:08:09' FROM c;`
+	_, tools := openConfig(b, sourceHCL("mysql", mysqlTestDatabase(b), seed)+`
+tool "get_order" {
+  param "order_id" {}
+  sql = "SELECT id, status, total_cents, placed_at FROM orders WHERE id = :order_id"
+  result {
+    one = true
+  }
+}
+`, serveOpts())
+	tool := tools["get_order"]
+	ctx := context.Background()
+	args := map[string]any{"order_id": int64(0)}
+	c := &adapter.Call{Tool: "get_order", Args: args}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		args["order_id"] = int64(i%1000 + 1)
+		i++
+		if _, err := tool.Call(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

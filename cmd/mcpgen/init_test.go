@@ -265,7 +265,9 @@ func TestInitErrors(t *testing.T) {
 		{[]string{"init", "--from-db", filepath.Join(t.TempDir(), "missing.db"), "--dry-run"}, "missing.db"},
 		{[]string{"init", "--from-db", db, "--tables", "nope", "--dry-run"}, `table "nope" is not in the database`},
 		{[]string{"init", "--from-db", db, "--tenant-column", "org", "--dry-run"}, "go together"},
-		{[]string{"init", "--from-db", "mysql://u@h/db", "--dry-run"}, `driver "mysql" is not supported`},
+		{[]string{"init", "--from-db", db, "--driver", "oracle", "--dry-run"}, `driver "oracle" is not supported`},
+		{[]string{"init", "--from-db", "u:p@tcp(127.0.0.1:1/db", "--driver", "mysql", "--dry-run"}, "neither user:password@tcp(host:3306)/dbname nor a mysql:// URL"},
+		{[]string{"init", "--from-db", "mysql://u:p@127.0.0.1:1/db?timeout=2s", "--dry-run"}, "connecting to the database"},
 		{[]string{"init", "--tables", "a"}, "--tables needs --from-db"},
 	} {
 		_, _, err := runInitCLI(t, tc.args...)
