@@ -79,6 +79,7 @@ start_redis() {
 # with its data there too, and exports MCPGEN_TEST_MYSQL_DSN (the server's
 # root user over TCP, in go-sql-driver/mysql's DSN format).
 start_mysql() {
+	PATH=$PATH:/usr/sbin # mariadbd lives there, outside some users' PATH
 	if ! command -v mariadbd >/dev/null 2>&1 || ! command -v mariadb-install-db >/dev/null 2>&1; then
 		if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 			log "installing MariaDB"
