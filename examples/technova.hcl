@@ -3,6 +3,12 @@
 # Data and reset instructions: technova/README.md. Every statement below runs
 # unchanged on SQLite (the embedded default) and PostgreSQL 15:
 #   TECHNOVA_DRIVER=postgres TECHNOVA_DB=postgres://user@host/technova?timezone=UTC mcpgen serve technova.hcl
+# MySQL and MariaDB (10.6 or newer) take their own statement where a
+# `dialect "mysql"` block gives one, and their own seed:
+#   TECHNOVA_DRIVER=mysql TECHNOVA_DB=mysql://user:password@host:3306/technova mcpgen serve technova.hcl
+# They have no string_agg, no CAST(... AS TEXT), no expressions in LIMIT and
+# (MariaDB) no UPDATE ... RETURNING, and || is OR there; the other tools
+# share one statement.
 #
 # Portability notes, so a reviewer need not rediscover them:
 #   * Optional params are bound as NULL when absent. PostgreSQL cannot infer the
@@ -70,6 +76,11 @@ source "sql" "orders" {
   driver = env("TECHNOVA_DRIVER", "sqlite")
   dsn    = env("TECHNOVA_DB", "file:technova.db")
   seed   = file("technova/seed.sql")
+
+  # MySQL indexes no TEXT column whole: its seed uses VARCHAR (see its header).
+  dialect "mysql" {
+    seed = file("technova/seed.mysql.sql")
+  }
 }
 
 tool "get_order" {
@@ -114,6 +125,26 @@ tool "get_order" {
      WHERE o.id = :order_id
        AND o.org = :org
   SQL
+
+  dialect "mysql" {
+    sql = <<-SQL
+      SELECT o.id, o.org, o.status,
+             c.name  AS customer_name,
+             c.email AS customer_email,
+             o.subtotal_cents, o.shipping_cents, o.total_cents,
+             o.placed_at, o.paid_at, o.shipped_at, o.delivered_at,
+             o.cancelled_at, o.cancel_reason, o.tracking_number,
+             (SELECT GROUP_CONCAT(CONCAT(i.quantity, ' x ', p.name, ' (', p.sku, ') at ',
+                                         i.unit_price_cents, ' cents') ORDER BY i.id SEPARATOR ', ')
+                FROM order_items i
+                JOIN products p ON p.id = i.product_id
+               WHERE i.order_id = o.id) AS items
+        FROM orders o
+        JOIN customers c ON c.id = o.customer_id
+       WHERE o.id = :order_id
+         AND o.org = :org
+    SQL
+  }
 
   result {
     one       = true
@@ -226,6 +257,26 @@ tool "list_orders" {
     OFFSET (CAST(:page AS INTEGER) - 1) * CAST(:limit AS INTEGER)
   SQL
 
+  # MySQL's LIMIT takes no expression: the page is cut by row number.
+  dialect "mysql" {
+    sql = <<-SQL
+      SELECT id, org, status, customer_email, total_cents, placed_at, total_matches
+        FROM (SELECT o.id, o.org, o.status,
+                     c.email AS customer_email,
+                     o.total_cents, o.placed_at,
+                     COUNT(*) OVER () AS total_matches,
+                     ROW_NUMBER() OVER (ORDER BY o.placed_at DESC, o.id DESC) AS n
+                FROM orders o
+                JOIN customers c ON c.id = o.customer_id
+               WHERE o.org = :org
+                 AND (:status IS NULL OR o.status = :status)
+                 AND (:customer_email IS NULL OR c.email = LOWER(:customer_email))) AS matches
+       WHERE n > (:page - 1) * :limit
+         AND n <= :page * :limit
+       ORDER BY n
+    SQL
+  }
+
   result {
     max_rows = 50
   }
@@ -285,6 +336,12 @@ tool "cancel_order" {
     RETURNING id, status, cancel_reason, cancelled_at
   SQL
 
+  # MariaDB has no UPDATE ... RETURNING: a procedure of the seed updates,
+  # then returns the row it changed.
+  dialect "mysql" {
+    sql = "CALL technova_cancel_order(:order_id, :org, :reason)"
+  }
+
   result {
     one       = true
     not_found = "Nothing was cancelled: the order does not exist or is not pending. Only pending orders can be cancelled. Use get_order to see its current status."
@@ -342,6 +399,24 @@ tool "search_products" {
      LIMIT CAST(:limit AS INTEGER)
   SQL
 
+  dialect "mysql" {
+    sql = <<-SQL
+      WITH needle AS (
+        SELECT CONCAT('%', REPLACE(REPLACE(REPLACE(LOWER(:query),
+                       '!', '!!'), '%', '!%'), '_', '!_'), '%') AS pattern
+      )
+      SELECT p.sku, p.name, p.category, p.price_cents, p.description
+        FROM products p, needle n
+       WHERE (LOWER(p.name) LIKE n.pattern ESCAPE '!'
+              OR LOWER(p.description) LIKE n.pattern ESCAPE '!'
+              OR LOWER(p.sku) LIKE n.pattern ESCAPE '!')
+         AND (:category IS NULL OR p.category = :category)
+       ORDER BY CASE WHEN LOWER(p.name) LIKE n.pattern ESCAPE '!' THEN 0 ELSE 1 END,
+                p.name
+       LIMIT :limit
+    SQL
+  }
+
   result {
     max_rows = 50
   }
@@ -390,6 +465,26 @@ resource "order" {
        AND o.org = :org
   SQL
 
+  dialect "mysql" {
+    sql = <<-SQL
+      SELECT o.id, o.org, o.status,
+             c.name  AS customer_name,
+             c.email AS customer_email,
+             o.subtotal_cents, o.shipping_cents, o.total_cents,
+             o.placed_at, o.paid_at, o.shipped_at, o.delivered_at,
+             o.cancelled_at, o.cancel_reason, o.tracking_number,
+             (SELECT GROUP_CONCAT(CONCAT(i.quantity, ' x ', p.name, ' (', p.sku, ') at ',
+                                         i.unit_price_cents, ' cents') ORDER BY i.id SEPARATOR ', ')
+                FROM order_items i
+                JOIN products p ON p.id = i.product_id
+               WHERE i.order_id = o.id) AS items
+        FROM orders o
+        JOIN customers c ON c.id = o.customer_id
+       WHERE o.id = :order_id
+         AND o.org = :org
+    SQL
+  }
+
   result {
     one       = true
     not_found = "No order with that order number."
@@ -416,6 +511,14 @@ prompt "summarize_order_issue" {
            AND CAST(id AS TEXT) LIKE CAST(:value AS TEXT) || '%'
          ORDER BY id
       SQL
+      dialect "mysql" {
+        sql = <<-SQL
+          SELECT CAST(id AS CHAR) AS order_id FROM orders
+           WHERE org = :org
+             AND CAST(id AS CHAR) LIKE CONCAT(:value, '%')
+           ORDER BY id
+        SQL
+      }
       result {
         max_rows = 100
       }

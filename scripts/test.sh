@@ -5,9 +5,9 @@
 #   scripts/test.sh              everything
 #   FUZZTIME=30s scripts/test.sh fuzz longer
 #
-# It needs Go, PostgreSQL (15 or newer) and redis-server (both installed with
-# apt-get when missing and running as root). Under CI=true a missing
-# PostgreSQL or Redis fails the run instead of skipping their tests.
+# It needs Go, PostgreSQL (15 or newer), MariaDB and redis-server (installed
+# with apt-get when missing and running as root). Under CI=true a missing
+# PostgreSQL, MariaDB or Redis fails the run instead of skipping their tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -85,9 +85,62 @@ ensure_chromium() {
 	command -v chromium >/dev/null 2>&1
 }
 
+# start_mysql starts a private MariaDB (Debian's mariadb-server, installed when
+# missing) on a random 127.0.0.1 port and a socket in a temporary directory,
+# with its data there too, and exports MCPGEN_TEST_MYSQL_DSN (the server's
+# root user over TCP, in go-sql-driver/mysql's DSN format).
+start_mysql() {
+	PATH=$PATH:/usr/sbin # mariadbd lives there, outside some users' PATH
+	if ! command -v mariadbd >/dev/null 2>&1 || ! command -v mariadb-install-db >/dev/null 2>&1; then
+		if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+			log "installing MariaDB"
+			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null
+			command -v mariadbd >/dev/null 2>&1 || return 1
+		else
+			return 1
+		fi
+	fi
+	MYDIR=$(mktemp -d /tmp/mcpgen-mysql.XXXXXX)
+	local port=$((20000 + RANDOM % 20000)) user
+	user=$(id -un)
+	if [ "$(id -u)" = 0 ]; then
+		# mariadbd refuses to run as root unless told to: run it as mysql.
+		chown mysql "$MYDIR"
+		user=mysql
+	fi
+	mariadb-install-db --no-defaults --user="$user" --datadir="$MYDIR/data" \
+		--auth-root-authentication-method=normal --skip-test-db >"$MYDIR/install.log" 2>&1 || {
+		cat "$MYDIR/install.log" >&2
+		return 1
+	}
+	mariadbd --no-defaults --user="$user" --datadir="$MYDIR/data" --socket="$MYDIR/mysqld.sock" \
+		--pid-file="$MYDIR/mysqld.pid" --bind-address=127.0.0.1 --port="$port" --skip-name-resolve \
+		--innodb-flush-log-at-trx-commit=0 --innodb-buffer-pool-size=64M --max-connections=300 \
+		--log-error="$MYDIR/server.log" >/dev/null 2>&1 &
+	local i
+	for i in $(seq 300); do
+		mariadb-admin --no-defaults --socket="$MYDIR/mysqld.sock" -uroot ping >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	mariadb-admin --no-defaults --socket="$MYDIR/mysqld.sock" -uroot ping >/dev/null 2>&1 || {
+		cat "$MYDIR/server.log" >&2
+		return 1
+	}
+	# Over TCP root authenticates with a password (unix_socket only works on
+	# the socket): give it one. The database is the tests' to use.
+	mariadb --no-defaults --socket="$MYDIR/mysqld.sock" -uroot -e \
+		"CREATE USER IF NOT EXISTS root@'127.0.0.1'; ALTER USER root@'127.0.0.1' IDENTIFIED BY 'mcpgen'; GRANT ALL ON *.* TO root@'127.0.0.1' WITH GRANT OPTION; CREATE DATABASE mcpgen;"
+	export MCPGEN_TEST_MYSQL_DSN="root:mcpgen@tcp(127.0.0.1:$port)/mcpgen"
+	log "MariaDB $(mariadbd --version | awk '{print $3}') on 127.0.0.1:$port"
+}
+
 cleanup() {
 	if [ -n "${STOP_PG+x}" ]; then "${STOP_PG[@]}" >/dev/null 2>&1 || true; fi
 	if [ -n "${PGDIR:-}" ]; then rm -rf "$PGDIR"; fi
+	if [ -n "${MYDIR:-}" ]; then
+		if [ -f "$MYDIR/mysqld.pid" ]; then kill "$(cat "$MYDIR/mysqld.pid")" 2>/dev/null || true; fi
+		rm -rf "$MYDIR"
+	fi
 	if [ -n "${REDISDIR:-}" ]; then
 		if [ -f "$REDISDIR/redis.pid" ]; then kill "$(cat "$REDISDIR/redis.pid")" 2>/dev/null || true; fi
 		rm -rf "$REDISDIR"
@@ -102,6 +155,16 @@ if [ -z "${MCPGEN_TEST_POSTGRES_DSN:-}" ]; then
 			exit 1
 		fi
 		log "no PostgreSQL: its tests will skip"
+	fi
+fi
+
+if [ -z "${MCPGEN_TEST_MYSQL_DSN:-}" ]; then
+	if ! start_mysql; then
+		if [ "${CI:-}" = true ]; then
+			echo "MariaDB is required under CI and could not be started" >&2
+			exit 1
+		fi
+		log "no MariaDB: its tests will skip"
 	fi
 fi
 

@@ -38,6 +38,7 @@ type dialect int
 const (
 	dialectSQLite dialect = iota
 	dialectPostgres
+	dialectMySQL
 )
 
 // Pool defaults. PostgreSQL connections are costly to open and the server
@@ -73,8 +74,8 @@ type Source struct {
 	tools []*Tool
 
 	// Set by Open.
-	db     *sqlx.DB    // postgres: the pool; sqlite file: the write pool; sqlite memory: the one connection
-	ro     *sqlx.DB    // sqlite file: the query_only pool for read-only tools; nil otherwise
+	db     *sqlx.DB    // postgres: the pool; mysql, sqlite file: the write pool; sqlite memory: the one connection
+	ro     *sqlx.DB    // sqlite file: the query_only pool; mysql: the read-only session pool; nil otherwise
 	memory bool        // sqlite in-memory: one connection, read-only set per call
 	memRO  atomic.Bool // whether the single-connection authorizer refuses writes now
 	scrub  scrubber
@@ -90,6 +91,13 @@ var sourceSchema = &hcl.BodySchema{
 		{Name: "conn_max_lifetime"},
 		{Name: "conn_max_idle_time"},
 	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "dialect", LabelNames: []string{"driver"}}},
+}
+
+// sourceDialectSchema is a `dialect "mysql" { seed = ... }` block: the seed
+// for that driver, when the portable one cannot serve it.
+var sourceDialectSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "seed", Required: true}},
 }
 
 // DecodeSource decodes the body of a `source "sql"` block. It does no I/O.
@@ -106,9 +114,11 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 				s.dialect = dialectSQLite
 			case "postgres":
 				s.dialect = dialectPostgres
+			case "mysql":
+				s.dialect = dialectMySQL
 			default:
 				diags = append(diags, cfg.AttrError(attr, "Unsupported SQL driver",
-					"driver must be \"sqlite\" or \"postgres\", not %s.", cfg.QuoteUnlessSecret(attr, src.Ctx, v)))
+					"driver must be \"sqlite\", \"postgres\" or \"mysql\", not %s.", cfg.QuoteUnlessSecret(attr, src.Ctx, v)))
 			}
 		}
 	}
@@ -121,6 +131,12 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 			s.dsn = v
 			if strings.TrimSpace(v) == "" {
 				diags = append(diags, cfg.AttrError(attr, "Empty DSN", "dsn must name a database."))
+			} else if s.dialect == dialectMySQL {
+				// Caught here so that `validate --offline` sees it; the
+				// message never repeats the DSN.
+				if _, err := parseMySQLDSN(v); err != nil {
+					diags = append(diags, cfg.AttrError(attr, "Invalid MySQL dsn", "%s.", mysqlDSNProblem(err)))
+				}
 			} else if s.dialect == dialectSQLite {
 				// Caught here rather than at Open so that `validate --offline`
 				// sees it. The message never repeats the DSN: it is a secret.
@@ -134,7 +150,20 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 		}
 	}
 
-	if attr, ok := content.Attributes["seed"]; ok {
+	seedAttr := content.Attributes["seed"]
+	seen := map[string]*hcl.Block{}
+	for _, b := range content.Blocks {
+		d, ok := dialectBlock(b, seen, &diags)
+		if !ok {
+			continue
+		}
+		bc, bd := b.Body.Content(sourceDialectSchema)
+		diags = append(diags, bd...)
+		if attr := bc.Attributes["seed"]; attr != nil && d == s.dialect {
+			seedAttr = attr
+		}
+	}
+	if attr := seedAttr; attr != nil {
 		s.seedRange = attr.Expr.Range()
 		v, d := cfg.StringAttr(attr, src.Ctx)
 		diags = append(diags, d...)

@@ -5,6 +5,7 @@ import (
 	stdsql "database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
@@ -49,6 +50,8 @@ func (t *Tool) Call(ctx context.Context, call *adapter.Call) (*adapter.Result, e
 	switch {
 	case s.db == nil:
 		return nil, fmt.Errorf("sql tool %s: source %s is not open", t.name, s.name)
+	case s.dialect == dialectMySQL:
+		res, err = t.callMySQL(ctx, args)
 	case s.dialect == dialectPostgres:
 		res, err = t.inTx(ctx, s.db.DB, &stdsql.TxOptions{ReadOnly: t.readOnly}, args)
 	case s.memory:
@@ -218,6 +221,13 @@ func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]adapter.
 		var err error
 		if names, err = rows.Columns(); err != nil {
 			return nil, false, err
+		}
+		// Not described at Open (MySQL queries): a duplicate name would
+		// silently lose a column of every row.
+		for i, n := range names {
+			if slices.Contains(names[:i], n) {
+				return nil, false, fmt.Errorf("the statement returns two columns named %q; give one of them another name with AS", n)
+			}
 		}
 	}
 	kinds, err := t.columnKinds(rows)

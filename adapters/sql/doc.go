@@ -1,5 +1,6 @@
 // Package sql is the adapter for `source "sql"`: SQLite (modernc.org/sqlite,
-// no cgo) and PostgreSQL (pgx through database/sql), behind sqlx.
+// no cgo), PostgreSQL (pgx through database/sql) and MySQL/MariaDB
+// (go-sql-driver/mysql, mysql.go), behind sqlx.
 //
 // It registers itself as "sql" from init; cmd imports it for that effect.
 //
@@ -9,7 +10,9 @@
 // finds them outside string literals, quoted identifiers, comments,
 // PostgreSQL dollar quotes and :: casts, and rewrites them to numbered
 // placeholders (?N for SQLite, $N for PostgreSQL); a name used twice keeps
-// its number. Arguments are always bound by the driver. The scanner also
+// its number. MySQL's placeholder is a bare ?, one per use; its scanner
+// also knows backticks, backslash escapes in '...' and "..." strings, and
+// # and "-- " comments. Arguments are always bound by the driver. The scanner also
 // rejects a second statement and placeholders in the driver's own syntax,
 // which would break the numbering.
 //
@@ -41,6 +44,17 @@
 // transactions, write tools in read-write transactions that commit when
 // the statement succeeds. A read-only tool that writes fails at its call
 // (PostgreSQL cannot tell at prepare time).
+//
+// MySQL/MariaDB: two pools. Read-only tools run on a pool whose sessions
+// are SET SESSION TRANSACTION READ ONLY when opened, each call in a
+// START TRANSACTION READ ONLY; and their statement must start with
+// SELECT, WITH, VALUES, TABLE, SHOW, DESCRIBE or EXPLAIN, checked at
+// decode, because MySQL runs DDL after an implicit commit, outside the
+// transaction (the READ ONLY session refuses it too). MariaDB refuses at
+// prepare, so at Open, a query calling a function that modifies data, and
+// SELECT ... FOR UPDATE. A call whose context ends has its statement
+// killed on the server (KILL QUERY by connection id): the driver only
+// drops its connection.
 //
 // # Open and validate
 //

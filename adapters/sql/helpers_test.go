@@ -3,6 +3,7 @@ package sql
 import (
 	"context"
 	"crypto/rand"
+	stdsql "database/sql"
 	"encoding/hex"
 	"fmt"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/jackc/pgx/v5"
@@ -168,8 +170,65 @@ var postgresBackend = backend{
 	},
 }
 
-// forEachBackend runs f against SQLite, and against PostgreSQL when
-// MCPGEN_TEST_POSTGRES_DSN says where one is.
+// mysqlBackend gives each test a database of its own on the server
+// MCPGEN_TEST_MYSQL_DSN names (a go-sql-driver/mysql DSN).
+var mysqlBackend = backend{
+	name:   "mysql",
+	driver: "mysql",
+	dsn: func(t testing.TB) string {
+		return mysqlTestDatabase(t)
+	},
+}
+
+// mysqlTestDatabase creates an empty database, dropped after the test,
+// and returns its DSN.
+func mysqlTestDatabase(t testing.TB) string {
+	t.Helper()
+	requireMySQL(t)
+	c, err := mysql.ParseDSN(os.Getenv("MCPGEN_TEST_MYSQL_DSN"))
+	if err != nil {
+		t.Fatalf("MCPGEN_TEST_MYSQL_DSN: %v", err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	name := "mcpgen_test_" + hex.EncodeToString(b[:])
+	admin, err := stdsql.Open("mysql", c.FormatDSN())
+	if err != nil {
+		t.Fatalf("connect to MySQL: %v", err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin, err := stdsql.Open("mysql", c.FormatDSN())
+		if err != nil {
+			t.Errorf("connect to MySQL: %v", err)
+			return
+		}
+		defer admin.Close()
+		if _, err := admin.Exec("DROP DATABASE " + name); err != nil {
+			t.Errorf("drop database: %v", err)
+		}
+	})
+	c.DBName = name
+	return c.FormatDSN()
+}
+
+func requireMySQL(t testing.TB) {
+	t.Helper()
+	if os.Getenv("MCPGEN_TEST_MYSQL_DSN") != "" {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("MySQL required under CI: set MCPGEN_TEST_MYSQL_DSN (scripts/test.sh starts a MariaDB)")
+	}
+	t.Skip("MCPGEN_TEST_MYSQL_DSN is not set")
+}
+
+// forEachBackend runs f against SQLite, and against PostgreSQL and MySQL
+// when MCPGEN_TEST_POSTGRES_DSN and MCPGEN_TEST_MYSQL_DSN say where they
+// are.
 func forEachBackend(t *testing.T, f func(t *testing.T, b backend)) {
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
@@ -179,6 +238,11 @@ func forEachBackend(t *testing.T, f func(t *testing.T, b backend)) {
 		requirePostgres(t)
 		t.Parallel()
 		f(t, postgresBackend)
+	})
+	t.Run("mysql", func(t *testing.T) {
+		requireMySQL(t)
+		t.Parallel()
+		f(t, mysqlBackend)
 	})
 }
 

@@ -32,8 +32,11 @@ func (s *Source) Open(ctx context.Context, opts adapter.OpenOptions) hcl.Diagnos
 	if s.db != nil {
 		return hcl.Diagnostics{s.diag(hcl.DiagError, s.declRange, "Source opened twice", "This is a bug in mcpgen.")}
 	}
-	if s.dialect == dialectPostgres {
+	switch s.dialect {
+	case dialectPostgres:
 		return s.openPostgres(ctx, opts, tools, log)
+	case dialectMySQL:
+		return s.openMySQL(ctx, opts, tools, log)
 	}
 	return s.openSQLite(ctx, opts, tools, log)
 }
@@ -443,8 +446,11 @@ func (s *Source) diag(sev hcl.DiagnosticSeverity, r hcl.Range, summary, detail s
 }
 
 func (d dialect) title() string {
-	if d == dialectPostgres {
+	switch d {
+	case dialectPostgres:
 		return "PostgreSQL"
+	case dialectMySQL:
+		return "MySQL"
 	}
 	return "SQLite"
 }

@@ -8,9 +8,11 @@ import (
 // scanned is a statement with its :name parameters rewritten to numbered
 // placeholders.
 type scanned struct {
-	query string     // the statement as sent to the driver
-	names []string   // names[i] is bound to placeholder i+1
-	uses  []paramUse // every :name, in order of appearance
+	query string          // the statement as sent to the driver
+	names []string        // names[i] is bound to placeholder i+1
+	uses  []paramUse      // every :name, in order of appearance
+	lead  string          // the first token of code, upper-cased: SELECT, WITH, "("...
+	words map[string]bool // MySQL: the upper-cased keywords and names of the code
 }
 
 // paramUse is one :name in the original text.
@@ -48,7 +50,8 @@ func (s *scanned) origOffset(at int) int {
 // scanSQL finds the :name parameters of one statement, skipping what is not
 // code (string literals, quoted identifiers, comments, PostgreSQL dollar
 // quotes) and `::` casts, and rewrites each to a numbered placeholder; a
-// name used twice reuses its number. It also reports placeholders written
+// name used twice reuses its number. MySQL's placeholders are a bare ?, so
+// there a name used twice is bound twice. It also reports placeholders written
 // in the driver's own syntax (they would upset the numbering), more than
 // one statement, and unterminated quotes or comments.
 func scanSQL(src string, d dialect) (scanned, []scanProblem) {
@@ -63,11 +66,18 @@ func scanSQL(src string, d dialect) (scanned, []scanProblem) {
 		multi    bool      // reported more than one statement
 	)
 	out.Grow(len(src) + 8)
+	i := 0
 	problem := func(off, end int, msg string) {
 		problems = append(problems, scanProblem{off: off, end: end, msg: msg})
 	}
 	// code marks the start of a token that is part of a statement.
 	code := func() {
+		if res.lead == "" {
+			res.lead = strings.ToUpper(src[i:wordEnd(src, i)])
+			if res.lead == "" {
+				res.lead = src[i : i+1]
+			}
+		}
 		if ended >= 0 && !multi {
 			problem(ended, ended+1, "The sql attribute must hold one statement; remove what follows this ';'")
 			multi = true
@@ -75,14 +85,16 @@ func scanSQL(src string, d dialect) (scanned, []scanProblem) {
 		seenCode = true
 	}
 
-	i := 0
 	for i < len(src) {
 		c := src[i]
 		switch {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
 			i++
 
-		case c == '-' && at(src, i+1) == '-':
+		case c == '-' && at(src, i+1) == '-' && (d != dialectMySQL || isMySQLCommentSpace(at(src, i+2))),
+			c == '#' && d == dialectMySQL:
+			// MySQL's -- comment needs a space or control character
+			// after it: 1--1 is one minus minus one.
 			j := strings.IndexByte(src[i:], '\n')
 			if j < 0 {
 				i = len(src)
@@ -101,13 +113,20 @@ func scanSQL(src string, d dialect) (scanned, []scanProblem) {
 
 		case c == '\'':
 			code()
-			i = skipQuoted(src, i, '\'', false, &problems, "Unterminated string literal")
+			// MySQL strings take backslash escapes (unless the server runs
+			// with NO_BACKSLASH_ESCAPES).
+			i = skipQuoted(src, i, '\'', d == dialectMySQL, &problems, "Unterminated string literal")
+
+		case c == '"' && d == dialectMySQL:
+			// A string in MySQL's default sql_mode (without ANSI_QUOTES).
+			code()
+			i = skipQuoted(src, i, '"', true, &problems, "Unterminated string literal")
 
 		case c == '"':
 			code()
 			i = skipQuoted(src, i, '"', false, &problems, "Unterminated quoted identifier")
 
-		case c == '`' && d == dialectSQLite:
+		case c == '`' && d != dialectPostgres:
 			code()
 			i = skipQuoted(src, i, '`', false, &problems, "Unterminated quoted identifier")
 
@@ -144,7 +163,7 @@ func scanSQL(src string, d dialect) (scanned, []scanProblem) {
 			}
 			name := src[i+1 : j]
 			n, ok := numbers[name]
-			if !ok {
+			if !ok || d == dialectMySQL {
 				res.names = append(res.names, name)
 				n = len(res.names)
 				numbers[name] = n
@@ -158,6 +177,10 @@ func scanSQL(src string, d dialect) (scanned, []scanProblem) {
 
 		case c == '$':
 			code()
+			if d == dialectMySQL { // part of a name, or an operator's neighbour
+				i++
+				break
+			}
 			if d == dialectSQLite {
 				if isIdentChar(at(src, i+1)) {
 					problem(i, wordEnd(src, i+1), "Write parameters as :name; $-parameters are not supported")
@@ -188,6 +211,12 @@ func scanSQL(src string, d dialect) (scanned, []scanProblem) {
 				i = k + 1 + j + len(tag)
 			}
 
+		case c == '?' && d == dialectMySQL:
+			// ? is MySQL's placeholder; @name is a user variable.
+			code()
+			problem(i, i+1, "Write parameters as :name; ? parameters are not supported")
+			i++
+
 		case (c == '?' || c == '@') && d == dialectSQLite:
 			// In PostgreSQL, ? and @ are operators (jsonb, geometric).
 			code()
@@ -199,6 +228,12 @@ func scanSQL(src string, d dialect) (scanned, []scanProblem) {
 		case isIdentStart(c) || isDigit(c):
 			code()
 			j := wordEnd(src, i)
+			if d == dialectMySQL {
+				if res.words == nil {
+					res.words = map[string]bool{}
+				}
+				res.words[strings.ToUpper(src[i:j])] = true
+			}
 			// E'...' is PostgreSQL's string with backslash escapes.
 			if d == dialectPostgres && j == i+1 && (c == 'E' || c == 'e') && at(src, j) == '\'' {
 				i = skipQuoted(src, j, '\'', true, &problems, "Unterminated string literal")
@@ -220,11 +255,18 @@ func scanSQL(src string, d dialect) (scanned, []scanProblem) {
 }
 
 func placeholder(d dialect, n int) string {
-	if d == dialectPostgres {
+	switch d {
+	case dialectPostgres:
 		return "$" + strconv.Itoa(n)
+	case dialectMySQL:
+		return "?"
 	}
 	return "?" + strconv.Itoa(n)
 }
+
+// isMySQLCommentSpace reports whether c may follow "--" for MySQL to read
+// a comment: whitespace, a control character or the end of the text.
+func isMySQLCommentSpace(c byte) bool { return c <= ' ' }
 
 // skipQuoted returns the offset just past the quoted text starting at
 // src[i]; a doubled quote stands for itself, and so does a backslashed

@@ -44,6 +44,14 @@ func TestScanSQL(t *testing.T) {
 		{name: "json array", sql: "SELECT value FROM json_each(:ids)", query: "SELECT value FROM json_each(?1)", names: []string{"ids"}},
 		{name: "postgres jsonb operator", dialect: dialectPostgres, sql: "SELECT doc ? 'k', doc ?| :keys", query: "SELECT doc ? 'k', doc ?| $1", names: []string{"keys"}},
 		{name: "trailing semicolon and comment", sql: "SELECT 1; -- done\n", query: "SELECT 1; -- done\n"},
+		{name: "mysql placeholders", dialect: dialectMySQL, sql: "SELECT :a, :b, :a", query: "SELECT ?, ?, ?", names: []string{"a", "b", "a"}},
+		{name: "mysql backticks", dialect: dialectMySQL, sql: "SELECT `:no``:no`, :yes", query: "SELECT `:no``:no`, ?", names: []string{"yes"}},
+		{name: "mysql backslash in string", dialect: dialectMySQL, sql: `SELECT 'a\' :no', :yes`, query: `SELECT 'a\' :no', ?`, names: []string{"yes"}},
+		{name: "mysql double-quoted string", dialect: dialectMySQL, sql: `SELECT "a\" :no", :yes`, query: `SELECT "a\" :no", ?`, names: []string{"yes"}},
+		{name: "mysql hash comment", dialect: dialectMySQL, sql: "SELECT :a # :no\n, :b", query: "SELECT ? # :no\n, ?", names: []string{"a", "b"}},
+		{name: "mysql dash comment needs a space", dialect: dialectMySQL, sql: "SELECT 1--:a\n-- :no\n", query: "SELECT 1--?\n-- :no\n", names: []string{"a"}},
+		{name: "mysql user variable and assignment", dialect: dialectMySQL, sql: "SELECT @n := :a, @@session.x", query: "SELECT @n := ?, @@session.x", names: []string{"a"}},
+		{name: "mysql dollar in name", dialect: dialectMySQL, sql: "SELECT a$b, :a", query: "SELECT a$b, ?", names: []string{"a"}},
 
 		{name: "two statements", sql: "SELECT 1; DROP TABLE t", problem: "one statement"},
 		{name: "empty", sql: "  -- nothing\n", problem: "holds no statement"},
@@ -55,6 +63,8 @@ func TestScanSQL(t *testing.T) {
 		{name: "at sqlite", sql: "SELECT @id", problem: "Write parameters as :name"},
 		{name: "dollar sqlite", sql: "SELECT $id", problem: "Write parameters as :name"},
 		{name: "positional postgres", dialect: dialectPostgres, sql: "SELECT $1", problem: "positional $n"},
+		{name: "positional mysql", dialect: dialectMySQL, sql: "SELECT * FROM t WHERE id = ?", problem: "Write parameters as :name"},
+		{name: "unterminated backslash string mysql", dialect: dialectMySQL, sql: `SELECT 'a\'`, problem: "Unterminated string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,8 +40,16 @@ type Tool struct {
 
 var toolSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "sql", Required: true}},
-	Blocks:     []hcl.BlockHeaderSchema{{Type: "result"}},
+	Blocks:     []hcl.BlockHeaderSchema{{Type: "result"}, {Type: "dialect", LabelNames: []string{"driver"}}},
 }
+
+// dialectSchema is a `dialect "mysql" { sql = ... }` block: the statement
+// for that driver, when the portable one cannot serve it.
+var dialectSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "sql", Required: true}},
+}
+
+var dialectNames = map[string]dialect{"sqlite": dialectSQLite, "postgres": dialectPostgres, "mysql": dialectMySQL}
 
 var resultSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "one"}, {Name: "not_found"}, {Name: "max_rows"}},
@@ -53,19 +61,48 @@ func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 	t := &Tool{src: s, name: tool.Name, readOnly: tool.ReadOnly, maxRows: defaultMaxRows, sqlRange: tool.DeclRange}
 	content, diags := tool.Body.Content(toolSchema)
 
-	if attr, ok := content.Attributes["sql"]; ok {
-		t.sqlRange = attr.Expr.Range()
-		text, d := cfg.StringAttr(attr, tool.Ctx)
-		diags = append(diags, d...)
-		if !d.HasErrors() {
-			t.sql, t.written = text, cfg.WrittenString(attr, tool.Ctx)
-			t.text = newSQLText(attr.Expr, text)
-			diags = append(diags, t.decodeSQL(tool, text)...)
+	// The statement for this source's driver: its dialect block's, or the
+	// portable one. The other drivers' statements are checked (parameters,
+	// quoting) as their driver reads them, and otherwise left alone.
+	sqlAttr := content.Attributes["sql"]
+	drivers := map[string]*hcl.Block{}
+	for _, b := range content.Blocks {
+		if b.Type != "dialect" {
+			continue
 		}
+		d, ok := dialectBlock(b, drivers, &diags)
+		if !ok {
+			continue
+		}
+		bc, bd := b.Body.Content(dialectSchema)
+		diags = append(diags, bd...)
+		attr := bc.Attributes["sql"]
+		switch {
+		case attr == nil:
+		case d == s.dialect:
+			sqlAttr = attr
+		default:
+			other := &Tool{src: &Source{name: s.name, dialect: d, declRange: s.declRange}, name: t.name, readOnly: t.readOnly}
+			for _, od := range other.decodeSQLAttr(tool, attr) {
+				if od.Summary == "Unused parameter" || od.Summary == "Unused bind" {
+					// At this statement, not at the param the portable one uses.
+					r := other.sqlRange
+					od.Subject = &r
+					od.Detail = strings.Replace(od.Detail, "the SQL statement", fmt.Sprintf("the dialect %q statement", b.Labels[0]), 1)
+				}
+				diags = append(diags, od)
+			}
+		}
+	}
+	if sqlAttr != nil {
+		diags = append(diags, t.decodeSQLAttr(tool, sqlAttr)...)
 	}
 
 	var result *hcl.Block
 	for _, b := range content.Blocks {
+		if b.Type != "result" {
+			continue
+		}
 		if result != nil {
 			r := b.DefRange
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate result block",
@@ -82,6 +119,38 @@ func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 	return t, diags
 }
 
+// dialectBlock checks a dialect block's label (a driver, once per body)
+// and returns its dialect.
+func dialectBlock(b *hcl.Block, seen map[string]*hcl.Block, diags *hcl.Diagnostics) (dialect, bool) {
+	name := b.Labels[0]
+	d, ok := dialectNames[name]
+	r := b.LabelRanges[0]
+	switch {
+	case !ok:
+		*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported SQL driver",
+			Detail: fmt.Sprintf("A dialect block is named after a driver, \"sqlite\", \"postgres\" or \"mysql\", not %q.", name), Subject: &r})
+		return 0, false
+	case seen[name] != nil:
+		*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate dialect block",
+			Detail: fmt.Sprintf("There is already a dialect %q block here, at %s.", name, cfg.Pos(seen[name].DefRange)), Subject: &r})
+		return 0, false
+	}
+	seen[name] = b
+	return d, true
+}
+
+// decodeSQLAttr reads a sql attribute as the tool's statement.
+func (t *Tool) decodeSQLAttr(tool *cfg.Tool, attr *hcl.Attribute) hcl.Diagnostics {
+	t.sqlRange = attr.Expr.Range()
+	text, diags := cfg.StringAttr(attr, tool.Ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	t.sql, t.written = text, cfg.WrittenString(attr, tool.Ctx)
+	t.text = newSQLText(attr.Expr, text)
+	return append(diags, t.decodeSQL(tool, text)...)
+}
+
 func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	stmt, problems := scanSQL(text, t.src.dialect)
@@ -90,6 +159,11 @@ func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid SQL", Detail: p.msg + ".", Subject: &r})
 	}
 	t.stmt = stmt
+	if len(problems) == 0 {
+		if d := t.mysqlReadOnlyCheck(); d != nil {
+			diags = append(diags, d)
+		}
+	}
 
 	declared := map[string]bool{}
 	for _, p := range tool.Params {
@@ -176,6 +250,10 @@ func (t *Tool) decodeResult(b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics 
 func (t *Tool) Describe() map[string]string {
 	d := map[string]string{"statement": strings.TrimSpace(t.written), "result": "rows"}
 	switch {
+	case t.readOnly && t.src.dialect == dialectMySQL:
+		d["mode"], d["enforced_by"] = "read_only", "a START TRANSACTION READ ONLY on a READ ONLY session, and a statement that must be a query"
+	case t.src.dialect == dialectMySQL:
+		d["mode"], d["enforced_by"] = "read_write", "a read-write transaction, committed when the statement succeeds"
 	case t.readOnly && t.src.dialect == dialectPostgres:
 		d["mode"], d["enforced_by"] = "read_only", "a BEGIN READ ONLY transaction"
 	case t.readOnly:

@@ -23,7 +23,9 @@ const (
 	kindNumeric         // PostgreSQL numeric: an exact json.Number, not a float
 	kindJSON            // PostgreSQL json and jsonb: the JSON value itself
 	kindDate            // PostgreSQL date: YYYY-MM-DD
-	kindText            // bytes that are text (PostgreSQL xml)
+	kindText            // bytes that are text (PostgreSQL xml; MySQL text types)
+	kindExact           // MySQL BIGINT UNSIGNED: a number, or its digits as a string beyond int64
+	kindBits            // MySQL BIT(n): an unsigned integer
 )
 
 func columnKind(d dialect, dbType string) colKind {
@@ -33,6 +35,9 @@ func columnKind(d dialect, dbType string) colKind {
 			return kindBool
 		}
 		return kindPlain
+	}
+	if d == dialectMySQL {
+		return mysqlColumnKind(t)
 	}
 	switch t {
 	case "NUMERIC", "DECIMAL":
@@ -55,6 +60,11 @@ func jsonValue(v any, k colKind) any {
 	switch x := v.(type) {
 	case nil:
 		return nil
+	case uint64: // MySQL BIGINT UNSIGNED
+		if x > math.MaxInt64 {
+			return strconv.FormatUint(x, 10)
+		}
+		return int64(x)
 	case int64:
 		if k == kindBool && (x == 0 || x == 1) {
 			return x == 1
@@ -78,6 +88,10 @@ func jsonValue(v any, k colKind) any {
 			return string(x)
 		case kindText:
 			return string(x)
+		case kindExact:
+			return exactValue(string(x))
+		case kindBits:
+			return bitsValue(x)
 		}
 		return base64.StdEncoding.EncodeToString(x)
 	case time.Time:
@@ -88,7 +102,10 @@ func jsonValue(v any, k colKind) any {
 	case json.Number:
 		return x
 	case float32:
-		return jsonFloat(float64(x))
+		// The shortest decimal that reads back as this float32, not the
+		// float64 next to it (0.1, not 0.10000000149011612).
+		f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
+		return jsonFloat(f)
 	}
 
 	// Drivers may return other types for types they do not know; none of
@@ -204,4 +221,45 @@ func bindValue(v any) (any, error) {
 		return reflect.ValueOf(v).Convert(reflect.TypeFor[int64]()).Interface(), nil
 	}
 	return nil, fmt.Errorf("cannot bind a value of type %T", v)
+}
+
+// mysqlColumnKind maps the type names go-sql-driver/mysql reports.
+func mysqlColumnKind(t string) colKind {
+	switch t {
+	case "UNSIGNED BIGINT":
+		return kindExact
+	case "JSON":
+		return kindJSON
+	case "DATE":
+		return kindDate
+	case "BIT":
+		return kindBits
+	case "DECIMAL", "CHAR", "VARCHAR", "TINYTEXT", "TEXT", "MEDIUMTEXT", "LONGTEXT", "ENUM", "SET", "TIME":
+		return kindText
+	}
+	return kindPlain // integers, floats, times come typed; BLOB, BINARY... stay bytes
+}
+
+// exactValue keeps a BIGINT UNSIGNED exact: a number when it fits int64,
+// its digits as a string beyond.
+func exactValue(s string) any {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n
+	}
+	return s
+}
+
+// bitsValue reads a BIT(n) value, big-endian.
+func bitsValue(b []byte) any {
+	if len(b) > 8 {
+		return base64.StdEncoding.EncodeToString(b)
+	}
+	var u uint64
+	for _, c := range b {
+		u = u<<8 | uint64(c)
+	}
+	if u > math.MaxInt64 {
+		return strconv.FormatUint(u, 10)
+	}
+	return int64(u)
 }

@@ -22,7 +22,7 @@ func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := newCommand("init", "init [--from-db DSN [--driver D] [--tables a,b] [--tenant-column C --tenant-claim K] "+
 		"[--include-column T.C]] [-o DIR] [--dry-run]", stdout, stderr)
 	fromDB := fs.String("from-db", "", "the DSN of the database to read the schema of (read only; never written to the file)")
-	driver := fs.String("driver", "", "sqlite or postgres (default: guessed from the DSN)")
+	driver := fs.String("driver", "", "sqlite, postgres or mysql (default: guessed from the DSN)")
 	tables := fs.String("tables", "", "comma-separated tables to serve (default: all)")
 	tenantColumn := fs.String("tenant-column", "", "a column bound to --tenant-claim on every tool of a table that has it")
 	tenantClaim := fs.String("tenant-claim", "", "the principal's claim --tenant-column is bound to")

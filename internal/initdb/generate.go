@@ -281,7 +281,10 @@ func (g *gen) list(b *strings.Builder, t *Table, cols []*Column) {
 	g.bind(b, tenant)
 	var where []string
 	for _, c := range filters {
-		cast := fmt.Sprintf("CAST(:%s AS %s)", c.Name, g.d.Cast(c))
+		cast := ":" + c.Name
+		if t := g.d.Cast(c); t != "" {
+			cast = fmt.Sprintf("CAST(:%s AS %s)", c.Name, t)
+		}
 		where = append(where, fmt.Sprintf("(%s IS NULL OR %s = %s)", cast, g.d.Quote(c.Name), cast))
 	}
 	if tenant != nil {
@@ -295,8 +298,36 @@ func (g *gen) list(b *strings.Builder, t *Table, cols []*Column) {
 		"     ORDER BY " + strings.Join(quoted, ", ") + "\n" +
 		"     LIMIT CAST(:limit AS BIGINT)\n" +
 		"    OFFSET (CAST(:page AS BIGINT) - 1) * CAST(:limit AS BIGINT)\n"
+	if g.d.Driver() == "mysql" {
+		sql = g.mysqlPage(t, cols, where, quoted)
+	}
 	g.sql(b, sql)
 	fmt.Fprintf(b, "  result {\n    max_rows = %d\n  }\n}\n", listMax)
+}
+
+// mysqlPage pages by row number: MySQL's LIMIT and OFFSET take a number
+// or a placeholder, not an expression such as (:page - 1) * :limit.
+func (g *gen) mysqlPage(t *Table, cols []*Column, where, order []string) string {
+	inner := g.selectList(cols) + ",\n           ROW_NUMBER() OVER (ORDER BY " + strings.Join(order, ", ") + ") AS mcpgen_row" +
+		"\n      FROM " + g.d.Quote(t.Name) + "\n" + whereClause(where)
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = g.d.Quote(c.Name)
+	}
+	return wrapList(names, "    SELECT ", "           ") + "\n      FROM (\n" + indent(inner, "    ") + "      ) AS page\n" +
+		"     WHERE mcpgen_row > (:page - 1) * :limit\n" +
+		"       AND mcpgen_row <= :page * :limit\n" +
+		"     ORDER BY mcpgen_row\n"
+}
+
+func indent(s, by string) string {
+	lines := strings.SplitAfter(s, "\n")
+	for i, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			lines[i] = by + l
+		}
+	}
+	return strings.Join(lines, "")
 }
 
 func (g *gen) common(b *strings.Builder, t *Table) {
@@ -342,7 +373,13 @@ func (g *gen) param(b *strings.Builder, t *Table, c *Column, suffix string, opti
 	switch c.Kind {
 	case KindInteger:
 		b.WriteString("    type = \"integer\"\n")
-		if lo, hi, ok := intRange(c.Type); ok {
+		lo, hi, ok := intRange(c.Type)
+		if r, has := g.d.(interface {
+			intRange(string) (int64, int64, bool)
+		}); has {
+			lo, hi, ok = r.intRange(c.Type)
+		}
+		if ok {
 			fmt.Fprintf(b, "    minimum = %d\n    maximum = %d\n", lo, hi)
 		}
 	case KindNumber:

@@ -10,7 +10,7 @@
 // runtime nor an adapter.
 //
 // A database is one Dialect: how to read its schema and how to write its
-// casts. SQLite and PostgreSQL are implemented; another driver plugs in by
+// casts. SQLite, PostgreSQL and MySQL/MariaDB are implemented; another driver plugs in by
 // adding a Dialect to dialects.
 package initdb
 
@@ -21,7 +21,9 @@ import (
 	"sort"
 	"strings"
 
-	// The drivers adapters/sql serves with, registered as "pgx" and "sqlite".
+	// The drivers adapters/sql serves with, registered as "pgx", "sqlite"
+	// and "mysql".
+	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 )
@@ -106,6 +108,7 @@ type Dialect interface {
 var dialects = map[string]Dialect{
 	"sqlite":   sqliteDialect{},
 	"postgres": postgresDialect{},
+	"mysql":    mysqlDialect{},
 }
 
 // Drivers lists the supported drivers.
@@ -143,6 +146,12 @@ func Read(ctx context.Context, driver, dsn string) (*Schema, error) {
 	if driver == "sqlite" {
 		var err error
 		if open, err = sqliteReadOnlyDSN(dsn); err != nil {
+			return nil, err
+		}
+	}
+	if driver == "mysql" {
+		var err error
+		if open, err = mysqlOpenDSN(dsn); err != nil {
 			return nil, err
 		}
 	}

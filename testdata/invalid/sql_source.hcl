@@ -25,7 +25,7 @@ source "sql" "no_dsn" { # want: The argument "dsn" is required
 }
 
 source "sql" "unknown_driver" {
-  driver = "mysql" # want: driver must be "sqlite" or "postgres", not "mysql"
+  driver = "oracle" # want: driver must be "sqlite", "postgres" or "mysql", not "oracle"
   dsn    = "x"
 }
 
