@@ -36,6 +36,8 @@ type Server struct {
 	// draining is set (drained) when Wait begins: no request enters after.
 	draining sync.RWMutex
 	drained  bool
+	// leaving is set when shutdown begins (health.go): /readyz says so.
+	leaving atomic.Bool
 	// pageSize is how many items one page of a list holds.
 	pageSize int
 	// refusedHTTP holds the buckets of DefaultRefusedLimit, when the

@@ -35,6 +35,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.Int64Var(&o.MaxBodyBytes, "max-body", o.MaxBodyBytes, "request body cap in bytes")
 	fs.Var((*stringList)(&o.AllowedOrigins), "allow-origin", "a browser origin allowed to call the server, e.g. https://app.example.com (repeatable)")
 	fs.DurationVar(&o.Grace, "grace", o.Grace, "how long calls in flight may run after SIGINT/SIGTERM")
+	fs.DurationVar(&o.DrainDelay, "drain-delay", 0, "after SIGINT/SIGTERM, keep serving this long with /readyz answering 503, so a load balancer stops sending work first")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	opsListen := fs.String("metrics-listen", "", "serve /metrics, /healthz and /readyz on this address of their own, and /metrics no longer on --listen (works with --stdio too)")
 	insecure := fs.Bool("insecure-no-auth", false, "allow serving HTTP on a non-loopback address with no auth block (trusted networks only: anyone who reaches the port can call every tool)")
@@ -61,6 +62,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return usageErrorf("serve: --path must be an absolute URL path such as /mcp, not %q", o.Path)
 	case o.Path == "/healthz" || o.Path == "/readyz" || o.Path == "/metrics":
 		return usageErrorf("serve: --path %s is taken by the health checks and metrics", o.Path)
+	case o.DrainDelay < 0:
+		return usageErrorf("serve: --drain-delay must not be negative")
 	case *debounce < 0:
 		return usageErrorf("serve: --watch-debounce must not be negative")
 	case (*tlsCert == "") != (*tlsKey == ""):
