@@ -135,6 +135,38 @@ func (d *deployment) awaitReadyz(t *testing.T, want int) {
 	}
 }
 
+// awaitHAProxy polls HAProxy's statistics until every replica is in
+// state (UP, DOWN).
+func (d *deployment) awaitHAProxy(t *testing.T, state string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%s/;csv", d.env["STATS_PORT"]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := 0
+		for line := range strings.Lines(string(body)) {
+			f := strings.Split(line, ",")
+			if len(f) > 17 && f[0] == "mcpgen" && strings.HasPrefix(f[1], "r") && strings.HasPrefix(f[17], state) {
+				in++
+			}
+		}
+		if in == d.replicas() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("HAProxy: %d of %d replicas %s", in, d.replicas(), state)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // outcome is one call as a client saw it.
 type outcome struct {
 	phase  int
@@ -203,7 +235,7 @@ func classify(res *mcp.CallToolResult, err error) (class, detail string) {
 	if err != nil {
 		msg := err.Error()
 		switch {
-		case strings.Contains(msg, "503"):
+		case strings.Contains(msg, "503"), strings.Contains(msg, "no mcpgen replica is ready"):
 			return "HTTP 503", msg
 		case strings.Contains(msg, "404"), strings.Contains(msg, "session"):
 			return "session lost", msg
@@ -225,6 +257,8 @@ func classify(res *mcp.CallToolResult, err error) (class, detail string) {
 		return "rate limit unavailable", text
 	case strings.Contains(text, "Rate limit exceeded"):
 		return "rate limited", text
+	case strings.Contains(text, "is unavailable"):
+		return "database unavailable", text
 	}
 	return "tool error", text
 }
@@ -574,9 +608,12 @@ func TestFaults(t *testing.T) {
 	rec.await(t, steady)
 	d.run(t, "pg", "stop")
 	d.awaitReadyz(t, http.StatusServiceUnavailable)
+	// Until HAProxy has noticed, the replicas answer; then HAProxy does.
+	d.awaitHAProxy(t, "DOWN")
 	rec.await(t, steady)
 	d.run(t, "pg", "start")
 	d.awaitReadyz(t, http.StatusOK)
+	d.awaitHAProxy(t, "UP")
 	rec.await(t, 2*steady)
 
 	// 5: Redis goes away and comes back; on_redis_error is "deny".
@@ -584,6 +621,7 @@ func TestFaults(t *testing.T) {
 	rec.await(t, steady)
 	d.run(t, "redis", "stop")
 	d.awaitReadyz(t, http.StatusServiceUnavailable)
+	d.awaitHAProxy(t, "DOWN")
 	res, err := callLimited(stateless[0].c, "redis-down")
 	if class, _ := classify(res, err); err == nil && !res.IsError || class != "rate limit unavailable" && class != "HTTP 503" {
 		t.Errorf("a rate-limited call with Redis down: %v %v, want it refused", res, err)
@@ -591,6 +629,7 @@ func TestFaults(t *testing.T) {
 	rec.await(t, steady)
 	d.run(t, "redis", "start")
 	d.awaitReadyz(t, http.StatusOK)
+	d.awaitHAProxy(t, "UP")
 	rec.await(t, 2*steady)
 
 	// 6: one bucket across the replicas: stateless calls are spread over
@@ -679,9 +718,21 @@ func TestFaults(t *testing.T) {
 	if s := all[phaseKill]; s != nil && s.failures() > clients {
 		t.Errorf("SIGKILL: %d calls failed, more than the %d clients could have had in flight: %v", s.failures(), clients, s.failed)
 	}
+	// A dependency down fails calls fast, with an error that says to try
+	// again: the replica's own while HAProxy still sends it calls, then
+	// HAProxy's 503 once every replica is out.
 	for _, p := range []int{phasePostgres, phaseRedis} {
-		if s := all[p]; s != nil && s.failed["timeout"] > 0 {
-			t.Errorf("%s: %d calls timed out instead of failing fast", phaseNames[p], s.failed["timeout"])
+		s := all[p]
+		if s == nil {
+			continue
+		}
+		for class, n := range s.failed {
+			if class != "database unavailable" && class != "HTTP 503" {
+				t.Errorf("%s: %d calls failed with %s (%s), want a clear retryable error", phaseNames[p], n, class, s.samples[class])
+			}
+		}
+		if sample := s.samples["HTTP 503"]; sample != "" && !strings.Contains(sample, "try again") {
+			t.Errorf("%s: HAProxy's 503 does not say to try again: %s", phaseNames[p], sample)
 		}
 	}
 }

@@ -65,6 +65,9 @@ func (t *Tool) Call(ctx context.Context, call *adapter.Call) (*adapter.Result, e
 		if errors.As(err, &te) {
 			return nil, te
 		}
+		if msg := s.unavailableMessage(err, t.readOnly); msg != "" && ctx.Err() == nil {
+			return nil, &adapter.ToolError{Msg: msg}
+		}
 		err = s.scrub.err(err)
 		// Drivers report an interrupted statement in their own words; make
 		// sure errors.Is still sees the deadline.
@@ -85,7 +88,7 @@ type beginner interface {
 func (t *Tool) inTx(ctx context.Context, db beginner, opts *stdsql.TxOptions, args []any) (*adapter.Result, error) {
 	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
-		return nil, err
+		return nil, notStarted{err}
 	}
 	defer tx.Rollback() // after Commit, a no-op
 	var stmt *stdsql.Stmt
