@@ -241,7 +241,7 @@ func classify(res *mcp.CallToolResult, err error) (class, detail string) {
 			return "session lost", msg
 		case strings.Contains(msg, "deadline exceeded"), strings.Contains(msg, "timeout"):
 			return "timeout", msg
-		case strings.Contains(msg, "EOF"), strings.Contains(msg, "connection reset"), strings.Contains(msg, "refused"):
+		case strings.Contains(msg, "EOF"), strings.Contains(msg, "connection reset"), strings.Contains(msg, "refused"), strings.Contains(msg, "fetch failed"):
 			return "connection", msg
 		}
 		return "other", msg
