@@ -60,6 +60,8 @@ type ServerOptions struct {
 	// checked the first: a reload it refuses leaves the current
 	// generation serving.
 	Verify func(*Surface) hcl.Diagnostics
+	// Tracing traces requests (trace.go); nil: off.
+	Tracing *Tracing
 }
 
 // NewServer serves gen.
@@ -71,7 +73,7 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 		opts.Audit = audit.Discard()
 	}
 	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, opts: opts, pageSize: pageSize(gen),
-		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics}}
+		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, tracing: opts.Tracing}}
 	s.metrics.Sources(s.sourceStats)
 	if opts.Exposure.beyondLoopback() {
 		s.refusedHTTP = ratelimit.NewMemory(refusedBuckets, nil)

@@ -24,10 +24,10 @@ type execQuerier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
 }
 
-// Call runs the statement with the call's arguments and binds. The context
-// carries the tool's deadline; the driver interrupts the statement when it
-// passes.
-func (t *Tool) Call(ctx context.Context, call *adapter.Call) (*adapter.Result, error) {
+// call runs the statement with the call's arguments and binds (Call,
+// trace.go, wraps it). The context carries the tool's deadline; the driver
+// interrupts the statement when it passes.
+func (t *Tool) call(ctx context.Context, call *adapter.Call) (*adapter.Result, error) {
 	args := make([]any, len(t.stmt.names))
 	for i, name := range t.stmt.names {
 		v, ok := call.Binds[name]

@@ -114,8 +114,14 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			log.Error().Err(err).Msg("closing the audit trail")
 		}
 	}()
+	tracing, err := runtime.NewTracing(ctx, gen.Config.Telemetry, gen.Config.Server.Name, gen.Config.Server.Version)
+	if err != nil {
+		_ = gen.Close()
+		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: tracing: %v", err)}
+	}
+	defer flushTraces(tracing, log)
 	srv := runtime.NewServer(gen, runtime.ServerOptions{
-		Log: log, Secrets: secrets, Audit: trail, Metrics: newMetrics(build), Exposure: exposure, Verify: verify,
+		Log: log, Secrets: secrets, Audit: trail, Metrics: newMetrics(build), Exposure: exposure, Verify: verify, Tracing: tracing,
 	})
 	// Closes every generation's sources once its calls have returned;
 	// deferred after the audit trail's close, so it runs first.
@@ -172,6 +178,16 @@ func serveOps(ctx context.Context, srv *runtime.Server, addr string, log zerolog
 		}
 	}()
 	return func() { cancel(); <-done }, nil
+}
+
+// flushTraces exports the spans still buffered at exit, for at most five
+// seconds: a collector that is down must not hold the exit.
+func flushTraces(tr *runtime.Tracing, log zerolog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tr.Shutdown(ctx); err != nil {
+		log.Warn().Err(err).Msg("exporting the last traces")
+	}
 }
 
 // openAudit opens the audit block's sink: stderr (shared with the log,

@@ -106,8 +106,8 @@ func ServeStreamable(ctx context.Context, s *runtime.Server, ln net.Listener, o 
 		server.WithStreamableHTTPServer(httpSrv),
 		server.WithSessionIdleTTL(o.SessionIdleTTL),
 		server.WithStreamableHTTPLogger(slog.New(slogHandler{logger})),
-		server.WithHTTPContextFunc(func(ctx context.Context, _ *http.Request) context.Context {
-			return runtime.WithTransport(ctx, "http")
+		server.WithHTTPContextFunc(func(ctx context.Context, r *http.Request) context.Context {
+			return runtime.WithTransport(s.Tracing().Extract(ctx, r.Header), "http")
 		}),
 	}
 	callers := newCallers(s, o.withSessionKey(logger))
