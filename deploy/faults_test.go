@@ -237,6 +237,8 @@ func classify(res *mcp.CallToolResult, err error) (class, detail string) {
 		switch {
 		case strings.Contains(msg, "503"), strings.Contains(msg, "no mcpgen replica is ready"):
 			return "HTTP 503", msg
+		case strings.Contains(msg, "502"):
+			return "HTTP 502", msg
 		case strings.Contains(msg, "404"), strings.Contains(msg, "session"):
 			return "session lost", msg
 		case strings.Contains(msg, "deadline exceeded"), strings.Contains(msg, "timeout"):
