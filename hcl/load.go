@@ -133,6 +133,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "auth"},
 		{Type: "limits"},
 		{Type: "lint"},
+		{Type: "telemetry"},
 		{Type: "source", LabelNames: []string{"type", "name"}},
 		{Type: "tool", LabelNames: []string{"name"}},
 		{Type: "resource", LabelNames: []string{"name"}},
@@ -181,6 +182,11 @@ func (l *loader) addFile(filename string, src []byte) hcl.Diagnostics {
 			lint, bdiags := decodeLintBlock(block, ctx)
 			diags = append(diags, bdiags...)
 			diags = append(diags, setOnce(&l.cfg.Lint, lint, "A lint", block.DefRange, func(p *Lint) hcl.Range { return p.DeclRange })...)
+
+		case "telemetry":
+			tm, bdiags := decodeTelemetryBlock(block, ctx)
+			diags = append(diags, bdiags...)
+			diags = append(diags, setOnce(&l.cfg.Telemetry, tm, "A telemetry", block.DefRange, func(p *Telemetry) hcl.Range { return p.DeclRange })...)
 
 		case "source":
 			source, bdiags := decodeSourceBlock(block, ctx)

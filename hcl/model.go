@@ -30,6 +30,9 @@ type Config struct {
 	// (resource.go, prompt.go).
 	Resources []*Resource
 	Prompts   []*Prompt
+	// Telemetry is the telemetry block (telemetry.go); nil: the OTEL_*
+	// environment alone decides.
+	Telemetry *Telemetry
 	// Files holds the source bytes of every loaded file, by file name,
 	// so that diagnostics can be printed with a snippet.
 	Files map[string][]byte

@@ -31,6 +31,7 @@ type callPath struct {
 	log     zerolog.Logger
 	audit   *audit.Logger
 	metrics *metrics.Metrics
+	tracing *Tracing // nil: off
 }
 
 // handler runs tools/call for the tool named name on the generation
@@ -69,10 +70,13 @@ func toolGone(name string) *mcp.CallToolResult {
 // completion that does not exist.
 func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest) (res *mcp.CallToolResult, hidden bool) {
 	start := time.Now()
+	ctx, span := cp.tracing.startCall(ctx, "tools/call", t.decl.Name, req.Params.Meta)
 	rec := cp.record(ctx, t.decl.Name)
+	rec.TraceID = span.traceID()
 	id := rec.RequestID
-	log := callLog{cp.log, id, t.decl.Name}
+	log := callLog{cp.log, id, t.decl.Name, rec.TraceID}
 	defer cp.finish(rec, start)
+	defer span.end(rec)
 
 	// Whether the caller may see the tool at all is decided before
 	// anything about its arguments is said, so that a hidden tool's
@@ -92,7 +96,9 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 	}
 	rec.Args = t.forAudit(args)
 
+	guard := span.child(ctx, "guard")
 	binds, err := t.authorize(ctx, args)
+	guard.end(err != nil)
 	if err != nil {
 		if !t.visible(ctx) {
 			cp.hidden(log, rec, rec.Args, t.whyHidden(ctx))
@@ -103,7 +109,9 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 		return errorResult("Permission denied: the server's policy does not allow this call for this caller."), false
 	}
 	rec.Binds = binds
+	limits := span.child(ctx, "limits")
 	adm, refused := cp.admit(ctx, log, rec, t, args, binds)
+	limits.end(refused != nil && !rec.Cached)
 	if refused != nil {
 		return refused, false // a limit, or the answer from the cache
 	}
@@ -169,7 +177,7 @@ func (cp *callPath) hidden(log callLog, rec *audit.Record, args map[string]any, 
 func (cp *callPath) refuseHidden(ctx context.Context, t *toolEntry, args map[string]any) {
 	start := time.Now()
 	rec := cp.record(ctx, t.decl.Name)
-	cp.hidden(callLog{cp.log, rec.RequestID, t.decl.Name}, rec, args, t.whyHidden(ctx))
+	cp.hidden(callLog{log: cp.log, id: rec.RequestID, tool: t.decl.Name}, rec, args, t.whyHidden(ctx))
 	cp.finish(rec, start)
 }
 
@@ -205,9 +213,13 @@ type callLog struct {
 	log  zerolog.Logger
 	id   string
 	tool string
+	tid  string // the trace id, when tracing is on
 }
 
 func (c callLog) at(e *zerolog.Event) *zerolog.Event {
+	if c.tid != "" {
+		e = e.Str("trace_id", c.tid)
+	}
 	return e.Str("request_id", c.id).Str("tool", c.tool)
 }
 

@@ -34,6 +34,9 @@ type DependencyState struct {
 // Readiness pings the current generation's dependencies, holding the
 // generation so that its sources stay open while they answer.
 func (s *Server) Readiness(ctx context.Context) Readiness {
+	if s.leaving.Load() {
+		return Readiness{ShuttingDown: true}
+	}
 	gen, ok := s.hold()
 	if !ok {
 		return Readiness{ShuttingDown: true}
@@ -50,6 +53,15 @@ func (s *Server) Readiness(ctx context.Context) Readiness {
 		s.log.Warn().Str("source", dep.Name).Bool("required", dep.Required).Err(dep.Err).Msg("readiness: source unreachable")
 	}
 	return rd
+}
+
+// BeginShutdown marks the replica as leaving: from now on Readiness says
+// it is shutting down (/readyz answers 503), while the calls in flight
+// finish and, for HTTP's drain delay, new ones are still served, so a load
+// balancer stops sending work here before the listener closes. The
+// transports call it when their context ends.
+func (s *Server) BeginShutdown() {
+	s.leaving.Store(true)
 }
 
 // MetricsHandler serves the Prometheus metrics; nil when the server has

@@ -85,7 +85,7 @@ func (cp *callPath) readStatic(ctx context.Context, e *resourceEntry, uri string
 	rec := cp.record(ctx, e.access.decl.Name)
 	defer cp.finish(rec, start)
 	if _, err := e.access.authorize(ctx, nil); err != nil {
-		cp.hidden(callLog{cp.log, rec.RequestID, rec.Tool}, rec, nil, e.access.whyHidden(ctx))
+		cp.hidden(callLog{log: cp.log, id: rec.RequestID, tool: rec.Tool}, rec, nil, e.access.whyHidden(ctx))
 		return nil, &resourceNotFound{uri}
 	}
 	rec.Outcome = audit.OK

@@ -36,6 +36,8 @@ type Server struct {
 	// draining is set (drained) when Wait begins: no request enters after.
 	draining sync.RWMutex
 	drained  bool
+	// leaving is set when shutdown begins (health.go): /readyz says so.
+	leaving atomic.Bool
 	// pageSize is how many items one page of a list holds.
 	pageSize int
 	// refusedHTTP holds the buckets of DefaultRefusedLimit, when the
@@ -58,6 +60,8 @@ type ServerOptions struct {
 	// checked the first: a reload it refuses leaves the current
 	// generation serving.
 	Verify func(*Surface) hcl.Diagnostics
+	// Tracing traces requests (trace.go); nil: off.
+	Tracing *Tracing
 }
 
 // NewServer serves gen.
@@ -69,7 +73,7 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 		opts.Audit = audit.Discard()
 	}
 	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, opts: opts, pageSize: pageSize(gen),
-		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics}}
+		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, tracing: opts.Tracing}}
 	s.metrics.Sources(s.sourceStats)
 	if opts.Exposure.beyondLoopback() {
 		s.refusedHTTP = ratelimit.NewMemory(refusedBuckets, nil)

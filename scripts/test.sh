@@ -209,6 +209,35 @@ example_tests() {
 log "mcpgen test examples/technova.test.hcl"
 example_tests
 
+# run_faults runs the example deployment's fault phases (deploy/faults_test.go)
+# through deploy/run.sh: HAProxy, PostgreSQL and Redis of its own on loopback
+# ports, and the official TypeScript SDK as one of the clients, installed
+# with npm into $MCPGEN_DEPLOY_NODE_CACHE (default ~/.cache/mcpgen-deploy)
+# once. The table of one run goes to $MCPGEN_FAULTS_REPORT when set.
+run_faults() {
+	local cache=${MCPGEN_DEPLOY_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpgen-deploy} sdk=1.32.2
+	if ! command -v haproxy >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		log "installing HAProxy"
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
+	fi
+	if ! command -v haproxy >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+		if [ "${CI:-}" = true ]; then
+			echo "the fault phases need haproxy, node and npm under CI" >&2
+			return 1
+		fi
+		log "no haproxy, node or npm: fault phases skipped"
+		return 0
+	fi
+	if ! grep -q "\"version\": \"$sdk\"" "$cache/node_modules/@modelcontextprotocol/sdk/package.json" 2>/dev/null; then
+		log "installing @modelcontextprotocol/sdk@$sdk into $cache"
+		mkdir -p "$cache"
+		npm install --prefix "$cache" --no-audit --no-fund "@modelcontextprotocol/sdk@$sdk" >"$cache/npm.log" 2>&1 ||
+			{ cat "$cache/npm.log" >&2; return 1; }
+	fi
+	log "fault phases (deploy/run.sh, HAProxy, three replicas)"
+	MCPGEN_FAULTS=1 MCPGEN_TS_SDK_DIR=$cache go test -count=1 -v -timeout 20m -run '^TestFaults$' ./deploy
+}
+
 log "go vet"
 go vet ./...
 
@@ -219,6 +248,8 @@ go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 log "go test -race"
 go test -race -count=1 ./...
+
+run_faults
 
 # fuzz TARGET PKG runs one fuzz target for FUZZTIME. Go 1.26's fuzz
 # coordinator can report a bare "context deadline exceeded" when -fuzztime

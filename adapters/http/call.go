@@ -194,7 +194,9 @@ func (t *Tool) attempt(ctx context.Context, b *built) (*http.Response, error) {
 		return nil, err
 	}
 	req.Header = b.headers.Clone()
+	end := t.traceAttempt(req)
 	resp, err := s.client.Do(req)
+	end(resp, err)
 	if err != nil {
 		cancel()
 		return nil, err

@@ -25,10 +25,10 @@ type execQuerier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error)
 }
 
-// Call runs the statement with the call's arguments and binds. The context
-// carries the tool's deadline; the driver interrupts the statement when it
-// passes.
-func (t *Tool) Call(ctx context.Context, call *adapter.Call) (*adapter.Result, error) {
+// call runs the statement with the call's arguments and binds (Call,
+// trace.go, wraps it). The context carries the tool's deadline; the driver
+// interrupts the statement when it passes.
+func (t *Tool) call(ctx context.Context, call *adapter.Call) (*adapter.Result, error) {
 	args := make([]any, len(t.stmt.names))
 	for i, name := range t.stmt.names {
 		v, ok := call.Binds[name]
@@ -68,6 +68,9 @@ func (t *Tool) Call(ctx context.Context, call *adapter.Call) (*adapter.Result, e
 		if errors.As(err, &te) {
 			return nil, te
 		}
+		if msg := s.unavailableMessage(err, t.readOnly); msg != "" && ctx.Err() == nil {
+			return nil, &adapter.ToolError{Msg: msg}
+		}
 		err = s.scrub.err(err)
 		// Drivers report an interrupted statement in their own words; make
 		// sure errors.Is still sees the deadline.
@@ -88,7 +91,7 @@ type beginner interface {
 func (t *Tool) inTx(ctx context.Context, db beginner, opts *stdsql.TxOptions, args []any) (*adapter.Result, error) {
 	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
-		return nil, err
+		return nil, notStarted{err}
 	}
 	defer tx.Rollback() // after Commit, a no-op
 	var stmt *stdsql.Stmt

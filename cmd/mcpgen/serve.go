@@ -35,6 +35,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.Int64Var(&o.MaxBodyBytes, "max-body", o.MaxBodyBytes, "request body cap in bytes")
 	fs.Var((*stringList)(&o.AllowedOrigins), "allow-origin", "a browser origin allowed to call the server, e.g. https://app.example.com (repeatable)")
 	fs.DurationVar(&o.Grace, "grace", o.Grace, "how long calls in flight may run after SIGINT/SIGTERM")
+	fs.DurationVar(&o.DrainDelay, "drain-delay", 0, "after SIGINT/SIGTERM, keep serving this long with /readyz answering 503, so a load balancer stops sending work first")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	opsListen := fs.String("metrics-listen", "", "serve /metrics, /healthz and /readyz on this address of their own, and /metrics no longer on --listen (works with --stdio too)")
 	insecure := fs.Bool("insecure-no-auth", false, "allow serving HTTP on a non-loopback address with no auth block (trusted networks only: anyone who reaches the port can call every tool)")
@@ -61,6 +62,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return usageErrorf("serve: --path must be an absolute URL path such as /mcp, not %q", o.Path)
 	case o.Path == "/healthz" || o.Path == "/readyz" || o.Path == "/metrics":
 		return usageErrorf("serve: --path %s is taken by the health checks and metrics", o.Path)
+	case o.DrainDelay < 0:
+		return usageErrorf("serve: --drain-delay must not be negative")
 	case *debounce < 0:
 		return usageErrorf("serve: --watch-debounce must not be negative")
 	case (*tlsCert == "") != (*tlsKey == ""):
@@ -111,8 +114,14 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			log.Error().Err(err).Msg("closing the audit trail")
 		}
 	}()
+	tracing, err := runtime.NewTracing(ctx, gen.Config.Telemetry, gen.Config.Server.Name, gen.Config.Server.Version)
+	if err != nil {
+		_ = gen.Close()
+		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: tracing: %v", err)}
+	}
+	defer flushTraces(tracing, log)
 	srv := runtime.NewServer(gen, runtime.ServerOptions{
-		Log: log, Secrets: secrets, Audit: trail, Metrics: newMetrics(build), Exposure: exposure, Verify: verify,
+		Log: log, Secrets: secrets, Audit: trail, Metrics: newMetrics(build), Exposure: exposure, Verify: verify, Tracing: tracing,
 	})
 	// Closes every generation's sources once its calls have returned;
 	// deferred after the audit trail's close, so it runs first.
@@ -169,6 +178,16 @@ func serveOps(ctx context.Context, srv *runtime.Server, addr string, log zerolog
 		}
 	}()
 	return func() { cancel(); <-done }, nil
+}
+
+// flushTraces exports the spans still buffered at exit, for at most five
+// seconds: a collector that is down must not hold the exit.
+func flushTraces(tr *runtime.Tracing, log zerolog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tr.Shutdown(ctx); err != nil {
+		log.Warn().Err(err).Msg("exporting the last traces")
+	}
 }
 
 // openAudit opens the audit block's sink: stderr (shared with the log,

@@ -31,6 +31,7 @@ const (
 type Record struct {
 	RequestID  string
 	SessionID  string
+	TraceID    string // the OpenTelemetry trace, when tracing is on
 	Transport  string
 	Remote     string // the client's address, for requests refused before any tool ran
 	Subject    string
@@ -112,6 +113,9 @@ func (l *Logger) Write(r *Record) {
 	}
 	if r.Cached {
 		ev = ev.Bool("cached", true)
+	}
+	if r.TraceID != "" {
+		ev = ev.Str("trace_id", cut.str("trace_id", r.TraceID))
 	}
 	cut.mark(ev).Send()
 }

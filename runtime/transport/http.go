@@ -50,6 +50,11 @@ type HTTPOptions struct {
 	WriteTimeout time.Duration
 	IdleTimeout  time.Duration
 	Grace        time.Duration // how long in-flight calls get at shutdown
+	// DrainDelay is how long the server keeps serving after shutdown
+	// begins, with /readyz answering 503, so that a load balancer's
+	// health checks take it out before its listener closes; 0: close at
+	// once.
+	DrainDelay time.Duration
 	// ClientKey names the bucket of a request under http_rate_limit;
 	// nil: ClientAddress.
 	ClientKey func(*http.Request) string
@@ -101,8 +106,8 @@ func ServeStreamable(ctx context.Context, s *runtime.Server, ln net.Listener, o 
 		server.WithStreamableHTTPServer(httpSrv),
 		server.WithSessionIdleTTL(o.SessionIdleTTL),
 		server.WithStreamableHTTPLogger(slog.New(slogHandler{logger})),
-		server.WithHTTPContextFunc(func(ctx context.Context, _ *http.Request) context.Context {
-			return runtime.WithTransport(ctx, "http")
+		server.WithHTTPContextFunc(func(ctx context.Context, r *http.Request) context.Context {
+			return runtime.WithTransport(s.Tracing().Extract(ctx, r.Header), "http")
 		}),
 	}
 	callers := newCallers(s, o.withSessionKey(logger))
@@ -137,6 +142,15 @@ func ServeStreamable(ctx context.Context, s *runtime.Server, ln net.Listener, o 
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	s.BeginShutdown()
+	if o.DrainDelay > 0 {
+		logger.Info().Dur("drain_delay", o.DrainDelay).Msg("draining: /readyz answers 503, still serving until the load balancer has noticed")
+		select {
+		case <-time.After(o.DrainDelay):
+		case err := <-errc:
+			return err
+		}
 	}
 
 	logger.Info().Dur("grace", o.Grace).Msg("shutting down: letting calls in flight finish")

@@ -36,6 +36,8 @@ func ServeStdio(ctx context.Context, s *runtime.Server, in io.Reader, out io.Wri
 	})
 
 	p := ac.p
+	// /readyz on the ops listener says so once shutdown begins.
+	defer context.AfterFunc(ctx, s.BeginShutdown)()
 	pr, pw := io.Pipe()
 	go pump(ctx, s.Log(), in, pw, p, grace)
 	err := stdio.Listen(context.WithoutCancel(ctx), pr, ac)
