@@ -47,6 +47,10 @@ type BuildOptions struct {
 	// mcpgen.lock); its errors refuse the start or the reload. nil: no
 	// check.
 	Verify func(*Surface) hcl.Diagnostics
+	// Pins, in BuildServe mode, returns the reviewed hashes of upstream
+	// definitions (adapter.OpenOptions.Pins), read when sources open.
+	// nil: none.
+	Pins func() map[string]string
 }
 
 // Exposure says where a server listens for HTTP, which decides whether it
@@ -103,7 +107,11 @@ func Build(ctx context.Context, paths []string, opts BuildOptions) (*Generation,
 	if diags.HasErrors() {
 		return gen, diags
 	}
-	opened := gen.Open(ctx, adapter.OpenOptions{Check: opts.Mode == BuildCheck, Log: opts.Log})
+	openOpts := adapter.OpenOptions{Check: opts.Mode == BuildCheck, Log: opts.Log}
+	if opts.Pins != nil && opts.Mode == BuildServe {
+		openOpts.Pins = opts.Pins()
+	}
+	opened := gen.Open(ctx, openOpts)
 	for _, d := range opened {
 		gen.partial = gen.partial || d.Severity == hcl.DiagWarning
 	}

@@ -58,6 +58,8 @@ type ServerOptions struct {
 	// checked the first: a reload it refuses leaves the current
 	// generation serving.
 	Verify func(*Surface) hcl.Diagnostics
+	// Pins is BuildOptions.Pins, for reloads.
+	Pins func() map[string]string
 }
 
 // NewServer serves gen.
