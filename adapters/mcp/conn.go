@@ -263,8 +263,11 @@ func (s *Source) scrub(err error) error {
 	msg := err.Error()
 	changed := false
 	for _, v := range s.headers {
-		if len(v) >= 4 && strings.Contains(msg, v) {
-			msg, changed = strings.ReplaceAll(msg, v, "[redacted]"), true
+		// The whole value, and each word of it (the token of "Bearer T").
+		for _, secret := range append([]string{v}, strings.Fields(v)...) {
+			if len(secret) >= 8 && strings.Contains(msg, secret) {
+				msg, changed = strings.ReplaceAll(msg, secret, "[redacted]"), true
+			}
 		}
 	}
 	if !changed {

@@ -167,6 +167,10 @@ func (t *Tool) attempt(ctx context.Context, call *adapter.Call) (*adapter.Result
 		}
 		lastErr = err
 		if n >= s.retry.attempts || sent && !t.retryable {
+			if !sent { // down, or restarting: say so, the cause is logged
+				s.log.Warn().Str("request_id", call.RequestID).Str("tool", t.name).Err(lastErr).Msg("no session with the upstream MCP server")
+				return nil, unhealthy, &adapter.ToolError{Msg: "The upstream MCP server behind this tool cannot be reached now; try again later."}
+			}
 			return nil, unhealthy, fmt.Errorf("mcp source %s, upstream tool %s: %w", s.key, t.upstream, lastErr)
 		}
 		timer := time.NewTimer(s.retry.wait(n))

@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -311,4 +312,58 @@ tool "crash_upstream" {
 	if res := call(t, s.client, "find_contact", map[string]any{"query": "Hopper"}); res.IsError {
 		t.Fatalf("after the upstream restarted: %s", text(res))
 	}
+}
+
+// TestGatewayExample runs examples/gateway.hcl in front of TechNova's own
+// mcpgen over HTTP and a second one it starts over stdio, both the real
+// example; it locks the upstream definitions first, as its comment says.
+func TestGatewayExample(t *testing.T) {
+	db := sqliteBackend().env(t)
+	technova := startHTTP(t, db, technova)
+	// MCPGEN_BIN: this test binary in its mcpgen role.
+	bin := filepath.Join(t.TempDir(), "mcpgen")
+	script := "#!/bin/sh\nMCPGEN_E2E_MAIN=1 exec " + os.Args[0] + " \"$@\"\n"
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A copy of the examples, so that the lock file is written in a
+	// directory of the test's own.
+	dir := t.TempDir()
+	for _, name := range []string{"gateway.hcl", "technova.hcl", "technova/seed.sql"} {
+		b, err := os.ReadFile(filepath.Join("../../examples", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conf := filepath.Join(dir, "gateway.hcl")
+	env := append(db, "TECHNOVA_MCP_URL="+technova.url, "MCPGEN_BIN="+bin)
+	if out, err := mainCommand(env, "lock", conf).CombinedOutput(); err != nil {
+		t.Fatalf("mcpgen lock: %v\n%s", err, out)
+	}
+	s := startHTTPWith(t, mcp.LATEST_PROTOCOL_VERSION, bearer("mcpk_gateway_demo_acme_support"), env, conf)
+
+	res := call(t, s.client, "catalog_search", map[string]any{"query": "usb"})
+	if res.IsError {
+		t.Fatalf("catalog_search: %s\nlog:\n%s", text(res), s.logs)
+	}
+	found := ok(t, res)
+	if len(rows(t, found)) == 0 || len(rows(t, found)) > 5 {
+		t.Errorf("catalog_search = %v, want 1 to 5 products (the gateway's default limit)", found)
+	}
+	toolError(t, call(t, s.client, "catalog_search", map[string]any{"query": "usb", "limit": 50}), "limit")
+	res = call(t, s.client, "acme_order", map[string]any{"order_id": 1002})
+	if res.IsError {
+		t.Fatalf("acme_order: %s\nlog:\n%s", text(res), s.logs)
+	}
+	if order := ok(t, res); fmt.Sprint(order["id"]) != "1002" {
+		t.Errorf("acme_order = %v, want order 1002", order)
+	}
+	// 1001 is globex's: the upstream, running as acme, does not find it.
+	toolError(t, call(t, s.client, "acme_order", map[string]any{"order_id": 1001}), "No order with that number")
 }

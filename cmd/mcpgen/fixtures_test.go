@@ -35,6 +35,11 @@ func TestValidExamples(t *testing.T) {
 	t.Setenv("MCPGEN_TEST_PASSWORD", "hunter2-secret")
 	runs := [][]string{}
 	for _, file := range fixture.Glob(t, "../../examples/*.hcl") {
+		if filepath.Base(file) == "gateway.hcl" {
+			// Its upstreams are other servers: TestGatewayExample runs them.
+			runs = append(runs, []string{"validate", "--offline", file})
+			continue
+		}
 		runs = append(runs, []string{"validate", file})
 	}
 	fixture.Glob(t, "../../hcl/testdata/valid/*.hcl") // fails if the folder moved or emptied
