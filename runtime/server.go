@@ -181,6 +181,9 @@ func (s *Server) sourceStats() metrics.SourceStats {
 			state, opens := b.BreakerStats()
 			out.Breakers = append(out.Breakers, metrics.BreakerStat{Source: key, State: state, Opens: opens})
 		}
+		if d, ok := src.(adapter.DriftStatser); ok {
+			out.Drifted = append(out.Drifted, metrics.DriftStat{Source: key, Tools: d.DriftedTools()})
+		}
 		ps, ok := src.(adapter.PoolStatser)
 		if !ok {
 			continue

@@ -30,6 +30,7 @@ var (
 	_ adapter.BreakerStatser      = (*Source)(nil)
 	_ adapter.RequiredByDefaulter = (*Source)(nil)
 	_ adapter.UpstreamDefiner     = (*Source)(nil)
+	_ adapter.DriftStatser        = (*Source)(nil)
 )
 
 // Adapter decodes `source "mcp"` blocks.
@@ -91,7 +92,7 @@ type Source struct {
 	defs       map[string]*definition
 	baseline   map[string]string // without pins: the hash read first, by upstream name
 	unavail    map[string]string // why an exposed upstream tool is not served, by upstream name
-	drifts     uint64
+	drifted    map[string]bool   // declared tools refused for a drifted definition
 	closed     bool
 	listMu     sync.Mutex // one tools/list after list_changed at a time
 }

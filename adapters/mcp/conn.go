@@ -59,6 +59,7 @@ func (s *Source) Open(ctx context.Context, opts adapter.OpenOptions) hcl.Diagnos
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	s.unavail = map[string]string{}
 	s.baseline = map[string]string{}
+	s.drifted = map[string]bool{}
 	for _, t := range s.tools {
 		s.unavail[t.name] = "The upstream MCP server behind this tool has not been reached yet; try again shortly."
 	}
@@ -446,6 +447,7 @@ func (s *Source) observe(tools []mcpgo.Tool) {
 		}
 		before := s.unavail[t.name]
 		s.unavail[t.name] = why
+		s.drifted[t.name] = d != nil && (s.pins != nil && !pinned || d.hash != pin)
 		if why == before {
 			continue
 		}
@@ -458,7 +460,6 @@ func (s *Source) observe(tools []mcpgo.Tool) {
 			ev = ev.Str("hash", d.hash).Str("pinned", pin)
 		}
 		if d != nil && pin != "" && d.hash != pin {
-			s.drifts++
 			ev.Bool("drift", true).Msg("upstream tool definition drifted from the reviewed one: the tool is not served until re-locked")
 		} else if why != "" {
 			ev.Msg(why)
@@ -587,9 +588,16 @@ func (s *Source) BreakerStats() (state string, opens uint64) {
 	return st.String(), opens
 }
 
-// Drifts counts the upstream tools found drifted from their pins.
-func (s *Source) Drifts() uint64 {
+// DriftedTools counts the declared tools refused now because their
+// upstream definition is not the pinned one, for metrics.
+func (s *Source) DriftedTools() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.drifts
+	n := 0
+	for _, d := range s.drifted {
+		if d {
+			n++
+		}
+	}
+	return n
 }

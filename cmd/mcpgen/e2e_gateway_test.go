@@ -235,6 +235,9 @@ func TestGatewayRugPull(t *testing.T) {
 	if !strings.Contains(string(lockFile), `"key": "mcp.crm/search_contacts"`) || !strings.Contains(string(lockFile), crmDescription) {
 		t.Fatalf("the lock file does not pin search_contacts as announced:\n%s", lockFile)
 	}
+	if out, err := mainCommand(env, "lint", conf).CombinedOutput(); err != nil || strings.Contains(string(out), "poison/") {
+		t.Fatalf("lint of the reviewed upstream: %v\n%s", err, out)
+	}
 	s := startHTTPWith(t, mcp.LATEST_PROTOCOL_VERSION, bearer(aliceKey), env, "--watch", conf)
 	if res := call(t, s.client, "find_contact", map[string]any{"query": "Lovelace"}); res.IsError {
 		t.Fatalf("find_contact: %s", text(res))
@@ -248,6 +251,12 @@ func TestGatewayRugPull(t *testing.T) {
 	toolError(t, call(t, s.client, "find_contact", map[string]any{"query": "Lovelace"}), "unavailable", "changed since it was reviewed")
 	if n := len(up.current.Load().searchCalls()); n != 1 {
 		t.Errorf("the upstream got %d calls, want 1: a drifted tool is not called", n)
+	}
+	// Logged (above), audited and counted.
+	s.logs.awaitN(t, 1, `"log":"audit"`, `"tool":"find_contact"`, `"outcome":"error"`, `"error_class":"tool"`)
+	crmSource := map[string]string{"source": "mcp.crm"}
+	if got := sample(scrape(t, metricsURL(s)), "mcpgen_upstream_drifted_tools", crmSource); got != 1 {
+		t.Errorf("mcpgen_upstream_drifted_tools = %v, want 1", got)
 	}
 
 	// lock --check shows the drift, and what changed.
@@ -269,6 +278,17 @@ func TestGatewayRugPull(t *testing.T) {
 	s.logs.await(t, "configuration reloaded")
 	if res := call(t, s.client, "find_contact", map[string]any{"query": "Lovelace"}); res.IsError {
 		t.Fatalf("after re-locking: %s", text(res))
+	}
+	if got := sample(scrape(t, metricsURL(s)), "mcpgen_upstream_drifted_tools", crmSource); got != 0 {
+		t.Errorf("mcpgen_upstream_drifted_tools after re-locking = %v, want 0", got)
+	}
+	// What was pinned is linted: the poisoning rules read the upstream's
+	// description, and point at the tool that re-exposes it.
+	out, err = mainCommand(env, "lint", conf).CombinedOutput()
+	for _, want := range []string{"poison/model-instruction", "upstream tool mcp.crm/search_contacts", "gateway.hcl:"} {
+		if err == nil || !strings.Contains(string(out), want) {
+			t.Errorf("lint after pinning the poisoned definition (%v) does not say %q:\n%s", err, want, out)
+		}
 	}
 }
 

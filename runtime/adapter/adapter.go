@@ -97,6 +97,13 @@ type BreakerStatser interface {
 	BreakerStats() (state string, opens uint64)
 }
 
+// DriftStatser is implemented by sources that pin definitions they do not
+// own (UpstreamDefiner), so that metrics can report how many tools are
+// refused now because the upstream's definition drifted from the pin.
+type DriftStatser interface {
+	DriftedTools() int
+}
+
 // RequiredByDefaulter is implemented by sources that say whether a replica
 // needs them to be ready when the source block does not say (required).
 // Sources that do not implement it are required: a replica that cannot
