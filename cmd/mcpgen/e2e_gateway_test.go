@@ -310,12 +310,24 @@ tool "crash_upstream" {
   guard         = "'crm.read' in principal.scopes"
   read_only     = false
 }
+
+tool "env_probe" {
+  description   = "What the upstream process inherited."
+  source        = source.mcp.crm
+  upstream_tool = "env_probe"
+  guard         = "'crm.read' in principal.scopes"
+}
 `)
 	if err := errors.Join(err, f.Close()); err != nil {
 		t.Fatal(err)
 	}
-	s := startStdio(t, nil, conf)
+	// GATEWAY_SECRET is mcpgen's: the subprocess must not inherit it.
+	s := startStdio(t, []string{"GATEWAY_SECRET=hunter2-gateway"}, conf)
 	s.logs.await(t, "crm upstream") // its stderr, in our log
+	probe := call(t, s.client, "env_probe", nil)
+	if st, _ := probe.StructuredContent.(map[string]any); probe.IsError || st["gateway_secret"] != "" || st["upstream_role"] != "1" {
+		t.Errorf("the upstream's environment: %v (%s), want only what env gives it", probe.StructuredContent, text(probe))
+	}
 
 	got := call(t, s.client, "find_contact", map[string]any{"query": "Lovelace"})
 	if got.IsError {
@@ -327,7 +339,7 @@ tool "crash_upstream" {
 
 	// The upstream dies mid-session; mcpgen starts it again.
 	toolError(t, call(t, s.client, "crash_upstream", nil), "failed on the server side")
-	s.logs.await(t, "the upstream process exited")
+	s.logs.await(t, "session with the upstream MCP server ended")
 	s.logs.awaitN(t, 2, "crm upstream")
 	if res := call(t, s.client, "find_contact", map[string]any{"query": "Hopper"}); res.IsError {
 		t.Fatalf("after the upstream restarted: %s", text(res))

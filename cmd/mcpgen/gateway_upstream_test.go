@@ -47,6 +47,12 @@ func newCRM() *crm {
 			<-ctx.Done() // until the caller gives up
 			return nil, ctx.Err()
 		})
+	c.srv.AddTool(mcp.NewTool("env_probe", mcp.WithDescription("Which variables the server process has.")),
+		func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return mcp.NewToolResultStructuredOnly(map[string]any{
+				"gateway_secret": os.Getenv("GATEWAY_SECRET"), "upstream_role": os.Getenv("MCPGEN_E2E_UPSTREAM"),
+			}), nil
+		})
 	c.srv.AddTool(mcp.NewTool("crash", mcp.WithDescription("Stops the server process.")),
 		func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			os.Exit(3)
