@@ -83,6 +83,13 @@ tool "find_contact" {
   }
 }
 
+tool "explode" {
+  description   = "Fails upstream."
+  source        = source.mcp.crm
+  upstream_tool = "explode"
+  guard         = "'crm.read' in principal.scopes"
+}
+
 tool "slow_report" {
   description   = "A report that takes a long time."
   source        = source.mcp.crm
@@ -157,6 +164,13 @@ func TestGatewayHTTPUpstream(t *testing.T) {
 	toolError(t, call(t, alice.client, "find_contact", map[string]any{"query": "x", "limit": 1000}), "limit")
 	if n := len(up.current.Load().searchCalls()); n != 1 {
 		t.Errorf("the upstream got %d calls, want 1: refused calls must not reach it", n)
+	}
+
+	// An upstream failure is named by its kind; its detail, which names
+	// the upstream's internals, is in our log only.
+	toolError(t, call(t, alice.client, "explode", nil), "refused the call (internal error)")
+	if res := call(t, alice.client, "explode", nil); strings.Contains(text(res), "10.1.2.3") || strings.Contains(text(res), "crm_admin") {
+		t.Errorf("the upstream's internals reached the client: %s", text(res))
 	}
 
 	// Our guard: bob has no crm.read, so the tool does not exist for him.
@@ -398,4 +412,38 @@ func TestGatewayExample(t *testing.T) {
 	}
 	// 1001 is globex's: the upstream, running as acme, does not find it.
 	toolError(t, call(t, s.client, "acme_order", map[string]any{"order_id": 1001}), "No order with that number")
+}
+
+// TestGatewayChecksUpstream: a param the upstream tool does not take is a
+// load error at the tool, found when the source opens (validate, serve);
+// an answer over max_result_bytes is refused.
+func TestGatewayChecksUpstream(t *testing.T) {
+	up := startCRM(t)
+	env := []string{"CRM_TOKEN=" + upstreamToken}
+	conf := writeGateway(t, httpSource(up.url))
+	b, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.hcl")
+	if err := os.WriteFile(bad, []byte(strings.Replace(string(b), `param "query" {`, `param "qery" {`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := mainCommand(env, "validate", bad).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitConfig {
+		t.Fatalf("validate: %v, want exit %d\n%s", err, exitConfig, out)
+	}
+	for _, want := range []string{"bad.hcl:", `param "qery" is not an argument of upstream tool "search_contacts"`, `requires argument "query"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("validate does not say %q:\n%s", want, out)
+		}
+	}
+
+	capped := filepath.Join(t.TempDir(), "capped.hcl")
+	if err := os.WriteFile(capped, []byte(strings.Replace(string(b), "  circuit_breaker {", "  max_result_bytes = 64\n  circuit_breaker {", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startHTTPWith(t, mcp.LATEST_PROTOCOL_VERSION, bearer(aliceKey), env, capped)
+	toolError(t, call(t, s.client, "find_contact", map[string]any{"query": "Lovelace"}), "larger than the 64 bytes")
 }

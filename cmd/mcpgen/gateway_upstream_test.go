@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -52,6 +53,10 @@ func newCRM() *crm {
 			return mcp.NewToolResultStructuredOnly(map[string]any{
 				"gateway_secret": os.Getenv("GATEWAY_SECRET"), "upstream_role": os.Getenv("MCPGEN_E2E_UPSTREAM"),
 			}), nil
+		})
+	c.srv.AddTool(mcp.NewTool("explode", mcp.WithDescription("Fails inside.")),
+		func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return nil, errors.New("pq: password authentication failed for user crm_admin at 10.1.2.3:5432")
 		})
 	c.srv.AddTool(mcp.NewTool("crash", mcp.WithDescription("Stops the server process.")),
 		func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
