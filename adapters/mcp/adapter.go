@@ -61,6 +61,8 @@ type Source struct {
 	url     string
 	urlText string // as a reviewer reads it, for Describe
 	headers map[string]string
+	oauth   *oauthSettings // nil: no oauth block
+	tokens  *tokenSource   // set by Open with an oauth block
 	// stdio.
 	command string
 	args    []string
@@ -111,6 +113,7 @@ var sourceSchema = &hcl.BodySchema{
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "retry"},
 		{Type: "circuit_breaker"},
+		{Type: "oauth"},
 	},
 }
 
@@ -216,6 +219,17 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 			diags = append(diags, s.decodeRetry(b, src.Ctx)...)
 		case "circuit_breaker":
 			diags = append(diags, s.decodeBreaker(b, src.Ctx)...)
+		case "oauth":
+			diags = append(diags, s.decodeOAuth(b, src.Ctx)...)
+			r := b.DefRange
+			switch {
+			case !hasURL:
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "oauth without url",
+					Detail: "An OAuth token is sent over HTTP: set url, or pass credentials to a subprocess in env.", Subject: &r})
+			case s.headers["Authorization"] != "":
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Two credentials",
+					Detail: "headers set Authorization and the oauth block would replace it: keep one.", Subject: &r})
+			}
 		}
 	}
 	return s, diags

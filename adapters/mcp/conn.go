@@ -60,6 +60,9 @@ func (s *Source) Open(ctx context.Context, opts adapter.OpenOptions) hcl.Diagnos
 	s.unavail = map[string]string{}
 	s.baseline = map[string]string{}
 	s.drifted = map[string]bool{}
+	if s.oauth != nil {
+		s.tokens = &tokenSource{cfg: s.oauth, client: s.httpClient(), now: s.now}
+	}
 	for _, t := range s.tools {
 		s.unavail[t.name] = "The upstream MCP server behind this tool has not been reached yet; try again shortly."
 	}
@@ -188,11 +191,24 @@ func (s *Source) connect() (*session, error) {
 	var tr transport.Interface
 	var afterStart func()
 	if s.url != "" {
-		h, err := transport.NewStreamableHTTP(s.url,
-			transport.WithHTTPHeaders(s.headers),
+		opts := []transport.StreamableHTTPCOption{transport.WithHTTPHeaders(s.headers)}
+		if s.tokens != nil {
+			if _, err := s.tokens.get(ctx); err != nil {
+				return nil, fmt.Errorf("oauth: %w", s.scrub(err))
+			}
+			opts = append(opts, transport.WithHTTPHeaderFunc(func(ctx context.Context) map[string]string {
+				tok, err := s.tokens.get(ctx) // renewed shortly before it expires
+				if err != nil {
+					s.log.Warn().Err(s.scrub(err)).Msg("cannot renew the OAuth token; sending the last one")
+					tok = s.tokens.cached()
+				}
+				return map[string]string{"Authorization": "Bearer " + tok}
+			}))
+		}
+		h, err := transport.NewStreamableHTTP(s.url, append(opts,
 			transport.WithHTTPBasicClient(s.httpClient()),
 			//lint:ignore SA1019 sessions are pinned to 2025-11-25, where list_changed arrives on the GET stream
-			transport.WithContinuousListening())
+			transport.WithContinuousListening())...)
 		if err != nil {
 			return nil, err
 		}
@@ -263,7 +279,14 @@ func (s *Source) httpClient() *http.Client {
 func (s *Source) scrub(err error) error {
 	msg := err.Error()
 	changed := false
-	for _, v := range s.headers {
+	secrets := s.headers
+	if s.tokens != nil {
+		secrets = map[string]string{"token": s.tokens.cached(), "secret": s.oauth.clientSecret}
+		for k, v := range s.headers {
+			secrets[k] = v
+		}
+	}
+	for _, v := range secrets {
 		// The whole value, and each word of it (the token of "Bearer T").
 		for _, secret := range append([]string{v}, strings.Fields(v)...) {
 			if len(secret) >= 8 && strings.Contains(msg, secret) {
@@ -334,6 +357,9 @@ func (s *Source) drop(sess *session, why error) {
 	}
 	closed := s.closed
 	s.mu.Unlock()
+	if s.tokens != nil {
+		s.tokens.forget() // the upstream may have refused it
+	}
 	s.log.Warn().Err(s.scrub(why)).Msg("session with the upstream MCP server ended")
 	go func() { _ = sess.client.Close() }() // a stdio child may take a moment to exit
 	if sess.dead != nil && !closed {

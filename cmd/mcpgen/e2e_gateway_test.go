@@ -10,10 +10,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -446,4 +450,56 @@ func TestGatewayChecksUpstream(t *testing.T) {
 	}
 	s := startHTTPWith(t, mcp.LATEST_PROTOCOL_VERSION, bearer(aliceKey), env, capped)
 	toolError(t, call(t, s.client, "find_contact", map[string]any{"query": "Lovelace"}), "larger than the 64 bytes")
+}
+
+// TestGatewayOAuthClientCredentials: the source's credential is an OAuth
+// client credentials grant; the token is fetched once, cached, sent as the
+// upstream's bearer token, and the caller's key never goes upstream.
+func TestGatewayOAuthClientCredentials(t *testing.T) {
+	up := startCRM(t)
+	var mu sync.Mutex
+	var grants []url.Values
+	issuer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, secret, _ := r.BasicAuth() // each form-encoded (RFC 6749, section 2.3.1)
+		id, _ = url.QueryUnescape(id)
+		secret, _ = url.QueryUnescape(secret)
+		if err := r.ParseForm(); err != nil || id != "gateway" || secret != "s3cret/with+chars" {
+			http.Error(w, "invalid_client", http.StatusUnauthorized)
+			return
+		}
+		mu.Lock()
+		grants = append(grants, r.PostForm)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"access_token":"issued-token-1","token_type":"Bearer","expires_in":3600}`)
+	}))
+	t.Cleanup(issuer.Close)
+	source := `  url = "` + up.url + `"
+  oauth {
+    token_url     = "` + issuer.URL + `/token"
+    client_id     = "gateway"
+    client_secret = env("CRM_CLIENT_SECRET")
+    scopes        = ["crm.read", "crm.search"]
+  }`
+	conf := writeGateway(t, source)
+	s := startHTTPWith(t, mcp.LATEST_PROTOCOL_VERSION, bearer(aliceKey), []string{"CRM_CLIENT_SECRET=s3cret/with+chars"}, conf)
+	for range 2 {
+		if res := call(t, s.client, "find_contact", map[string]any{"query": "Lovelace"}); res.IsError {
+			t.Fatalf("find_contact: %s\nlog:\n%s", text(res), s.logs)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(grants) != 1 || grants[0].Get("grant_type") != "client_credentials" || grants[0].Get("scope") != "crm.read crm.search" {
+		t.Errorf("token requests = %v, want one client_credentials grant for both scopes", grants)
+	}
+	authz, _ := up.seen()
+	for i, a := range authz {
+		if a != "Bearer issued-token-1" {
+			t.Errorf("upstream request %d had Authorization %q, want the issued token", i, a)
+		}
+	}
+	if strings.Contains(s.logs.String(), "issued-token-1") || strings.Contains(s.logs.String(), "s3cret") {
+		t.Error("the token or the client secret appears in the log")
+	}
 }

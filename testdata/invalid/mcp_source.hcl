@@ -36,3 +36,13 @@ tool "nameless" { # want: The argument "upstream_tool" is required
   description = "upstream_tool is required."
   source      = source.mcp.stdio
 }
+
+source "mcp" "oauth" {
+  url     = "https://crm.example/mcp"
+  headers = { Authorization = "Bearer static" }
+  oauth {                                      # want: headers set Authorization and the oauth block would replace it
+    token_url     = "ftp://auth.example/token" # want: token_url must be an http:// or https:// URL
+    client_id     = "gateway"
+    client_secret = "secret"
+  }
+}
