@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -206,7 +207,7 @@ func (s *Source) connect() (*session, error) {
 			}))
 		}
 		h, err := transport.NewStreamableHTTP(s.url, append(opts,
-			transport.WithHTTPBasicClient(s.httpClient()),
+			transport.WithHTTPBasicClient(s.cappedClient()),
 			//lint:ignore SA1019 sessions are pinned to 2025-11-25, where list_changed arrives on the GET stream
 			transport.WithContinuousListening())...)
 		if err != nil {
@@ -272,6 +273,35 @@ func (s *Source) httpClient() *http.Client {
 		TLSHandshakeTimeout:   min(s.timeout, 10*time.Second),
 		ExpectContinueTimeout: time.Second,
 	}}
+}
+
+// cappedClient is the MCP transport's client: the answer to a request is
+// read no further than a few times max_result_bytes (with room for
+// progress notifications on its stream), so that an upstream cannot make
+// us buffer without end. The GET stream is long-lived and not capped.
+func (s *Source) cappedClient() *http.Client {
+	c := s.httpClient()
+	c.Transport = cappedTransport{next: c.Transport, max: max(4*s.maxBytes, s.maxBytes+1<<20)}
+	return c
+}
+
+type cappedTransport struct {
+	next http.RoundTripper
+	max  int64
+}
+
+func (c cappedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(r)
+	if err != nil || r.Method != http.MethodPost {
+		return resp, err
+	}
+	resp.Body = cappedBody{Reader: io.LimitReader(resp.Body, c.max), Closer: resp.Body}
+	return resp, nil
+}
+
+type cappedBody struct {
+	io.Reader
+	io.Closer
 }
 
 // scrub takes the source's header values out of an error's text: a
