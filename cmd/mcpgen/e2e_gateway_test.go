@@ -228,8 +228,17 @@ func TestGatewayTimeoutOpensBreaker(t *testing.T) {
 	conf := writeGateway(t, httpSource(up.url))
 	s := startHTTPWith(t, mcp.LATEST_PROTOCOL_VERSION, bearer(aliceKey), []string{"CRM_TOKEN=" + upstreamToken}, conf)
 
+	base := strings.TrimSuffix(s.url, "/mcp")
+	if code, body := get(t, base+"/readyz"); code != http.StatusOK || !strings.Contains(body, `"mcp.crm":{"breaker":"closed","required":false,"state":"up"}`) {
+		t.Errorf("/readyz = %d %s, want mcp.crm up", code, body)
+	}
 	for range 2 { // circuit_breaker failures = 2
 		toolError(t, call(t, s.client, "slow_report", nil), "timed out")
+	}
+	// Readiness reports the upstream down; not required, the replica
+	// stays ready for the rest.
+	if code, body := get(t, base+"/readyz"); code != http.StatusOK || !strings.Contains(body, `"mcp.crm":{"breaker":"open","required":false,"state":"down"}`) {
+		t.Errorf("/readyz = %d %s, want mcp.crm down behind its open breaker", code, body)
 	}
 	// Open: refused at once, and so is every tool of the source.
 	toolError(t, call(t, s.client, "slow_report", nil), "paused")
