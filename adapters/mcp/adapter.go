@@ -38,6 +38,7 @@ type Adapter struct{}
 
 const (
 	defaultTimeout     = 10 * time.Second
+	defaultRecheck     = 5 * time.Minute
 	defaultMaxResult   = 1 << 20
 	defaultAttempts    = 3
 	defaultBackoff     = 100 * time.Millisecond
@@ -70,6 +71,7 @@ type Source struct {
 	dir     string
 
 	timeout   time.Duration
+	recheck   time.Duration // tools/list this often, list_changed or not
 	maxBytes  int64
 	retry     retryPolicy
 	breakerAt breakerSettings
@@ -108,6 +110,7 @@ var sourceSchema = &hcl.BodySchema{
 		{Name: "env"},
 		{Name: "dir"},
 		{Name: "timeout"},
+		{Name: "recheck"},
 		{Name: "max_result_bytes"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
@@ -124,6 +127,7 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 		key:       src.Type + "." + src.Name,
 		headers:   map[string]string{},
 		timeout:   defaultTimeout,
+		recheck:   defaultRecheck,
 		maxBytes:  defaultMaxResult,
 		retry:     retryPolicy{attempts: 1, backoff: defaultBackoff, maxBackoff: defaultMaxBackoff},
 		breakerAt: breakerSettings{failures: defaultFailures, openFor: defaultOpenFor, probes: defaultProbes},
@@ -195,6 +199,16 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 				diags = append(diags, cfg.AttrError(attr, "Invalid timeout", "timeout must be longer than zero."))
 			}
 			s.timeout = d
+		}
+	}
+	if attr, ok := attrs["recheck"]; ok {
+		d, ds := cfg.DurationAttr(attr, src.Ctx)
+		diags = append(diags, ds...)
+		if !ds.HasErrors() {
+			if d < 100*time.Millisecond {
+				diags = append(diags, cfg.AttrError(attr, "Invalid recheck", "recheck must be at least 100ms."))
+			}
+			s.recheck = d
 		}
 	}
 	if attr, ok := attrs["max_result_bytes"]; ok {

@@ -251,6 +251,27 @@ func (s *Source) connect() (*session, error) {
 		return nil, fmt.Errorf("tools/list: %w", s.scrub(err))
 	}
 	s.observe(list.Tools)
+	// An upstream that changes a tool without telling is caught too.
+	s.background(func() {
+		tick := time.NewTicker(s.recheck)
+		defer tick.Stop()
+		for {
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-tick.C:
+			}
+			s.mu.Lock()
+			mine, other := s.sess == sess, s.sess != nil && s.sess != sess
+			s.mu.Unlock()
+			if other {
+				return // a later session rechecks
+			}
+			if mine { // not yet installed, or ended: nothing to ask
+				s.relist(sess)
+			}
+		}
+	})
 	if sess.dead != nil {
 		s.background(func() {
 			select {

@@ -33,7 +33,11 @@ type crm struct {
 	initializes int
 }
 
-func newCRM() *crm {
+func newCRM() *crm { return newCRMWith(true) }
+
+// newCRMWith is newCRM, telling its clients when its tools change only
+// when listChanged says so.
+func newCRMWith(listChanged bool) *crm {
 	c := &crm{}
 	hooks := &mcpserver.Hooks{}
 	hooks.AddAfterInitialize(func(context.Context, any, *mcp.InitializeRequest, *mcp.InitializeResult) {
@@ -41,7 +45,7 @@ func newCRM() *crm {
 		c.initializes++
 		c.mu.Unlock()
 	})
-	c.srv = mcpserver.NewMCPServer("crm", "1.0.0", mcpserver.WithToolCapabilities(true), mcpserver.WithHooks(hooks))
+	c.srv = mcpserver.NewMCPServer("crm", "1.0.0", mcpserver.WithToolCapabilities(listChanged), mcpserver.WithHooks(hooks))
 	c.srv.AddTool(searchContacts(crmDescription), c.search)
 	c.srv.AddTool(mcp.NewTool("slow_report", mcp.WithDescription("A report that takes a long time.")),
 		func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
@@ -136,7 +140,11 @@ func startCRM(t *testing.T) *crmHTTP {
 }
 
 func (u *crmHTTP) restart() *crm {
-	c := newCRM()
+	return u.serve(newCRM())
+}
+
+// serve puts c behind the port, as a restart would.
+func (u *crmHTTP) serve(c *crm) *crm {
 	u.current.Store(c)
 	u.handler.Store(mcpserver.NewStreamableHTTPServer(c.srv, mcpserver.WithStateful(true))) // a restart forgets sessions
 	return c
