@@ -1,6 +1,8 @@
 package mcp
 
 import (
+	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +12,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 // A definition's hash covers what the upstream tells a model and what the
@@ -104,5 +107,25 @@ func TestCappedTransport(t *testing.T) {
 		if err != nil || len(b) != want {
 			t.Errorf("%s read %d bytes (%v), want %d", method, len(b), err, want)
 		}
+	}
+}
+
+// An upstream tool error reaches the model as a tool error, its text
+// capped; an answer over max_result_bytes is refused; structuredContent
+// passes through as it came.
+func TestResult(t *testing.T) {
+	tool := &Tool{src: &Source{maxBytes: 1 << 20}}
+	_, err := tool.result(&mcpgo.CallToolResult{IsError: true, Content: []mcpgo.Content{mcpgo.NewTextContent(strings.Repeat("trace ", 2000))}})
+	var te *adapter.ToolError
+	if !errors.As(err, &te) || !strings.HasSuffix(te.Msg, "[cut]") || len(te.Msg) > maxToolErrorBytes+100 {
+		t.Errorf("long upstream error: %v", err)
+	}
+	out, err := tool.result(&mcpgo.CallToolResult{Content: []mcpgo.Content{mcpgo.NewTextContent("ok")}, RawStructuredContent: []byte(`{"n":12.50}`)})
+	if err != nil || string(out.Structured.(json.RawMessage)) != `{"n":12.50}` || !strings.Contains(string(out.Content), `"text":"ok"`) {
+		t.Errorf("result = %+v, %v", out, err)
+	}
+	tool.src.maxBytes = 10
+	if _, err := tool.result(&mcpgo.CallToolResult{Content: []mcpgo.Content{mcpgo.NewTextContent("more than ten bytes")}}); !errors.As(err, &te) || !strings.Contains(te.Msg, "larger than the 10 bytes") {
+		t.Errorf("over the cap: %v", err)
 	}
 }

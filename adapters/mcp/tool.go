@@ -110,6 +110,9 @@ func (t *Tool) Call(ctx context.Context, call *adapter.Call) (*adapter.Result, e
 	return res, err
 }
 
+// maxToolErrorBytes caps an upstream tool error's text.
+const maxToolErrorBytes = 2048
+
 func roundUp(d time.Duration) time.Duration { return (d + time.Second - 1).Truncate(time.Second) }
 
 func (t *Tool) attempt(ctx context.Context, call *adapter.Call) (*adapter.Result, outcome, error) {
@@ -224,6 +227,9 @@ func (t *Tool) result(res *mcpgo.CallToolResult) (*adapter.Result, error) {
 		msg := strings.Join(parts, "\n")
 		if msg == "" {
 			msg = "(no message)"
+		}
+		if len(msg) > maxToolErrorBytes { // a stack trace is not for the model
+			msg = strings.ToValidUTF8(msg[:maxToolErrorBytes], "") + " [cut]"
 		}
 		return nil, &adapter.ToolError{Msg: "The upstream tool answered with an error: " + msg}
 	}
