@@ -51,6 +51,10 @@ type BuildOptions struct {
 	// is decoded or opened: `mcpgen test` points sources at fixtures and
 	// stubs there, so that no test reaches a real database or upstream.
 	Rewrite func(*cfg.Config) hcl.Diagnostics
+	// Pins, in BuildServe mode, returns the reviewed hashes of upstream
+	// definitions (adapter.OpenOptions.Pins), read when sources open.
+	// nil: none.
+	Pins func() map[string]string
 }
 
 // Exposure says where a server listens for HTTP, which decides whether it
@@ -110,7 +114,11 @@ func Build(ctx context.Context, paths []string, opts BuildOptions) (*Generation,
 	if diags.HasErrors() {
 		return gen, diags
 	}
-	opened := gen.Open(ctx, adapter.OpenOptions{Check: opts.Mode == BuildCheck, Log: opts.Log})
+	openOpts := adapter.OpenOptions{Check: opts.Mode == BuildCheck, Log: opts.Log}
+	if opts.Pins != nil && opts.Mode == BuildServe {
+		openOpts.Pins = opts.Pins()
+	}
+	opened := gen.Open(ctx, openOpts)
 	for _, d := range opened {
 		gen.partial = gen.partial || d.Severity == hcl.DiagWarning
 	}

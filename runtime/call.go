@@ -130,6 +130,14 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 	if err != nil {
 		return cp.failure(log, rec, t, ctx, callCtx, err), false
 	}
+	if out.Content != nil { // an upstream MCP server's answer, as it came
+		res, size, err := passThrough(out)
+		if err != nil {
+			return cp.failure(log, rec, t, ctx, callCtx, err), false
+		}
+		rec.Outcome, rec.Rows, rec.Bytes = audit.OK, out.Rows, size
+		return res, false
+	}
 	text, err := encodeObject(out.Structured)
 	if err != nil {
 		return cp.failure(log, rec, t, ctx, callCtx, fmt.Errorf("encoding result: %w", err)), false

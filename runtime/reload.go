@@ -91,7 +91,7 @@ func (s *Server) Reload(ctx context.Context, paths []string) (*cfg.Config, error
 	defer s.reload.loading.Unlock()
 
 	gen, diags := Build(ctx, paths, BuildOptions{
-		Mode: BuildServe, Log: s.log, Secrets: s.opts.Secrets, Exposure: s.opts.Exposure, Verify: s.opts.Verify,
+		Mode: BuildServe, Log: s.log, Secrets: s.opts.Secrets, Exposure: s.opts.Exposure, Verify: s.opts.Verify, Pins: s.opts.Pins,
 	})
 	s.logDiagnostics(diags, gen.hash)
 	if diags.HasErrors() {

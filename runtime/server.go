@@ -62,6 +62,8 @@ type ServerOptions struct {
 	Verify func(*Surface) hcl.Diagnostics
 	// Tracing traces requests (trace.go); nil: off.
 	Tracing *Tracing
+	// Pins is BuildOptions.Pins, for reloads.
+	Pins func() map[string]string
 }
 
 // NewServer serves gen.
@@ -182,6 +184,9 @@ func (s *Server) sourceStats() metrics.SourceStats {
 		if b, ok := src.(adapter.BreakerStatser); ok {
 			state, opens := b.BreakerStats()
 			out.Breakers = append(out.Breakers, metrics.BreakerStat{Source: key, State: state, Opens: opens})
+		}
+		if d, ok := src.(adapter.DriftStatser); ok {
+			out.Drifted = append(out.Drifted, metrics.DriftStat{Source: key, Tools: d.DriftedTools()})
 		}
 		ps, ok := src.(adapter.PoolStatser)
 		if !ok {

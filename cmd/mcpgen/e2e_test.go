@@ -33,6 +33,10 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
+	if os.Getenv("MCPGEN_E2E_UPSTREAM") == "1" {
+		serveCRMStdio() // gateway_upstream_test.go
+		return
+	}
 	os.Exit(m.Run())
 }
 

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/mcpgen/mcpgen/review/lint"
+	"github.com/mcpgen/mcpgen/review/lock"
 	"github.com/mcpgen/mcpgen/runtime"
 )
 
@@ -31,7 +33,8 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if gen == nil {
 		return err
 	}
-	report := lint.Run(gen, lint.Options{Listen: *listen})
+	paths, _ := fs.needPaths() // build checked them
+	report := lint.Run(gen, lint.Options{Listen: *listen, Upstream: pinnedUpstream(paths)})
 	switch *format {
 	case "json":
 		err = lint.WriteJSON(stdout, report)
@@ -51,4 +54,18 @@ func runLint(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return errConfig
 	}
 	return nil
+}
+
+// pinnedUpstream are the upstream MCP tool definitions the configuration's
+// lock file pins, for lint's poisoning rules; none without a lock file.
+func pinnedUpstream(paths []string) map[string]json.RawMessage {
+	f, err := lock.Read(lock.Path(paths))
+	if err != nil {
+		return nil
+	}
+	defs := make(map[string]json.RawMessage, len(f.Upstream))
+	for _, u := range f.Upstream {
+		defs[u.Key] = u.Definition
+	}
+	return defs
 }

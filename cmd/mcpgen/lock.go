@@ -39,12 +39,19 @@ func runLock(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return reviewError("lock: %v", err)
 	}
+	// Upstream MCP servers' tools are pinned as they announce them now.
+	upstream, udiags := gen.UpstreamDefinitions(ctx, zerolog.Nop())
+	cfg.WriteDiagnostics(stderr, udiags)
+	if udiags.HasErrors() {
+		return reviewError("lock: cannot read the definitions of upstream tools")
+	}
 	path := lock.Path(paths)
 	if !*check {
 		f, err := lock.New(items)
 		if err != nil {
 			return reviewError("lock: %v", err)
 		}
+		f.SetUpstream(upstream)
 		if err := f.Write(path); err != nil {
 			return reviewError("lock: %v", err)
 		}
@@ -61,6 +68,10 @@ func runLock(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	_, report, err := f.Check(items)
 	if err != nil {
 		return reviewError("lock --check: %v", err)
+	}
+	if up := f.CheckUpstream(upstream); len(up) > 0 {
+		report.Changes = append(report.Changes, up...)
+		report.Equal, report.Risk = false, max(report.Risk, diff.High)
 	}
 	if report.Equal {
 		fmt.Fprintf(stdout, "ok: the surface matches %s (%s)\n", path, f.Surface)

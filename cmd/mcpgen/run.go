@@ -10,6 +10,7 @@ import (
 
 	// Adapters register themselves by source type.
 	_ "github.com/mcpgen/mcpgen/adapters/http"
+	_ "github.com/mcpgen/mcpgen/adapters/mcp"
 	_ "github.com/mcpgen/mcpgen/adapters/sql"
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime"

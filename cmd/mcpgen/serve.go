@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/review/lock"
 	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/transport"
@@ -99,7 +100,11 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		o.TLS, scheme = certs.TLSConfig(), "https"
 	}
 	verify, lockPath := lockVerifier(paths, *noLock, log)
-	gen, diags := runtime.Build(ctx, paths, runtime.BuildOptions{Mode: runtime.BuildServe, Log: log, Secrets: secrets, Exposure: exposure, Verify: verify})
+	var pins func() map[string]string // upstream MCP tools: see lock.PinReader
+	if lockPath != "" {
+		pins = lock.PinReader(lockPath)
+	}
+	gen, diags := runtime.Build(ctx, paths, runtime.BuildOptions{Mode: runtime.BuildServe, Log: log, Secrets: secrets, Exposure: exposure, Verify: verify, Pins: pins})
 	cfg.WriteDiagnostics(stderr, diags)
 	if diags.HasErrors() {
 		return errConfig
@@ -121,7 +126,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	defer flushTraces(tracing, log)
 	srv := runtime.NewServer(gen, runtime.ServerOptions{
-		Log: log, Secrets: secrets, Audit: trail, Metrics: newMetrics(build), Exposure: exposure, Verify: verify, Tracing: tracing,
+		Log: log, Secrets: secrets, Audit: trail, Metrics: newMetrics(build), Exposure: exposure, Verify: verify, Tracing: tracing, Pins: pins,
 	})
 	// Closes every generation's sources once its calls have returned;
 	// deferred after the audit trail's close, so it runs first.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	_ "github.com/mcpgen/mcpgen/adapters/http"
+	_ "github.com/mcpgen/mcpgen/adapters/mcp"
 	_ "github.com/mcpgen/mcpgen/adapters/sql"
 	"github.com/mcpgen/mcpgen/review/diff"
 )

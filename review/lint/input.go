@@ -328,6 +328,7 @@ func (in *Input) texts() []text {
 			}
 		}
 	}
+	out = append(out, in.upstreamTexts()...)
 	// Content the Surface does not carry (it lists kinds only): fixed
 	// tool content, static resource text and prompt messages, read from
 	// the configuration the Surface was built from.

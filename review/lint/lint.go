@@ -141,6 +141,10 @@ type Options struct {
 	// Listen is the address `serve --listen` will use. Empty: inferred
 	// from the auth block's resource URL, and loopback without one.
 	Listen string
+	// Upstream are the definitions of upstream MCP tools as pinned in
+	// mcpgen.lock (adapter.PinKey to canonical JSON): the poisoning
+	// rules read their descriptions too (upstream.go).
+	Upstream map[string]json.RawMessage
 }
 
 // DefaultDescriptionTokens is the budget of one description (or the

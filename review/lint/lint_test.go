@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	_ "github.com/mcpgen/mcpgen/adapters/http"
+	_ "github.com/mcpgen/mcpgen/adapters/mcp"
 	_ "github.com/mcpgen/mcpgen/adapters/sql"
 	"github.com/mcpgen/mcpgen/internal/fixture"
 	"github.com/mcpgen/mcpgen/review/lint"

@@ -60,6 +60,10 @@ type File struct {
 	// "kind name client_hash executes_hash", in the entries' order.
 	Surface string  `json:"surface"`
 	Entries []Entry `json:"items"`
+	// Upstream pins the definitions of tools re-exposed from servers we
+	// do not control (MCP sources), as the upstream announced them when
+	// the file was written (upstream.go).
+	Upstream []UpstreamEntry `json:"upstream,omitempty"`
 }
 
 // Entry is one item of the surface.
@@ -199,6 +203,9 @@ func Read(path string) (*File, error) {
 		if want.ClientHash != e.ClientHash || want.ExecutesHash != e.ExecutesHash {
 			return nil, fmt.Errorf("%s: the hashes of %s do not match its content: the file was edited by hand; review the change and run `mcpgen lock`", path, e.item().Label())
 		}
+	}
+	if err := f.checkUpstream(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if surfaceHash(f.Entries) != f.Surface {
 		return nil, fmt.Errorf("%s: the surface hash does not match the items: the file was edited by hand; review the change and run `mcpgen lock`", path)

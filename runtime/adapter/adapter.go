@@ -13,6 +13,7 @@ package adapter
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"sort"
 	"sync"
 
@@ -61,6 +62,32 @@ type OpenOptions struct {
 	Check bool
 	// Log is the operational logger (never the audit log).
 	Log zerolog.Logger
+	// Pins are the reviewed hashes of definitions a source re-exposes
+	// without owning them (an MCP server's tools), from mcpgen.lock, by
+	// PinKey. nil: there is no lock file, and a source pins what it
+	// reads first.
+	Pins map[string]string
+}
+
+// PinKey names one upstream definition in OpenOptions.Pins and the lock
+// file: the source's key ("mcp.crm") and the name the upstream gives it.
+func PinKey(source, name string) string { return source + "/" + name }
+
+// An UpstreamDefiner is a source whose tools are defined by a server we do
+// not control (an MCP server). After Open it reports the definitions it
+// read, as the upstream announced them, so that `mcpgen lock` can record
+// them and a later change can be caught.
+type UpstreamDefiner interface {
+	UpstreamDefinitions() []UpstreamDefinition
+}
+
+// UpstreamDefinition is one upstream tool's definition as announced.
+type UpstreamDefinition struct {
+	Key  string // PinKey
+	Hash string // "sha256:..." of Definition
+	// Definition is the announced definition, canonical JSON (sorted
+	// keys): name, title, description, schemas and annotations.
+	Definition json.RawMessage
 }
 
 // BreakerStatser is implemented by sources that guard a remote service with
@@ -68,6 +95,13 @@ type OpenOptions struct {
 // "half_open" or "open") and how many times it opened.
 type BreakerStatser interface {
 	BreakerStats() (state string, opens uint64)
+}
+
+// DriftStatser is implemented by sources that pin definitions they do not
+// own (UpstreamDefiner), so that metrics can report how many tools are
+// refused now because the upstream's definition drifted from the pin.
+type DriftStatser interface {
+	DriftedTools() int
 }
 
 // RequiredByDefaulter is implemented by sources that say whether a replica
@@ -141,6 +175,11 @@ type Result struct {
 	Rows int
 	// Truncated is set when a cap cut the result short.
 	Truncated bool
+	// Content, when set, is the result's content as a JSON array of MCP
+	// content blocks (text, image, audio, resource links), sent as is
+	// instead of Structured's JSON text: an upstream MCP server's answer
+	// passes through. Structured may then be nil (no structuredContent).
+	Content json.RawMessage
 }
 
 // ToolError is an error the client may see verbatim: it says what was wrong

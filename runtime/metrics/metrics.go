@@ -146,6 +146,7 @@ type PoolStat struct {
 type SourceStats struct {
 	Pools    []PoolStat
 	Breakers []BreakerStat
+	Drifted  []DriftStat
 }
 
 // Sources sets where source statistics are read from at every scrape; the
@@ -172,7 +173,7 @@ type sourceCollector struct {
 }
 
 func (c *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descOpen, descInUse, descIdle, descWaits, descWaitDur, descBreakerState, descBreakerOpens} {
+	for _, d := range []*prometheus.Desc{descOpen, descInUse, descIdle, descWaits, descWaitDur, descBreakerState, descBreakerOpens, descDrifted} {
 		ch <- d
 	}
 }
@@ -184,6 +185,7 @@ func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	stats := (*read)()
 	collectBreakers(ch, stats.Breakers)
+	collectDrift(ch, stats.Drifted)
 	for _, p := range stats.Pools {
 		s := p.Stats
 		ch <- prometheus.MustNewConstMetric(descOpen, prometheus.GaugeValue, float64(s.MaxOpenConnections), p.Source, p.Pool)
