@@ -59,7 +59,7 @@ func main() {
 	flag.IntVar(&o.starts, "starts", 7, "cold starts per server for the start-up time median")
 	flag.DurationVar(&o.idle, "idle", 3*time.Second, "how long a fresh server idles before its RSS is read")
 	flag.IntVar(&o.rows, "rows", 100_000, "orders in the database")
-	flag.StringVar(&o.servers, "servers", "hand-written,mcpgen", "which servers to measure, in round order")
+	flag.StringVar(&o.servers, "servers", "hand-written,mcpgen", "which servers to measure, in round order (floor, hand-written, mcpgen)")
 	flag.Float64Var(&o.maxOther, "max-other", 0.1, "cores other processes may use: wait for a quiet box and redo disturbed runs (0: never)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (database, config, binaries, server logs)")
 	flag.Parse()
@@ -111,6 +111,8 @@ func run(ctx context.Context, o options) error {
 	}
 
 	all := map[string]*target{
+		"floor": {name: "floor", pkg: "./bench/floor", bin: filepath.Join(dir, "floor"),
+			args: func(l string) []string { return []string{"-listen", l, "-db", dbPath} }},
 		"hand-written": {name: "hand-written", pkg: "./bench/handwritten", bin: filepath.Join(dir, "handwritten"),
 			args: func(l string) []string { return []string{"-listen", l, "-db", dbPath} }},
 		"mcpgen": {name: "mcpgen", pkg: "./cmd/mcpgen", bin: filepath.Join(dir, "mcpgen"),
@@ -120,7 +122,7 @@ func run(ctx context.Context, o options) error {
 	for _, name := range strings.Split(o.servers, ",") {
 		t, ok := all[strings.TrimSpace(name)]
 		if !ok {
-			return fmt.Errorf("unknown server %q (want hand-written and/or mcpgen)", name)
+			return fmt.Errorf("unknown server %q (want floor, hand-written and/or mcpgen)", name)
 		}
 		step("building %s", t.pkg)
 		if out, err := exec.CommandContext(ctx, "go", "build", "-o", t.bin, t.pkg).CombinedOutput(); err != nil {
