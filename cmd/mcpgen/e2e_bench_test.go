@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -118,10 +119,16 @@ func TestBenchStartsTheServer(t *testing.T) {
 		{"http", "Streamable HTTP", nil},
 		{"stateless", "Streamable HTTP, stateless", []string{"--serve-arg=--stateless"}},
 		{"stdio", "stdio", []string{"--stdio"}},
+		// Any program speaking stdio, with its own flags after "--": here
+		// this test binary running mcpgen serve.
+		{"stdio program", "stdio", []string{"--stdio", "--", os.Args[0], "serve", "--stdio", "testdata/bench/orders.hcl"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append([]string{"testdata/bench/orders.hcl", "--tool", "get_order",
-				"--args", `{"order_id": {{int 1 100000}}}`, "-n", "300", "-c", "8"}, tc.flags...)
+			args := []string{"--tool", "get_order", "--args", `{"order_id": {{int 1 100000}}}`, "-n", "300", "-c", "8"}
+			if tc.name != "stdio program" {
+				args = append(args, "testdata/bench/orders.hcl")
+			}
+			args = append(args, tc.flags...)
 			res := bench(t, env, args...)
 			r := res.Reports[0]
 			wantCounts(t, r, 300, nil)
