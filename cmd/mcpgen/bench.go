@@ -30,8 +30,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.Protocol, "protocol", loadgen.DefaultProtocol, "the MCP revision to ask for in initialize")
 	var headers, serveArgs stringList
 	fs.Var(&headers, "header", `an HTTP header for every request, "Name: value" (repeatable)`)
-	stdio := fs.Bool("stdio", false, "start the server on stdio: mcpgen serve --stdio PATH..., or -- PROGRAM ARG... of a stdio server")
-	compare := fs.String("compare", "", "a second target (a URL, paths, or with --stdio a program and its arguments), loaded in alternation with the first; prints ratios second/first")
+	stdio := fs.Bool("stdio", false, "speak MCP over stdio to the server the bench starts: mcpgen serve --stdio PATH..., or -- PROGRAM ARG...")
+	compare := fs.String("compare", "", "a second target (a URL, paths, or a program and its arguments), loaded in alternation with the first; prints ratios second/first")
 	fs.Var(&serveArgs, "serve-arg", "a flag for the mcpgen serve the bench starts, e.g. --serve-arg=--stateless (repeatable)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if help, err := fs.parse(args); help || err != nil {
@@ -97,7 +97,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // benchTarget reads a target from its words: a URL of a running server;
-// with --stdio, a program speaking MCP on stdio and its arguments; or the
+// a program and its arguments, which the bench starts (speaking MCP on
+// stdio with --stdio, else serving HTTP and logging its url); or the
 // configuration paths of an mcpgen serve the bench starts itself.
 func benchTarget(words []string, stdio bool, hdr http.Header, serveArgs []string) (loadgen.Target, error) {
 	t := loadgen.Target{Name: strings.Join(words, " "), Headers: hdr, Stdio: stdio}
@@ -108,7 +109,9 @@ func benchTarget(words []string, stdio bool, hdr http.Header, serveArgs []string
 		t.URL = w
 		return t, nil
 	}
-	if stdio && isProgram(words[0]) {
+	if isProgram(words[0]) {
+		// A server of any kind: on stdio, or over HTTP logging the
+		// "serving Streamable HTTP" line with its url, as mcpgen does.
 		t.Command = words
 		return t, nil
 	}

@@ -211,7 +211,7 @@ func Run(ctx context.Context, o Options, targets []Target) (*Result, error) {
 				r.LoadRSSMiB = mib(b)
 			}
 			if r.Transport == "Streamable HTTP" {
-				r.Transport += " (started: " + p.url + ")"
+				r.Transport += ", " + p.url
 			}
 		}
 	}
