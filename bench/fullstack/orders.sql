@@ -1,5 +1,5 @@
 -- 100,000 orders, all of the org the benchmark's API key binds, so that
--- every server under test finds every id: the schema of bench/loadtest.
+-- every server under test finds every id.
 CREATE TABLE orders (
   id          INTEGER PRIMARY KEY,
   org         TEXT      NOT NULL,

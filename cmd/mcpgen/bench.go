@@ -28,6 +28,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&o.Idle, "idle", 0, "for a server the bench starts: how long it idles before its RSS is read")
 	fs.StringVar(&o.Expect, "expect", "", "a text every answer must contain (else it counts as an error)")
 	fs.StringVar(&o.Protocol, "protocol", loadgen.DefaultProtocol, "the MCP revision to ask for in initialize")
+	fs.Float64Var(&o.MaxOther, "max-other", 0, "on a shared machine: the cores other processes may use; wait for that quiet before each run of a started server, and redo runs they disturbed more (0: off; Linux)")
 	var headers, serveArgs stringList
 	fs.Var(&headers, "header", `an HTTP header for every request, "Name: value" (repeatable)`)
 	stdio := fs.Bool("stdio", false, "speak MCP over stdio to the server the bench starts: mcpgen serve --stdio PATH..., or -- PROGRAM ARG...")
@@ -44,8 +45,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageErrorf("bench: --tool is required")
 	}
 	switch {
-	case o.Duration < 0 || o.Calls < 0 || o.Rounds < 0 || o.Warmup < 0 || o.Idle < 0:
-		return usageErrorf("bench: -d, -n, --rounds, --warmup and --idle must not be negative")
+	case o.Duration < 0 || o.Calls < 0 || o.Rounds < 0 || o.Warmup < 0 || o.Idle < 0 || o.MaxOther < 0:
+		return usageErrorf("bench: -d, -n, --rounds, --warmup, --idle and --max-other must not be negative")
 	case o.Duration > 0 && o.Calls > 0:
 		return usageErrorf("bench: give -d or -n, not both")
 	case o.Duration == 0 && o.Calls == 0:
@@ -83,6 +84,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if isTerminal(stderr) && !*asJSON {
 		o.Progress = stderr
 	}
+	o.Notes = stderr
 	res, err := loadgen.Run(ctx, o, targets)
 	if err != nil {
 		return &exitError{code: exitRuntime, msg: "bench: " + err.Error()}

@@ -177,6 +177,7 @@ func TestBenchUsage(t *testing.T) {
 		{[]string{"http://127.0.0.1:1/mcp", "--tool", "x", "-d", "1s", "-n", "3"}, "-d or -n, not both"},
 		{[]string{"http://127.0.0.1:1/mcp", "--tool", "x", "--header", "nocolon"}, `"nocolon": want "Name: value"`},
 		{[]string{"no/such.hcl", "--tool", "x"}, `"no/such.hcl" is neither a URL nor a configuration path`},
+		{[]string{"http://127.0.0.1:1/mcp", "--tool", "x", "--max-other", "-1"}, "must not be negative"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := Run(t.Context(), append([]string{"bench"}, tc.args...), nil, &stdout, &stderr)

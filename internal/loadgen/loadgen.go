@@ -44,6 +44,13 @@ type Options struct {
 	Expect      string        // a text every answer must hold
 	Protocol    string        // the revision asked for in initialize
 	Progress    io.Writer     // a terminal for a live progress line, or nil
+	// MaxOther is how many cores other processes may use during a run of
+	// a server the bench started: before each run it waits (up to ten
+	// minutes) for a second that quiet, and it redoes a run they
+	// disturbed more, four times at most. 0: neither.
+	MaxOther float64
+	// Notes receives what the bench waits for and redoes; nil: nowhere.
+	Notes io.Writer
 }
 
 // Report is what one target did, over all its rounds.
@@ -65,6 +72,11 @@ type Report struct {
 	StartMs                float64 `json:"start_ms,omitempty"`
 	IdleRSSMiB             float64 `json:"idle_rss_mib,omitempty"`
 	LoadRSSMiB             float64 `json:"rss_after_load_mib,omitempty"`
+	// OtherCores is the most CPU other processes used, in cores, during
+	// a kept run (the machine's load, Linux only); Redone counts the runs
+	// done again because it was over MaxOther.
+	OtherCores float64 `json:"other_cores,omitempty"`
+	Redone     int     `json:"redone,omitempty"`
 
 	lat       []time.Duration
 	elapsed   time.Duration
@@ -197,7 +209,7 @@ func Run(ctx context.Context, o Options, targets []Target) (*Result, error) {
 			if o.Rounds > 1 {
 				label = fmt.Sprintf("%s, round %d/%d", r.Target, round+1, o.Rounds)
 			}
-			seg, err := l.run(ctx, eps[i], procs[i], d, n, label)
+			seg, err := l.measure(ctx, eps[i], procs[i], d, n, label, r)
 			if err != nil {
 				return nil, err
 			}
@@ -238,6 +250,54 @@ type segment struct {
 	serverCPU time.Duration
 	measured  bool
 	stateless bool
+	other     float64 // cores other processes used; -1: unknown
+}
+
+// measure is one run on a quiet machine, if MaxOther asks for one: it
+// waits for other processes to calm down first, and does the run again
+// if they used more than MaxOther during it.
+func (l *load) measure(ctx context.Context, ep endpoint, p *process, d time.Duration, n int, label string, r *Report) (*segment, error) {
+	for try := 1; ; try++ {
+		if l.o.MaxOther > 0 {
+			l.waitQuiet(ctx)
+		}
+		seg, err := l.run(ctx, ep, p, d, n, label)
+		if err != nil || l.o.MaxOther <= 0 || !seg.measured || seg.other <= l.o.MaxOther || try == 5 {
+			return seg, err
+		}
+		r.Redone++
+		l.note("%s: other processes used %.2f cores during the run; doing it again", label, seg.other)
+	}
+}
+
+// waitQuiet waits, up to ten minutes, for a second in which other
+// processes use at most MaxOther cores.
+func (l *load) waitQuiet(ctx context.Context) {
+	for i := 0; i < 600 && ctx.Err() == nil; i++ {
+		busy0, err := busyCPU()
+		if err != nil {
+			return
+		}
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return
+		}
+		busy1, _ := busyCPU()
+		other := (busy1 - busy0).Seconds()
+		if other <= l.o.MaxOther {
+			return
+		}
+		if i%30 == 0 {
+			l.note("waiting for other processes to calm down (%.2f cores in use)", other)
+		}
+	}
+}
+
+func (l *load) note(format string, args ...any) {
+	if l.o.Notes != nil {
+		fmt.Fprintf(l.o.Notes, format+"\n", args...)
+	}
 }
 
 // run drives ep with the clients for d, or for n calls. Every client
@@ -269,6 +329,8 @@ func (l *load) run(ctx context.Context, ep endpoint, p *process, d time.Duration
 			seg.measured = true
 		}
 	}
+	busy0, busyErr := busyCPU()
+	self0 := selfCPU()
 
 	type tally struct {
 		lat      []time.Duration
@@ -328,6 +390,12 @@ func (l *load) run(ctx context.Context, ep endpoint, p *process, d time.Duration
 		seg.measured = err == nil
 		seg.serverCPU = cpu1 - cpu0
 	}
+	// What the machine did besides the server and these clients.
+	seg.other = -1
+	if busy1, err := busyCPU(); err == nil && busyErr == nil && seg.measured {
+		other := busy1 - busy0 - seg.serverCPU - (selfCPU() - self0)
+		seg.other = max(0, other.Seconds()/seg.elapsed.Seconds())
+	}
 	for _, t := range tallies {
 		seg.lat = append(seg.lat, t.lat...)
 		seg.failures = append(seg.failures, t.failures...)
@@ -379,6 +447,7 @@ func (r *Report) add(s *segment) {
 	} else {
 		r.measured = false
 	}
+	r.OtherCores = max(r.OtherCores, round(s.other, 2))
 	for _, f := range s.failures {
 		r.Errors++
 		r.ErrorClasses[f.class]++

@@ -51,3 +51,30 @@ func rss(pid int) (int64, error) {
 	}
 	return 0, fmt.Errorf("/proc/%d/status: no VmRSS", pid)
 }
+
+// busyCPU is the CPU time every process has used since boot, plus time
+// stolen by the hypervisor, from the first line of /proc/stat.
+func busyCPU() (time.Duration, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	var ticks int64
+	for i, f := range strings.Fields(line)[1:] {
+		n, _ := strconv.ParseInt(f, 10, 64)
+		// user nice system idle iowait irq softirq steal: idle and iowait
+		// are not busy; guest time is already counted in user.
+		if i < 8 && i != 3 && i != 4 {
+			ticks += n
+		}
+	}
+	return time.Duration(ticks) * tick, nil
+}
+
+// selfCPU is the CPU time of this process: the load's clients.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

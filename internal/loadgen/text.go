@@ -37,6 +37,13 @@ func (res *Result) WriteText(w io.Writer) {
 		if r.IdleRSSMiB > 0 {
 			fmt.Fprintf(w, "  memory       RSS %.1f MiB idle, %.1f MiB after the load\n", r.IdleRSSMiB, r.LoadRSSMiB)
 		}
+		if r.OtherCores > 0 || r.Redone > 0 {
+			fmt.Fprintf(w, "  other load   up to %.2f cores used by other processes during a kept run", r.OtherCores)
+			if r.Redone > 0 {
+				fmt.Fprintf(w, "; %d runs redone", r.Redone)
+			}
+			fmt.Fprintln(w)
+		}
 	}
 	if c := res.Compare; c != nil {
 		a, b := res.Reports[0].Target, res.Reports[1].Target
