@@ -108,10 +108,39 @@ func TestBenchCountsEveryAnswer(t *testing.T) {
 	})
 }
 
+// smallOrders is get_order on 1000 orders, quick to seed.
+const smallOrders = `
+source "sql" "orders" {
+  driver = "sqlite"
+  dsn    = env("BENCH_DB")
+  seed   = <<-SQL
+    CREATE TABLE orders (id INTEGER PRIMARY KEY, status TEXT NOT NULL);
+    INSERT INTO orders
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
+    SELECT i, 'paid' FROM n;
+  SQL
+}
+
+tool "get_order" {
+  description = "Look up one order by its number."
+  source      = source.sql.orders
+  param "order_id" {
+    type    = "integer"
+    minimum = 1
+  }
+  sql = "SELECT id, status FROM orders WHERE id = :order_id"
+  result { one = true }
+}
+`
+
 // TestBenchStartsTheServer gives bench a configuration: it serves it
 // itself, over HTTP or stdio, and reports what only then can be read.
 func TestBenchStartsTheServer(t *testing.T) {
 	env := benchEnv(t)
+	config := filepath.Join(t.TempDir(), "orders.hcl")
+	if err := os.WriteFile(config, []byte(smallOrders), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name, transport string
 		flags           []string
@@ -121,12 +150,12 @@ func TestBenchStartsTheServer(t *testing.T) {
 		{"stdio", "stdio", []string{"--stdio"}},
 		// Any program speaking stdio, with its own flags after "--": here
 		// this test binary running mcpgen serve.
-		{"stdio program", "stdio", []string{"--stdio", "--", os.Args[0], "serve", "--stdio", "testdata/bench/orders.hcl"}},
+		{"stdio program", "stdio", []string{"--stdio", "--", os.Args[0], "serve", "--stdio", config}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := []string{"--tool", "get_order", "--args", `{"order_id": {{int 1 100000}}}`, "-n", "300", "-c", "8"}
+			args := []string{"--tool", "get_order", "--args", `{"order_id": {{int 1 1000}}}`, "-n", "300", "-c", "8"}
 			if tc.name != "stdio program" {
-				args = append(args, "testdata/bench/orders.hcl")
+				args = append(args, config)
 			}
 			args = append(args, tc.flags...)
 			res := bench(t, env, args...)
@@ -143,10 +172,14 @@ func TestBenchStartsTheServer(t *testing.T) {
 // stateless one, and reports each round and the ratios.
 func TestBenchCompare(t *testing.T) {
 	env := benchEnv(t)
-	_, stateful, _ := serveProcess(t, env, "--listen", "127.0.0.1:0", "testdata/bench/orders.hcl")
-	_, stateless, _ := serveProcess(t, env, "--listen", "127.0.0.1:0", "--stateless", "testdata/bench/orders.hcl")
+	config := filepath.Join(t.TempDir(), "orders.hcl")
+	if err := os.WriteFile(config, []byte(smallOrders), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stateful, _ := serveProcess(t, env, "--listen", "127.0.0.1:0", config)
+	_, stateless, _ := serveProcess(t, env, "--listen", "127.0.0.1:0", "--stateless", config)
 	res := bench(t, nil, stateful, "--compare", stateless, "--tool", "get_order",
-		"--args", `{"order_id": {{int 100001 200000}}}`, "-n", "90", "-c", "3")
+		"--args", `{"order_id": {{int 1001 2000}}}`, "-n", "90", "-c", "3")
 	if len(res.Reports) != 2 || res.Compare == nil || len(res.Compare.RoundPerSecond) != 3 {
 		t.Fatalf("want two reports of 3 rounds and their ratios: %+v", res)
 	}

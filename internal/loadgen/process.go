@@ -14,6 +14,10 @@ import (
 	"time"
 )
 
+// startTimeout bounds a server's start: long, since a first start may
+// seed a database.
+const startTimeout = 5 * time.Minute
+
 // process is a server the bench started itself, which it can measure.
 type process struct {
 	cmd     *exec.Cmd
@@ -76,7 +80,7 @@ func startProcess(ctx context.Context, t Target, protocol string) (*process, err
 	}
 	if t.Stdio {
 		p.stdio = newStdioEndpoint(stdin, stdout)
-		ictx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		ictx, cancel := context.WithTimeout(ctx, startTimeout)
 		defer cancel()
 		if err := p.stdio.initialize(ictx, protocol); err != nil {
 			return fail(err)
@@ -88,8 +92,8 @@ func startProcess(ctx context.Context, t Target, protocol string) (*process, err
 	case p.url = <-urls:
 	case <-p.done:
 		return fail(errors.New("the server exited before it served"))
-	case <-time.After(30 * time.Second):
-		return fail(errors.New("no \"serving Streamable HTTP\" line with a url in 30s"))
+	case <-time.After(startTimeout):
+		return fail(fmt.Errorf("no \"serving Streamable HTTP\" line with a url in %v", startTimeout))
 	case <-ctx.Done():
 		return fail(ctx.Err())
 	}
