@@ -29,6 +29,10 @@ type authn struct {
 	// creds checks a request's credential: Keys are set by newAuthn, JWT
 	// is jwt's. Built once, used by every request.
 	creds auth.Authenticator
+	// keyPrincipals are the principals of the API keys, by key name, made
+	// once: a principal does not change, and its CEL value is then built
+	// once per key rather than once per request.
+	keyPrincipals map[string]*Principal
 
 	// metadata is the RFC 9728 document, served at metadataPaths;
 	// metadataURL is where clients are sent to find it.
@@ -60,6 +64,10 @@ func newAuthn(a *cfg.Auth, serverName string) (*authn, hcl.Diagnostics) {
 			p := k.Principal
 			keys = append(keys, auth.APIKey{Name: k.Name, Hash: h,
 				Identity: auth.Identity{Subject: p.Subject, Scopes: p.Scopes, Claims: p.Claims}})
+			if n.keyPrincipals == nil {
+				n.keyPrincipals = map[string]*Principal{}
+			}
+			n.keyPrincipals[k.Name] = &Principal{Subject: p.Subject, Scopes: p.Scopes, Claims: p.Claims}
 		}
 		set, err := auth.NewAPIKeys(keys)
 		if err != nil {
@@ -161,6 +169,9 @@ func (n *authn) authenticate(ctx context.Context, h http.Header) (*Principal, er
 	id, err := n.creds.Authenticate(ctx, h)
 	if err != nil {
 		return nil, err
+	}
+	if p := n.keyPrincipals[id.KeyName]; p != nil && id.Method == auth.MethodAPIKey {
+		return p, nil
 	}
 	return &Principal{Subject: id.Subject, Scopes: id.Scopes, Claims: id.Claims}, nil
 }

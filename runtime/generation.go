@@ -65,8 +65,8 @@ type toolEntry struct {
 	// applies: nobody may call the tool.
 	closed bool
 	binds  []compiledBind
-	// toolVar is what guards see as `tool`.
-	toolVar map[string]any
+	// toolVar is what guards see as `tool`, a CEL value built once.
+	toolVar any
 	impl    adapter.Tool
 	timeout time.Duration
 	def     mcp.Tool

@@ -243,12 +243,7 @@ func (cp *callPath) admit(ctx context.Context, log callLog, rec *audit.Record, t
 		case cfg.KeyPrincipal:
 			key += PrincipalFrom(ctx).Subject // empty: anonymous callers share one bucket
 		case "expr":
-			v, err := r.expr.Value(guard.Vars{
-				Principal: PrincipalFrom(ctx).celValue(),
-				Args:      args,
-				Tool:      map[string]any{"name": t.decl.Name, "read_only": t.decl.ReadOnly},
-				Request:   requestValue(ctx),
-			})
+			v, err := r.expr.Value(t.vars(ctx, args))
 			if err != nil {
 				log.Info().Err(err).Msg("call denied: no rate limit key")
 				rec.Outcome, rec.ErrorClass = audit.Denied, "rate_limit_key"

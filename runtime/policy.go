@@ -47,14 +47,14 @@ func (t *toolEntry) compilePolicy(env *guard.Env, defaultGuard *guard.Program, a
 	var diags hcl.Diagnostics
 	d := t.decl
 	env = env.WithParams(guardParams(d.Params))
-	t.toolVar = map[string]any{
+	t.toolVar = guard.Precompute(map[string]any{
 		"name":        d.Name,
 		"title":       d.Title,
 		"read_only":   d.ReadOnly,
 		"destructive": d.Destructive,
 		"idempotent":  d.Idempotent,
 		"open_world":  d.OpenWorld,
-	}
+	})
 	switch {
 	case d.Guard != nil:
 		prg, err := env.CompileGuard(d.Guard.Source)
@@ -148,6 +148,13 @@ func (t *toolEntry) authorize(ctx context.Context, args map[string]any) (map[str
 	if t.guard == nil && len(t.binds) == 0 {
 		return nil, nil
 	}
+	// What the visibility filter found for this request: a guard that
+	// does not read the arguments has already decided, with the same
+	// principal, tool and request values, and the binds read no arguments.
+	v := requestStateFrom(ctx).verdict(t)
+	if v != nil && v.visible && (t.guard == nil || !t.guard.UsesArgs()) {
+		return v.binds, nil
+	}
 	vars := t.vars(ctx, args)
 	if t.guard != nil {
 		allowed, err := t.guard.Allow(vars)
@@ -157,6 +164,9 @@ func (t *toolEntry) authorize(ctx context.Context, args map[string]any) (map[str
 		if !allowed {
 			return nil, errors.New("guard: false")
 		}
+	}
+	if v != nil && v.visible {
+		return v.binds, nil
 	}
 	return t.bindValues(vars)
 }
@@ -274,7 +284,7 @@ func (t *toolEntry) vars(ctx context.Context, args map[string]any) guard.Vars {
 		Principal: PrincipalFrom(ctx).celValue(),
 		Args:      args,
 		Tool:      t.toolVar,
-		Request:   requestValue(ctx),
+		Request:   requestStateFrom(ctx).request(ctx),
 	}
 }
 
@@ -295,12 +305,18 @@ func (t *toolEntry) visible(ctx context.Context) bool {
 	if t.closed {
 		return false
 	}
-	vars := t.vars(ctx, nil)
-	if t.guard != nil && !t.guard.Possible(vars) {
-		return false
+	st := requestStateFrom(ctx)
+	if v := st.verdict(t); v != nil {
+		return v.visible
 	}
-	_, err := t.bindValues(vars)
-	return err == nil
+	vars := t.vars(ctx, nil)
+	v := verdict{t: t}
+	if t.guard == nil || t.guard.Possible(vars) {
+		binds, err := t.bindValues(vars)
+		v.visible, v.binds = err == nil, binds
+	}
+	st.remember(&v)
+	return v.visible
 }
 
 // reasonHidden is the audit reason of a request for something the caller

@@ -2,9 +2,12 @@ package runtime
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/runtime/guard"
 )
 
 // Principal is who is calling: the subject, the scopes they were granted and
@@ -13,6 +16,10 @@ type Principal struct {
 	Subject string
 	Scopes  []string
 	Claims  map[string]any
+
+	// cel is what guards see as principal, built on first use: a
+	// principal does not change once made.
+	cel atomic.Pointer[any]
 }
 
 // HasScope reports whether the principal was granted scope.
@@ -44,17 +51,97 @@ const (
 	transportKey
 )
 
-// WithPrincipal attaches the authenticated caller to ctx.
+// WithPrincipal attaches the authenticated caller to ctx, for one request.
 func WithPrincipal(ctx context.Context, p *Principal) context.Context {
-	return context.WithValue(ctx, principalKey, p)
+	return context.WithValue(ctx, principalKey, &requestState{p: p})
 }
 
 // PrincipalFrom returns the caller attached to ctx, or Anonymous.
 func PrincipalFrom(ctx context.Context) *Principal {
-	if p, ok := ctx.Value(principalKey).(*Principal); ok && p != nil {
-		return p
+	if st, ok := ctx.Value(principalKey).(*requestState); ok && st.p != nil {
+		return st.p
 	}
 	return Anonymous
+}
+
+// requestState is what the policy works out once per request and reads
+// again within it: the CEL value of the request (so that every expression
+// of the request sees the same request.time), and what mcp-go's tool
+// filter found (visible), which the call then does not work out again
+// (authorize). It lives as long as the request's context.
+type requestState struct {
+	p *Principal
+
+	mu       sync.Mutex
+	req      map[string]any
+	lazyReq  guard.Lazy
+	first    verdict    // a request names one tool: one verdict,
+	verdicts []*verdict // rarely more
+}
+
+// verdict is whether a tool is visible to the request's caller, with the
+// values of its binds when it is.
+type verdict struct {
+	t       *toolEntry
+	visible bool
+	binds   map[string]any
+}
+
+func requestStateFrom(ctx context.Context) *requestState {
+	st, _ := ctx.Value(principalKey).(*requestState)
+	return st
+}
+
+// request is what expressions see as request in ctx, built once per
+// request state (a nil state builds it every time). It stays a map, made
+// a CEL value only if an expression reads it: few do.
+func (st *requestState) request(ctx context.Context) guard.Lazy {
+	if st == nil {
+		return func() any { return requestValue(ctx) }
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.lazyReq == nil {
+		st.lazyReq = func() any {
+			st.mu.Lock()
+			defer st.mu.Unlock()
+			if st.req == nil {
+				st.req = requestValue(ctx)
+			}
+			return st.req
+		}
+	}
+	return st.lazyReq
+}
+
+func (st *requestState) verdict(t *toolEntry) *verdict {
+	if st == nil {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.first.t == t {
+		return &st.first
+	}
+	for _, v := range st.verdicts {
+		if v.t == t {
+			return v
+		}
+	}
+	return nil
+}
+
+func (st *requestState) remember(v *verdict) {
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.first.t == nil {
+		st.first = *v
+		return
+	}
+	st.verdicts = append(st.verdicts, v)
 }
 
 // caller is ctx with the stdio principal of g attached when the request
@@ -81,16 +168,19 @@ func transportFrom(ctx context.Context) string {
 	return "in-process"
 }
 
-func (p *Principal) celValue() map[string]any {
-	scopes := make([]any, len(p.Scopes))
-	for i, s := range p.Scopes {
-		scopes[i] = s
+// celValue is what guards, binds and keys see as principal, built once
+// per principal.
+func (p *Principal) celValue() any {
+	if v := p.cel.Load(); v != nil {
+		return *v
 	}
 	claims := p.Claims
 	if claims == nil {
 		claims = map[string]any{}
 	}
-	return map[string]any{"sub": p.Subject, "scopes": scopes, "claims": claims}
+	v := guard.Precompute(map[string]any{"sub": p.Subject, "scopes": p.Scopes, "claims": claims})
+	p.cel.Store(&v)
+	return v
 }
 
 func requestValue(ctx context.Context) map[string]any {

@@ -27,8 +27,9 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:8090", "address for Streamable HTTP")
 	dbPath := flag.String("db", "orders.db", "SQLite database with an orders table")
+	stdio := flag.Bool("stdio", false, "serve MCP on stdin/stdout instead of HTTP")
 	flag.Parse()
-	if err := run(*listen, *dbPath); err != nil {
+	if err := run(*listen, *dbPath, *stdio); err != nil {
 		fmt.Fprintln(os.Stderr, "handwritten:", err)
 		os.Exit(1)
 	}
@@ -43,7 +44,7 @@ type order struct {
 	PlacedAt   time.Time `json:"placed_at"`
 }
 
-func run(listen, dbPath string) error {
+func run(listen, dbPath string, stdio bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -90,6 +91,10 @@ func run(listen, dbPath string) error {
 		}
 		return mcp.NewToolResultStructured(o, string(text)), nil
 	})
+
+	if stdio {
+		return server.NewStdioServer(s).Listen(ctx, os.Stdin, os.Stdout)
+	}
 
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {

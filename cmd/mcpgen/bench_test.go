@@ -147,13 +147,23 @@ func BenchmarkHTTPCall(b *testing.B) {
 	b.Setenv("BENCH_ISSUER", iss.URL())
 	b.Setenv("BENCH_JWKS_URL", iss.JWKSURL())
 	token := iss.Token(map[string]any{"aud": "http://127.0.0.1:8080/mcp", "sub": "bench", "scope": "orders.read", "org": "acme"})
-	for _, bm := range []struct{ name, config, credential string }{
-		{"open", "testdata/bench/orders.hcl", ""},
-		{"guarded-jwt", "testdata/bench/guarded.hcl", token},
-		{"guarded-apikey", "testdata/bench/guarded.hcl", "mcpk_bench_key"},
+	for _, bm := range []struct {
+		name, config, credential string
+		sessions                 bool
+	}{
+		{"open", "testdata/bench/orders.hcl", "", false},
+		{"guarded-jwt", "testdata/bench/guarded.hcl", token, false},
+		{"guarded-apikey", "testdata/bench/guarded.hcl", "mcpk_bench_key", false},
+		// With sessions: the gate checks that the session was issued to
+		// the caller, on every call.
+		{"guarded-apikey-sessions", "testdata/bench/guarded.hcl", "mcpk_bench_key", true},
 	} {
 		b.Run(bm.name, func(b *testing.B) {
-			url := serveBench(b, bm.config)
+			url := serveBench(b, bm.config, !bm.sessions)
+			session := ""
+			if bm.sessions {
+				session = openBenchSession(b, url, bm.credential)
+			}
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -170,6 +180,9 @@ func BenchmarkHTTPCall(b *testing.B) {
 					if bm.credential != "" {
 						req.Header.Set("Authorization", "Bearer "+bm.credential)
 					}
+					if session != "" {
+						req.Header.Set("Mcp-Session-Id", session)
+					}
 					resp, err := client.Do(req)
 					if err != nil {
 						b.Fatal(err)
@@ -185,9 +198,44 @@ func BenchmarkHTTPCall(b *testing.B) {
 	}
 }
 
-// serveBench serves config over stateless Streamable HTTP, with audit
+// openBenchSession initializes a session on url as the caller of
+// credential and returns its id.
+func openBenchSession(b *testing.B, url, credential string) string {
+	post := func(body string, session string) *http.Response {
+		req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+		if err != nil {
+			b.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Authorization", "Bearer "+credential)
+		if session != "" {
+			req.Header.Set("Mcp-Session-Id", session)
+			req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			b.Fatalf("%s: %s", body, resp.Status)
+		}
+		return resp
+	}
+	resp := post(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}`, "")
+	session := resp.Header.Get("Mcp-Session-Id")
+	if session == "" {
+		b.Fatal("initialize gave no session id")
+	}
+	post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`, session)
+	return session
+}
+
+// serveBench serves config over Streamable HTTP (stateless or not), with audit
 // (to io.Discard) and metrics as `mcpgen serve` has them, until b ends.
-func serveBench(b *testing.B, config string) string {
+func serveBench(b *testing.B, config string, stateless bool) string {
 	gen := buildServe(b, config)
 	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.New(io.Discard), Metrics: metrics.New()})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -197,7 +245,7 @@ func serveBench(b *testing.B, config string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	o := transport.DefaultHTTPOptions()
-	o.Stateless = true
+	o.Stateless = stateless
 	go func() { done <- transport.ServeStreamable(ctx, srv, ln, o) }()
 	b.Cleanup(func() {
 		cancel()

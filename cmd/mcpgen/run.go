@@ -52,6 +52,9 @@ Usage:
   mcpgen fmt [--check] [--diff] PATH...
                                     rewrite the files in the canonical layout
   mcpgen apikey [--hash]            make an API key and the hash to configure
+  mcpgen bench URL|PATH... --tool NAME [--args JSON] [-c 16] [-d 10s | -n N]
+                                    load a server with tools/call and report
+                                    calls/s, latency, errors, server CPU
   mcpgen version                    print the version
 
 A PATH is an .hcl file or a directory of them; all of them load as one
@@ -126,6 +129,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runFmt(rest, stdin, stdout, stderr)
 	case "apikey":
 		return runAPIKey(rest, stdin, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr)
 	case "version":
 		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -172,7 +177,14 @@ func (c *command) parse(args []string) (help bool, err error) {
 			c.usage(c.stderr)
 			return false, &exitError{code: exitUsage}
 		}
-		args = c.Args()
+		rest := c.Args()
+		// The flag package ate a "--": everything after it is a path,
+		// even what looks like a flag (a program's own arguments).
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			c.paths = append(c.paths, rest...)
+			return false, nil
+		}
+		args = rest
 		// Everything up to the next flag is a path; then parse again.
 		i := 0
 		for i < len(args) && (!strings.HasPrefix(args[i], "-") || args[i] == "-") {

@@ -140,7 +140,7 @@ func TestEstimateCoversActualCost(t *testing.T) {
 		Principal: map[string]any{"sub": long, "scopes": scopes, "claims": map[string]any{"groups": scopes, "org": long}},
 		Args:      map[string]any{"ids": ids, "tags": []any{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}, "q": strings.Repeat("y", 200)},
 		Tool:      map[string]any{"name": "t", "read_only": true},
-		Request:   map[string]any{"transport": "http", "time": vars().Request["time"]},
+		Request:   map[string]any{"transport": "http", "time": vars().Request.(map[string]any)["time"]},
 	}
 	for _, src := range []string{
 		`'orders.read' in principal.scopes && args.ids.all(i, i > 0)`,
@@ -154,7 +154,7 @@ func TestEstimateCoversActualCost(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, details, err := prg.prg.Eval(activation(v))
+			_, details, err := prg.prg.Eval(activationOf(v))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,8 +15,10 @@ import (
 	"sync"
 
 	"github.com/google/cel-go/cel"
+	celast "github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/interpreter"
 )
 
 // CostLimit bounds the work one evaluation may do. Guards are small
@@ -25,12 +27,52 @@ import (
 const CostLimit = 100_000
 
 // Vars are what an expression sees. Principal has sub, scopes and claims;
-// Tool has name and read_only; Request has transport and time.
+// Tool has name and read_only; Request has transport and time. Principal,
+// Tool and Request are each a map[string]any, or the same map made into a
+// CEL value once by Precompute, for a value many evaluations read.
 type Vars struct {
-	Principal map[string]any
+	Principal any
 	Args      map[string]any
-	Tool      map[string]any
-	Request   map[string]any
+	Tool      any
+	Request   any
+}
+
+// Lazy is a value of Vars built only if an expression reads it (few
+// guards read request), and then once per evaluation that does.
+type Lazy func() any
+
+// Precompute makes m a CEL value ahead of evaluation, with every nested
+// map and list converted too: evaluations that read it then convert
+// nothing. Expressions see the same values as with m itself.
+func Precompute(m map[string]any) any {
+	if m == nil {
+		m = map[string]any{}
+	}
+	return precompute(m)
+}
+
+func precompute(v any) ref.Val {
+	switch x := v.(type) {
+	case map[string]any:
+		entries := make(map[ref.Val]ref.Val, len(x))
+		for k, e := range x {
+			entries[types.String(k)] = precompute(e)
+		}
+		return types.NewRefValMap(types.DefaultTypeAdapter, entries)
+	case []any:
+		items := make([]ref.Val, len(x))
+		for i, e := range x {
+			items[i] = precompute(e)
+		}
+		return types.NewRefValList(types.DefaultTypeAdapter, items)
+	case []string:
+		items := make([]ref.Val, len(x))
+		for i, e := range x {
+			items[i] = types.String(e)
+		}
+		return types.NewRefValList(types.DefaultTypeAdapter, items)
+	}
+	return types.DefaultTypeAdapter.NativeToValue(v)
 }
 
 // Env compiles expressions. It is safe for concurrent use.
@@ -73,6 +115,27 @@ type Program struct {
 	residualOnce sync.Once
 	residual     cel.Program
 	residualErr  error
+	// usesArgs is false for a guard that never reads args: its result
+	// does not depend on the arguments, so Possible is Allow.
+	usesArgs bool
+}
+
+// UsesArgs reports whether the guard may read its arguments; when it does
+// not, one evaluation without them decides every call with the same
+// principal, tool and request.
+func (p *Program) UsesArgs() bool { return p.usesArgs }
+
+// readsArgs reports whether any identifier of ast is args: a guard that
+// reads its arguments must name them (a comprehension variable of that
+// name counts too, which only errs on the safe side).
+func readsArgs(ast *cel.Ast) bool {
+	found := false
+	celast.PreOrderVisit(ast.NativeRep().Expr(), celast.NewExprVisitor(func(e celast.Expr) {
+		if e.Kind() == celast.IdentKind && e.AsIdent() == "args" {
+			found = true
+		}
+	}))
+	return found
 }
 
 // CompileGuard compiles a guard, which must type-check to bool and stay
@@ -92,6 +155,7 @@ func (e *Env) CompileGuard(src string) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.usesArgs = readsArgs(ast)
 	p.partial, err = e.guards.Program(ast, cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100),
 		cel.EvalOptions(cel.OptPartialEval))
 	if err != nil {
@@ -149,7 +213,7 @@ func program(env *cel.Env, ast *cel.Ast) (*Program, error) {
 // Allow evaluates a guard. Any evaluation error (a missing claim, the cost
 // limit) is returned, and callers deny.
 func (p *Program) Allow(v Vars) (bool, error) {
-	out, _, err := p.prg.Eval(activation(v))
+	out, _, err := p.prg.Eval(activationOf(v))
 	if err != nil {
 		return false, err
 	}
@@ -166,7 +230,12 @@ func (p *Program) Allow(v Vars) (bool, error) {
 // does not depend on the arguments) rules the call out. Tools a caller can
 // never call are left out of its tools/list.
 func (p *Program) Possible(v Vars) bool {
-	act, err := cel.PartialVars(activation(Vars{Principal: v.Principal, Tool: v.Tool, Request: v.Request}),
+	if !p.usesArgs {
+		// Nothing unknown: an error denies every call, as below.
+		ok, err := p.Allow(Vars{Principal: v.Principal, Tool: v.Tool, Request: v.Request})
+		return err == nil && ok
+	}
+	act, err := cel.PartialVars(activationOf(Vars{Principal: v.Principal, Tool: v.Tool, Request: v.Request}),
 		cel.AttributePattern("args"))
 	if err != nil {
 		return true
@@ -187,27 +256,54 @@ func (p *Program) Possible(v Vars) bool {
 // Value evaluates a bind and converts the result to a value SQL can bind:
 // string, int64, float64, bool, or []any of those.
 func (p *Program) Value(v Vars) (any, error) {
-	out, _, err := p.prg.Eval(activation(v))
+	out, _, err := p.prg.Eval(activationOf(v))
 	if err != nil {
 		return nil, err
 	}
 	return native(out)
 }
 
-func activation(v Vars) map[string]any {
-	return map[string]any{
-		"principal": orEmpty(v.Principal),
-		"args":      orEmpty(v.Args),
-		"tool":      orEmpty(v.Tool),
-		"request":   orEmpty(v.Request),
+// activation resolves the four variables of v without building a map of
+// them per evaluation.
+type activation struct{ principal, args, tool, request any }
+
+func (a *activation) ResolveName(name string) (any, bool) {
+	var v any
+	switch name {
+	case "principal":
+		v = a.principal
+	case "args":
+		v = a.args
+	case "tool":
+		v = a.tool
+	case "request":
+		v = a.request
+	default:
+		return nil, false
 	}
+	if l, ok := v.(Lazy); ok {
+		if v = l(); v == nil {
+			v = emptyMap
+		}
+	}
+	return v, true
 }
 
-func orEmpty(m map[string]any) map[string]any {
-	if m == nil {
-		return map[string]any{}
+func (a *activation) Parent() interpreter.Activation { return nil }
+
+var emptyMap = types.NewRefValMap(types.DefaultTypeAdapter, map[ref.Val]ref.Val{})
+
+func activationOf(v Vars) *activation {
+	a := &activation{principal: v.Principal, tool: v.Tool, request: v.Request, args: emptyMap}
+	if v.Args != nil {
+		a.args = v.Args
 	}
-	return m
+	for _, f := range []*any{&a.principal, &a.tool, &a.request} {
+		if m, ok := (*f).(map[string]any); (ok && m == nil) || *f == nil {
+			*f = emptyMap
+		}
+	}
+	return a
 }
 
 func native(v ref.Val) (any, error) {

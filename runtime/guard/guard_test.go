@@ -16,6 +16,20 @@ func vars() Vars {
 	}
 }
 
+// precomputed is v with its records made CEL values ahead, as the server
+// does per caller and per request: every test reads both alike.
+func precomputed(v Vars) Vars {
+	return Vars{
+		Principal: Precompute(v.Principal.(map[string]any)),
+		Args:      v.Args,
+		Tool:      Precompute(v.Tool.(map[string]any)),
+		Request:   Precompute(v.Request.(map[string]any)),
+	}
+}
+
+// bothVars are vars() as plain maps and precomputed.
+var bothVars = map[string]func() Vars{"maps": vars, "precomputed": func() Vars { return precomputed(vars()) }}
+
 // params are what the tool behind vars() declares.
 var params = Params{
 	"order_id": {Type: "integer"},
@@ -48,22 +62,29 @@ func TestGuards(t *testing.T) {
 		{`tool.name == 'get_order' && !has(principal.claims.team)`, true, ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.src, func(t *testing.T) {
-			prg, err := env.CompileGuard(tt.src)
-			if err != nil {
-				t.Fatalf("CompileGuard: %v", err)
-			}
-			got, err := prg.Allow(vars())
-			if tt.evalErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.evalErr) {
-					t.Fatalf("Allow = %v, %v; want an error containing %q", got, err, tt.evalErr)
+		for kind, vars := range bothVars {
+			t.Run(kind+"/"+tt.src, func(t *testing.T) {
+				prg, err := env.CompileGuard(tt.src)
+				if err != nil {
+					t.Fatalf("CompileGuard: %v", err)
 				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Errorf("Allow = %v, %v; want %v", got, err, tt.want)
-			}
-		})
+				got, err := prg.Allow(vars())
+				if tt.evalErr != "" {
+					if err == nil || !strings.Contains(err.Error(), tt.evalErr) {
+						t.Fatalf("Allow = %v, %v; want an error containing %q", got, err, tt.evalErr)
+					}
+					return
+				}
+				if err != nil || got != tt.want {
+					t.Errorf("Allow = %v, %v; want %v", got, err, tt.want)
+				}
+				// Without the arguments, a guard that does not read them
+				// is decided all the same.
+				if !prg.UsesArgs() && prg.Possible(vars()) != tt.want {
+					t.Errorf("Possible = %v, want %v", !tt.want, tt.want)
+				}
+			})
+		}
 	}
 }
 
@@ -116,15 +137,17 @@ func TestBindValues(t *testing.T) {
 		if err != nil {
 			t.Fatalf("CompileBind(%q): %v", tt.src, err)
 		}
-		got, err := prg.Value(vars())
-		if tt.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.err) {
-				t.Errorf("Value(%q) = %v, %v; want error %q", tt.src, got, err, tt.err)
+		for kind, vars := range bothVars {
+			got, err := prg.Value(vars())
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Errorf("%s: Value(%q) = %v, %v; want error %q", kind, tt.src, got, err, tt.err)
+				}
+				continue
 			}
-			continue
-		}
-		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("Value(%q) = %#v, %v; want %#v", tt.src, got, err, tt.want)
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("%s: Value(%q) = %#v, %v; want %#v", kind, tt.src, got, err, tt.want)
+			}
 		}
 	}
 }

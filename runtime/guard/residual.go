@@ -50,7 +50,7 @@ func (p *Program) Residual(v Vars, argsKnown bool) Residual {
 	} else {
 		unknown = append(unknown, cel.AttributePattern("args"))
 	}
-	act, err := cel.PartialVars(activation(known), unknown...)
+	act, err := cel.PartialVars(activationOf(known), unknown...)
 	if err != nil {
 		return Residual{Err: err}
 	}

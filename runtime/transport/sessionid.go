@@ -7,8 +7,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"strings"
+	"sync"
 )
 
 // Session ids are bound to the caller that opened the session, and the
@@ -35,17 +37,42 @@ var sessionIDLen = len(sessionIDPrefix) + base64.RawURLEncoding.EncodedLen(sessi
 // sessionIDs issues and checks session ids under one key.
 type sessionIDs struct {
 	key []byte
+	// macs are keyed HMAC states with their buffers, reused: every
+	// request on a session checks its id.
+	macs sync.Pool
+}
+
+// macState is one HMAC computation's state and buffers.
+type macState struct {
+	h   hash.Hash
+	who [sha256.Size]byte
+	sum [sha256.Size]byte
+	id  [sessionRandLen + sessionMACLen]byte
+	buf []byte // the id's text, then the caller's
 }
 
 func newSessionIDs(key []byte) *sessionIDs {
-	return &sessionIDs{key: key}
+	k := &sessionIDs{key: key}
+	k.macs.New = func() any { return &macState{h: hmac.New(sha256.New, key)} }
+	return k
 }
+
+// strictB64 decodes ids: one id, one spelling (mcp-go keys its state by
+// the text).
+var strictB64 = base64.RawURLEncoding.Strict()
+
+var (
+	macVersion = []byte("mcpgen session v1|")
+	macSep     = []byte("|")
+)
 
 // issue returns a new session id bound to caller.
 func (k *sessionIDs) issue(caller string) string {
 	var b [sessionRandLen + sessionMACLen]byte
 	_, _ = rand.Read(b[:sessionRandLen])
-	copy(b[sessionRandLen:], k.mac(caller, b[:sessionRandLen]))
+	m := k.mac(caller, b[:sessionRandLen])
+	copy(b[sessionRandLen:], m.sum[:sessionMACLen])
+	k.macs.Put(m)
 	return sessionIDPrefix + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
@@ -54,22 +81,34 @@ func (k *sessionIDs) check(id, caller string) bool {
 	if len(id) != sessionIDLen || !strings.HasPrefix(id, sessionIDPrefix) {
 		return false
 	}
-	// Strict: one id, one spelling (mcp-go keys its state by the text).
-	b, err := base64.RawURLEncoding.Strict().DecodeString(id[len(sessionIDPrefix):])
-	if err != nil || len(b) != sessionRandLen+sessionMACLen {
+	st := k.macs.Get().(*macState)
+	defer k.macs.Put(st)
+	st.buf = append(st.buf[:0], id[len(sessionIDPrefix):]...)
+	n, err := strictB64.Decode(st.id[:], st.buf)
+	if err != nil || n != sessionRandLen+sessionMACLen {
 		return false
 	}
-	return hmac.Equal(b[sessionRandLen:], k.mac(caller, b[:sessionRandLen]))
+	m := k.macInto(st, caller, st.id[:sessionRandLen])
+	return hmac.Equal(st.id[sessionRandLen:], m)
 }
 
-func (k *sessionIDs) mac(caller string, random []byte) []byte {
-	who := sha256.Sum256([]byte(caller))
-	m := hmac.New(sha256.New, k.key)
-	m.Write([]byte("mcpgen session v1|"))
-	m.Write(who[:])
-	m.Write([]byte("|"))
-	m.Write(random)
-	return m.Sum(nil)[:sessionMACLen]
+// mac computes the MAC of random for caller in a pooled state, which the
+// caller puts back.
+func (k *sessionIDs) mac(caller string, random []byte) *macState {
+	st := k.macs.Get().(*macState)
+	k.macInto(st, caller, random)
+	return st
+}
+
+func (k *sessionIDs) macInto(st *macState, caller string, random []byte) []byte {
+	st.buf = append(st.buf[:0], caller...)
+	st.who = sha256.Sum256(st.buf)
+	st.h.Reset()
+	st.h.Write(macVersion)
+	st.h.Write(st.who[:])
+	st.h.Write(macSep)
+	st.h.Write(random)
+	return st.h.Sum(st.sum[:0])[:sessionMACLen]
 }
 
 // RandomSessionKey is a session key for one process: its sessions end

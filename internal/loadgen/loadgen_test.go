@@ -1,0 +1,92 @@
+package loadgen
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// sseServer is an mcp-go server on 127.0.0.1 whose tool logs to the client
+// before it answers, which turns the answer into an event stream.
+func sseServer(t *testing.T) string {
+	t.Helper()
+	s := server.NewMCPServer("sse", "1", server.WithLogging())
+	s.AddTool(mcp.NewTool("echo", mcp.WithString("say", mcp.Required())),
+		func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			if err := server.ServerFromContext(ctx).SendNotificationToClient(ctx, "notifications/message",
+				map[string]any{"level": "info", "data": "about to answer"}); err != nil {
+				return nil, err
+			}
+			return mcp.NewToolResultText("said " + req.GetString("say", "")), nil
+		})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: server.NewStreamableHTTPServer(s)}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	return "http://" + ln.Addr().String() + "/mcp"
+}
+
+func TestRunReadsEventStreams(t *testing.T) {
+	url := sseServer(t)
+	target := []Target{{Name: "sse", URL: url}}
+	o := Options{Tool: "echo", Args: `{"say": "hi {{int 7 7}}"}`, Concurrency: 3, Calls: 60, Expect: "said hi 7"}
+	res, err := Run(t.Context(), o, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Reports[0]; r.Calls != 60 || r.Errors != 0 {
+		t.Fatalf("%d calls, errors %v %v", r.Calls, r.ErrorClasses, r.ErrorSamples)
+	}
+
+	o.Expect = "said bye"
+	res, err = Run(t.Context(), o, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Reports[0]; r.Calls != 60 || r.ErrorClasses[ClassExpect] != 60 {
+		t.Fatalf("%d calls, errors %v", r.Calls, r.ErrorClasses)
+	}
+
+	o.Expect, o.Tool = "", "nope"
+	res, err = Run(t.Context(), o, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res.Reports[0]; r.Calls != 60 || r.Errors != 60 || len(r.ErrorClasses) != 1 {
+		t.Fatalf("an unknown tool: %d calls, errors %v", r.Calls, r.ErrorClasses)
+	}
+}
+
+func TestParseArgs(t *testing.T) {
+	for _, bad := range []string{"[1]", "{", `{"a": {{int 5 1}}}`, "null"} {
+		if _, err := parseArgs(bad); err == nil {
+			t.Errorf("parseArgs(%q): no error", bad)
+		}
+	}
+}
+
+// TestSSEServerStreams checks that sseServer does answer with an event
+// stream, the case TestRunReadsEventStreams is about.
+func TestSSEServerStreams(t *testing.T) {
+	url := sseServer(t)
+	e := newHTTPEndpoint(url, nil, DefaultProtocol, 1)
+	c, err := e.open(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := c.(*httpConn)
+	resp, raw, err := hc.post(t.Context(), []byte(`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"say":"x"}}}`), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" || check(raw, 5, []byte("said x")) != nil {
+		t.Fatalf("%s: %s", ct, raw)
+	}
+}
