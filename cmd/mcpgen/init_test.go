@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,7 +122,7 @@ func TestInitFromDB(t *testing.T) {
 			}
 			if b.name != "sqlite" {
 				for _, want := range []string{"People who buy from an organization.", `The customer's email address, e.g. \"ann@acme.test\".`,
-					"minimum     = -32768"} {
+					"minimum     = -2147483648"} {
 					if !strings.Contains(text, want) {
 						t.Errorf("the file lacks %q:\n%s", want, text)
 					}
@@ -208,6 +209,33 @@ func TestInitFromDB(t *testing.T) {
 					t.Errorf("tool %s is not read-only", tool.Name)
 				}
 			}
+			// Bounds read from CHECK constraints reach the tools' input
+			// schemas; the one under an OR is left out.
+			props := map[string]map[string]any{}
+			for _, tool := range tl.Tools {
+				for p, v := range tool.InputSchema.Properties {
+					props[tool.Name+"."+p], _ = v.(map[string]any)
+				}
+			}
+			for _, w := range []struct {
+				prop, key string
+				want      any
+			}{
+				{"get_customers.id", "minimum", 1.0}, {"get_order_lines.line", "minimum", 1.0},
+				{"get_order_lines.line", "maximum", 999.0}, {"get_orgs.id", "maxLength", 32.0},
+			} {
+				if got := jsonNumber(props[w.prop][w.key]); got != w.want {
+					t.Errorf("%s %s = %v, want %v (%v)", w.prop, w.key, got, w.want, props[w.prop])
+				}
+			}
+			if m := jsonNumber(props["get_order_lines.order_id"]["minimum"]); m == 10.0 {
+				t.Errorf("get_order_lines.order_id has minimum 10 from a CHECK with an OR: %v", props["get_order_lines.order_id"])
+			}
+			toolError(t, call(t, c, "get_customers", map[string]any{"id": 0}), "id")
+			toolError(t, call(t, c, "get_order_lines", map[string]any{"order_id": 10, "line": 1000}), "line")
+			toolError(t, call(t, c, "get_orgs", map[string]any{"id": strings.Repeat("a", 33)}), "id")
+			toolError(t, call(t, c, "get_order_lines", map[string]any{"order_id": 0, "line": 1}), "No order_lines row")
+
 			descs := map[string]string{}
 			for _, tool := range tl.Tools {
 				descs[tool.Name] = strings.Join(strings.Fields(tool.Description), " ")
@@ -283,4 +311,18 @@ func TestInitErrors(t *testing.T) {
 	if !strings.Contains(out, "api_token") || strings.Contains(out, "password_hash") || strings.Contains(out, "order_lines") {
 		t.Errorf("--include-column/--tables output wrong:\n%s", out)
 	}
+}
+
+// jsonNumber is a schema's number as a float64, whatever Go type carries it.
+func jsonNumber(v any) any {
+	switch n := v.(type) {
+	case int:
+		return float64(n)
+	case int64:
+		return float64(n)
+	case json.Number:
+		f, _ := n.Float64()
+		return f
+	}
+	return v
 }

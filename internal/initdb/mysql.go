@@ -171,6 +171,10 @@ func (d mysqlDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, erro
 				c.Enum = stringLiterals(m[2])
 			}
 		}
+		ct := checkText{backslash: true, lengthBytes: true}
+		for _, body := range ct.checkBodies(create) {
+			ct.apply(&t, body)
+		}
 		for _, m := range myJSONCheck.FindAllStringSubmatch(create, -1) {
 			if c := t.Column(m[1]); c != nil && c.Kind == KindString {
 				c.Kind, c.MaxLength = KindJSON, 0

@@ -134,6 +134,9 @@ func (d postgresDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, e
 						c.Enum = stringLiterals(m[2])
 					}
 				}
+				for _, body := range (checkText{}).checkBodies(def) {
+					checkText{}.apply(&t, body)
+				}
 			}
 			return nil
 		}); err != nil {

@@ -18,6 +18,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/big"
 	"sort"
 	"strings"
 
@@ -50,7 +51,12 @@ type Column struct {
 	Nullable  bool
 	MaxLength int      // for strings, 0 when unbounded
 	Enum      []string // from a CHECK (col IN (...)) constraint
-	Comment   string
+	// Inclusive bounds read from CHECK constraints (check.go): Minimum
+	// and Maximum for integers and numbers, MinLength (and a MaxLength
+	// tighter than the declared one) for strings. Nil or 0 when none.
+	Minimum, Maximum *big.Rat
+	MinLength        int
+	Comment          string
 }
 
 // ForeignKey is one foreign key of a table.

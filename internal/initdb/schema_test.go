@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/big"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -100,6 +101,21 @@ func TestReadSchema(t *testing.T) {
 			}
 			if !slices.Equal(c.Column("tier").Enum, []string{"free", "pro", "enterprise"}) {
 				t.Errorf("customers.tier enum = %v", c.Column("tier").Enum)
+			}
+			// Bounds from CHECK constraints; an OR reads as nothing.
+			bound := func(r *big.Rat) string {
+				if r == nil {
+					return "none"
+				}
+				return r.RatString()
+			}
+			o := &s.Tables[2]
+			got := fmt.Sprintf("customers.id %s..%s; order_lines.line %s..%s, order_id %s..%s, quantity %s..%s; orgs.id length %d",
+				bound(c.Column("id").Minimum), bound(c.Column("id").Maximum), bound(ol.Column("line").Minimum), bound(ol.Column("line").Maximum),
+				bound(ol.Column("order_id").Minimum), bound(ol.Column("order_id").Maximum),
+				bound(ol.Column("quantity").Minimum), bound(ol.Column("quantity").Maximum), o.Column("id").MaxLength)
+			if want := "customers.id 1..none; order_lines.line 1..999, order_id none..none, quantity 0..none; orgs.id length 32"; got != want {
+				t.Errorf("CHECK bounds:\n got %s\nwant %s", got, want)
 			}
 			if name != "sqlite" && (c.Comment != "People who buy from an organization." || c.Column("tier").Comment != "The customer's plan.") {
 				t.Errorf("comments: table %q, tier %q", c.Comment, c.Column("tier").Comment)

@@ -104,6 +104,9 @@ func (d sqliteDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, err
 				c.Enum = stringLiterals(m[2])
 			}
 		}
+		for _, body := range (checkText{}).checkBodies(r.sql) {
+			checkText{}.apply(&t, body)
+		}
 		s.Tables = append(s.Tables, t)
 	}
 	return s, nil

@@ -1,9 +1,9 @@
 CREATE TABLE orgs (
-  id   VARCHAR(64) PRIMARY KEY,
+  id   VARCHAR(64) PRIMARY KEY CHECK (length(id) <= 32),
   name TEXT NOT NULL
 ) COMMENT 'The organizations customers belong to.';
 CREATE TABLE customers (
-  id            BIGINT PRIMARY KEY,
+  id            BIGINT PRIMARY KEY CHECK (id > 0),
   org           VARCHAR(64) NOT NULL,
   email         VARCHAR(254) NOT NULL COMMENT 'The customer''s email address, e.g. "ann@acme.test".',
   name          TEXT,
@@ -22,10 +22,10 @@ CREATE INDEX customers_tier ON customers(tier, org);
 CREATE INDEX customers_active ON customers(active);
 CREATE TABLE order_lines (
   org         VARCHAR(64) NOT NULL,
-  order_id    INTEGER NOT NULL,
-  line        SMALLINT NOT NULL,
+  order_id    INTEGER NOT NULL CHECK (order_id >= 10 OR order_id = 0),
+  line        SMALLINT NOT NULL CHECK (line BETWEEN 1 AND 999),
   customer_id BIGINT NOT NULL,
-  quantity    INTEGER NOT NULL,
+  quantity    INTEGER NOT NULL CHECK (quantity >= 0),
   note        TEXT,
   PRIMARY KEY (order_id, line),
   FOREIGN KEY (customer_id) REFERENCES customers (id)

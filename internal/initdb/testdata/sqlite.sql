@@ -1,9 +1,9 @@
 CREATE TABLE orgs (
-  id   TEXT PRIMARY KEY,
+  id   TEXT PRIMARY KEY CHECK (length(id) <= 32),
   name TEXT NOT NULL
 );
 CREATE TABLE customers (
-  id            INTEGER PRIMARY KEY,
+  id            INTEGER PRIMARY KEY CHECK (id > 0),
   org           TEXT NOT NULL REFERENCES orgs(id),
   email         VARCHAR(254) NOT NULL,
   name          TEXT,
@@ -21,10 +21,10 @@ CREATE INDEX customers_tier ON customers(tier, org);
 CREATE INDEX customers_active ON customers(active);
 CREATE TABLE order_lines (
   org         TEXT NOT NULL,
-  order_id    INTEGER NOT NULL,
-  line        INTEGER NOT NULL,
+  order_id    INTEGER NOT NULL CHECK (order_id >= 10 OR order_id = 0),
+  line        INTEGER NOT NULL CHECK (line BETWEEN 1 AND 999),
   customer_id INTEGER NOT NULL REFERENCES customers(id),
-  quantity    INTEGER NOT NULL,
+  quantity    INTEGER NOT NULL CHECK (quantity >= 0),
   note        TEXT,
   PRIMARY KEY (order_id, line)
 );
