@@ -92,7 +92,7 @@ func TestInitFromDB(t *testing.T) {
 					t.Errorf("init output %q does not say %q", out, want)
 				}
 			}
-			for _, want := range []string{"customers.password_hash", "customers.api_token"} {
+			for _, want := range []string{"customers.password_hash", "customers.api_token", "review: table orgs has no column org"} {
 				if !strings.Contains(stderr, want) {
 					t.Errorf("init did not say it left out %s: %q", want, stderr)
 				}

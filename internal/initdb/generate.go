@@ -28,6 +28,7 @@ type Options struct {
 type Notes struct {
 	Exports []string // environment variables to set, NAME=what
 	Skipped []string // what was left out, and why
+	Review  []string // what was generated but deserves a look
 }
 
 // Limits of the generated list tools.
@@ -99,6 +100,8 @@ func Generate(s *Schema, o Options) ([]byte, *Notes, error) {
 		scopes = append(scopes, t.Name+".read")
 		if o.TenantColumn != "" && t.Column(o.TenantColumn) != nil {
 			tenant = true
+		} else if o.TenantColumn != "" {
+			g.notes.Review = append(g.notes.Review, fmt.Sprintf("table %s has no column %s: its tools are not bound to the tenant, and every caller sees all of its rows", t.Name, o.TenantColumn))
 		}
 		g.get(&body, t, cols)
 		g.list(&body, t, cols)
