@@ -246,8 +246,24 @@ func TestInitFromDB(t *testing.T) {
 			if b.name != "sqlite" && !strings.Contains(descs["get_customers"], `email (The customer's email address, e.g. "ann@acme.test")`) {
 				t.Errorf("get_customers does not give the column comments: %q", descs["get_customers"])
 			}
-			if len(tl.Tools) != 6 {
-				t.Errorf("%d tools, want 6", len(tl.Tools))
+			if len(tl.Tools) != 7 {
+				t.Errorf("%d tools, want 7", len(tl.Tools))
+			}
+			// A view gets list_<view> only, paged in a stable order by
+			// its columns, its tenant bound like a table's.
+			if _, has := descs["get_pro_customers"]; has {
+				t.Errorf("the view got a get_ tool")
+			}
+			if !strings.Contains(descs["list_pro_customers"], "ordered by id, org, email") {
+				t.Errorf("list_pro_customers is not ordered by all its columns: %q", descs["list_pro_customers"])
+			}
+			pros := rows(t, ok(t, call(t, c, "list_pro_customers", map[string]any{})))
+			if len(pros) != 1 || pros[0]["email"] != "ann@acme.test" {
+				t.Errorf("list_pro_customers = %v, want acme's one pro customer", pros)
+			}
+			pros = rows(t, ok(t, call(t, c, "list_pro_customers", map[string]any{"limit": 1, "page": 2})))
+			if len(pros) != 0 {
+				t.Errorf("list_pro_customers page 2 = %v, want none", pros)
 			}
 		})
 	}

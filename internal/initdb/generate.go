@@ -209,7 +209,11 @@ func (g *gen) returns(t *Table, cols []*Column) string {
 
 func (g *gen) get(b *strings.Builder, t *Table, cols []*Column) {
 	if len(t.PrimaryKey) == 0 {
-		g.notes.Skipped = append(g.notes.Skipped, fmt.Sprintf("get_%s: the table has no primary key", t.Name))
+		what := "the table has no primary key"
+		if t.View {
+			what = "a view has no primary key"
+		}
+		g.notes.Skipped = append(g.notes.Skipped, fmt.Sprintf("get_%s: %s", t.Name, what))
 		return
 	}
 	tenant := g.tenant(t)
@@ -267,7 +271,18 @@ func (g *gen) list(b *strings.Builder, t *Table, cols []*Column) {
 	}
 	order := t.PrimaryKey
 	if len(order) == 0 {
-		order = []string{cols[0].Name}
+		// Without a key, pages are stable only when ordered by every
+		// column that can be: rows equal on all of them are alike.
+		for _, c := range cols {
+			switch c.Kind {
+			case KindString, KindInteger, KindNumber, KindBoolean, KindTime:
+				order = append(order, c.Name)
+			}
+		}
+		if len(order) == 0 {
+			g.notes.Skipped = append(g.notes.Skipped, fmt.Sprintf("list_%s: it has no key and no column to order its pages by", t.Name))
+			return
+		}
 	}
 	var what string
 	if len(filters) > 0 {

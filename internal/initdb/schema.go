@@ -76,6 +76,9 @@ type Table struct {
 	// Indexed are the columns that lead an index (the first column of
 	// each), in column order: the filters list_<table> offers.
 	Indexed []string
+	// View is true for a view (and a PostgreSQL materialized view): it
+	// has no key, so it gets list_<name> only.
+	View bool
 }
 
 // Column returns the named column, or nil.

@@ -72,7 +72,7 @@ func TestReadSchema(t *testing.T) {
 			for _, tb := range s.Tables {
 				names = append(names, tb.Name)
 			}
-			if fmt.Sprint(names) != "[customers order_lines orgs]" {
+			if fmt.Sprint(names) != "[customers order_lines orgs pro_customers]" {
 				t.Fatalf("tables = %v", names)
 			}
 			c, ol := &s.Tables[0], &s.Tables[1]
@@ -101,6 +101,10 @@ func TestReadSchema(t *testing.T) {
 			}
 			if !slices.Equal(c.Column("tier").Enum, []string{"free", "pro", "enterprise"}) {
 				t.Errorf("customers.tier enum = %v", c.Column("tier").Enum)
+			}
+			if v := s.Tables[3]; !v.View || len(v.PrimaryKey) != 0 || len(v.Columns) != 3 || s.Tables[0].View ||
+				(name == "postgres" && v.Comment != "Customers on the pro plan.") || (name != "postgres" && v.Comment != "") {
+				t.Errorf("view pro_customers = %+v", v)
 			}
 			// Bounds from CHECK constraints; an OR reads as nothing.
 			bound := func(r *big.Rat) string {

@@ -31,6 +31,7 @@ CREATE TABLE order_lines (
   FOREIGN KEY (customer_id) REFERENCES customers (id)
 );
 CREATE INDEX order_lines_customer ON order_lines(customer_id);
+CREATE VIEW pro_customers AS SELECT id, org, email FROM customers WHERE tier = 'pro';
 INSERT INTO orgs VALUES ('acme', 'Acme'), ('globex', 'Globex');
 INSERT INTO customers (id, org, email, name, balance, active, created_at, profile, avatar, password_hash, api_token, tier) VALUES
   (1, 'acme', 'ann@acme.test', 'Ann', 12.5, TRUE, '2026-01-02 03:04:05', '{"lang":"en"}', X'00ff', 'x', 'y', 'pro'),

@@ -33,6 +33,8 @@ CREATE TABLE order_lines (
   PRIMARY KEY (order_id, line)
 );
 CREATE INDEX order_lines_customer ON order_lines(customer_id);
+CREATE VIEW pro_customers AS SELECT id, org, email FROM customers WHERE tier = 'pro';
+COMMENT ON VIEW pro_customers IS 'Customers on the pro plan.';
 INSERT INTO orgs VALUES ('acme', 'Acme'), ('globex', 'Globex');
 INSERT INTO customers (id, org, email, name, balance, active, created_at, profile, avatar, password_hash, api_token, tier) VALUES
   (1, 'acme', 'ann@acme.test', 'Ann', 12.5, TRUE, '2026-01-02T03:04:05Z', '{"lang":"en"}', '\x00ff', 'x', 'y', 'pro'),
