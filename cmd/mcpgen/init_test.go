@@ -413,3 +413,33 @@ func TestInitDryRunExports(t *testing.T) {
 		t.Errorf("the DSN is printed: %q", stderr)
 	}
 }
+
+// TestInitSQLiteCommentedCheck: a CHECK left in a comment of SQLite's
+// CREATE TABLE text constrains nothing, so it makes no enum that would
+// refuse values the table holds.
+func TestInitSQLiteCommentedCheck(t *testing.T) {
+	dsn := "file:" + filepath.Join(t.TempDir(), "plans.db")
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(context.Background(), `CREATE TABLE plans (
+		id INTEGER PRIMARY KEY,
+		tier TEXT NOT NULL -- was CHECK (tier IN ('free', 'pro')) before enterprise
+	);
+	CREATE INDEX plans_tier ON plans(tier);
+	INSERT INTO plans VALUES (1, 'enterprise')`); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, stderr, err := runInitCLI(t, "init", "--from-db", dsn, "-o", dir); err != nil {
+		t.Fatalf("init: %v\n%s", err, stderr)
+	}
+	t.Setenv("MCPGEN_DSN", dsn)
+	c := startStdio(t, []string{"MCPGEN_DSN=" + dsn}, filepath.Join(dir, "mcpgen.hcl")).client
+	got := rows(t, ok(t, call(t, c, "list_plans", map[string]any{"tier": "enterprise"})))
+	if len(got) != 1 || got[0]["id"] != 1.0 && got[0]["id"] != int64(1) {
+		t.Errorf("list_plans tier=enterprise = %v", got)
+	}
+}

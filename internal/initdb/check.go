@@ -3,6 +3,7 @@ package initdb
 import (
 	"math/big"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -429,6 +430,12 @@ func (ct checkText) bounds(toks []token) []bound {
 // table's columns.
 func (ct checkText) apply(t *Table, body []token) {
 	for _, conj := range conjuncts(body) {
+		if col, values, ok := inList(conj); ok {
+			if c := columnFold(t, col); c != nil && c.Kind == KindString {
+				c.Enum = intersect(c.Enum, values)
+			}
+			continue
+		}
 		for _, b := range ct.bounds(conj) {
 			c := columnFold(t, b.subject.column)
 			if c == nil {
@@ -539,4 +546,49 @@ func ceil(r *big.Rat) *big.Rat {
 		return f
 	}
 	return f.Add(f, big.NewRat(1, 1))
+}
+
+// inList reads col IN ('a', 'b', ...): the values a string column holds.
+func inList(toks []token) (string, []string, bool) {
+	toks = unwrap(toks)
+	if len(toks) < 5 || !toks[1].word("IN") || !toks[2].is(tokOp, "(") || closing(toks, 2) != len(toks)-1 {
+		return "", nil, false
+	}
+	col, ok := columnRef(toks[:1])
+	if !ok {
+		return "", nil, false
+	}
+	var values []string
+	for i, t := range toks[3 : len(toks)-1] {
+		if i%2 == 1 {
+			if !t.is(tokOp, ",") {
+				return "", nil, false
+			}
+			continue
+		}
+		if t.kind != tokString {
+			return "", nil, false
+		}
+		values = append(values, t.text)
+	}
+	return col, values, len(values) > 0
+}
+
+// intersect keeps the values two CHECKs both allow, in the first's order;
+// nil is no enum yet. An empty intersection keeps the first: a column no
+// value fits is left to the reader.
+func intersect(have, more []string) []string {
+	if have == nil {
+		return more
+	}
+	var out []string
+	for _, v := range have {
+		if slices.Contains(more, v) {
+			out = append(out, v)
+		}
+	}
+	if len(out) == 0 {
+		return have
+	}
+	return out
 }

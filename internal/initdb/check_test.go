@@ -69,3 +69,25 @@ func TestCheckBounds(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckEnums reads col IN ('a', 'b') from CHECKs outside comments and
+// strings, intersecting several.
+func TestCheckEnums(t *testing.T) {
+	for text, want := range map[string]string{
+		"CREATE TABLE t (tier TEXT CHECK (tier IN ('free', 'pro', 'it''s')))":                         "[free pro it's]",
+		"CREATE TABLE t (tier TEXT -- CHECK (tier IN ('free', 'pro'))\n)":                             "[]",
+		"CREATE TABLE t (tier TEXT /* CHECK (tier IN ('free')) */)":                                   "[]",
+		"CREATE TABLE t (tier TEXT CHECK (tier IN ('a', 'b', 'c')), CHECK (tier IN ('b', 'c', 'd')))": "[b c]",
+		"CREATE TABLE t (tier TEXT CHECK (tier IN ('a', 'b') OR tier = 'x'))":                         "[]",
+		"CREATE TABLE t (tier TEXT CHECK (tier NOT IN ('a', 'b')))":                                   "[]",
+		"CREATE TABLE t (tier TEXT CHECK (tier IN ('a', 1)))":                                         "[]",
+	} {
+		tb := Table{Columns: []Column{{Name: "tier", Kind: KindString}}}
+		for _, body := range (checkText{}).checkBodies(text) {
+			checkText{}.apply(&tb, body)
+		}
+		if got := fmt.Sprint(tb.Columns[0].Enum); got != want {
+			t.Errorf("%s: enum %s, want %s", text, got, want)
+		}
+	}
+}

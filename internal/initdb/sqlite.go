@@ -11,8 +11,8 @@ import (
 )
 
 // sqliteDialect reads sqlite_master and the table pragmas. SQLite has no
-// table or column comments; CHECK (col IN (...)) constraints are read
-// from the CREATE TABLE text.
+// table or column comments; CHECK constraints are read from the CREATE
+// TABLE text (check.go).
 type sqliteDialect struct{}
 
 func (sqliteDialect) Driver() string    { return "sqlite" }
@@ -102,11 +102,7 @@ func (d sqliteDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, err
 		if err := d.indexes(ctx, db, &t); err != nil {
 			return nil, fmt.Errorf("table %s: %w", r.name, err)
 		}
-		for _, m := range sqliteCheckIn.FindAllStringSubmatch(r.sql, -1) {
-			if c := t.Column(m[1]); c != nil {
-				c.Enum = stringLiterals(m[2])
-			}
-		}
+		// Enums and bounds, from the CHECKs outside comments and strings.
 		for _, body := range (checkText{}).checkBodies(r.sql) {
 			checkText{}.apply(&t, body)
 		}
