@@ -75,8 +75,18 @@ func writeInit(stdout, stderr io.Writer, dir string, dryRun bool, out []byte, no
 		for _, s := range notes.Skipped {
 			fmt.Fprintf(stderr, "init: left out %s\n", s)
 		}
+		for _, s := range notes.Review {
+			fmt.Fprintf(stderr, "init: review: %s\n", s)
+		}
 	}
 	if dryRun {
+		// stdout is the file: what to export goes to stderr.
+		if notes != nil {
+			for _, e := range notes.Exports {
+				name, what, _ := strings.Cut(e, "=")
+				fmt.Fprintf(stderr, "init: before serving it, export %s='...'   # %s\n", name, what)
+			}
+		}
 		_, err := stdout.Write(out)
 		return err
 	}

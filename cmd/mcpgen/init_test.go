@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,7 +92,7 @@ func TestInitFromDB(t *testing.T) {
 					t.Errorf("init output %q does not say %q", out, want)
 				}
 			}
-			for _, want := range []string{"customers.password_hash", "customers.api_token"} {
+			for _, want := range []string{"customers.password_hash", "customers.api_token", "review: table orgs has no column org"} {
 				if !strings.Contains(stderr, want) {
 					t.Errorf("init did not say it left out %s: %q", want, stderr)
 				}
@@ -121,7 +122,7 @@ func TestInitFromDB(t *testing.T) {
 			}
 			if b.name != "sqlite" {
 				for _, want := range []string{"People who buy from an organization.", `The customer's email address, e.g. \"ann@acme.test\".`,
-					"minimum     = -32768"} {
+					"minimum     = -2147483648"} {
 					if !strings.Contains(text, want) {
 						t.Errorf("the file lacks %q:\n%s", want, text)
 					}
@@ -208,6 +209,33 @@ func TestInitFromDB(t *testing.T) {
 					t.Errorf("tool %s is not read-only", tool.Name)
 				}
 			}
+			// Bounds read from CHECK constraints reach the tools' input
+			// schemas; the one under an OR is left out.
+			props := map[string]map[string]any{}
+			for _, tool := range tl.Tools {
+				for p, v := range tool.InputSchema.Properties {
+					props[tool.Name+"."+p], _ = v.(map[string]any)
+				}
+			}
+			for _, w := range []struct {
+				prop, key string
+				want      any
+			}{
+				{"get_customers.id", "minimum", 1.0}, {"get_order_lines.line", "minimum", 1.0},
+				{"get_order_lines.line", "maximum", 999.0}, {"get_orgs.id", "maxLength", 32.0},
+			} {
+				if got := jsonNumber(props[w.prop][w.key]); got != w.want {
+					t.Errorf("%s %s = %v, want %v (%v)", w.prop, w.key, got, w.want, props[w.prop])
+				}
+			}
+			if m := jsonNumber(props["get_order_lines.order_id"]["minimum"]); m == 10.0 {
+				t.Errorf("get_order_lines.order_id has minimum 10 from a CHECK with an OR: %v", props["get_order_lines.order_id"])
+			}
+			toolError(t, call(t, c, "get_customers", map[string]any{"id": 0}), "id")
+			toolError(t, call(t, c, "get_order_lines", map[string]any{"order_id": 10, "line": 1000}), "line")
+			toolError(t, call(t, c, "get_orgs", map[string]any{"id": strings.Repeat("a", 33)}), "id")
+			toolError(t, call(t, c, "get_order_lines", map[string]any{"order_id": 0, "line": 1}), "No order_lines row")
+
 			descs := map[string]string{}
 			for _, tool := range tl.Tools {
 				descs[tool.Name] = strings.Join(strings.Fields(tool.Description), " ")
@@ -218,8 +246,24 @@ func TestInitFromDB(t *testing.T) {
 			if b.name != "sqlite" && !strings.Contains(descs["get_customers"], `email (The customer's email address, e.g. "ann@acme.test")`) {
 				t.Errorf("get_customers does not give the column comments: %q", descs["get_customers"])
 			}
-			if len(tl.Tools) != 6 {
-				t.Errorf("%d tools, want 6", len(tl.Tools))
+			if len(tl.Tools) != 7 {
+				t.Errorf("%d tools, want 7", len(tl.Tools))
+			}
+			// A view gets list_<view> only, paged in a stable order by
+			// its columns, its tenant bound like a table's.
+			if _, has := descs["get_pro_customers"]; has {
+				t.Errorf("the view got a get_ tool")
+			}
+			if !strings.Contains(descs["list_pro_customers"], "ordered by id, org, email") {
+				t.Errorf("list_pro_customers is not ordered by all its columns: %q", descs["list_pro_customers"])
+			}
+			pros := rows(t, ok(t, call(t, c, "list_pro_customers", map[string]any{})))
+			if len(pros) != 1 || pros[0]["email"] != "ann@acme.test" {
+				t.Errorf("list_pro_customers = %v, want acme's one pro customer", pros)
+			}
+			pros = rows(t, ok(t, call(t, c, "list_pro_customers", map[string]any{"limit": 1, "page": 2})))
+			if len(pros) != 0 {
+				t.Errorf("list_pro_customers page 2 = %v, want none", pros)
 			}
 		})
 	}
@@ -282,5 +326,120 @@ func TestInitErrors(t *testing.T) {
 	}
 	if !strings.Contains(out, "api_token") || strings.Contains(out, "password_hash") || strings.Contains(out, "order_lines") {
 		t.Errorf("--include-column/--tables output wrong:\n%s", out)
+	}
+}
+
+// jsonNumber is a schema's number as a float64, whatever Go type carries it.
+func jsonNumber(v any) any {
+	switch n := v.(type) {
+	case int:
+		return float64(n)
+	case int64:
+		return float64(n)
+	case json.Number:
+		f, _ := n.Float64()
+		return f
+	}
+	return v
+}
+
+// TestInitSecretKey: a table keyed by a secret-looking column gets no
+// get_<table>, which would let a caller confirm guesses of a secret by
+// looking them up; its list tool still serves the other columns.
+func TestInitSecretKey(t *testing.T) {
+	dsn := "file:" + filepath.Join(t.TempDir(), "keys.db")
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(context.Background(), `CREATE TABLE api_keys (key_hash TEXT PRIMARY KEY, label TEXT NOT NULL);
+		INSERT INTO api_keys VALUES ('5e884898da28', 'ci')`); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	_, stderr, err := runInitCLI(t, "init", "--from-db", dsn, "-o", dir)
+	if err != nil {
+		t.Fatalf("init: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "get_api_keys: its key column key_hash looks like a secret") {
+		t.Errorf("init did not say why get_api_keys was left out: %q", stderr)
+	}
+	t.Setenv("MCPGEN_DSN", dsn)
+	c := startStdio(t, []string{"MCPGEN_DSN=" + dsn}, filepath.Join(dir, "mcpgen.hcl")).client
+	tl, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tool := range tl.Tools {
+		names = append(names, tool.Name)
+		if _, has := tool.InputSchema.Properties["key_hash"]; has {
+			t.Errorf("tool %s takes the secret key_hash as a param", tool.Name)
+		}
+	}
+	if strings.Join(names, ",") != "list_api_keys" {
+		t.Errorf("tools = %v, want only list_api_keys", names)
+	}
+	got := rows(t, ok(t, call(t, c, "list_api_keys", map[string]any{})))
+	if len(got) != 1 || got[0]["label"] != "ci" || got[0]["key_hash"] != nil {
+		t.Errorf("list_api_keys = %v, want the label without the hash", got)
+	}
+	// Asked for, the column is served, lookups included.
+	out, _, err := runInitCLI(t, "init", "--from-db", dsn, "--include-column", "api_keys.key_hash", "--dry-run")
+	if err != nil || !strings.Contains(out, `tool "get_api_keys"`) {
+		t.Errorf("--include-column api_keys.key_hash: %v\n%s", err, out)
+	}
+}
+
+// TestInitDryRunExports: --dry-run prints the file on stdout, so that it
+// can be redirected, and what to export on stderr.
+func TestInitDryRunExports(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "x.db")
+	loadSchema(t, "sqlite", "file:"+db, "sqlite.sql")
+	out, stderr, err := runInitCLI(t, "init", "--from-db", db, "--dsn-env", "SHOP_DSN", "--tenant-column", "org", "--tenant-claim", "org", "--dry-run")
+	if err != nil {
+		t.Fatalf("init: %v\n%s", err, stderr)
+	}
+	if !strings.HasPrefix(out, "# Generated by mcpgen init") || strings.Contains(out, "export ") {
+		t.Errorf("stdout is not just the file:\n%s", out)
+	}
+	for _, want := range []string{"export SHOP_DSN=", "export MCPGEN_TENANT="} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("--dry-run did not say %q on stderr: %q", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, db) {
+		t.Errorf("the DSN is printed: %q", stderr)
+	}
+}
+
+// TestInitSQLiteCommentedCheck: a CHECK left in a comment of SQLite's
+// CREATE TABLE text constrains nothing, so it makes no enum that would
+// refuse values the table holds.
+func TestInitSQLiteCommentedCheck(t *testing.T) {
+	dsn := "file:" + filepath.Join(t.TempDir(), "plans.db")
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(context.Background(), `CREATE TABLE plans (
+		id INTEGER PRIMARY KEY,
+		tier TEXT NOT NULL -- was CHECK (tier IN ('free', 'pro')) before enterprise
+	);
+	CREATE INDEX plans_tier ON plans(tier);
+	INSERT INTO plans VALUES (1, 'enterprise')`); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, stderr, err := runInitCLI(t, "init", "--from-db", dsn, "-o", dir); err != nil {
+		t.Fatalf("init: %v\n%s", err, stderr)
+	}
+	t.Setenv("MCPGEN_DSN", dsn)
+	c := startStdio(t, []string{"MCPGEN_DSN=" + dsn}, filepath.Join(dir, "mcpgen.hcl")).client
+	got := rows(t, ok(t, call(t, c, "list_plans", map[string]any{"tier": "enterprise"})))
+	if len(got) != 1 || got[0]["id"] != 1.0 && got[0]["id"] != int64(1) {
+		t.Errorf("list_plans tier=enterprise = %v", got)
 	}
 }

@@ -2,8 +2,10 @@ package initdb
 
 import (
 	"fmt"
+	"math/big"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -26,6 +28,7 @@ type Options struct {
 type Notes struct {
 	Exports []string // environment variables to set, NAME=what
 	Skipped []string // what was left out, and why
+	Review  []string // what was generated but deserves a look
 }
 
 // Limits of the generated list tools.
@@ -97,6 +100,8 @@ func Generate(s *Schema, o Options) ([]byte, *Notes, error) {
 		scopes = append(scopes, t.Name+".read")
 		if o.TenantColumn != "" && t.Column(o.TenantColumn) != nil {
 			tenant = true
+		} else if o.TenantColumn != "" {
+			g.notes.Review = append(g.notes.Review, fmt.Sprintf("table %s has no column %s: its tools are not bound to the tenant, and every caller sees all of its rows", t.Name, o.TenantColumn))
 		}
 		g.get(&body, t, cols)
 		g.list(&body, t, cols)
@@ -204,7 +209,11 @@ func (g *gen) returns(t *Table, cols []*Column) string {
 
 func (g *gen) get(b *strings.Builder, t *Table, cols []*Column) {
 	if len(t.PrimaryKey) == 0 {
-		g.notes.Skipped = append(g.notes.Skipped, fmt.Sprintf("get_%s: the table has no primary key", t.Name))
+		what := "the table has no primary key"
+		if t.View {
+			what = "a view has no primary key"
+		}
+		g.notes.Skipped = append(g.notes.Skipped, fmt.Sprintf("get_%s: %s", t.Name, what))
 		return
 	}
 	tenant := g.tenant(t)
@@ -217,6 +226,11 @@ func (g *gen) get(b *strings.Builder, t *Table, cols []*Column) {
 		}
 		if tenant != nil && c.Name == tenant.Name {
 			continue
+		}
+		if !slices.Contains(cols, c) {
+			// A param on a secret lets a caller test guesses of it.
+			g.notes.Skipped = append(g.notes.Skipped, fmt.Sprintf("get_%s: its key column %s looks like a secret, and a lookup by it would confirm guesses of one (add it with --include-column %s.%s)", t.Name, k, t.Name, k))
+			return
 		}
 		params = append(params, c)
 	}
@@ -257,7 +271,18 @@ func (g *gen) list(b *strings.Builder, t *Table, cols []*Column) {
 	}
 	order := t.PrimaryKey
 	if len(order) == 0 {
-		order = []string{cols[0].Name}
+		// Without a key, pages are stable only when ordered by every
+		// column that can be: rows equal on all of them are alike.
+		for _, c := range cols {
+			switch c.Kind {
+			case KindString, KindInteger, KindNumber, KindBoolean, KindTime:
+				order = append(order, c.Name)
+			}
+		}
+		if len(order) == 0 {
+			g.notes.Skipped = append(g.notes.Skipped, fmt.Sprintf("list_%s: it has no key and no column to order its pages by", t.Name))
+			return
+		}
 	}
 	var what string
 	if len(filters) > 0 {
@@ -379,11 +404,14 @@ func (g *gen) param(b *strings.Builder, t *Table, c *Column, suffix string, opti
 		}); has {
 			lo, hi, ok = r.intRange(c.Type)
 		}
+		var min, max *big.Rat
 		if ok {
-			fmt.Fprintf(b, "    minimum = %d\n    maximum = %d\n", lo, hi)
+			min, max = big.NewRat(lo, 1), big.NewRat(hi, 1)
 		}
+		g.bounds(b, t, c, tighter(min, c.Minimum, 1), tighter(max, c.Maximum, -1))
 	case KindNumber:
 		b.WriteString("    type = \"number\"\n")
+		g.bounds(b, t, c, c.Minimum, c.Maximum)
 	case KindBoolean:
 		b.WriteString("    type = \"boolean\"\n")
 	default:
@@ -392,6 +420,11 @@ func (g *gen) param(b *strings.Builder, t *Table, c *Column, suffix string, opti
 			n := c.MaxLength
 			if n == 0 {
 				n = textMax
+			}
+			if c.MinLength > 0 && c.MinLength <= n {
+				fmt.Fprintf(b, "    min_length = %d\n", c.MinLength)
+			} else if c.MinLength > 0 {
+				g.notes.Skipped = append(g.notes.Skipped, fmt.Sprintf("the length bounds of %s.%s: its CHECK constraints allow no value", t.Name, c.Name))
 			}
 			fmt.Fprintf(b, "    max_length = %d\n", n)
 		}
@@ -410,6 +443,46 @@ func (g *gen) param(b *strings.Builder, t *Table, c *Column, suffix string, opti
 		desc = fmt.Sprintf("TODO: describe %s.%s (%s).", t.Name, c.Name, c.Type)
 	}
 	fmt.Fprintf(b, "    description = %s\n  }\n", quote(desc+suffix))
+}
+
+// bounds writes a numeric param's minimum and maximum, each when known;
+// bounds that allow no value at all are left out, and said so.
+func (g *gen) bounds(b *strings.Builder, t *Table, c *Column, min, max *big.Rat) {
+	if min != nil && max != nil && min.Cmp(max) > 0 {
+		g.notes.Skipped = append(g.notes.Skipped, fmt.Sprintf("the bounds of %s.%s: its CHECK constraints allow no value", t.Name, c.Name))
+		return
+	}
+	if min != nil {
+		fmt.Fprintf(b, "    minimum = %s\n", ratText(min))
+	}
+	if max != nil {
+		fmt.Fprintf(b, "    maximum = %s\n", ratText(max))
+	}
+}
+
+// tighter is the tighter of two bounds: the larger for a minimum (dir 1),
+// the smaller for a maximum (dir -1); nil is no bound.
+func tighter(a, b *big.Rat, dir int) *big.Rat {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	case a.Cmp(b)*dir >= 0:
+		return a
+	}
+	return b
+}
+
+// ratText writes a bound as an HCL number: exact for integers, the
+// shortest decimal that reads back as the same float64 otherwise (params
+// compare as float64).
+func ratText(r *big.Rat) string {
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	f, _ := r.Float64()
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 func intRange(typ string) (int64, int64, bool) {

@@ -74,7 +74,7 @@ func TestGenerateEdges(t *testing.T) {
 	if !strings.HasPrefix(descs["get_notes"], "Free text.\nEOT\nMore.\n") {
 		t.Errorf("get_notes description = %q", descs["get_notes"])
 	}
-	desc := descs["list_events"]
+	desc := strings.Join(strings.Fields(descs["list_events"]), " ") // as wrapped
 	if !strings.Contains(desc, "Costs ${HOME} and %{if} EOT") || !strings.Contains(desc, `order (Quoted "order", \ and ${x})`) {
 		t.Errorf("description = %q", desc)
 	}

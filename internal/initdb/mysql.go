@@ -66,8 +66,8 @@ func mysqlOpenDSN(dsn string) (string, error) {
 }
 
 const (
-	myTables = `SELECT table_name, COALESCE(table_comment, '') FROM information_schema.tables
- WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name`
+	myTables = `SELECT table_name, COALESCE(table_comment, ''), table_type = 'VIEW' FROM information_schema.tables
+ WHERE table_schema = DATABASE() AND table_type IN ('BASE TABLE', 'VIEW') ORDER BY table_name`
 	myColumns = `SELECT column_name, data_type, column_type, is_nullable = 'YES',
        COALESCE(character_maximum_length, 0), COALESCE(column_comment, '')
   FROM information_schema.columns
@@ -90,11 +90,17 @@ func (d mysqlDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, erro
 	if !dbName.Valid {
 		return nil, errors.New("the DSN names no database")
 	}
-	type raw struct{ name, comment string }
+	type raw struct {
+		name, comment string
+		view          bool
+	}
 	var tables []raw
 	if err := myEach(ctx, db, myTables, nil, func(rows *sql.Rows) error {
 		var r raw
-		err := rows.Scan(&r.name, &r.comment)
+		err := rows.Scan(&r.name, &r.comment, &r.view)
+		if r.view {
+			r.comment = "" // MySQL says "VIEW": views have no comment
+		}
 		tables = append(tables, r)
 		return err
 	}); err != nil {
@@ -102,7 +108,7 @@ func (d mysqlDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, erro
 	}
 	s := &Schema{Driver: "mysql", HasComments: true}
 	for _, r := range tables {
-		t := Table{Name: r.name, Comment: r.comment}
+		t := Table{Name: r.name, Comment: r.comment, View: r.view}
 		if err := myEach(ctx, db, myColumns, []any{r.name}, func(rows *sql.Rows) error {
 			var c Column
 			var dataType string
@@ -162,6 +168,12 @@ func (d mysqlDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, erro
 				t.Indexed = append(t.Indexed, c.Name)
 			}
 		}
+		if t.View {
+			// A view has no constraints, and SHOW CREATE TABLE answers
+			// it with SHOW CREATE VIEW's columns.
+			s.Tables = append(s.Tables, t)
+			continue
+		}
 		var create string
 		if err := db.QueryRowContext(ctx, "SHOW CREATE TABLE "+d.Quote(r.name)).Scan(new(string), &create); err != nil {
 			return nil, err
@@ -170,6 +182,10 @@ func (d mysqlDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, erro
 			if c := t.Column(m[1]); c != nil && c.Enum == nil {
 				c.Enum = stringLiterals(m[2])
 			}
+		}
+		ct := checkText{backslash: true, lengthBytes: true}
+		for _, body := range ct.checkBodies(create) {
+			ct.apply(&t, body)
 		}
 		for _, m := range myJSONCheck.FindAllStringSubmatch(create, -1) {
 			if c := t.Column(m[1]); c != nil && c.Kind == KindString {

@@ -39,10 +39,10 @@ func (postgresDialect) Cast(c *Column) string {
 }
 
 const pgTables = `
-SELECT c.oid, c.relname, COALESCE(obj_description(c.oid, 'pg_class'), '')
+SELECT c.oid, c.relname, COALESCE(obj_description(c.oid, 'pg_class'), ''), c.relkind IN ('v', 'm')
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema()
+ WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = current_schema()
  ORDER BY c.relname`
 
 const pgColumns = `
@@ -84,11 +84,12 @@ func (d postgresDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, e
 	type raw struct {
 		oid           uint32
 		name, comment string
+		view          bool
 	}
 	var tables []raw
 	for rows.Next() {
 		var r raw
-		if err := rows.Scan(&r.oid, &r.name, &r.comment); err != nil {
+		if err := rows.Scan(&r.oid, &r.name, &r.comment, &r.view); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -100,7 +101,7 @@ func (d postgresDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, e
 	}
 	s := &Schema{Driver: "postgres", HasComments: true}
 	for _, r := range tables {
-		t := Table{Name: r.name, Comment: r.comment}
+		t := Table{Name: r.name, Comment: r.comment, View: r.view}
 		if err := pgEach(ctx, db, pgColumns, r.oid, func(rows *sql.Rows) error {
 			var c Column
 			var typname string
@@ -133,6 +134,9 @@ func (d postgresDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, e
 					if c := t.Column(m[1]); c != nil {
 						c.Enum = stringLiterals(m[2])
 					}
+				}
+				for _, body := range (checkText{}).checkBodies(def) {
+					checkText{}.apply(&t, body)
 				}
 			}
 			return nil

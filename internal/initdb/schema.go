@@ -18,6 +18,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/big"
 	"sort"
 	"strings"
 
@@ -50,7 +51,12 @@ type Column struct {
 	Nullable  bool
 	MaxLength int      // for strings, 0 when unbounded
 	Enum      []string // from a CHECK (col IN (...)) constraint
-	Comment   string
+	// Inclusive bounds read from CHECK constraints (check.go): Minimum
+	// and Maximum for integers and numbers, MinLength (and a MaxLength
+	// tighter than the declared one) for strings. Nil or 0 when none.
+	Minimum, Maximum *big.Rat
+	MinLength        int
+	Comment          string
 }
 
 // ForeignKey is one foreign key of a table.
@@ -70,6 +76,9 @@ type Table struct {
 	// Indexed are the columns that lead an index (the first column of
 	// each), in column order: the filters list_<table> offers.
 	Indexed []string
+	// View is true for a view (and a PostgreSQL materialized view): it
+	// has no key, so it gets list_<name> only.
+	View bool
 }
 
 // Column returns the named column, or nil.

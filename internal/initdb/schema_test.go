@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/big"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -71,7 +72,7 @@ func TestReadSchema(t *testing.T) {
 			for _, tb := range s.Tables {
 				names = append(names, tb.Name)
 			}
-			if fmt.Sprint(names) != "[customers order_lines orgs]" {
+			if fmt.Sprint(names) != "[customers order_lines orgs pro_customers]" {
 				t.Fatalf("tables = %v", names)
 			}
 			c, ol := &s.Tables[0], &s.Tables[1]
@@ -100,6 +101,25 @@ func TestReadSchema(t *testing.T) {
 			}
 			if !slices.Equal(c.Column("tier").Enum, []string{"free", "pro", "enterprise"}) {
 				t.Errorf("customers.tier enum = %v", c.Column("tier").Enum)
+			}
+			if v := s.Tables[3]; !v.View || len(v.PrimaryKey) != 0 || len(v.Columns) != 3 || s.Tables[0].View ||
+				(name == "postgres" && v.Comment != "Customers on the pro plan.") || (name != "postgres" && v.Comment != "") {
+				t.Errorf("view pro_customers = %+v", v)
+			}
+			// Bounds from CHECK constraints; an OR reads as nothing.
+			bound := func(r *big.Rat) string {
+				if r == nil {
+					return "none"
+				}
+				return r.RatString()
+			}
+			o := &s.Tables[2]
+			got := fmt.Sprintf("customers.id %s..%s; order_lines.line %s..%s, order_id %s..%s, quantity %s..%s; orgs.id length %d",
+				bound(c.Column("id").Minimum), bound(c.Column("id").Maximum), bound(ol.Column("line").Minimum), bound(ol.Column("line").Maximum),
+				bound(ol.Column("order_id").Minimum), bound(ol.Column("order_id").Maximum),
+				bound(ol.Column("quantity").Minimum), bound(ol.Column("quantity").Maximum), o.Column("id").MaxLength)
+			if want := "customers.id 1..none; order_lines.line 1..999, order_id none..none, quantity 0..none; orgs.id length 32"; got != want {
+				t.Errorf("CHECK bounds:\n got %s\nwant %s", got, want)
 			}
 			if name != "sqlite" && (c.Comment != "People who buy from an organization." || c.Column("tier").Comment != "The customer's plan.") {
 				t.Errorf("comments: table %q, tier %q", c.Comment, c.Column("tier").Comment)

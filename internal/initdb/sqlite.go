@@ -11,8 +11,8 @@ import (
 )
 
 // sqliteDialect reads sqlite_master and the table pragmas. SQLite has no
-// table or column comments; CHECK (col IN (...)) constraints are read
-// from the CREATE TABLE text.
+// table or column comments; CHECK constraints are read from the CREATE
+// TABLE text (check.go).
 type sqliteDialect struct{}
 
 func (sqliteDialect) Driver() string    { return "sqlite" }
@@ -68,16 +68,19 @@ func sqliteReadOnlyDSN(dsn string) (string, error) {
 var sqliteCheckIn = regexp.MustCompile(`(?i)CHECK\s*\(\s*["` + "`" + `\[]?(\w+)["` + "`" + `\]]?\s+IN\s*\(([^()]*)\)\s*\)`)
 
 func (d sqliteDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, error) {
-	rows, err := db.QueryContext(ctx, `SELECT name, COALESCE(sql, '') FROM sqlite_master
-		WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
+	rows, err := db.QueryContext(ctx, `SELECT name, COALESCE(sql, ''), type = 'view' FROM sqlite_master
+		WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
-	type raw struct{ name, sql string }
+	type raw struct {
+		name, sql string
+		view      bool
+	}
 	var tables []raw
 	for rows.Next() {
 		var r raw
-		if err := rows.Scan(&r.name, &r.sql); err != nil {
+		if err := rows.Scan(&r.name, &r.sql, &r.view); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -89,7 +92,7 @@ func (d sqliteDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, err
 	}
 	s := &Schema{Driver: "sqlite"}
 	for _, r := range tables {
-		t := Table{Name: r.name}
+		t := Table{Name: r.name, View: r.view}
 		if err := d.columns(ctx, db, &t); err != nil {
 			return nil, fmt.Errorf("table %s: %w", r.name, err)
 		}
@@ -99,10 +102,9 @@ func (d sqliteDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, err
 		if err := d.indexes(ctx, db, &t); err != nil {
 			return nil, fmt.Errorf("table %s: %w", r.name, err)
 		}
-		for _, m := range sqliteCheckIn.FindAllStringSubmatch(r.sql, -1) {
-			if c := t.Column(m[1]); c != nil {
-				c.Enum = stringLiterals(m[2])
-			}
+		// Enums and bounds, from the CHECKs outside comments and strings.
+		for _, body := range (checkText{}).checkBodies(r.sql) {
+			checkText{}.apply(&t, body)
 		}
 		s.Tables = append(s.Tables, t)
 	}

@@ -1,9 +1,9 @@
 CREATE TABLE orgs (
-  id   TEXT PRIMARY KEY,
+  id   TEXT PRIMARY KEY CHECK (length(id) <= 32),
   name TEXT NOT NULL
 );
 CREATE TABLE customers (
-  id            INTEGER PRIMARY KEY,
+  id            INTEGER PRIMARY KEY CHECK (id > 0),
   org           TEXT NOT NULL REFERENCES orgs(id),
   email         VARCHAR(254) NOT NULL,
   name          TEXT,
@@ -21,14 +21,15 @@ CREATE INDEX customers_tier ON customers(tier, org);
 CREATE INDEX customers_active ON customers(active);
 CREATE TABLE order_lines (
   org         TEXT NOT NULL,
-  order_id    INTEGER NOT NULL,
-  line        INTEGER NOT NULL,
+  order_id    INTEGER NOT NULL CHECK (order_id >= 10 OR order_id = 0),
+  line        INTEGER NOT NULL CHECK (line BETWEEN 1 AND 999),
   customer_id INTEGER NOT NULL REFERENCES customers(id),
-  quantity    INTEGER NOT NULL,
+  quantity    INTEGER NOT NULL CHECK (quantity >= 0),
   note        TEXT,
   PRIMARY KEY (order_id, line)
 );
 CREATE INDEX order_lines_customer ON order_lines(customer_id);
+CREATE VIEW pro_customers AS SELECT id, org, email FROM customers WHERE tier = 'pro';
 INSERT INTO orgs VALUES ('acme', 'Acme'), ('globex', 'Globex');
 INSERT INTO customers (id, org, email, name, balance, active, created_at, profile, avatar, password_hash, api_token, tier) VALUES
   (1, 'acme', 'ann@acme.test', 'Ann', 12.5, 1, '2026-01-02T03:04:05Z', '{"lang":"en"}', X'00FF', 'x', 'y', 'pro'),
