@@ -70,6 +70,14 @@ func TestGatewayDriftAuditedAndForwarded(t *testing.T) {
 			if n := len(up.current.Load().searchCalls()); n != 1 {
 				t.Errorf("the upstream got %d calls, want 1: none while it drifted", n)
 			}
+
+			// The upstream stops offering it: no drift, still an event.
+			up.current.Load().srv.DeleteTools("search_contacts")
+			s.logs.awaitN(t, 1, `"log":"audit"`, `"tool":"find_contact"`, `"outcome":"unavailable"`, `"error_class":"upstream"`, "no longer offers it")
+			notes.atLeast(t, 3)
+			if names := toolNames(t, s.client); slices.Contains(names, "find_contact") {
+				t.Errorf("tools/list after the upstream dropped the tool: %v, want no find_contact", names)
+			}
 		})
 	}
 }
