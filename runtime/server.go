@@ -128,6 +128,7 @@ func (s *Server) swap(gen *Generation) *Generation {
 	}
 	old := s.gen.Swap(gen)
 	gen.upstream.attach(func(ev adapter.UpstreamEvent) { s.upstreamChanged(gen, ev) })
+	s.upstreamReloaded(old, gen)
 	// Tools last: a client told the tool list changed has already been
 	// told of any resource or prompt change of the same swap.
 	s.swapPrimitives(old, gen)

@@ -136,3 +136,34 @@ func (s *Server) upstreamChanged(gen *Generation, ev adapter.UpstreamEvent) {
 		s.mcp.SendNotificationToAllClients(mcp.MethodNotificationToolsListChanged, nil)
 	}
 }
+
+// upstreamReloaded audits, when gen replaces old, the tools old refused
+// for their upstream that gen serves: a reviewer re-locked a changed
+// definition, or the configuration changed, and the reload (its own
+// tools/list_changed) brings them back. Without it the trail would end
+// at "unavailable".
+func (s *Server) upstreamReloaded(old, gen *Generation) {
+	if old == nil {
+		return
+	}
+	old.upstream.downMu.RLock()
+	var back []string
+	for name := range old.upstream.down {
+		if gen.byName[name] != nil && !gen.upstream.isDown(name) {
+			back = append(back, name)
+		}
+	}
+	old.upstream.downMu.RUnlock()
+	slices.Sort(back)
+	for _, name := range back {
+		s.audit.Write(&audit.Record{Tool: name, Outcome: audit.Available,
+			Reason: "served again by the reloaded configuration and lock file"})
+	}
+}
+
+// isDown reports whether the tool's source refuses it now.
+func (u *upstreamEvents) isDown(tool string) bool {
+	u.downMu.RLock()
+	defer u.downMu.RUnlock()
+	return u.down[tool]
+}
