@@ -118,6 +118,9 @@ func Build(ctx context.Context, paths []string, opts BuildOptions) (*Generation,
 	if opts.Pins != nil && opts.Mode == BuildServe {
 		openOpts.Pins = opts.Pins()
 	}
+	if opts.Mode == BuildServe {
+		openOpts.Upstream = gen.upstream.report
+	}
 	opened := gen.Open(ctx, openOpts)
 	for _, d := range opened {
 		gen.partial = gen.partial || d.Severity == hcl.DiagWarning

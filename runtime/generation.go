@@ -44,6 +44,8 @@ type Generation struct {
 	// that long to be ready.
 	maxTimeout time.Duration
 	limits     *genLimits
+	// upstream is what sources report of the servers they re-expose.
+	upstream upstreamEvents
 
 	// hash identifies the files (ConfigHash); number is set when a server
 	// takes the generation (reload.go).

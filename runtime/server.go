@@ -127,6 +127,8 @@ func (s *Server) swap(gen *Generation) *Generation {
 		tools[i] = server.ServerTool{Tool: t.Tool, Handler: s.handler(t.Tool.Name)}
 	}
 	old := s.gen.Swap(gen)
+	gen.upstream.attach(func(ev adapter.UpstreamEvent) { s.upstreamChanged(gen, ev) })
+	s.upstreamReloaded(old, gen)
 	// Tools last: a client told the tool list changed has already been
 	// told of any resource or prompt change of the same swap.
 	s.swapPrimitives(old, gen)
@@ -145,7 +147,7 @@ func (s *Server) swap(gen *Generation) *Generation {
 // holds the name of an item the caller was sent.
 
 func (s *Server) pageTools(_ context.Context, _ any, _ *mcp.ListToolsRequest, res *mcp.ListToolsResult) {
-	res.Tools, res.NextCursor = page(res.Tools, s.pageSize)
+	res.Tools, res.NextCursor = page(s.Generation().upstream.served(res.Tools), s.pageSize)
 }
 
 func (s *Server) pagePrompts(_ context.Context, _ any, _ *mcp.ListPromptsRequest, res *mcp.ListPromptsResult) {

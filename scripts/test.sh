@@ -186,6 +186,32 @@ if ! ensure_chromium; then
 	log "no chromium: the page's browser test will skip"
 fi
 
+# ensure_ts_sdk installs the official TypeScript SDK (its example servers
+# are upstreams of the gateway tests) into the fault phases' npm cache and
+# exports MCPGEN_TS_SDK_DIR.
+ensure_ts_sdk() {
+	local cache=${MCPGEN_DEPLOY_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpgen-deploy} sdk=1.32.2
+	if ! command -v node >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		log "installing Node.js"
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+	fi
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || return 1
+	if ! grep -q "\"version\": \"$sdk\"" "$cache/node_modules/@modelcontextprotocol/sdk/package.json" 2>/dev/null; then
+		log "installing @modelcontextprotocol/sdk@$sdk into $cache"
+		mkdir -p "$cache"
+		npm install --prefix "$cache" --no-audit --no-fund "@modelcontextprotocol/sdk@$sdk" >"$cache/npm.log" 2>&1 ||
+			{ cat "$cache/npm.log" >&2; return 1; }
+	fi
+	export MCPGEN_TS_SDK_DIR=$cache
+}
+if [ -z "${MCPGEN_TS_SDK_DIR:-}" ] && ! ensure_ts_sdk; then
+	if [ "${CI:-}" = true ]; then
+		echo "node and @modelcontextprotocol/sdk are required under CI and could not be installed" >&2
+		exit 1
+	fi
+	log "no node or TypeScript SDK: the gateway's TypeScript upstream test will skip"
+fi
+
 log "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then

@@ -97,6 +97,8 @@ type Source struct {
 	baseline   map[string]string // without pins: the hash read first, by upstream name
 	unavail    map[string]string // why an exposed upstream tool is not served, by upstream name
 	drifted    map[string]bool   // declared tools refused for a drifted definition
+	events     func(adapter.UpstreamEvent)
+	reported   map[string]string // declared tools last reported refused: why and hash
 	closed     bool
 	listMu     sync.Mutex // one tools/list after list_changed at a time
 }

@@ -61,6 +61,8 @@ func (s *Source) Open(ctx context.Context, opts adapter.OpenOptions) hcl.Diagnos
 	s.unavail = map[string]string{}
 	s.baseline = map[string]string{}
 	s.drifted = map[string]bool{}
+	s.reported = map[string]string{}
+	s.events = opts.Upstream
 	if s.oauth != nil {
 		s.tokens = &tokenSource{cfg: s.oauth, client: s.httpClient(), now: s.now}
 	}
@@ -481,6 +483,18 @@ func (s *Source) relist(sess *session) {
 // its definition must hash as pinned (the lock file's hash, or without
 // one the first read), and it must still take the declared arguments.
 func (s *Source) observe(tools []mcpgo.Tool) {
+	events := s.check(tools)
+	if s.events == nil {
+		return
+	}
+	for _, ev := range events {
+		s.events(ev)
+	}
+}
+
+// check is observe under the lock; it returns the changes to report
+// (reportable): the caller reports them once the lock is released.
+func (s *Source) check(tools []mcpgo.Tool) []adapter.UpstreamEvent {
 	wanted := map[string]bool{}
 	for _, t := range s.tools {
 		wanted[t.upstream] = true
@@ -500,6 +514,7 @@ func (s *Source) observe(tools []mcpgo.Tool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.defs = defs
+	var events []adapter.UpstreamEvent
 	for _, t := range s.tools {
 		why := ""
 		d := defs[t.upstream]
@@ -525,6 +540,9 @@ func (s *Source) observe(tools []mcpgo.Tool) {
 		before := s.unavail[t.name]
 		s.unavail[t.name] = why
 		s.drifted[t.name] = d != nil && (s.pins != nil && !pinned || d.hash != pin)
+		if ev, ok := s.reportable(t, d, pin, why); ok {
+			events = append(events, ev)
+		}
 		if why == before {
 			continue
 		}
@@ -544,6 +562,28 @@ func (s *Source) observe(tools []mcpgo.Tool) {
 			ev.Msg("upstream tool is served")
 		}
 	}
+	return events
+}
+
+// reportable says whether t's state after a listing is news: refused for
+// a reason (or a definition) not reported yet, or served after it was
+// reported refused. A tool served since the start is not news, nor is one
+// refused because the upstream cannot be reached (it is not listed then).
+func (s *Source) reportable(t *Tool, d *definition, pin, why string) (adapter.UpstreamEvent, bool) {
+	ev := adapter.UpstreamEvent{Source: s.key, Tool: t.name, UpstreamTool: t.upstream, Pinned: pin, Reason: why}
+	if d != nil {
+		ev.Hash = d.hash
+	}
+	last, refused := s.reported[t.name]
+	if why == "" {
+		delete(s.reported, t.name)
+		ev.Available = true
+		return ev, refused
+	}
+	ev.Drift = d != nil && s.drifted[t.name]
+	state := why + "\x00" + ev.Hash
+	s.reported[t.name] = state
+	return ev, state != last
 }
 
 // unavailable says why a declared tool is not served now; "" when it is.

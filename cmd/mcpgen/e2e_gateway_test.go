@@ -306,6 +306,9 @@ func TestGatewayRugPull(t *testing.T) {
 	if res := call(t, s.client, "find_contact", map[string]any{"query": "Lovelace"}); res.IsError {
 		t.Fatalf("after re-locking: %s", text(res))
 	}
+	// The audit trail does not end at the drift: the reload that serves
+	// it again is in it too.
+	s.logs.awaitN(t, 1, `"log":"audit"`, `"tool":"find_contact"`, `"outcome":"available"`, "reloaded")
 	if got := sample(scrape(t, metricsURL(s)), "mcpgen_upstream_drifted_tools", crmSource); got != 0 {
 		t.Errorf("mcpgen_upstream_drifted_tools after re-locking = %v, want 0", got)
 	}

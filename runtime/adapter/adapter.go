@@ -67,6 +67,26 @@ type OpenOptions struct {
 	// PinKey. nil: there is no lock file, and a source pins what it
 	// reads first.
 	Pins map[string]string
+	// Upstream hears, while the source runs, when a definition it
+	// re-exposes stops or starts being served (UpstreamEvent). It may be
+	// called from the source's own goroutines, never with a call in
+	// progress. nil: nobody listens.
+	Upstream func(UpstreamEvent)
+}
+
+// UpstreamEvent is a change in whether a tool built on a server we do not
+// control is served: its definition drifted from the pin, or came back to
+// it, or the upstream stopped or started offering it.
+type UpstreamEvent struct {
+	Source       string // the source's key, "mcp.crm"
+	Tool         string // the configuration's tool
+	UpstreamTool string // the upstream's name for it
+	Available    bool   // served again; otherwise refused from now on
+	// Drift is set when it is refused because the upstream's definition
+	// differs from the reviewed one (Hash is not Pinned).
+	Drift        bool
+	Hash, Pinned string
+	Reason       string // why it is refused, as callers are told
 }
 
 // PinKey names one upstream definition in OpenOptions.Pins and the lock

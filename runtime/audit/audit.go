@@ -25,6 +25,11 @@ const (
 	// Summary is the outcome of a record that stands for refused requests
 	// not written one by one (see Logger.Refused).
 	Summary = "summary"
+	// Unavailable and Available are the outcomes of a record that is no
+	// call: a tool built on another MCP server stopped or started being
+	// served (its definition drifted from the reviewed one, or came back).
+	Unavailable = "unavailable"
+	Available   = "available"
 )
 
 // Record is one tools/call.
