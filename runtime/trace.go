@@ -33,6 +33,7 @@ type Tracing struct {
 	tracer   trace.Tracer
 	prop     propagation.TextMapPropagator
 	names    sync.Map // tool name → its span's name (spanName)
+	noRoots  bool     // the sample ratio is 0: only traces a client sampled are recorded
 }
 
 // NewTracing starts tracing as the telemetry block (nil when there is
@@ -105,17 +106,29 @@ func NewTracing(ctx context.Context, tm *cfg.Telemetry, service, version string)
 	if err != nil {
 		return nil, fmt.Errorf("OTEL resource: %w", err)
 	}
+	return newTracing(exp, res, tm.SampleRatio), nil
+}
+
+// NewTracingTo is tracing whose spans go to exp, batched as NewTracing's
+// are; of the traces started here (not continued from a client), ratio
+// are sampled. For benchmarks (an exporter that drops measures the
+// instrumentation alone) and for embedding with an exporter of one's own.
+func NewTracingTo(exp sdktrace.SpanExporter, ratio float64) *Tracing {
+	return newTracing(exp, resource.Default(), ratio)
+}
+
+func newTracing(exp sdktrace.SpanExporter, res *resource.Resource, ratio float64) *Tracing {
 	provider := []sdktrace.TracerProviderOption{sdktrace.WithBatcher(exp), sdktrace.WithResource(res)}
-	if tm.SampleRatio < 1 {
+	if ratio < 1 {
 		// A trace the client sampled is kept; of those started here, this share.
-		provider = append(provider, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(tm.SampleRatio))))
+		provider = append(provider, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))))
 	}
 	tp := sdktrace.NewTracerProvider(provider...)
 	prop := propagation.TraceContext{}
 	// Adapters (the HTTP client span, the SQL span) find them here.
 	otel.SetTracerProvider(tp)
 	otel.SetTextMapPropagator(prop)
-	return &Tracing{provider: tp, tracer: tp.Tracer(tracerName), prop: prop}, nil
+	return &Tracing{provider: tp, tracer: tp.Tracer(tracerName), prop: prop, noRoots: ratio <= 0}
 }
 
 // Shutdown exports the spans still buffered. Safe on nil.
@@ -161,7 +174,8 @@ func (m metaCarrier) Keys() []string {
 // without _meta.traceparent makes it the call's span, named for the tool.
 // nil when tracing is off: every method is then a no-op.
 type Request struct {
-	span trace.Span
+	span   trace.Span
+	tracer trace.Tracer
 }
 
 type requestKey struct{}
@@ -175,8 +189,11 @@ func (tr *Tracing) StartRequest(ctx context.Context, h http.Header, name string)
 		return ctx, nil
 	}
 	ctx = tr.prop.Extract(ctx, propagation.HeaderCarrier(h))
-	ctx, span := tr.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer))
-	q := &Request{span: span}
+	if tr.sampledOut(ctx) {
+		return ctx, nil
+	}
+	ctx, span := tr.tracer.Start(ctx, name, serverKind)
+	q := &Request{span: span, tracer: tr.tracer}
 	return context.WithValue(ctx, requestKey{}, q), q
 }
 
@@ -191,7 +208,7 @@ func (q *Request) Step(ctx context.Context, name string) Step {
 	if q == nil || !q.span.IsRecording() {
 		return Step{}
 	}
-	_, span := q.span.TracerProvider().Tracer(tracerName).Start(ctx, name)
+	_, span := q.tracer.Start(ctx, name)
 	return Step{span}
 }
 
@@ -209,6 +226,23 @@ func (q *Request) End(refused string) {
 }
 
 const tracerName = "github.com/mcpgen/mcpgen/runtime"
+
+// serverKind is built once: an option built per span costs an allocation.
+var serverKind = trace.WithSpanKind(trace.SpanKindServer)
+
+// sampledOut is true when nothing under ctx would be recorded, so no
+// span need start at all: ctx continues a trace its client did not sample
+// (the sampler is parent-based; the context, as it came, carries the
+// decision on), or it starts a trace and the sample ratio is 0. (A trace
+// started here and sampled out by a ratio between 0 and 1 still costs a
+// non-recording span: the SDK decides on its id.)
+func (tr *Tracing) sampledOut(ctx context.Context) bool {
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsValid() {
+		return tr.noRoots
+	}
+	return !sc.IsSampled()
+}
 
 // methodStarted names an HTTP request's span after its MCP method, as
 // soon as mcp-go has parsed it (a BeforeAny hook). Method names are
@@ -242,8 +276,11 @@ func methodDone(ctx context.Context, _ any, method mcp.MCPMethod, _ any, _ any) 
 // not sampled) does nothing. owned is false when the span is the HTTP
 // request's, which the transport ends.
 type callSpan struct {
-	span  trace.Span
-	owned bool
+	span   trace.Span
+	tracer trace.Tracer
+	method string // "" when the span is the HTTP request's: it has its method
+	tool   string
+	owned  bool
 }
 
 // startCall starts the span of one tools/call NAME.
@@ -270,27 +307,27 @@ func (tr *Tracing) startCall(ctx context.Context, method, name string, meta *mcp
 			ctx, fromMeta = mctx, true
 		}
 	}
-	spanName := tr.spanName(name)
+	if tr.sampledOut(ctx) {
+		return ctx, callSpan{}
+	}
 	if q != nil && !fromMeta {
 		if !q.span.IsRecording() {
 			return ctx, callSpan{}
 		}
-		q.span.SetName(spanName)
-		q.span.SetAttributes(attribute.String("gen_ai.tool.name", name))
-		return ctx, callSpan{span: q.span}
+		q.span.SetName(tr.spanName(name))
+		return ctx, callSpan{span: q.span, tracer: tr.tracer, tool: name}
 	}
-	opts := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
+	var span trace.Span
 	if q != nil {
-		opts = append(opts, trace.WithLinks(trace.Link{SpanContext: q.span.SpanContext()}))
+		ctx, span = tr.tracer.Start(ctx, tr.spanName(name), serverKind, trace.WithLinks(trace.Link{SpanContext: q.span.SpanContext()}))
+	} else {
+		ctx, span = tr.tracer.Start(ctx, tr.spanName(name), serverKind)
 	}
-	ctx, span := tr.tracer.Start(ctx, spanName, opts...)
 	if !span.IsRecording() {
 		// Sampled out: the context still carries the trace upstream.
 		return ctx, callSpan{}
 	}
-	span.SetAttributes(attribute.String("mcp.method.name", method), attribute.String("gen_ai.tool.name", name),
-		attribute.String("mcp.transport", transportFrom(ctx)))
-	return ctx, callSpan{span: span, owned: true}
+	return ctx, callSpan{span: span, tracer: tr.tracer, method: method, tool: name, owned: true}
 }
 
 // spanName is "tools/call NAME", built once per tool name.
@@ -316,11 +353,18 @@ func (c callSpan) end(rec *audit.Record) {
 	if c.span == nil {
 		return
 	}
-	if rec.ErrorClass != "" {
-		c.span.SetAttributes(attribute.String("mcpgen.outcome", rec.Outcome), attribute.String("error.type", rec.ErrorClass))
-	} else {
-		c.span.SetAttributes(attribute.String("mcpgen.outcome", rec.Outcome))
+	// One SetAttributes, at the end: each call grows the span's slice.
+	attrs := [5]attribute.KeyValue{attribute.String("gen_ai.tool.name", c.tool), attribute.String("mcpgen.outcome", rec.Outcome)}
+	n := 2
+	if c.method != "" {
+		attrs[n], attrs[n+1] = attribute.String("mcp.method.name", c.method), attribute.String("mcp.transport", rec.Transport)
+		n += 2
 	}
+	if rec.ErrorClass != "" {
+		attrs[n] = attribute.String("error.type", rec.ErrorClass)
+		n++
+	}
+	c.span.SetAttributes(attrs[:n]...)
 	if rec.Outcome != audit.OK {
 		c.span.SetStatus(codes.Error, rec.Outcome)
 	}
@@ -335,7 +379,7 @@ func (c callSpan) child(ctx context.Context, name string) Step {
 	if c.span == nil {
 		return Step{}
 	}
-	_, span := c.span.TracerProvider().Tracer(tracerName).Start(ctx, name)
+	_, span := c.tracer.Start(ctx, name)
 	return Step{span}
 }
 
