@@ -192,12 +192,13 @@ func gate(serving context.Context, s *runtime.Server, o HTTPOptions, callers *ca
 	for _, m := range []string{http.MethodPost, http.MethodGet, http.MethodDelete} {
 		spanNames[m] = m + " " + o.Path
 	}
+	otherName := "HTTP " + o.Path
 	tracing := s.Tracing()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var span *runtime.Request
 		if tracing != nil { // runtime/trace.go: the request's span, from where it enters
 			var ctx context.Context
-			ctx, span = tracing.StartRequest(r.Context(), r.Header, cmp.Or(spanNames[r.Method], "HTTP "+o.Path))
+			ctx, span = tracing.StartRequest(r.Context(), r.Header, cmp.Or(spanNames[r.Method], otherName))
 			r = r.WithContext(ctx)
 		}
 		refused := "" // why the gate refused the request, for its span
