@@ -98,7 +98,7 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 
 	guard := span.child(ctx, "guard")
 	binds, err := t.authorize(ctx, args)
-	guard.end(err != nil)
+	guard.End(err != nil)
 	if err != nil {
 		if !t.visible(ctx) {
 			cp.hidden(log, rec, rec.Args, t.whyHidden(ctx))
@@ -109,9 +109,7 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 		return errorResult("Permission denied: the server's policy does not allow this call for this caller."), false
 	}
 	rec.Binds = binds
-	limits := span.child(ctx, "limits")
 	adm, refused := cp.admit(ctx, log, rec, t, args, binds)
-	limits.end(refused != nil && !rec.Cached)
 	if refused != nil {
 		return refused, false // a limit, or the answer from the cache
 	}

@@ -251,7 +251,9 @@ func (cp *callPath) admit(ctx context.Context, log callLog, rec *audit.Record, t
 			}
 			key += fmt.Sprint(v)
 		}
+		step := cp.tracing.step(ctx, "rate limit")
 		ok, retry, unavailable := cp.allow(ctx, gl, key, r.limit)
+		step.End(!ok || unavailable)
 		switch {
 		case unavailable:
 			rec.Outcome, rec.ErrorClass = audit.RateLimited, "limiter_unavailable"
@@ -266,7 +268,10 @@ func (cp *callPath) admit(ctx context.Context, log callLog, rec *audit.Record, t
 		}
 	}
 	if c := t.limits.cache; c != nil {
+		step := cp.tracing.step(ctx, "cache")
 		key, hit, res := c.lookup(t, ctx, args, binds, rec)
+		step.hit(hit)
+		step.End(false)
 		cp.metrics.Cache(t.decl.Name, hit)
 		if hit {
 			return adm, res

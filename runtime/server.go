@@ -88,6 +88,12 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 	hooks.AddAfterListResourceTemplates(s.listTemplates)
 	hooks.AddOnError(s.auditNotFound)
 	hooks.AddOnError(s.requestFailed) // parse.go
+	// trace.go: names an HTTP request's span after its MCP method.
+	if opts.Tracing != nil {
+		hooks.AddBeforeAny(methodStarted)
+		hooks.AddOnSuccess(methodDone)
+		hooks.AddOnError(methodFailed)
+	}
 	mcpOpts := []server.ServerOption{
 		server.WithToolCapabilities(true),
 		server.WithToolFilter(s.visibleTools),

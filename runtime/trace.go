@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"go.opentelemetry.io/otel"
@@ -31,6 +32,8 @@ type Tracing struct {
 	provider *sdktrace.TracerProvider
 	tracer   trace.Tracer
 	prop     propagation.TextMapPropagator
+	names    sync.Map // tool name → its span's name (spanName)
+	noRoots  bool     // the sample ratio is 0: only traces a client sampled are recorded
 }
 
 // NewTracing starts tracing as the telemetry block (nil when there is
@@ -103,17 +106,29 @@ func NewTracing(ctx context.Context, tm *cfg.Telemetry, service, version string)
 	if err != nil {
 		return nil, fmt.Errorf("OTEL resource: %w", err)
 	}
+	return newTracing(exp, res, tm.SampleRatio), nil
+}
+
+// NewTracingTo is tracing whose spans go to exp, batched as NewTracing's
+// are; of the traces started here (not continued from a client), ratio
+// are sampled. For benchmarks (an exporter that drops measures the
+// instrumentation alone) and for embedding with an exporter of one's own.
+func NewTracingTo(exp sdktrace.SpanExporter, ratio float64) *Tracing {
+	return newTracing(exp, resource.Default(), ratio)
+}
+
+func newTracing(exp sdktrace.SpanExporter, res *resource.Resource, ratio float64) *Tracing {
 	provider := []sdktrace.TracerProviderOption{sdktrace.WithBatcher(exp), sdktrace.WithResource(res)}
-	if tm.SampleRatio < 1 {
+	if ratio < 1 {
 		// A trace the client sampled is kept; of those started here, this share.
-		provider = append(provider, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(tm.SampleRatio))))
+		provider = append(provider, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))))
 	}
 	tp := sdktrace.NewTracerProvider(provider...)
 	prop := propagation.TraceContext{}
 	// Adapters (the HTTP client span, the SQL span) find them here.
 	otel.SetTracerProvider(tp)
 	otel.SetTextMapPropagator(prop)
-	return &Tracing{provider: tp, tracer: tp.Tracer("github.com/mcpgen/mcpgen/runtime"), prop: prop}, nil
+	return &Tracing{provider: tp, tracer: tp.Tracer(tracerName), prop: prop, noRoots: ratio <= 0}
 }
 
 // Shutdown exports the spans still buffered. Safe on nil.
@@ -151,24 +166,177 @@ func (m metaCarrier) Keys() []string {
 	return []string{"traceparent", "tracestate"}
 }
 
-// callSpan is the span of one request; the zero value (tracing off) does
-// nothing.
-type callSpan struct{ span trace.Span }
+// A Request is the span of one HTTP request to the MCP endpoint, started
+// by the transport where the request enters (before authentication) and
+// ended when its answer is written. It continues the trace of the
+// request's traceparent header. Once mcp-go has parsed the body, the
+// span takes the MCP method's name (see methodStarted); a tools/call
+// without _meta.traceparent makes it the call's span, named for the tool.
+// nil when tracing is off: every method is then a no-op.
+type Request struct {
+	span   trace.Span
+	tracer trace.Tracer
+}
 
-// startCall starts the server span of one MCP request (tools/call NAME):
-// its parent is the trace in the request's _meta.traceparent, else the one
-// in ctx (the HTTP header's).
+type requestKey struct{}
+
+// StartRequest starts the span of an HTTP request to the MCP endpoint.
+// name is what it is called until its MCP method is known ("POST /mcp"):
+// the transport builds it once, not per request. Safe on nil; returns a
+// nil *Request when tracing is off.
+func (tr *Tracing) StartRequest(ctx context.Context, h http.Header, name string) (context.Context, *Request) {
+	if tr == nil {
+		return ctx, nil
+	}
+	ctx = tr.prop.Extract(ctx, propagation.HeaderCarrier(h))
+	if tr.sampledOut(ctx) {
+		return ctx, nil
+	}
+	ctx, span := tr.tracer.Start(ctx, name, serverKind)
+	q := &Request{span: span, tracer: tr.tracer}
+	return context.WithValue(ctx, requestKey{}, q), q
+}
+
+func requestFrom(ctx context.Context) *Request {
+	q, _ := ctx.Value(requestKey{}).(*Request)
+	return q
+}
+
+// Step starts a step of the request (authenticate), a child of its span;
+// a no-op when the request is not traced or not sampled.
+func (q *Request) Step(ctx context.Context, name string) Step {
+	if q == nil || !q.span.IsRecording() {
+		return Step{}
+	}
+	_, span := q.tracer.Start(ctx, name)
+	return Step{span}
+}
+
+// End ends the request's span; refused is the reason the transport
+// refused it before mcp-go saw it ("" when it did not).
+func (q *Request) End(refused string) {
+	if q == nil {
+		return
+	}
+	if refused != "" && q.span.IsRecording() {
+		q.span.SetAttributes(attribute.String("mcpgen.outcome", audit.Denied), attribute.String("error.type", refused))
+		q.span.SetStatus(codes.Error, refused)
+	}
+	q.span.End()
+}
+
+const tracerName = "github.com/mcpgen/mcpgen/runtime"
+
+// serverKind is built once: an option built per span costs an allocation.
+var serverKind = trace.WithSpanKind(trace.SpanKindServer)
+
+// sampledOut is true when nothing under ctx would be recorded, so no
+// span need start at all: ctx continues a trace its client did not sample
+// (the sampler is parent-based; the context, as it came, carries the
+// decision on), or it starts a trace and the sample ratio is 0. (A trace
+// started here and sampled out by a ratio between 0 and 1 still costs a
+// non-recording span: the SDK decides on its id.)
+func (tr *Tracing) sampledOut(ctx context.Context) bool {
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsValid() {
+		return tr.noRoots
+	}
+	return !sc.IsSampled()
+}
+
+// methodStarted names an HTTP request's span after its MCP method, as
+// soon as mcp-go has parsed it (a BeforeAny hook). Method names are
+// constants: naming the span allocates nothing.
+func methodStarted(ctx context.Context, _ any, method mcp.MCPMethod, _ any) {
+	if q := requestFrom(ctx); q != nil && q.span.IsRecording() {
+		q.span.SetName(string(method))
+		q.span.SetAttributes(attribute.String("mcp.method.name", string(method)))
+	}
+}
+
+// methodFailed records an MCP method's error on its HTTP request's span.
+func methodFailed(ctx context.Context, _ any, _ mcp.MCPMethod, _ any, err error) {
+	if q := requestFrom(ctx); q != nil && q.span.IsRecording() {
+		q.span.SetAttributes(attribute.String("mcpgen.outcome", "error"), attribute.String("error.type", "jsonrpc"))
+		q.span.SetStatus(codes.Error, err.Error())
+	}
+}
+
+// methodDone records an MCP method's success on its HTTP request's span.
+func methodDone(ctx context.Context, _ any, method mcp.MCPMethod, _ any, _ any) {
+	if method == mcp.MethodToolsCall {
+		return // the call's own outcome says more (callSpan.end)
+	}
+	if q := requestFrom(ctx); q != nil && q.span.IsRecording() {
+		q.span.SetAttributes(attribute.String("mcpgen.outcome", audit.OK))
+	}
+}
+
+// callSpan is the span of one tools/call; the zero value (tracing off, or
+// not sampled) does nothing. owned is false when the span is the HTTP
+// request's, which the transport ends.
+type callSpan struct {
+	span   trace.Span
+	tracer trace.Tracer
+	method string // "" when the span is the HTTP request's: it has its method
+	tool   string
+	owned  bool
+}
+
+// startCall starts the span of one tools/call NAME.
+//
+// Over HTTP the request already has a span, started where it entered,
+// with authentication under it; when the call carries no
+// _meta.traceparent, that span becomes the call's (renamed "tools/call
+// NAME"), so one tree holds authenticate, guard, rate limit, cache and
+// the backend. _meta.traceparent, when present, wins over the header:
+// it is the MCP-level carrier (SEP-414), set by the client for this
+// message, while the header belongs to the HTTP hop and may be set by a
+// proxy or the HTTP library for a whole session. As it is only known
+// after the body is parsed, and a span's parent cannot change once it
+// has started, the call then gets a span of its own in the _meta trace,
+// linked to the HTTP request's span. Over stdio only _meta exists.
 func (tr *Tracing) startCall(ctx context.Context, method, name string, meta *mcp.Meta) (context.Context, callSpan) {
 	if tr == nil {
 		return ctx, callSpan{}
 	}
+	q := requestFrom(ctx)
+	var fromMeta bool
 	if meta != nil && meta.AdditionalFields["traceparent"] != nil {
-		ctx = tr.prop.Extract(ctx, metaCarrier(meta.AdditionalFields))
+		if mctx := tr.prop.Extract(ctx, metaCarrier(meta.AdditionalFields)); trace.SpanContextFromContext(mctx).IsValid() {
+			ctx, fromMeta = mctx, true
+		}
 	}
-	ctx, span := tr.tracer.Start(ctx, method+" "+name, trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithAttributes(attribute.String("mcp.method.name", method), attribute.String("gen_ai.tool.name", name),
-			attribute.String("mcp.transport", transportFrom(ctx))))
-	return ctx, callSpan{span}
+	if tr.sampledOut(ctx) {
+		return ctx, callSpan{}
+	}
+	if q != nil && !fromMeta {
+		if !q.span.IsRecording() {
+			return ctx, callSpan{}
+		}
+		q.span.SetName(tr.spanName(name))
+		return ctx, callSpan{span: q.span, tracer: tr.tracer, tool: name}
+	}
+	var span trace.Span
+	if q != nil {
+		ctx, span = tr.tracer.Start(ctx, tr.spanName(name), serverKind, trace.WithLinks(trace.Link{SpanContext: q.span.SpanContext()}))
+	} else {
+		ctx, span = tr.tracer.Start(ctx, tr.spanName(name), serverKind)
+	}
+	if !span.IsRecording() {
+		// Sampled out: the context still carries the trace upstream.
+		return ctx, callSpan{}
+	}
+	return ctx, callSpan{span: span, tracer: tr.tracer, method: method, tool: name, owned: true}
+}
+
+// spanName is "tools/call NAME", built once per tool name.
+func (tr *Tracing) spanName(tool string) string {
+	if v, ok := tr.names.Load(tool); ok {
+		return v.(string)
+	}
+	v, _ := tr.names.LoadOrStore(tool, "tools/call "+tool)
+	return v.(string)
 }
 
 // traceID is the span's trace id in hex, or "".
@@ -179,35 +347,62 @@ func (c callSpan) traceID() string {
 	return c.span.SpanContext().TraceID().String()
 }
 
-// end records the request's outcome, as its audit record says it.
+// end records the call's outcome, as its audit record says it, and ends
+// its span unless the transport owns it.
 func (c callSpan) end(rec *audit.Record) {
 	if c.span == nil {
 		return
 	}
-	c.span.SetAttributes(attribute.String("mcpgen.outcome", rec.Outcome), attribute.String("mcpgen.request_id", rec.RequestID))
-	if rec.ErrorClass != "" {
-		c.span.SetAttributes(attribute.String("error.type", rec.ErrorClass))
+	// One SetAttributes, at the end: each call grows the span's slice.
+	attrs := [5]attribute.KeyValue{attribute.String("gen_ai.tool.name", c.tool), attribute.String("mcpgen.outcome", rec.Outcome)}
+	n := 2
+	if c.method != "" {
+		attrs[n], attrs[n+1] = attribute.String("mcp.method.name", c.method), attribute.String("mcp.transport", rec.Transport)
+		n += 2
 	}
+	if rec.ErrorClass != "" {
+		attrs[n] = attribute.String("error.type", rec.ErrorClass)
+		n++
+	}
+	c.span.SetAttributes(attrs[:n]...)
 	if rec.Outcome != audit.OK {
 		c.span.SetStatus(codes.Error, rec.Outcome)
 	}
-	c.span.End()
-}
-
-// child starts a step of the request (guard, limits); a no-op when the
-// request has no span.
-func (c callSpan) child(ctx context.Context, name string) stepSpan {
-	if c.span == nil {
-		return stepSpan{}
+	if c.owned {
+		c.span.End()
 	}
-	_, span := c.span.TracerProvider().Tracer("github.com/mcpgen/mcpgen/runtime").Start(ctx, name)
-	return stepSpan{span}
 }
 
-type stepSpan struct{ span trace.Span }
+// child starts a step of the call (guard); a no-op when the call has no
+// span.
+func (c callSpan) child(ctx context.Context, name string) Step {
+	if c.span == nil {
+		return Step{}
+	}
+	_, span := c.tracer.Start(ctx, name)
+	return Step{span}
+}
 
-// end ends the step, failed when refused is true.
-func (s stepSpan) end(refused bool) {
+// step starts a step of the call whose span ctx holds (rate limit,
+// cache); a no-op when tracing is off or the call is not sampled.
+func (tr *Tracing) step(ctx context.Context, name string) Step {
+	if tr == nil {
+		return Step{}
+	}
+	parent := trace.SpanFromContext(ctx)
+	if !parent.IsRecording() {
+		return Step{}
+	}
+	_, span := tr.tracer.Start(ctx, name)
+	return Step{span}
+}
+
+// A Step is a child span of a request or call: authenticate, guard, rate
+// limit, cache. The zero value does nothing.
+type Step struct{ span trace.Span }
+
+// End ends the step, failed when refused is true.
+func (s Step) End(refused bool) {
 	if s.span == nil {
 		return
 	}
@@ -215,4 +410,11 @@ func (s stepSpan) end(refused bool) {
 		s.span.SetStatus(codes.Error, "refused")
 	}
 	s.span.End()
+}
+
+// hit records whether the cache answered.
+func (s Step) hit(hit bool) {
+	if s.span != nil {
+		s.span.SetAttributes(attribute.Bool("mcpgen.cache.hit", hit))
+	}
 }

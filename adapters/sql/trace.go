@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"sync"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -22,16 +23,32 @@ func (t *Tool) Call(ctx context.Context, c *adapter.Call) (*adapter.Result, erro
 	if t.src.dialect == dialectPostgres {
 		system = "postgresql"
 	}
-	ctx, span := otel.Tracer("github.com/mcpgen/mcpgen/adapters/sql").Start(ctx, "sql "+t.name,
-		trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(attribute.String("db.system", system), attribute.String("db.operation.name", t.name),
-			attribute.String("mcpgen.source", t.src.name)))
+	ctx, span := otel.Tracer("github.com/mcpgen/mcpgen/adapters/sql").Start(ctx, spanName(t.name), clientKind)
 	defer span.End()
 	res, err := t.call(ctx, c)
+	// Every attribute in one SetAttributes: each call grows the span's slice.
+	attrs := [4]attribute.KeyValue{attribute.String("db.system", system), attribute.String("db.operation.name", t.name),
+		attribute.String("mcpgen.source", t.src.name)}
 	if err != nil {
+		span.SetAttributes(attrs[:3]...)
 		span.SetStatus(codes.Error, "statement failed")
 		return res, err
 	}
-	span.SetAttributes(attribute.Int("db.response.returned_rows", res.Rows))
+	attrs[3] = attribute.Int("db.response.returned_rows", res.Rows)
+	span.SetAttributes(attrs[:]...)
 	return res, nil
+}
+
+// clientKind is built once: an option built per span costs an allocation.
+var clientKind = trace.WithSpanKind(trace.SpanKindClient)
+
+// spanNames holds "sql TOOL" per tool name, built once.
+var spanNames sync.Map
+
+func spanName(tool string) string {
+	if v, ok := spanNames.Load(tool); ok {
+		return v.(string)
+	}
+	v, _ := spanNames.LoadOrStore(tool, "sql "+tool)
+	return v.(string)
 }

@@ -3,44 +3,61 @@ package main
 import (
 	"context"
 	"io"
-	"net/http"
-	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/rs/zerolog"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 	"github.com/mcpgen/mcpgen/runtime/metrics"
 )
 
-// BenchmarkToolCallTraced is BenchmarkToolCall's "served" call with tracing
-// off and on, side by side: "traced" exports every call's spans (the
-// tools/call span, guard, limits, the SQL span) over OTLP/HTTP to a
-// receiver in the process that reads and drops them.
+// BenchmarkToolCallTraced is BenchmarkToolCall's "served" call with
+// tracing off and on, side by side, measuring what the instrumentation
+// costs the process, not what a collector costs:
+//
+//   - off: no tracing, as without OTEL_* variables;
+//   - on: every call's spans (tools/call, guard, the SQL span) are built
+//     and batched, and the exporter drops them;
+//   - sampled-out: tracing on with a sample ratio of 0;
+//   - otlp: the real OTLP/HTTP exporter, to the receiver at
+//     BENCH_OTLP_ENDPOINT, which must run in another process (skipped
+//     without it).
 func BenchmarkToolCallTraced(b *testing.B) {
 	b.Setenv("BENCH_DB", "file:"+filepath.Join(b.TempDir(), "bench.db"))
 	gen := openBench(b)
 	defer gen.Close()
-	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/x-protobuf")
-	}))
-	defer collector.Close()
-	b.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
-	tracing, err := runtime.NewTracing(context.Background(), nil, "bench", "1")
-	if err != nil || tracing == nil {
-		b.Fatalf("tracing: %v %v", tracing, err)
+	run := func(b *testing.B, tracing *runtime.Tracing) {
+		defer func() {
+			if err := tracing.Shutdown(context.Background()); err != nil {
+				b.Error(err)
+			}
+		}()
+		opts := runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.New(io.Discard), Metrics: metrics.New(), Tracing: tracing}
+		benchCalls(b, runtime.NewServer(gen, opts).MCP())
 	}
-	defer tracing.Shutdown(context.Background())
-	for _, bm := range []struct {
-		name    string
-		tracing *runtime.Tracing
-	}{{"off", nil}, {"on", tracing}} {
-		b.Run(bm.name, func(b *testing.B) {
-			opts := runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.New(io.Discard), Metrics: metrics.New(), Tracing: bm.tracing}
-			benchCalls(b, runtime.NewServer(gen, opts).MCP())
-		})
-	}
+	b.Run("off", func(b *testing.B) { run(b, nil) })
+	b.Run("on", func(b *testing.B) { run(b, runtime.NewTracingTo(dropSpans{}, 1)) })
+	b.Run("sampled-out", func(b *testing.B) { run(b, runtime.NewTracingTo(dropSpans{}, 0)) })
+	b.Run("otlp", func(b *testing.B) {
+		endpoint := os.Getenv("BENCH_OTLP_ENDPOINT")
+		if endpoint == "" {
+			b.Skip("BENCH_OTLP_ENDPOINT names no receiver")
+		}
+		b.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+		tracing, err := runtime.NewTracing(context.Background(), nil, "bench", "1")
+		if err != nil || tracing == nil {
+			b.Fatalf("tracing: %v %v", tracing, err)
+		}
+		run(b, tracing)
+	})
 }
+
+// dropSpans is a span exporter that drops every span.
+type dropSpans struct{}
+
+func (dropSpans) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (dropSpans) Shutdown(context.Context) error                             { return nil }

@@ -141,8 +141,7 @@ func childOf(t *testing.T, child, parent *tracepb.Span) {
 
 // TestTracing: with an OTLP endpoint in the environment, a tools/call is
 // a server span continuing the client's trace (the traceparent header, or
-// _meta.traceparent), with the guard, the limits and the backend as
-// children; the HTTP client span passes the trace on to the upstream; the
+// _meta.traceparent), with the guard and the backend as children; the HTTP client span passes the trace on to the upstream; the
 // SQL span names the database, not the arguments; and the audit record
 // and the log line carry the trace id.
 func TestTracing(t *testing.T) {
@@ -184,9 +183,7 @@ func TestTracing(t *testing.T) {
 	if root.Kind != tracepb.Span_SPAN_KIND_SERVER || attr(root, "mcpgen.outcome") != "ok" || attr(root, "gen_ai.tool.name") != "fetch" {
 		t.Errorf("tools/call span: kind %v, attributes %v", root.Kind, root.Attributes)
 	}
-	for _, name := range []string{"guard", "limits"} {
-		childOf(t, spanNamed(t, spans, name), root)
-	}
+	childOf(t, spanNamed(t, spans, "guard"), root)
 	hop := spanNamed(t, spans, "HTTP GET")
 	childOf(t, hop, root)
 	if hop.Kind != tracepb.Span_SPAN_KIND_CLIENT || attr(hop, "http.response.status_code") != int64(200) {
@@ -305,4 +302,165 @@ func TestTracingBlock(t *testing.T) {
 	if !otlp.services["traced-by-block"] {
 		t.Errorf("service names %v, want the block's traced-by-block", otlp.services)
 	}
+}
+
+// TestTracingSpanTree: over Streamable HTTP with an API key, a tools/call
+// is one span from where the request entered, continuing the traceparent
+// header, with every step of the call under it: authenticate, guard, rate
+// limit, cache, and the HTTP client span, whose traceparent reaches the
+// upstream. Other MCP methods get a span named for the method. A call
+// with _meta.traceparent gets its span in that trace, linked to its HTTP
+// request's span; a request refused at authentication is still traced.
+func TestTracingSpanTree(t *testing.T) {
+	otlp := newOTLPReceiver(t)
+	upstreamSaw := make(chan string, 1)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		upstreamSaw <- r.Header.Get("Traceparent")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":"42","name":"widget"}`)
+	}))
+	t.Cleanup(upstream.Close)
+	env := []string{"TRACE_UPSTREAM_URL=" + upstream.URL, "OTEL_EXPORTER_OTLP_ENDPOINT=" + otlp.URL, "OTEL_BSP_SCHEDULE_DELAY=50"}
+	_, url, _ := serveProcess(t, env, "--listen", "127.0.0.1:0", "testdata/trace/tree.hcl")
+
+	const headerTrace, headerParent = "5bf92f3577b34da6a3ce929d0e0e4737", "10f067aa0ba902b8"
+	c, err := client.NewStreamableHttpClient(url, transport.WithHTTPHeaders(map[string]string{
+		"traceparent":   "00-" + headerTrace + "-" + headerParent + "-01",
+		"Authorization": "Bearer mcpk_test_full",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	initialize(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := c.ListTools(ctx, mcp.ListToolsRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, call(t, c, "fetch", map[string]any{"id": "42"}))
+
+	spans := otlp.trace(t, headerTrace, "tools/call fetch")
+	root := spanNamed(t, spans, "tools/call fetch")
+	if hex.EncodeToString(root.ParentSpanId) != headerParent || root.Kind != tracepb.Span_SPAN_KIND_SERVER {
+		t.Errorf("tools/call span: parent %x (want the header's %s), kind %v", root.ParentSpanId, headerParent, root.Kind)
+	}
+	for k, want := range map[string]any{"mcp.method.name": "tools/call", "gen_ai.tool.name": "fetch", "mcpgen.outcome": "ok"} {
+		if got := attr(root, k); got != want {
+			t.Errorf("tools/call span: %s = %v, want %v", k, got, want)
+		}
+	}
+	// One child per step, in the order the call takes them.
+	var last *tracepb.Span
+	steps := childrenOf(spans, root)
+	for _, name := range []string{"authenticate", "guard", "rate limit", "cache", "HTTP GET"} {
+		step := spanNamed(t, steps, name)
+		childOf(t, step, root)
+		if step.Status.GetCode() == tracepb.Status_STATUS_CODE_ERROR {
+			t.Errorf("step %q failed: %v", name, step.Status)
+		}
+		if last != nil && step.StartTimeUnixNano < last.EndTimeUnixNano {
+			t.Errorf("step %q started before %q ended", name, last.Name)
+		}
+		last = step
+	}
+	if hit, _ := attrBool(spanNamed(t, steps, "cache"), "mcpgen.cache.hit"); hit {
+		t.Errorf("the first call was a cache hit")
+	}
+	if want := "00-" + headerTrace + "-" + hex.EncodeToString(last.SpanId) + "-01"; <-upstreamSaw != want {
+		t.Errorf("the upstream did not get traceparent %s", want)
+	}
+	for _, method := range []string{"tools/list"} {
+		s := spanNamed(t, spans, method)
+		if len(childrenOf(spans, s)) != 1 {
+			t.Errorf("%s span's children: %v, want its authenticate span", method, childrenOf(spans, s))
+		}
+		if attr(s, "mcp.method.name") != method || attr(s, "mcpgen.outcome") != "ok" || hex.EncodeToString(s.ParentSpanId) != headerParent {
+			t.Errorf("%s span: parent %x, attributes %v", method, s.ParentSpanId, s.Attributes)
+		}
+	}
+
+	// _meta.traceparent: the call's span is in that trace, linked to the
+	// span of the HTTP request that carried it (in the header's trace).
+	const metaTrace, metaParent = "1af7651916cd43dd8448eb211c80319d", "c7ad6b7169203332"
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "echo_word"
+	req.Params.Arguments = map[string]any{"word": "hello"}
+	req.Params.Meta = &mcp.Meta{AdditionalFields: map[string]any{"traceparent": "00-" + metaTrace + "-" + metaParent + "-01"}}
+	if res, err := c.CallTool(ctx, req); err != nil || res.IsError {
+		t.Fatalf("echo_word: %v %v", res, err)
+	}
+	spans = otlp.trace(t, metaTrace, "tools/call echo_word")
+	call := spanNamed(t, spans, "tools/call echo_word")
+	if hex.EncodeToString(call.ParentSpanId) != metaParent {
+		t.Errorf("echo_word's parent = %x, want _meta's %s", call.ParentSpanId, metaParent)
+	}
+	for _, name := range []string{"guard", "rate limit", "cache", "sql echo_word"} {
+		childOf(t, spanNamed(t, spans, name), call)
+	}
+	if len(call.Links) != 1 || hex.EncodeToString(call.Links[0].TraceId) != headerTrace {
+		t.Fatalf("echo_word's links = %v, want its HTTP request's span in %s", call.Links, headerTrace)
+	}
+	httpSpans := otlp.trace(t, headerTrace, "tools/call")
+	var request *tracepb.Span
+	for _, s := range httpSpans {
+		if string(s.SpanId) == string(call.Links[0].SpanId) {
+			request = s
+		}
+	}
+	if request == nil || request.Name != "tools/call" {
+		t.Fatalf("the linked span %x is not the tools/call request's", call.Links[0].SpanId)
+	}
+	childOf(t, spanNamed(t, childrenOf(httpSpans, request), "authenticate"), request)
+
+	// Refused at authentication: the request's span says so.
+	const refusedTrace = "6bf92f3577b34da6a3ce929d0e0e4738"
+	raw, err := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw.Header.Set("Content-Type", "application/json")
+	raw.Header.Set("Accept", "application/json, text/event-stream")
+	raw.Header.Set("traceparent", "00-"+refusedTrace+"-20f067aa0ba902b9-01")
+	resp, err := http.DefaultClient.Do(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("without a key: %s, want 401", resp.Status)
+	}
+	spans = otlp.trace(t, refusedTrace, "POST /mcp")
+	post := spanNamed(t, spans, "POST /mcp")
+	if post.Status.GetCode() != tracepb.Status_STATUS_CODE_ERROR || attr(post, "error.type") != "authentication" || attr(post, "mcpgen.outcome") != "denied" {
+		t.Errorf("refused request's span: status %v, attributes %v", post.Status, post.Attributes)
+	}
+	authn := spanNamed(t, spans, "authenticate")
+	childOf(t, authn, post)
+	if authn.Status.GetCode() != tracepb.Status_STATUS_CODE_ERROR {
+		t.Errorf("authenticate span of a refused request: status %v", authn.Status)
+	}
+}
+
+func childrenOf(spans []*tracepb.Span, parent *tracepb.Span) []*tracepb.Span {
+	var out []*tracepb.Span
+	for _, s := range spans {
+		if string(s.ParentSpanId) == string(parent.SpanId) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func attrBool(s *tracepb.Span, key string) (bool, bool) {
+	for _, kv := range s.Attributes {
+		if kv.Key == key {
+			v, ok := kv.Value.Value.(*commonpb.AnyValue_BoolValue)
+			return ok && v.BoolValue, ok
+		}
+	}
+	return false, false
 }

@@ -8,6 +8,7 @@ package transport
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -107,7 +108,9 @@ func ServeStreamable(ctx context.Context, s *runtime.Server, ln net.Listener, o 
 		server.WithSessionIdleTTL(o.SessionIdleTTL),
 		server.WithStreamableHTTPLogger(slog.New(slogHandler{logger})),
 		server.WithHTTPContextFunc(func(ctx context.Context, r *http.Request) context.Context {
-			return runtime.WithTransport(s.Tracing().Extract(ctx, r.Header), "http")
+			// gate has continued the traceparent header's trace already,
+			// under the request's span.
+			return runtime.WithTransport(ctx, "http")
 		}),
 	}
 	callers := newCallers(s, o.withSessionKey(logger))
@@ -183,22 +186,44 @@ func gate(serving context.Context, s *runtime.Server, o HTTPOptions, callers *ca
 	if clientKey == nil {
 		clientKey = ClientAddress
 	}
+	// The request's span is named for the HTTP method until mcp-go has
+	// parsed the MCP method: built here, not per request.
+	spanNames := map[string]string{}
+	for _, m := range []string{http.MethodPost, http.MethodGet, http.MethodDelete} {
+		spanNames[m] = m + " " + o.Path
+	}
+	otherName := "HTTP " + o.Path
+	tracing := s.Tracing()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var span *runtime.Request
+		if tracing != nil { // runtime/trace.go: the request's span, from where it enters
+			var ctx context.Context
+			ctx, span = tracing.StartRequest(r.Context(), r.Header, cmp.Or(spanNames[r.Method], otherName))
+			r = r.WithContext(ctx)
+		}
+		refused := "" // why the gate refused the request, for its span
+		defer func() { span.End(refused) }()
 		if no := s.AllowHTTP(r.Context(), clientKey(r)); no != nil {
+			refused = "http_rate_limit"
 			refuse(w, no)
 			return
 		}
 		if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, r, o.AllowedOrigins) {
+			refused = "origin"
 			http.Error(w, fmt.Sprintf("Forbidden: origin %q is not allowed", origin), http.StatusForbidden)
 			return
 		}
+		authn := span.Step(r.Context(), "authenticate")
 		r, no := s.AuthenticateHTTP(r)
+		authn.End(no != nil)
 		if no != nil {
+			refused = "authentication"
 			refuse(w, no)
 			return
 		}
 		if r.Method == http.MethodPost {
 			if !capBody(w, r, o.MaxBodyBytes) {
+				refused = "body"
 				return
 			}
 			w, r = watchAnswers(s, w, r)
@@ -217,6 +242,7 @@ func gate(serving context.Context, s *runtime.Server, o HTTPOptions, callers *ca
 		}
 		r, done, ok := callers.admit(w, r)
 		if !ok {
+			refused = "callers"
 			return
 		}
 		defer done()
