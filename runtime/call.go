@@ -31,6 +31,7 @@ type callPath struct {
 	log     zerolog.Logger
 	audit   *audit.Logger
 	metrics *metrics.Metrics
+	seal    sealer // confirmation states of protocol 2026-07-28 (roundtrip.go)
 }
 
 // handler runs tools/call for the tool named name on the generation
@@ -108,6 +109,9 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 		return refused, false // a limit, or the answer from the cache
 	}
 	defer adm.done()
+	if res := cp.confirm(ctx, log, rec, t, args, req); res != nil {
+		return res, false // the user did not accept, or could not be asked
+	}
 	if f, ok := t.impl.(*fixedTool); ok {
 		return cp.fixedResult(ctx, log, rec, t, f), false
 	}

@@ -119,6 +119,8 @@ type Execution struct {
 	Limits   Limits   `json:"limits"`
 	// Sensitive names the params whose values audit records redact.
 	Sensitive []string `json:"sensitive_params,omitempty"`
+	// Confirm is the question the user must accept before the tool runs.
+	Confirm *ConfirmSurface `json:"confirm,omitempty"`
 
 	// Returns are a fixed-content tool's items.
 	Returns []ContentSurface `json:"returns,omitempty"`
@@ -259,6 +261,7 @@ func (g *Generation) execution(t *toolEntry) Execution {
 		ReadOnly: d.ReadOnly,
 		Access:   t.access(g.Config),
 		Limits:   t.limitsSurface(g.Config),
+		Confirm:  confirmSurface(d.Confirm),
 	}
 	for name := range t.sensitive {
 		x.Sensitive = append(x.Sensitive, name)

@@ -22,6 +22,12 @@ const (
 	RateLimited = "rate_limited"
 	Error       = "error"
 	Timeout     = "timeout"
+	// Declined is a call the user at the client declined or dismissed
+	// when asked to confirm it: nothing ran.
+	Declined = "declined"
+	// Asked is the first call of a confirmation in protocol 2026-07-28:
+	// it returned the question; the client calls again with the answer.
+	Asked = "asked"
 	// Summary is the outcome of a record that stands for refused requests
 	// not written one by one (see Logger.Refused).
 	Summary = "summary"
