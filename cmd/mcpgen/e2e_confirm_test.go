@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -187,4 +188,101 @@ func readLines(t *testing.T, path string) []string {
 		t.Fatal(err)
 	}
 	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+// TestConfirmRoundTripState: in protocol 2026-07-28 the client carries the
+// confirmation's requestState between the question and the answer, so the
+// server trusts none of it that it did not seal: an answer sent without
+// the state is not an answer, and a state used for other arguments, by
+// another caller, forged, or a second time runs nothing. Raw HTTP, since
+// a well-behaved client never sends these.
+func TestConfirmRoundTripState(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	maria := "Bearer " + technovaToken(iss, "maria@acme", "acme", "orders.read orders.write catalog.read")
+	omar := "Bearer " + technovaToken(iss, "omar@acme", "acme", "orders.read orders.write catalog.read")
+	s := startHTTPWith(t, mcp.ProtocolVersion20251125, map[string]string{"Authorization": maria},
+		append(sqliteBackend().env(t), issuerEnv(iss)...), "--stateless", technova)
+	pending := rows(t, ok(t, call(t, s.client, "list_orders", map[string]any{"status": "pending", "limit": 2})))
+	if len(pending) != 2 {
+		t.Fatal("want two pending orders")
+	}
+	first, second := jsonNumber(pending[0]["id"]), jsonNumber(pending[1]["id"])
+
+	hc := &http.Client{}
+	// cancel posts tools/call cancel_order for order, with the given
+	// requestState and answer ("" for none), as bearer.
+	cancel := func(bearer, order, state, action string) map[string]any {
+		t.Helper()
+		params := map[string]any{
+			"name":      "cancel_order",
+			"arguments": map[string]any{"order_id": json.Number(order), "reason": "customer asked"},
+			"_meta": map[string]any{
+				mcp.MetaKeyProtocolVersion:    mcp.ProtocolVersion20260728,
+				mcp.MetaKeyClientInfo:         map[string]any{"name": "raw", "version": "1"},
+				mcp.MetaKeyClientCapabilities: map[string]any{"elicitation": map[string]any{"form": map[string]any{}}},
+			},
+		}
+		if state != "" {
+			params["requestState"] = state
+		}
+		if action != "" {
+			params["inputResponses"] = map[string]any{"confirm": map[string]any{"action": action, "content": map[string]any{}}}
+		}
+		body, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := postMCP(hc, s.url, string(body), map[string]string{"Authorization": bearer,
+			mcp.HeaderProtocolVersion: mcp.ProtocolVersion20260728, mcp.HeaderMethod: "tools/call", mcp.HeaderName: "cancel_order"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var msg struct {
+			Result map[string]any `json:"result"`
+			Error  any            `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(a.body), &msg); err != nil || msg.Result == nil {
+			t.Fatalf("tools/call: status %d, %s (%v)", a.status, a.body, err)
+		}
+		return msg.Result
+	}
+	asks := func(res map[string]any) string {
+		t.Helper()
+		state, _ := res["requestState"].(string)
+		if res["resultType"] != "input_required" || state == "" {
+			t.Fatalf("result %v, want input_required with a requestState", res)
+		}
+		return state
+	}
+	refused := func(res map[string]any, want string) {
+		t.Helper()
+		content, _ := json.Marshal(res["content"])
+		if res["isError"] != true || !strings.Contains(string(content), want) || !strings.Contains(string(content), "Nothing was run") {
+			t.Errorf("result %v, want an error saying %q", res, want)
+		}
+	}
+	status := func(order string) any {
+		t.Helper()
+		n, _ := json.Number(order).Int64()
+		return ok(t, call(t, s.client, "get_order", map[string]any{"order_id": n}))["status"]
+	}
+
+	// "accept" without the state the server issued is no answer: asked.
+	asks(cancel(maria, first, "", "accept"))
+	state := asks(cancel(maria, first, "", ""))
+	refused(cancel(maria, second, state, "accept"), "the arguments changed since the user confirmed")
+	refused(cancel(omar, first, state, "accept"), "the confirmation was given for another call")
+	refused(cancel(maria, first, state[:len(state)-2]+"xx", "accept"), "not one this server issued")
+	refused(cancel(maria, first, "garbage", "accept"), "not one this server issued")
+	if got := status(first); got != "pending" {
+		t.Fatalf("order %s is %v before the user accepted", first, got)
+	}
+	res := cancel(maria, first, state, "accept")
+	if res["isError"] == true || status(first) != "cancelled" {
+		t.Fatalf("accepted with the issued state: %v, order %s is %v", res, first, status(first))
+	}
+	refused(cancel(maria, first, state, "accept"), "the confirmation was already used")
+	if got := status(second); got != "pending" {
+		t.Errorf("order %s is %v, and nobody confirmed its cancellation", second, got)
+	}
 }
