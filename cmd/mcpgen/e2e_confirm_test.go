@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -284,5 +286,106 @@ func TestConfirmRoundTripState(t *testing.T) {
 	refused(cancel(maria, first, state, "accept"), "the confirmation was already used")
 	if got := status(second); got != "pending" {
 		t.Errorf("order %s is %v, and nobody confirmed its cancellation", second, got)
+	}
+}
+
+// tsClient returns node 22 and the directory of node_modules holding the
+// official TypeScript SDK (scripts/test.sh installs both with npm into
+// MCPGEN_TS_CLIENT_DIR). Without them the test skips, and fails under
+// CI=true.
+func tsClient(t *testing.T) (node, modules string) {
+	t.Helper()
+	dir := os.Getenv("MCPGEN_TS_CLIENT_DIR")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(home, ".cache", "mcpgen-tsclient")
+	}
+	node, modules = filepath.Join(dir, "node_modules", "node", "bin", "node"), filepath.Join(dir, "node_modules")
+	_, errNode := os.Stat(node)
+	_, errSDK := os.Stat(filepath.Join(modules, "@modelcontextprotocol", "sdk", "package.json"))
+	if errNode != nil || errSDK != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the TypeScript client is required under CI: %v %v (scripts/test.sh installs it)", errNode, errSDK)
+		}
+		t.Skipf("no TypeScript client in %s (scripts/test.sh installs it)", dir)
+	}
+	return node, modules
+}
+
+// TestConfirmTypeScriptClient: the official TypeScript client answers
+// cancel_order's confirmation over stdio and a Streamable HTTP session:
+// accept cancels, decline and cancel leave the order pending, and a client
+// without the elicitation capability is refused.
+func TestConfirmTypeScriptClient(t *testing.T) {
+	node, modules := tsClient(t)
+	iss := authtest.NewIssuer(t)
+	manager := technovaToken(iss, "maria@acme", "acme", "orders.read orders.write catalog.read")
+	for _, tr := range []string{"stdio", "http"} {
+		for _, action := range []string{"none", "decline", "cancel", "accept"} {
+			t.Run(tr+"/"+action, func(t *testing.T) {
+				t.Parallel()
+				env := append(sqliteBackend().env(t), issuerEnv(iss)...)
+				var args []string
+				switch tr {
+				case "stdio":
+					vars := map[string]string{"MCPGEN_E2E_MAIN": "1"}
+					for _, kv := range env {
+						k, v, _ := strings.Cut(kv, "=")
+						vars[k] = v
+					}
+					b, err := json.Marshal(vars)
+					if err != nil {
+						t.Fatal(err)
+					}
+					args = []string{"stdio", string(b), os.Args[0], "serve", "--stdio", technova}
+				case "http":
+					_, url, _ := serveProcess(t, env, "--listen", "127.0.0.1:0", technova)
+					args = []string{"http", url, manager}
+				}
+				cmd := exec.Command(node, append([]string{"testdata/tsclient/confirm.cjs"}, args...)...)
+				cmd.Env = append(os.Environ(), "NODE_PATH="+modules, "ACTION="+action)
+				var stderr strings.Builder
+				cmd.Stderr = &stderr
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("node: %v\n%s", err, stderr.String())
+				}
+				var got struct {
+					ID     any
+					Result struct {
+						IsError bool
+						Content []struct{ Text string }
+					}
+					Asked  []struct{ Message string }
+					Status string
+				}
+				if err := json.Unmarshal(out, &got); err != nil {
+					t.Fatalf("node printed %q: %v", out, err)
+				}
+				text := ""
+				for _, c := range got.Result.Content {
+					text += c.Text
+				}
+				want := map[string]struct{ status, text string }{
+					"none":    {"pending", "cannot ask for it"},
+					"decline": {"pending", "the user declined"},
+					"cancel":  {"pending", "dismissed the confirmation"},
+					"accept":  {"cancelled", `"status":"cancelled"`},
+				}[action]
+				if got.Status != want.status || !strings.Contains(text, want.text) || got.Result.IsError != (action != "accept") {
+					t.Errorf("cancel_order = %+v (order %v is %s), want %q and status %s", got.Result, got.ID, got.Status, want.text, want.status)
+				}
+				wantAsked := 1
+				if action == "none" {
+					wantAsked = 0
+				}
+				if len(got.Asked) != wantAsked || wantAsked == 1 && got.Asked[0].Message != `Cancel order `+jsonNumber(got.ID)+`? Reason given: "wrong model". This cannot be undone.` {
+					t.Errorf("asked %+v", got.Asked)
+				}
+			})
+		}
 	}
 }
