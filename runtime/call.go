@@ -109,8 +109,8 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 		return refused, false // a limit, or the answer from the cache
 	}
 	defer adm.done()
-	if res := cp.confirm(ctx, log, rec, t, args, req); res != nil {
-		return res, false // the user did not accept, or could not be asked
+	if args, refused = cp.elicit(ctx, log, rec, t, args, req); refused != nil {
+		return refused, false // the user did not accept, or could not be asked
 	}
 	if f, ok := t.impl.(*fixedTool); ok {
 		return cp.fixedResult(ctx, log, rec, t, f), false

@@ -2,12 +2,15 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
@@ -47,95 +50,157 @@ func legacyElicitation(ctx context.Context) (elicitationClient, bool) {
 	return cs, true
 }
 
-// confirm asks the user to confirm the call req of t with args, when t
-// says so. It returns nil when the call may run; otherwise the result the
-// caller gets, with rec completed.
+// elicit asks the user at the client what t needs before it runs: a
+// confirmation (confirm block), values (ask blocks), or both in one form.
+// It returns the arguments to run with (args, plus the answers), or the
+// result the caller gets instead, with rec completed.
 //
 // Up to 2025-11-25 the server sends elicitation/create and waits for the
 // answer. From 2026-07-28 there are no server-to-client requests: the
 // first call returns input_required with the question and a sealed
 // requestState, and the client calls again with the user's answer
 // (roundtrip.go).
-func (cp *callPath) confirm(ctx context.Context, log callLog, rec *audit.Record, t *toolEntry, args map[string]any, req mcp.CallToolRequest) *mcp.CallToolResult {
-	c := t.decl.Confirm
-	if c == nil {
-		return nil
+func (cp *callPath) elicit(ctx context.Context, log callLog, rec *audit.Record, t *toolEntry, args map[string]any, req mcp.CallToolRequest) (map[string]any, *mcp.CallToolResult) {
+	if t.asks == nil {
+		return args, nil
 	}
 	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
 		if info.ClientCapabilities == nil || !formCapable(info.ClientCapabilities.Elicitation) {
-			return cp.cannotAsk(log, rec, t)
+			return cp.cannotAsk(log, rec, t, args)
 		}
-		return cp.confirmRoundTrip(ctx, log, rec, t, args, req)
+		return cp.elicitRoundTrip(ctx, log, rec, t, args, req)
 	}
 	cs, ok := legacyElicitation(ctx)
 	if !ok {
-		return cp.cannotAsk(log, rec, t)
+		return cp.cannotAsk(log, rec, t, args)
 	}
 
-	askCtx, cancel := context.WithTimeout(ctx, c.Timeout)
+	timeout := t.askTimeout()
+	askCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	res, err := cs.RequestElicitation(askCtx, mcp.ElicitationRequest{
 		Request: mcp.Request{Method: string(mcp.MethodElicitationCreate)},
-		Params:  confirmParams(c, args),
+		Params:  t.elicitation(args),
 	})
 	switch {
 	case err != nil && ctx.Err() != nil:
 		log.Info().Msg("call cancelled by the client while asking the user")
 		rec.Outcome, rec.ErrorClass = audit.Error, "cancelled"
-		return errorResult("The call was cancelled. Nothing was run.")
+		return nil, errorResult("The call was cancelled. Nothing was run.")
 	case err != nil && errors.Is(askCtx.Err(), context.DeadlineExceeded):
-		log.Info().Dur("timeout", c.Timeout).Msg("the user did not answer the confirmation")
+		log.Info().Dur("timeout", timeout).Msg("the user did not answer")
 		rec.Outcome, rec.ErrorClass, rec.Reason = audit.Timeout, "confirmation", "the user did not answer"
-		return errorResult(fmt.Sprintf("Not done: the user did not answer the confirmation within %s. Nothing was run.", c.Timeout))
+		return nil, errorResult(fmt.Sprintf("Not done: the user did not answer within %s. Nothing was run.", timeout))
 	case err != nil:
 		log.Warn().Err(err).Msg("asking the user failed")
-		rec.Outcome, rec.ErrorClass, rec.Reason = audit.Error, "confirmation", "the client did not answer the confirmation"
-		return errorResult(fmt.Sprintf("Not done: the client could not ask the user to confirm %s. Nothing was run.", t.decl.Name))
+		rec.Outcome, rec.ErrorClass, rec.Reason = audit.Error, "confirmation", "the client did not answer the question"
+		return nil, errorResult(fmt.Sprintf("Not done: the client could not ask the user about %s. Nothing was run.", t.decl.Name))
 	}
-	return cp.answered(log, rec, t, res)
+	return cp.answered(log, rec, t, args, res)
 }
 
-// cannotAsk applies on_no_elicitation to a client that cannot ask its user.
-func (cp *callPath) cannotAsk(log callLog, rec *audit.Record, t *toolEntry) *mcp.CallToolResult {
-	if t.decl.Confirm.OnNoElicitation == cfg.OnNoElicitationRun {
-		log.Info().Msg("ran without confirmation: the client cannot ask its user (on_no_elicitation = run)")
+// askTimeout is how long the user may take to answer.
+func (t *toolEntry) askTimeout() time.Duration {
+	if t.decl.Confirm != nil {
+		return t.decl.Confirm.Timeout
+	}
+	return cfg.DefaultConfirmTimeout
+}
+
+// elicitation is the question for a call with args: the confirmation's
+// filled-in message (or a sentence naming the tool), and the form of the
+// tool's asks (empty for a confirmation alone: the answer is the action).
+func (t *toolEntry) elicitation(args map[string]any) mcp.ElicitationParams {
+	msg := ""
+	if t.decl.Confirm != nil {
+		msg = confirmMessage(t.decl.Confirm, args)
+	} else {
+		name := t.decl.Title
+		if name == "" {
+			name = t.decl.Name
+		}
+		msg = fmt.Sprintf("%s needs some information from you.", name)
+	}
+	return mcp.ElicitationParams{Message: msg, RequestedSchema: t.askSchema}
+}
+
+// cannotAsk applies on_no_elicitation to a client that cannot ask its
+// user: "run" runs with the asks' defaults (every ask has one, or is
+// optional: a load error otherwise).
+func (cp *callPath) cannotAsk(log callLog, rec *audit.Record, t *toolEntry, args map[string]any) (map[string]any, *mcp.CallToolResult) {
+	if c := t.decl.Confirm; c != nil && c.OnNoElicitation == cfg.OnNoElicitationRun {
+		log.Info().Msg("ran without asking: the client cannot ask its user (on_no_elicitation = run)")
 		rec.Reason = "unconfirmed: the client cannot ask its user"
-		return nil
+		return cp.withAnswers(log, rec, t, args, nil)
 	}
-	log.Info().Msg("confirmation impossible: the client cannot ask its user")
+	log.Info().Msg("cannot ask: the client cannot ask its user")
 	rec.Outcome, rec.ErrorClass, rec.Reason = audit.Denied, "confirmation", "the client cannot ask its user"
-	return errorResult(fmt.Sprintf("Not done: %s needs the user's confirmation, and this client cannot ask for it "+
+	need := "the user's confirmation"
+	if t.decl.Confirm == nil {
+		need = "values from the user"
+	}
+	return nil, errorResult(fmt.Sprintf("Not done: %s needs %s, and this client cannot ask for it "+
 		"(it did not declare the elicitation capability, or the connection has no session to answer on). Nothing was run. "+
-		"Use a client that supports elicitation.", t.decl.Name))
+		"Use a client that supports elicitation.", t.decl.Name, need))
 }
 
-// confirmParams is the question: the filled-in message, and nothing to
-// fill in (the answer is the action alone).
-func confirmParams(c *cfg.Confirm, args map[string]any) mcp.ElicitationParams {
-	return mcp.ElicitationParams{
-		Message:         confirmMessage(c, args),
-		RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{}},
+// withAnswers validates the user's answers (content of an accepted form;
+// nil: none, so defaults) against the asks and adds them to args.
+func (cp *callPath) withAnswers(log callLog, rec *audit.Record, t *toolEntry, args map[string]any, content any) (map[string]any, *mcp.CallToolResult) {
+	if len(t.decl.Asks) == 0 {
+		return args, nil
 	}
+	raw, err := json.Marshal(content)
+	if err != nil || content == nil {
+		raw = []byte("{}")
+	}
+	answers, err := t.asks.Validate(raw)
+	if err != nil {
+		log.Info().Err(err).Msg("the user's answers are not valid")
+		rec.Outcome, rec.ErrorClass = audit.Invalid, "answers"
+		problems := err.Error()
+		var ae *ArgumentError
+		if errors.As(err, &ae) {
+			problems = strings.Join(ae.Problems, "; ")
+		}
+		return nil, errorResult(fmt.Sprintf("Not done: the user's answers are not valid (%s). Nothing was run.", problems))
+	}
+	rec.Answers = make(map[string]any, len(answers))
+	all := make(map[string]any, len(args)+len(answers))
+	for k, v := range args {
+		all[k] = v
+	}
+	for _, a := range t.decl.Asks {
+		v := answers[a.Name]
+		all[a.Name] = v
+		if a.Sensitive && v != nil {
+			v = redacted
+		}
+		rec.Answers[a.Name] = v
+	}
+	return all, nil
 }
 
 // answered acts on the user's answer.
-func (cp *callPath) answered(log callLog, rec *audit.Record, t *toolEntry, res *mcp.ElicitationResult) *mcp.CallToolResult {
+func (cp *callPath) answered(log callLog, rec *audit.Record, t *toolEntry, args map[string]any, res *mcp.ElicitationResult) (map[string]any, *mcp.CallToolResult) {
 	switch res.Action {
 	case mcp.ElicitationResponseActionAccept:
-		rec.Reason = "confirmed by the user"
-		return nil
+		if t.decl.Confirm != nil {
+			rec.Reason = "confirmed by the user"
+		}
+		return cp.withAnswers(log, rec, t, args, res.Content)
 	case mcp.ElicitationResponseActionDecline:
 		log.Info().Msg("the user declined")
 		rec.Outcome, rec.ErrorClass, rec.Reason = audit.Declined, "confirmation", "the user declined"
-		return errorResult(fmt.Sprintf("Not done: the user declined to %s. Nothing was run. Do not retry unless the user asks again.", confirmVerb(t)))
+		return nil, errorResult(fmt.Sprintf("Not done: the user declined to %s. Nothing was run. Do not retry unless the user asks again.", confirmVerb(t)))
 	case mcp.ElicitationResponseActionCancel:
 		log.Info().Msg("the user dismissed the confirmation")
 		rec.Outcome, rec.ErrorClass, rec.Reason = audit.Declined, "confirmation", "the user cancelled"
-		return errorResult(fmt.Sprintf("Not done: the user dismissed the confirmation to %s without answering. Nothing was run.", confirmVerb(t)))
+		return nil, errorResult(fmt.Sprintf("Not done: the user dismissed the question to %s without answering. Nothing was run.", confirmVerb(t)))
 	}
 	log.Warn().Str("action", string(res.Action)).Msg("unknown elicitation action")
 	rec.Outcome, rec.ErrorClass, rec.Reason = audit.Error, "confirmation", "the client answered with an unknown action"
-	return errorResult("Not done: the client's answer to the confirmation was not accept, decline or cancel. Nothing was run.")
+	return nil, errorResult("Not done: the client's answer was not accept, decline or cancel. Nothing was run.")
 }
 
 func confirmVerb(t *toolEntry) string {
@@ -186,16 +251,114 @@ func showValue(v any) string {
 	return fmt.Sprint(v) // a number or a boolean: validated arguments
 }
 
-// ConfirmSurface is a tool's confirmation as the Surface shows it.
-type ConfirmSurface struct {
-	Message         string `json:"message"`
-	OnNoElicitation string `json:"on_no_elicitation"`
-	Timeout         string `json:"timeout"`
+// AsksUser is what a tool asks its user, as the Surface shows it: the
+// confirmation (if any) and the form of its asks.
+type AsksUser struct {
+	Confirm         string         `json:"confirm,omitempty"` // the message as written
+	Form            map[string]any `json:"form"`              // the elicitation schema
+	OnNoElicitation string         `json:"on_no_elicitation"`
+	Timeout         string         `json:"timeout"`
 }
 
-func confirmSurface(c *cfg.Confirm) *ConfirmSurface {
-	if c == nil {
+func (t *toolEntry) asksUser() *AsksUser {
+	if t.asks == nil {
 		return nil
 	}
-	return &ConfirmSurface{Message: c.Message, OnNoElicitation: c.OnNoElicitation, Timeout: c.Timeout.String()}
+	a := &AsksUser{Form: t.askSchema, OnNoElicitation: cfg.OnNoElicitationDeny, Timeout: t.askTimeout().String()}
+	if c := t.decl.Confirm; c != nil {
+		a.Confirm, a.OnNoElicitation = c.Message, c.OnNoElicitation
+	}
+	return a
+}
+
+// compileAsks prepares what t asks its user: the asks' validation and the
+// elicitation form. A tool that asks nothing keeps asks nil.
+func (t *toolEntry) compileAsks() hcl.Diagnostics {
+	d := t.decl
+	if d.Confirm == nil && len(d.Asks) == 0 {
+		return nil
+	}
+	params := make([]*cfg.Param, len(d.Asks))
+	props := make(map[string]any, len(d.Asks))
+	var required []string
+	for i, a := range d.Asks {
+		params[i] = a.Param
+		props[a.Name] = askProperty(a)
+		if a.Required {
+			required = append(required, a.Name)
+		}
+	}
+	asks, diags := NewParams(&cfg.Tool{Params: params})
+	t.asks = asks
+	t.askSchema = map[string]any{"type": "object", "properties": props}
+	if len(required) > 0 {
+		t.askSchema["required"] = required
+	}
+	return diags
+}
+
+// askProperty is one field of the form, in the 2025-11-25 elicitation
+// schema: a string (with format), a number, a boolean, a single select
+// (enum, or oneOf with titles) or a multi-select (an array of them).
+// A pattern is checked by the server only: the schema has no place for it.
+func askProperty(a *cfg.Ask) map[string]any {
+	p := map[string]any{}
+	set := func(k string, v any, ok bool) {
+		if ok {
+			p[k] = v
+		}
+	}
+	set("title", a.Title, a.Title != "")
+	set("description", a.Description, a.Description != "")
+	set("default", a.Default, a.Default != nil)
+	bound := func(k string, v any) {
+		switch v := v.(type) {
+		case *int:
+			if v != nil {
+				p[k] = *v
+			}
+		case *float64:
+			if v != nil {
+				p[k] = *v
+			}
+		}
+	}
+	choices := func() map[string]any {
+		if len(a.Titles) != len(a.Enum) { // none (a load error otherwise)
+			return map[string]any{"enum": a.Enum}
+		}
+		key := "oneOf"
+		if a.Type == cfg.TypeArray {
+			key = "anyOf"
+		}
+		opts := make([]map[string]any, len(a.Enum))
+		for i, v := range a.Enum {
+			opts[i] = map[string]any{"const": v, "title": a.Titles[i]}
+		}
+		return map[string]any{key: opts}
+	}
+	p["type"] = string(a.Type)
+	switch a.Type {
+	case cfg.TypeString:
+		bound("minLength", a.MinLength)
+		bound("maxLength", a.MaxLength)
+		set("format", a.Format, a.Format != "")
+		if a.Enum != nil {
+			for k, v := range choices() {
+				p[k] = v
+			}
+		}
+	case cfg.TypeInteger, cfg.TypeNumber:
+		bound("minimum", a.Minimum)
+		bound("maximum", a.Maximum)
+	case cfg.TypeArray:
+		bound("minItems", a.MinItems)
+		bound("maxItems", a.MaxItems)
+		items := choices()
+		if items["enum"] != nil {
+			items["type"] = "string"
+		}
+		p["items"] = items
+	}
+	return p
 }

@@ -117,9 +117,8 @@ func (s *sealer) open(state string, want sealedState, now time.Time) error {
 	return nil
 }
 
-// confirmRoundTrip is confirm for protocol 2026-07-28.
-func (cp *callPath) confirmRoundTrip(ctx context.Context, log callLog, rec *audit.Record, t *toolEntry, args map[string]any, req mcp.CallToolRequest) *mcp.CallToolResult {
-	c := t.decl.Confirm
+// elicitRoundTrip is elicit for protocol 2026-07-28.
+func (cp *callPath) elicitRoundTrip(ctx context.Context, log callLog, rec *audit.Record, t *toolEntry, args map[string]any, req mcp.CallToolRequest) (map[string]any, *mcp.CallToolResult) {
 	now := time.Now()
 	want := sealedState{Tool: t.decl.Name, Args: argsDigest(args), Subject: PrincipalFrom(ctx).Subject}
 	rt := req.Params.MultiRoundTripParams
@@ -128,20 +127,20 @@ func (cp *callPath) confirmRoundTrip(ctx context.Context, log callLog, rec *audi
 		nonce := make([]byte, 16)
 		_, _ = rand.Read(nonce)
 		st := want
-		st.Expires, st.Nonce = now.Add(c.Timeout).Unix(), hex.EncodeToString(nonce)
-		log.Debug().Msg("asking the user to confirm (input_required)")
-		rec.Outcome, rec.Reason = audit.Asked, "asked the user to confirm"
-		return server.NewInputRequestBuilder(cp.seal.seal(st)).Elicit(confirmInput, confirmParams(c, args)).ToolResult()
+		st.Expires, st.Nonce = now.Add(t.askTimeout()).Unix(), hex.EncodeToString(nonce)
+		log.Debug().Msg("asking the user (input_required)")
+		rec.Outcome, rec.Reason = audit.Asked, "asked the user"
+		return nil, server.NewInputRequestBuilder(cp.seal.seal(st)).Elicit(confirmInput, t.elicitation(args)).ToolResult()
 	}
 	if err := cp.seal.open(rt.RequestState, want, now); err != nil {
 		log.Info().Err(err).Msg("confirmation refused")
 		rec.Outcome, rec.ErrorClass, rec.Reason = audit.Denied, "confirmation", err.Error()
-		return errorResult(fmt.Sprintf("Not done: %s. Nothing was run; call the tool again to ask the user again.", err))
+		return nil, errorResult(fmt.Sprintf("Not done: %s. Nothing was run; call the tool again to ask the user again.", err))
 	}
 	res := server.ElicitationResponse(rt.InputResponses, confirmInput)
 	if res == nil {
 		rec.Outcome, rec.ErrorClass, rec.Reason = audit.Invalid, "confirmation", "no answer to the confirmation"
-		return errorResult(fmt.Sprintf("Not done: the call carried no answer under inputResponses.%s. Nothing was run.", confirmInput))
+		return nil, errorResult(fmt.Sprintf("Not done: the call carried no answer under inputResponses.%s. Nothing was run.", confirmInput))
 	}
-	return cp.answered(log, rec, t, res)
+	return cp.answered(log, rec, t, args, res)
 }

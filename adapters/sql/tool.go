@@ -92,7 +92,7 @@ func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
 	t.stmt = stmt
 
 	declared := map[string]bool{}
-	for _, p := range tool.Params {
+	for _, p := range tool.Inputs() {
 		declared[p.Name] = true
 	}
 	for _, b := range tool.Binds {
@@ -111,7 +111,7 @@ func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
 		}
 		used[u.name] = true
 	}
-	for _, p := range tool.Params {
+	for _, p := range tool.Inputs() {
 		if !used[p.Name] {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,

@@ -91,7 +91,7 @@ func TestConfirmCancelOrder(t *testing.T) {
 			}{
 				{"", false, "cannot ask for it", "denied"},
 				{mcp.ElicitationResponseActionDecline, false, "the user declined", "declined"},
-				{mcp.ElicitationResponseActionCancel, false, "dismissed the confirmation", "declined"},
+				{mcp.ElicitationResponseActionCancel, false, "dismissed the question", "declined"},
 				{mcp.ElicitationResponseActionAccept, true, "", "ok"},
 			} {
 				name := string(tt.action)
@@ -372,7 +372,7 @@ func TestConfirmTypeScriptClient(t *testing.T) {
 				want := map[string]struct{ status, text string }{
 					"none":    {"pending", "cannot ask for it"},
 					"decline": {"pending", "the user declined"},
-					"cancel":  {"pending", "dismissed the confirmation"},
+					"cancel":  {"pending", "dismissed the question"},
 					"accept":  {"cancelled", `"status":"cancelled"`},
 				}[action]
 				if got.Status != want.status || !strings.Contains(text, want.text) || got.Result.IsError != (action != "accept") {

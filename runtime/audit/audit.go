@@ -35,13 +35,16 @@ const (
 
 // Record is one tools/call.
 type Record struct {
-	RequestID  string
-	SessionID  string
-	Transport  string
-	Remote     string // the client's address, for requests refused before any tool ran
-	Subject    string
-	Tool       string
-	Args       map[string]any // sensitive params already redacted
+	RequestID string
+	SessionID string
+	Transport string
+	Remote    string // the client's address, for requests refused before any tool ran
+	Subject   string
+	Tool      string
+	Args      map[string]any // sensitive params already redacted
+	// Answers are the values the user supplied when asked (ask blocks),
+	// sensitive ones already redacted.
+	Answers    map[string]any
 	Binds      map[string]any
 	Outcome    string
 	ErrorClass string // for outcomes other than ok: what kind of failure
@@ -103,6 +106,9 @@ func (l *Logger) Write(r *Record) {
 		Float64("duration_ms", float64(r.Duration.Microseconds())/1000)
 	if len(r.Binds) > 0 {
 		ev = ev.RawJSON("binds", cut.object("binds", r.Binds))
+	}
+	if len(r.Answers) > 0 {
+		ev = ev.RawJSON("answers", cut.object("answers", r.Answers))
 	}
 	if r.ErrorClass != "" {
 		ev = ev.Str("error_class", cut.str("error_class", r.ErrorClass))
