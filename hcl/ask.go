@@ -18,6 +18,9 @@ type Ask struct {
 	// Titles, when set, are the display titles of Enum's values, in order
 	// (a titled single- or multi-select in the elicitation schema).
 	Titles []string
+	// LegacyTitles sends Titles as enumNames beside enum, the deprecated
+	// form of a titled single select, for clients that predate oneOf.
+	LegacyTitles bool
 	// Format is "email", "uri", "date" or "date-time" for a string the
 	// client may help the user enter; "" for none.
 	Format string
@@ -26,7 +29,7 @@ type Ask struct {
 var askFormats = []string{"email", "uri", "date", "date-time"}
 
 var askSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "title"}, {Name: "enum_titles"}, {Name: "format"}},
+	Attributes: []hcl.AttributeSchema{{Name: "title"}, {Name: "enum_titles"}, {Name: "legacy_enum_names"}, {Name: "format"}},
 }
 
 var toolAskSchema = &hcl.BodySchema{
@@ -101,6 +104,14 @@ func decodeAskBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Ask, hcl.Diagnosti
 			}
 			a.Format = v
 		}
+	}
+	if attr, ok := attrs["legacy_enum_names"]; ok {
+		v, d := boolAttr(attr, ctx, true)
+		diags = append(diags, d...)
+		if v && (p.Type != TypeString || attrs["enum_titles"] == nil) {
+			diags = append(diags, AttrError(attr, "Constraint does not apply", "legacy_enum_names sends the enum_titles of a string ask as enumNames; this ask has none."))
+		}
+		a.LegacyTitles = v
 	}
 	if attr, ok := attrs["enum_titles"]; ok {
 		val, d := evalAttr(attr, ctx, true)

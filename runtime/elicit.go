@@ -327,6 +327,9 @@ func askProperty(a *cfg.Ask) map[string]any {
 		if len(a.Titles) != len(a.Enum) { // none (a load error otherwise)
 			return map[string]any{"enum": a.Enum}
 		}
+		if a.LegacyTitles {
+			return map[string]any{"enum": a.Enum, "enumNames": a.Titles}
+		}
 		key := "oneOf"
 		if a.Type == cfg.TypeArray {
 			key = "anyOf"

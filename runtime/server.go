@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"time"
+
 	"context"
 	"encoding/base64"
 	"sort"
@@ -58,6 +60,11 @@ type ServerOptions struct {
 	// checked the first: a reload it refuses leaves the current
 	// generation serving.
 	Verify func(*Surface) hcl.Diagnostics
+	// ProgressInterval is how often a call that carries a progress token
+	// hears that it is still running (notify.go); 0: never, beside its
+	// start, its run and its end. DefaultProgressInterval is a sensible
+	// value.
+	ProgressInterval time.Duration
 }
 
 // NewServer serves gen.
@@ -69,7 +76,7 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 		opts.Audit = audit.Discard()
 	}
 	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, opts: opts, pageSize: pageSize(gen),
-		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics}}
+		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, progressInterval: opts.ProgressInterval}}
 	s.metrics.Sources(s.sourceStats)
 	if opts.Exposure.beyondLoopback() {
 		s.refusedHTTP = ratelimit.NewMemory(refusedBuckets, nil)
