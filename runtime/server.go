@@ -43,6 +43,8 @@ type Server struct {
 	// refusedHTTP holds the buckets of DefaultRefusedLimit, when the
 	// server listens beyond loopback (http_limit.go).
 	refusedHTTP *ratelimit.Memory
+	// subs is who subscribed to which resource (subscribe.go).
+	subs subscriptions
 }
 
 // ServerOptions configure a Server.
@@ -89,6 +91,7 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 	hooks.AddAfterListResourceTemplates(s.listTemplates)
 	hooks.AddOnError(s.auditNotFound)
 	hooks.AddOnError(s.requestFailed) // parse.go
+	s.subs.hook(hooks)
 	mcpOpts := []server.ServerOption{
 		server.WithToolCapabilities(true),
 		server.WithToolFilter(s.visibleTools),
@@ -131,6 +134,7 @@ func (s *Server) swap(gen *Generation) *Generation {
 	// Tools last: a client told the tool list changed has already been
 	// told of any resource or prompt change of the same swap.
 	s.swapPrimitives(old, gen)
+	s.resourcesUpdated(old, surface)
 	s.mcp.SetTools(tools...)
 	s.metrics.Serving(gen.number, len(gen.tools))
 	s.metrics.ConfigHash(gen.hash)

@@ -39,7 +39,7 @@ func TestAsk(t *testing.T) {
 		start func(t *testing.T, opts []client.ClientOption, env []string) *server
 	}{
 		{"stdio", func(t *testing.T, opts []client.ClientOption, env []string) *server {
-			return startStdioClient(t, opts, env, "testdata/e2e/ask.hcl")
+			return startStdioClient(t, mcp.LATEST_PROTOCOL_VERSION, opts, env, "testdata/e2e/ask.hcl")
 		}},
 		{"http-2025-11-25", func(t *testing.T, opts []client.ClientOption, env []string) *server {
 			return startHTTPClient(t, mcp.ProtocolVersion20251125, nil, opts, env, "--insecure-no-auth", "testdata/e2e/ask.hcl")

@@ -62,7 +62,7 @@ func TestConfirmCancelOrder(t *testing.T) {
 		canAsk bool
 	}{
 		{"stdio", func(t *testing.T, opts []client.ClientOption, env []string) *server {
-			return startStdioClient(t, opts, env, technova, auditConfig)
+			return startStdioClient(t, mcp.LATEST_PROTOCOL_VERSION, opts, env, technova, auditConfig)
 		}, true},
 		{"http-2025-11-25", func(t *testing.T, opts []client.ClientOption, env []string) *server {
 			return startHTTPClient(t, mcp.ProtocolVersion20251125, manager, opts, env, technova, auditConfig)

@@ -30,7 +30,7 @@ var notifyTransports = []struct {
 	start func(t *testing.T, args ...string) *server
 }{
 	{"stdio", func(t *testing.T, args ...string) *server {
-		return startStdioClient(t, nil, nil, args...)
+		return startStdioClient(t, mcp.LATEST_PROTOCOL_VERSION, nil, nil, args...)
 	}},
 	{"http", func(t *testing.T, args ...string) *server {
 		return startHTTPClient(t, mcp.ProtocolVersion20251125, nil, nil, nil, append([]string{"--insecure-no-auth"}, args...)...)

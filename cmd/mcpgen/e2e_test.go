@@ -84,11 +84,12 @@ func mainCommand(env []string, args ...string) *exec.Cmd {
 // Its client accepts every confirmation the server asks for.
 func startStdio(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
-	return startStdioClient(t, []client.ClientOption{client.WithElicitationHandler(answer(mcp.ElicitationResponseActionAccept))}, env, args...)
+	return startStdioClient(t, mcp.LATEST_PROTOCOL_VERSION, []client.ClientOption{client.WithElicitationHandler(answer(mcp.ElicitationResponseActionAccept))}, env, args...)
 }
 
-// startStdioClient is startStdio with a client made with opts.
-func startStdioClient(t *testing.T, opts []client.ClientOption, env []string, args ...string) *server {
+// startStdioClient is startStdio with a client made with opts, which asks
+// for version.
+func startStdioClient(t *testing.T, version string, opts []client.ClientOption, env []string, args ...string) *server {
 	t.Helper()
 	logs := newLogLines()
 	var cmd *exec.Cmd
@@ -110,7 +111,7 @@ func startStdioClient(t *testing.T, opts []client.ClientOption, env []string, ar
 		t.Fatalf("starting stdio client: %v", err)
 	}
 	t.Cleanup(func() { c.Close() })
-	initialize(t, c)
+	initializeVersion(t, c, version)
 	return &server{client: c, cmd: cmd, logs: logs}
 }
 
