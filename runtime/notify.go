@@ -31,42 +31,47 @@ const DefaultProgressInterval = 5 * time.Second
 // logger names the source of the server's log messages to clients.
 const logger = "mcpgen"
 
-// note is one call's notifications to its client. The zero value (nil
-// server) sends nothing: a call whose client asked for nothing pays one
-// level check.
+// note is one call's notifications to its client. It is a value on the
+// call's stack: a call whose client asked for no progress allocates
+// nothing here. The zero value (nil server) sends nothing.
 type note struct {
 	srv   *server.MCPServer
 	ctx   context.Context
 	tool  string
 	id    string
 	level mcp.LoggingLevel // the least severe level the client wants; "" none
+	prog  *progress        // nil: the request carries no progress token
+}
 
-	token    mcp.ProgressToken // nil: no progress
-	mu       sync.Mutex
-	progress float64
-	stop     chan struct{}
-	stopped  sync.WaitGroup
+// progress is what a call with a progress token shares with its
+// keep-alive.
+type progress struct {
+	token   mcp.ProgressToken
+	mu      sync.Mutex
+	next    float64
+	stop    chan struct{}
+	stopped sync.WaitGroup
 }
 
 // notes starts the notifications of a call of tool, answering req.
-func (cp *callPath) notes(ctx context.Context, req mcp.CallToolRequest, rec *audit.Record) *note {
+func (cp *callPath) notes(ctx context.Context, req mcp.CallToolRequest, rec *audit.Record) note {
 	srv := server.ServerFromContext(ctx)
 	if srv == nil {
-		return &note{}
+		return note{}
 	}
-	n := &note{srv: srv, ctx: ctx, tool: rec.Tool, id: rec.RequestID, level: clientLogLevel(ctx)}
+	n := note{srv: srv, ctx: ctx, tool: rec.Tool, id: rec.RequestID, level: clientLogLevel(ctx)}
 	if m := req.Params.Meta; m != nil && m.ProgressToken != nil {
-		n.token = m.ProgressToken
+		n.prog = &progress{token: m.ProgressToken}
 	}
-	if n.level == "" && n.token == nil {
-		return &note{}
+	if n.level == "" && n.prog == nil {
+		return note{}
 	}
 	n.log(mcp.LoggingLevelDebug, "call started", nil)
-	if n.token != nil {
+	if n.prog != nil {
 		n.tick("started")
 		if iv := cp.progressInterval; iv > 0 {
-			n.stop = make(chan struct{})
-			n.stopped.Add(1)
+			n.prog.stop = make(chan struct{})
+			n.prog.stopped.Add(1)
 			go n.keepAlive(iv)
 		}
 	}
@@ -85,7 +90,7 @@ func clientLogLevel(ctx context.Context) mcp.LoggingLevel {
 	return ""
 }
 
-func (n *note) log(level mcp.LoggingLevel, msg string, data map[string]any) {
+func (n note) log(level mcp.LoggingLevel, msg string, data map[string]any) {
 	if n.srv == nil || n.level == "" || !level.ShouldSendTo(n.level) {
 		return
 	}
@@ -98,30 +103,31 @@ func (n *note) log(level mcp.LoggingLevel, msg string, data map[string]any) {
 }
 
 // tick sends the next progress value.
-func (n *note) tick(msg string) {
-	if n.srv == nil || n.token == nil {
+func (n note) tick(msg string) {
+	if n.srv == nil || n.prog == nil {
 		return
 	}
-	n.mu.Lock()
-	p := n.progress
-	n.progress++
-	n.mu.Unlock()
+	n.prog.mu.Lock()
+	p := n.prog.next
+	n.prog.next++
+	n.prog.mu.Unlock()
 	_ = n.srv.SendNotificationToClient(n.ctx, string(mcp.MethodNotificationProgress), map[string]any{
-		"progressToken": n.token,
+		"progressToken": n.prog.token,
 		"progress":      p,
 		"message":       fmt.Sprintf("%s: %s", n.tool, msg),
 	})
 }
 
-func (n *note) keepAlive(every time.Duration) {
-	defer n.stopped.Done()
+// keepAlive runs on a goroutine of its own, with a copy of n.
+func (n note) keepAlive(every time.Duration) {
+	defer n.prog.stopped.Done()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-t.C:
 			n.tick("still running")
-		case <-n.stop:
+		case <-n.prog.stop:
 			return
 		case <-n.ctx.Done():
 			return
@@ -130,7 +136,7 @@ func (n *note) keepAlive(every time.Duration) {
 }
 
 // running says the call passed its checks and the tool starts.
-func (n *note) running() {
+func (n note) running() {
 	if n.srv == nil {
 		return
 	}
@@ -139,7 +145,7 @@ func (n *note) running() {
 }
 
 // result reports what a successful call returned, when it was cut.
-func (n *note) result(out *adapter.Result) {
+func (n note) result(out *adapter.Result) {
 	if n.srv == nil || !out.Truncated {
 		return
 	}
@@ -148,13 +154,13 @@ func (n *note) result(out *adapter.Result) {
 
 // done ends the notifications with the call's outcome; it runs before the
 // answer is written.
-func (n *note) done(rec *audit.Record, start time.Time) {
+func (n note) done(rec *audit.Record, start time.Time) {
 	if n.srv == nil {
 		return
 	}
-	if n.stop != nil {
-		close(n.stop)
-		n.stopped.Wait()
+	if n.prog != nil && n.prog.stop != nil {
+		close(n.prog.stop)
+		n.prog.stopped.Wait()
 	}
 	if rec.Cached {
 		n.log(mcp.LoggingLevelInfo, "answered from the cache", nil)
@@ -182,7 +188,7 @@ func (n *note) done(rec *audit.Record, start time.Time) {
 	}
 	n.log(level, "call finished", data)
 	n.tick("finished: " + rec.Outcome)
-	if n.token != nil {
+	if n.prog != nil {
 		n.flush()
 	}
 }
@@ -201,7 +207,7 @@ const (
 // drops progress for a request already answered. mcp-go says when it has
 // taken a notification off the session's queue, not when it has written
 // it, so the last one is given a moment more.
-func (n *note) flush() {
+func (n note) flush() {
 	cs := server.ClientSessionFromContext(n.ctx)
 	if cs == nil {
 		return

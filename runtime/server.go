@@ -1,13 +1,12 @@
 package runtime
 
 import (
-	"time"
-
 	"context"
 	"encoding/base64"
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mark3labs/mcp-go/mcp"
