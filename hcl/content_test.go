@@ -35,8 +35,8 @@ func TestLoadPrimitives(t *testing.T) {
 	if len(diags) > 0 {
 		t.Fatalf("Load: %s", diagText(diags))
 	}
-	if len(cfg.Tools) != 6 || len(cfg.Resources) != 4 || len(cfg.Prompts) != 4 {
-		t.Fatalf("got %d tools, %d resources, %d prompts; want 6, 4, 4", len(cfg.Tools), len(cfg.Resources), len(cfg.Prompts))
+	if len(cfg.Tools) != 11 || len(cfg.Resources) != 4 || len(cfg.Prompts) != 4 {
+		t.Fatalf("got %d tools, %d resources, %d prompts; want 11, 4, 4", len(cfg.Tools), len(cfg.Resources), len(cfg.Prompts))
 	}
 	errTool, mixed := cfg.Tools[5], cfg.Tools[4]
 	bin, tmpl := cfg.Resources[1], cfg.Resources[3]
