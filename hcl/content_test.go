@@ -53,7 +53,7 @@ func TestLoadPrimitives(t *testing.T) {
 		{"template", []any{tmpl.IsTemplate(), tmpl.URITemplate, tmpl.MimeType}, []any{true, "test://template/{id}/data", "application/json"}},
 		{"template query", []any{tmpl.Query.Name, tmpl.Query.ReadOnly, tmpl.Query.Source.Key(), tmpl.Query.Params[0].Name}, []any{"resource:template_data", true, "sql.fixtures", "id"}},
 		{"arguments", []any{args[0].Name, args[0].Required, args[1].Name}, []any{"arg1", true, "arg2"}},
-		{"queries", len(cfg.Queries()), 7},
+		{"queries", len(cfg.Queries()), 12},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {
