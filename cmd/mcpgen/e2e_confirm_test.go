@@ -389,3 +389,28 @@ func TestConfirmTypeScriptClient(t *testing.T) {
 		}
 	}
 }
+
+// silent is an elicitation handler standing for a user who never answers:
+// it returns only when the test ends.
+type silent struct{ end chan struct{} }
+
+func (s silent) Elicit(context.Context, mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	<-s.end
+	return nil, context.Canceled
+}
+
+// TestConfirmTimeout: a user who does not answer within the confirm
+// block's timeout runs nothing; the call says so and is audited as a
+// timeout.
+func TestConfirmTimeout(t *testing.T) {
+	end := make(chan struct{})
+	defer close(end)
+	dir := t.TempDir()
+	auditPath := filepath.Join(dir, "audit.log")
+	s := startStdioClient(t, mcp.ProtocolVersion20251125, []client.ClientOption{client.WithElicitationHandler(silent{end})},
+		[]string{"AUDIT_PATH=" + auditPath}, "testdata/e2e/confirm_timeout.hcl", "testdata/e2e/audit_only.hcl")
+	toolError(t, call(t, s.client, "purge", nil), "the user did not answer", "within 300ms", "Nothing was run")
+	if rec := lastAudit(t, auditPath, "purge"); rec["outcome"] != "timeout" || rec["error_class"] != "confirmation" {
+		t.Errorf("audit record %v, want a confirmation timeout", rec)
+	}
+}
