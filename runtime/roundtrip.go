@@ -35,7 +35,10 @@ import (
 const confirmInput = "confirm"
 
 // sealer seals and opens request states. Its zero value is ready: the key
-// is random, made at first use, and lives as long as the process.
+// is random, made at first use, and lives as long as the process. With
+// ServerOptions.StateKey (the session key of --session-key-file) replicas
+// that share it accept each other's states; each still accepts a state
+// once, so a state could be used once on each replica while it is fresh.
 type sealer struct {
 	once sync.Once
 	key  []byte
@@ -52,10 +55,23 @@ type sealedState struct {
 	Nonce   string `json:"n"`
 }
 
+// newSealer seals with a key derived from shared (nil: a random key).
+func newSealer(shared []byte) sealer {
+	if len(shared) == 0 {
+		return sealer{}
+	}
+	// A key of its own: the session key also signs session ids.
+	m := hmac.New(sha256.New, shared)
+	m.Write([]byte("mcpgen confirmation requestState"))
+	return sealer{key: m.Sum(nil)}
+}
+
 func (s *sealer) init() {
 	s.once.Do(func() {
-		s.key = make([]byte, 32)
-		_, _ = rand.Read(s.key)
+		if s.key == nil {
+			s.key = make([]byte, 32)
+			_, _ = rand.Read(s.key)
+		}
 		s.used = map[string]time.Time{}
 	})
 }

@@ -66,6 +66,10 @@ type ServerOptions struct {
 	// start, its run and its end. DefaultProgressInterval is a sensible
 	// value.
 	ProgressInterval time.Duration
+	// StateKey signs the requestState of confirmations in protocol
+	// 2026-07-28 (roundtrip.go), so that replicas sharing it accept each
+	// other's; nil: a random key of this process's.
+	StateKey []byte
 }
 
 // NewServer serves gen.
@@ -77,7 +81,8 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 		opts.Audit = audit.Discard()
 	}
 	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, opts: opts, pageSize: pageSize(gen),
-		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, progressInterval: opts.ProgressInterval}}
+		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, progressInterval: opts.ProgressInterval,
+			seal: newSealer(opts.StateKey)}}
 	s.metrics.Sources(s.sourceStats)
 	if opts.Exposure.beyondLoopback() {
 		s.refusedHTTP = ratelimit.NewMemory(refusedBuckets, nil)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -412,5 +413,61 @@ func TestConfirmTimeout(t *testing.T) {
 	toolError(t, call(t, s.client, "purge", nil), "the user did not answer", "within 300ms", "Nothing was run")
 	if rec := lastAudit(t, auditPath, "purge"); rec["outcome"] != "timeout" || rec["error_class"] != "confirmation" {
 		t.Errorf("audit record %v, want a confirmation timeout", rec)
+	}
+}
+
+// TestConfirmAcrossReplicas: in protocol 2026-07-28 the user's answer may
+// reach another replica than the question. Replicas started with the same
+// --session-key-file accept each other's requestState; one with another
+// key runs nothing.
+func TestConfirmAcrossReplicas(t *testing.T) {
+	dir := t.TempDir()
+	keys := []string{filepath.Join(dir, "a.key"), filepath.Join(dir, "b.key")}
+	for i, k := range keys {
+		if err := os.WriteFile(k, []byte(strings.Repeat(fmt.Sprint(i), 48)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := func(key string) string {
+		_, url, _ := serveProcess(t, nil, "--listen", "127.0.0.1:0", "--session-key-file", key, "testdata/e2e/confirm_replicas.hcl")
+		return url
+	}
+	first, twin, other := start(keys[0]), start(keys[0]), start(keys[1])
+	hc := &http.Client{}
+	purge := func(url, state string) map[string]any {
+		t.Helper()
+		params := map[string]any{"name": "purge", "arguments": map[string]any{}, "_meta": map[string]any{
+			mcp.MetaKeyProtocolVersion:    mcp.ProtocolVersion20260728,
+			mcp.MetaKeyClientInfo:         map[string]any{"name": "raw", "version": "1"},
+			mcp.MetaKeyClientCapabilities: map[string]any{"elicitation": map[string]any{}},
+		}}
+		if state != "" {
+			params["requestState"] = state
+			params["inputResponses"] = map[string]any{"confirm": map[string]any{"action": "accept", "content": map[string]any{}}}
+		}
+		body, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := postMCP(hc, url, string(body), map[string]string{
+			mcp.HeaderProtocolVersion: mcp.ProtocolVersion20260728, mcp.HeaderMethod: "tools/call", mcp.HeaderName: "purge"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var msg struct{ Result map[string]any }
+		if err := json.Unmarshal([]byte(a.body), &msg); err != nil || msg.Result == nil {
+			t.Fatalf("tools/call: status %d, %s (%v)", a.status, a.body, err)
+		}
+		return msg.Result
+	}
+	state, _ := purge(first, "")["requestState"].(string)
+	if state == "" {
+		t.Fatal("no requestState from the first replica")
+	}
+	if res := purge(other, state); res["isError"] != true || !strings.Contains(jsonString(res["content"]), "not one this server issued") {
+		t.Errorf("a replica with another key: %v, want the state refused", res)
+	}
+	if res := purge(twin, state); res["isError"] == true || !strings.Contains(jsonString(res["structuredContent"]), "purged") {
+		t.Errorf("a replica with the same key: %v, want the purge run", res)
 	}
 }

@@ -116,7 +116,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}()
 	srv := runtime.NewServer(gen, runtime.ServerOptions{
 		Log: log, Secrets: secrets, Audit: trail, Metrics: newMetrics(build), Exposure: exposure, Verify: verify,
-		ProgressInterval: *progressEvery,
+		ProgressInterval: *progressEvery, StateKey: o.SessionKey,
 	})
 	// Closes every generation's sources once its calls have returned;
 	// deferred after the audit trail's close, so it runs first.
