@@ -84,8 +84,14 @@ func clientLogLevel(ctx context.Context) mcp.LoggingLevel {
 	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
 		return info.LogLevel
 	}
+	// mcp-go answers error for a session that never set a level, and
+	// a client that asked for nothing must hear nothing (an unasked
+	// message can block a client that stopped reading): error, set or
+	// not, is treated as silence.
 	if s, ok := server.ClientSessionFromContext(ctx).(server.SessionWithLogging); ok {
-		return s.GetLogLevel()
+		if level := s.GetLogLevel(); level != mcp.LoggingLevelError {
+			return level
+		}
 	}
 	return ""
 }
@@ -188,9 +194,7 @@ func (n note) done(rec *audit.Record, start time.Time) {
 	}
 	n.log(level, "call finished", data)
 	n.tick("finished: " + rec.Outcome)
-	if n.prog != nil {
-		n.flush()
-	}
+	n.flush()
 }
 
 // maxFlush bounds how long a call's answer waits for its notifications,
@@ -201,12 +205,14 @@ const (
 )
 
 // flush waits, briefly, until mcp-go has written the call's
-// notifications. mcp-go writes them from a goroutine of its own (stdio) or
-// on the session's GET stream when one is open (HTTP), and the answer from
-// the call's: without this the answer can overtake them, and a client
-// drops progress for a request already answered. mcp-go says when it has
-// taken a notification off the session's queue, not when it has written
-// it, so the last one is given a moment more.
+// notifications. mcp-go writes them from a goroutine of its own (stdio),
+// or from one per request, or the session's GET stream when one is open
+// (HTTP), and the answer from the call's: without this the answer can
+// overtake them (a client drops progress for a request already answered),
+// and over HTTP a notification taken off the queue as the answer is
+// written is dropped. mcp-go says when it has taken a notification off
+// the queue, not when it has written it, so the last one is given a moment
+// more. Only calls whose client asked to hear them wait.
 func (n note) flush() {
 	cs := server.ClientSessionFromContext(n.ctx)
 	if cs == nil {
