@@ -76,6 +76,126 @@ tool "test_error_handling" {
   }
 }
 
+# Logging and progress come from the server itself: every call tells a
+# client that set a log level that it started, runs and finished, and
+# reports progress at the same steps when the request carries a token.
+tool "test_tool_with_logging" {
+  description = "Reports its call to the client's log as it runs."
+  source      = source.sql.fixtures
+  sql         = "SELECT 'done' AS status"
+  result {
+    one = true
+  }
+}
+
+# A report that takes a while: the server tells the client it is still
+# running every --progress-interval (scripts/conformance.sh sets 50ms).
+tool "test_tool_with_progress" {
+  description = "Reports progress as it runs."
+  source      = source.sql.fixtures
+  sql         = <<-SQL
+    WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 2000000)
+    SELECT 'done' AS status, max(n) AS counted FROM c
+  SQL
+  result {
+    one = true
+  }
+}
+
+# Elicitation: the values come from the user at the client (ask blocks),
+# asked by the server before the query runs.
+tool "test_elicitation" {
+  description = "Asks the user for a username and an email address."
+  source      = source.sql.fixtures
+  param "message" {
+    type        = "string"
+    description = "The message to show the user."
+  }
+  confirm {
+    message = "{{message}}"
+  }
+  ask "username" {
+    type        = "string"
+    description = "User's response"
+  }
+  ask "email" {
+    type        = "string"
+    description = "User's email address"
+  }
+  sql = "SELECT 'accept' AS action, :username AS username, :email AS email, :message AS message"
+  result {
+    one = true
+  }
+}
+
+tool "test_elicitation_sep1034_defaults" {
+  description = "Asks the user for values that all have defaults."
+  source      = source.sql.fixtures
+  ask "name" {
+    type    = "string"
+    default = "John Doe"
+  }
+  ask "age" {
+    type    = "integer"
+    default = 30
+  }
+  ask "score" {
+    type    = "number"
+    default = 95.5
+  }
+  ask "status" {
+    type    = "string"
+    enum    = ["active", "inactive", "pending"]
+    default = "active"
+  }
+  ask "verified" {
+    type    = "boolean"
+    default = true
+  }
+  sql = "SELECT :name AS name, :age AS age, :score AS score, :status AS status, :verified AS verified"
+  result {
+    one = true
+  }
+}
+
+tool "test_elicitation_sep1330_enums" {
+  description = "Asks the user to choose, in every kind of choice a form has."
+  source      = source.sql.fixtures
+  ask "untitledSingle" {
+    type = "string"
+    enum = ["option1", "option2", "option3"]
+  }
+  ask "titledSingle" {
+    type        = "string"
+    enum        = ["value1", "value2", "value3"]
+    enum_titles = ["First Option", "Second Option", "Third Option"]
+  }
+  ask "legacyEnum" {
+    type              = "string"
+    enum              = ["opt1", "opt2", "opt3"]
+    enum_titles       = ["Option One", "Option Two", "Option Three"]
+    legacy_enum_names = true
+  }
+  ask "untitledMulti" {
+    type  = "array"
+    items = "string"
+    enum  = ["option1", "option2", "option3"]
+  }
+  ask "titledMulti" {
+    type        = "array"
+    items       = "string"
+    enum        = ["value1", "value2", "value3"]
+    enum_titles = ["First Choice", "Second Choice", "Third Choice"]
+  }
+  sql = <<-SQL
+    SELECT :untitledSingle AS untitledSingle, :titledSingle AS titledSingle, :legacyEnum AS legacyEnum,
+           :untitledMulti AS untitledMulti, :titledMulti AS titledMulti
+  SQL
+  result {
+    one = true
+  }
+}
+
 # ---- resources ---------------------------------------------------------
 
 resource "static_text" {

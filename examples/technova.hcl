@@ -308,6 +308,12 @@ tool "cancel_order" {
     rate = "10/m"
   }
 
+  # The human at the client confirms every cancellation; the model cannot
+  # answer for them. A client that cannot ask its user is refused.
+  confirm {
+    message = "Cancel order {{order_id}}? Reason given: {{reason}}. This cannot be undone."
+  }
+
   param "order_id" {
     type        = "integer"
     minimum     = 1

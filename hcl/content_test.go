@@ -35,8 +35,8 @@ func TestLoadPrimitives(t *testing.T) {
 	if len(diags) > 0 {
 		t.Fatalf("Load: %s", diagText(diags))
 	}
-	if len(cfg.Tools) != 6 || len(cfg.Resources) != 4 || len(cfg.Prompts) != 4 {
-		t.Fatalf("got %d tools, %d resources, %d prompts; want 6, 4, 4", len(cfg.Tools), len(cfg.Resources), len(cfg.Prompts))
+	if len(cfg.Tools) != 11 || len(cfg.Resources) != 4 || len(cfg.Prompts) != 4 {
+		t.Fatalf("got %d tools, %d resources, %d prompts; want 11, 4, 4", len(cfg.Tools), len(cfg.Resources), len(cfg.Prompts))
 	}
 	errTool, mixed := cfg.Tools[5], cfg.Tools[4]
 	bin, tmpl := cfg.Resources[1], cfg.Resources[3]
@@ -53,7 +53,7 @@ func TestLoadPrimitives(t *testing.T) {
 		{"template", []any{tmpl.IsTemplate(), tmpl.URITemplate, tmpl.MimeType}, []any{true, "test://template/{id}/data", "application/json"}},
 		{"template query", []any{tmpl.Query.Name, tmpl.Query.ReadOnly, tmpl.Query.Source.Key(), tmpl.Query.Params[0].Name}, []any{"resource:template_data", true, "sql.fixtures", "id"}},
 		{"arguments", []any{args[0].Name, args[0].Required, args[1].Name}, []any{"arg1", true, "arg2"}},
-		{"queries", len(cfg.Queries()), 7},
+		{"queries", len(cfg.Queries()), 12},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {

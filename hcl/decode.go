@@ -210,6 +210,8 @@ func decodeToolBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Tool, hcl.Diagnos
 	tool.Params, tool.Binds = params, binds
 	diags = append(diags, decodeToolKind(tool, content, ctx)...)
 	diags = append(diags, decodeToolLimits(tool, ctx)...)
+	diags = append(diags, decodeToolConfirm(tool, ctx)...)
+	diags = append(diags, decodeToolAsks(tool, ctx)...)
 	return tool, diags
 }
 

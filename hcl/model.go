@@ -104,6 +104,8 @@ type Tool struct {
 	RateLimit      *RateLimit // nil: the limits block's default, if any
 	MaxConcurrency int        // calls of this tool in flight; 0: no cap
 	Cache          *Cache     // nil: results are not cached
+	Confirm        *Confirm   // nil: runs without asking the user (confirm.go)
+	Asks           []*Ask     // values the user supplies when called (ask.go)
 
 	Body      hcl.Body // attributes and blocks for the adapter
 	Ctx       *hcl.EvalContext

@@ -32,6 +32,10 @@ type callPath struct {
 	audit   *audit.Logger
 	metrics *metrics.Metrics
 	tracing *Tracing // nil: off
+	seal    sealer   // confirmation states of protocol 2026-07-28 (roundtrip.go)
+	// progressInterval is the keep-alive period of calls that carry a
+	// progress token (notify.go); 0: none.
+	progressInterval time.Duration
 }
 
 // handler runs tools/call for the tool named name on the generation
@@ -77,6 +81,8 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 	log := callLog{cp.log, id, t.decl.Name, rec.TraceID}
 	defer cp.finish(rec, start)
 	defer span.end(rec)
+	note := cp.notes(ctx, req, rec)
+	defer note.done(rec, start)
 
 	// Whether the caller may see the tool at all is decided before
 	// anything about its arguments is said, so that a hidden tool's
@@ -114,6 +120,10 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 		return refused, false // a limit, or the answer from the cache
 	}
 	defer adm.done()
+	if args, refused = cp.elicit(ctx, log, rec, t, args, req); refused != nil {
+		return refused, false // the user did not accept, or could not be asked
+	}
+	note.running()
 	if f, ok := t.impl.(*fixedTool); ok {
 		return cp.fixedResult(ctx, log, rec, t, f), false
 	}
@@ -142,6 +152,7 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 	}
 	rec.Outcome, rec.Rows, rec.Bytes = audit.OK, out.Rows, len(text)
 	adm.keep(out, text)
+	note.result(out)
 	log.Debug().Int("rows", out.Rows).Bool("truncated", out.Truncated).Dur("duration", time.Since(start)).Msg("tool call")
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(string(text))},

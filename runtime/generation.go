@@ -78,6 +78,10 @@ type toolEntry struct {
 	// sensitive names the params whose values audit records redact.
 	sensitive map[string]bool
 	limits    toolLimits
+	// asks validates what the user is asked for, and askSchema is the
+	// form; asks is nil for a tool that asks nothing (elicit.go).
+	asks      *Params
+	askSchema map[string]any
 }
 
 type compiledBind struct {
@@ -176,6 +180,7 @@ func (g *Generation) buildEntry(env *guard.Env, decl *cfg.Tool) (*toolEntry, hcl
 	entry.params = params
 	diags = append(diags, entry.compilePolicy(env, g.defaultGuard, g.Config.Auth != nil)...)
 	diags = append(diags, g.compileToolLimits(entry, env)...)
+	diags = append(diags, entry.compileAsks()...)
 
 	if decl.Content != nil {
 		entry.impl = &fixedTool{gen: g, decl: decl}

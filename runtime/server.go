@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -43,6 +44,8 @@ type Server struct {
 	// refusedHTTP holds the buckets of DefaultRefusedLimit, when the
 	// server listens beyond loopback (http_limit.go).
 	refusedHTTP *ratelimit.Memory
+	// subs is who subscribed to which resource (subscribe.go).
+	subs subscriptions
 }
 
 // ServerOptions configure a Server.
@@ -64,6 +67,15 @@ type ServerOptions struct {
 	Tracing *Tracing
 	// Pins is BuildOptions.Pins, for reloads.
 	Pins func() map[string]string
+	// ProgressInterval is how often a call that carries a progress token
+	// hears that it is still running (notify.go); 0: never, beside its
+	// start, its run and its end. DefaultProgressInterval is a sensible
+	// value.
+	ProgressInterval time.Duration
+	// StateKey signs the requestState of confirmations in protocol
+	// 2026-07-28 (roundtrip.go), so that replicas sharing it accept each
+	// other's; nil: a random key of this process's.
+	StateKey []byte
 }
 
 // NewServer serves gen.
@@ -75,7 +87,8 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 		opts.Audit = audit.Discard()
 	}
 	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, opts: opts, pageSize: pageSize(gen),
-		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, tracing: opts.Tracing}}
+		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, tracing: opts.Tracing, progressInterval: opts.ProgressInterval,
+			seal: newSealer(opts.StateKey)}}
 	s.metrics.Sources(s.sourceStats)
 	if opts.Exposure.beyondLoopback() {
 		s.refusedHTTP = ratelimit.NewMemory(refusedBuckets, nil)
@@ -94,6 +107,7 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 		hooks.AddOnSuccess(methodDone)
 		hooks.AddOnError(methodFailed)
 	}
+	s.subs.hook(hooks)
 	mcpOpts := []server.ServerOption{
 		server.WithToolCapabilities(true),
 		server.WithToolFilter(s.visibleTools),
@@ -138,6 +152,7 @@ func (s *Server) swap(gen *Generation) *Generation {
 	// Tools last: a client told the tool list changed has already been
 	// told of any resource or prompt change of the same swap.
 	s.swapPrimitives(old, gen)
+	s.resourcesUpdated(old, surface)
 	s.mcp.SetTools(tools...)
 	s.metrics.Serving(gen.number, len(gen.tools))
 	s.metrics.ConfigHash(gen.hash)

@@ -119,6 +119,9 @@ type Execution struct {
 	Limits   Limits   `json:"limits"`
 	// Sensitive names the params whose values audit records redact.
 	Sensitive []string `json:"sensitive_params,omitempty"`
+	// AsksUser is what the user at the client is asked before the tool
+	// runs (confirm and ask blocks).
+	AsksUser *AsksUser `json:"asks_user,omitempty"`
 
 	// Returns are a fixed-content tool's items.
 	Returns []ContentSurface `json:"returns,omitempty"`
@@ -259,6 +262,7 @@ func (g *Generation) execution(t *toolEntry) Execution {
 		ReadOnly: d.ReadOnly,
 		Access:   t.access(g.Config),
 		Limits:   t.limitsSurface(g.Config),
+		AsksUser: t.asksUser(),
 	}
 	for name := range t.sensitive {
 		x.Sensitive = append(x.Sensitive, name)

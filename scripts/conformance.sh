@@ -52,7 +52,9 @@ log "building mcpgen"
 go build -o "$WORK/mcpgen" ./cmd/mcpgen
 
 # Port 0: the kernel picks a free port; the server logs its URL.
-"$WORK/mcpgen" serve --listen 127.0.0.1:0 examples/conformance.hcl >"$WORK/serve.log" 2>&1 &
+# test_tool_with_progress is a report that runs a while; it hears a
+# keep-alive every 50ms.
+"$WORK/mcpgen" serve --listen 127.0.0.1:0 --progress-interval 50ms examples/conformance.hcl >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!
 URL=
 for _ in $(seq 1 100); do

@@ -210,6 +210,30 @@ if [ -z "${MCPGEN_TS_SDK_DIR:-}" ] && ! ensure_ts_sdk; then
 		exit 1
 	fi
 	log "no node or TypeScript SDK: the gateway's TypeScript upstream test will skip"
+# The official TypeScript MCP client, for the e2e tests that drive mcpgen
+# with it (cmd/mcpgen TestConfirmTypeScriptClient): node@22 and
+# @modelcontextprotocol/sdk, installed with npm into MCPGEN_TS_CLIENT_DIR
+# once. Under CI=true a missing npm fails the run (the tests fail too).
+install_ts_client() {
+	export MCPGEN_TS_CLIENT_DIR=${MCPGEN_TS_CLIENT_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpgen-tsclient}
+	local sdk=1.32.2 dir=$MCPGEN_TS_CLIENT_DIR
+	if [ -x "$dir/node_modules/node/bin/node" ] &&
+		grep -q "\"version\": \"$sdk\"" "$dir/node_modules/@modelcontextprotocol/sdk/package.json" 2>/dev/null; then
+		return 0
+	fi
+	command -v npm >/dev/null 2>&1 || return 1
+	log "installing node@22 and @modelcontextprotocol/sdk@$sdk into $dir"
+	mkdir -p "$dir"
+	npm install --prefix "$dir" --no-audit --no-fund "node@22" "@modelcontextprotocol/sdk@$sdk" >"$dir/npm.log" 2>&1 ||
+		{ cat "$dir/npm.log" >&2; return 1; }
+}
+
+if ! install_ts_client; then
+	if [ "${CI:-}" = true ]; then
+		echo "the TypeScript MCP client is required under CI and could not be installed" >&2
+		exit 1
+	fi
+	log "no TypeScript client: its tests will skip"
 fi
 
 log "gofmt"

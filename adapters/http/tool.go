@@ -250,7 +250,7 @@ type usage struct {
 
 func newUsage(tool *cfg.Tool) *usage {
 	u := &usage{tool: tool, params: map[string]*cfg.Param{}, binds: map[string]*cfg.Bind{}, used: map[string]bool{}}
-	for _, p := range tool.Params {
+	for _, p := range tool.Inputs() {
 		u.params[p.Name] = p
 	}
 	for _, b := range tool.Binds {
@@ -316,7 +316,7 @@ func (u *usage) declared(name, kind string) bool {
 
 func (u *usage) unused() hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, p := range u.tool.Params {
+	for _, p := range u.tool.Inputs() {
 		if !u.used["param."+p.Name] {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unused parameter",
 				Detail:  fmt.Sprintf("param %q is not used in the request; use it as {%s} in the path or args.%s in query, headers or body, or remove it.", p.Name, p.Name, p.Name),

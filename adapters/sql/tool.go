@@ -166,7 +166,7 @@ func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
 	}
 
 	declared := map[string]bool{}
-	for _, p := range tool.Params {
+	for _, p := range tool.Inputs() {
 		declared[p.Name] = true
 	}
 	for _, b := range tool.Binds {
@@ -185,7 +185,7 @@ func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
 		}
 		used[u.name] = true
 	}
-	for _, p := range tool.Params {
+	for _, p := range tool.Inputs() {
 		if !used[p.Name] {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,

@@ -85,7 +85,15 @@ func mainCommand(env []string, args ...string) *exec.Cmd {
 
 // startStdio runs `mcpgen serve --stdio` as a subprocess speaking MCP on
 // its stdin and stdout.
+// Its client accepts every confirmation the server asks for.
 func startStdio(t *testing.T, env []string, args ...string) *server {
+	t.Helper()
+	return startStdioClient(t, mcp.LATEST_PROTOCOL_VERSION, []client.ClientOption{client.WithElicitationHandler(answer(mcp.ElicitationResponseActionAccept))}, env, args...)
+}
+
+// startStdioClient is startStdio with a client made with opts, which asks
+// for version.
+func startStdioClient(t *testing.T, version string, opts []client.ClientOption, env []string, args ...string) *server {
 	t.Helper()
 	logs := newLogLines()
 	var cmd *exec.Cmd
@@ -100,14 +108,14 @@ func startStdio(t *testing.T, env []string, args ...string) *server {
 		t.Fatalf("starting stdio server: %v", err)
 	}
 	go logs.collect(tr.Stderr())
-	c := client.NewClient(tr)
+	c := client.NewClient(tr, opts...)
 	// The transport has started; Start (idempotent) also routes the
 	// server's notifications to the client's handlers.
 	if err := c.Start(context.Background()); err != nil {
 		t.Fatalf("starting stdio client: %v", err)
 	}
 	t.Cleanup(func() { c.Close() })
-	initialize(t, c)
+	initializeVersion(t, c, version)
 	return &server{client: c, cmd: cmd, logs: logs}
 }
 
@@ -135,14 +143,22 @@ func bearer(token string) map[string]string {
 }
 
 // startHTTPWith is startHTTPVersion with a client that sends headers (its
-// credentials) on every request.
+// credentials) on every request, and accepts every confirmation the
+// server asks for.
 func startHTTPWith(t *testing.T, version string, headers map[string]string, env []string, args ...string) *server {
 	t.Helper()
+	return startHTTPClient(t, version, headers, []client.ClientOption{client.WithElicitationHandler(answer(mcp.ElicitationResponseActionAccept))}, env, args...)
+}
+
+// startHTTPClient is startHTTPWith with a client made with opts.
+func startHTTPClient(t *testing.T, version string, headers map[string]string, opts []client.ClientOption, env []string, args ...string) *server {
+	t.Helper()
 	cmd, url, logs := serveProcess(t, env, append([]string{"--listen", "127.0.0.1:0", "--log-level", "debug"}, args...)...)
-	c, err := client.NewStreamableHttpClient(url, transport.WithHTTPHeaders(headers))
+	tr, err := transport.NewStreamableHTTP(url, transport.WithHTTPHeaders(headers))
 	if err != nil {
 		t.Fatal(err)
 	}
+	c := client.NewClient(tr, opts...)
 	if err := c.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

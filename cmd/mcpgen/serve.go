@@ -46,6 +46,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	tlsKey := fs.String("tls-key", "", "the PEM private key of --tls-cert")
 	var proxies stringList
 	fs.Var(&proxies, "trusted-proxy", "the IP address or CIDR range of a TLS-terminating proxy in front, whose X-Forwarded-For names the client (repeatable)")
+	progressEvery := fs.Duration("progress-interval", runtime.DefaultProgressInterval, "how often a call whose request carries a progress token is told it is still running (a keep-alive)")
 	noLock := fs.Bool("no-lock", false, "serve a configuration whose surface differs from its mcpgen.lock (logs a warning)")
 	if help, err := fs.parse(args); help || err != nil {
 		return err
@@ -57,6 +58,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	switch {
 	case o.MaxBodyBytes <= 0:
 		return usageErrorf("serve: --max-body must be positive")
+	case *progressEvery <= 0:
+		return usageErrorf("serve: --progress-interval must be positive")
 	case o.SessionIdleTTL <= 0:
 		return usageErrorf("serve: --session-idle-ttl must be positive: sessions that never expire leak")
 	case !validPath(o.Path):
@@ -127,6 +130,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	defer flushTraces(tracing, log)
 	srv := runtime.NewServer(gen, runtime.ServerOptions{
 		Log: log, Secrets: secrets, Audit: trail, Metrics: newMetrics(build), Exposure: exposure, Verify: verify, Tracing: tracing, Pins: pins,
+		ProgressInterval: *progressEvery, StateKey: o.SessionKey,
 	})
 	// Closes every generation's sources once its calls have returned;
 	// deferred after the audit trail's close, so it runs first.

@@ -22,6 +22,12 @@ const (
 	RateLimited = "rate_limited"
 	Error       = "error"
 	Timeout     = "timeout"
+	// Declined is a call the user at the client declined or dismissed
+	// when asked to confirm it: nothing ran.
+	Declined = "declined"
+	// Asked is the first call of a confirmation in protocol 2026-07-28:
+	// it returned the question; the client calls again with the answer.
+	Asked = "asked"
 	// Summary is the outcome of a record that stands for refused requests
 	// not written one by one (see Logger.Refused).
 	Summary = "summary"
@@ -34,14 +40,17 @@ const (
 
 // Record is one tools/call.
 type Record struct {
-	RequestID  string
-	SessionID  string
-	TraceID    string // the OpenTelemetry trace, when tracing is on
-	Transport  string
-	Remote     string // the client's address, for requests refused before any tool ran
-	Subject    string
-	Tool       string
-	Args       map[string]any // sensitive params already redacted
+	RequestID string
+	SessionID string
+	TraceID   string // the OpenTelemetry trace, when tracing is on
+	Transport string
+	Remote    string // the client's address, for requests refused before any tool ran
+	Subject   string
+	Tool      string
+	Args      map[string]any // sensitive params already redacted
+	// Answers are the values the user supplied when asked (ask blocks),
+	// sensitive ones already redacted.
+	Answers    map[string]any
 	Binds      map[string]any
 	Outcome    string
 	ErrorClass string // for outcomes other than ok: what kind of failure
@@ -103,6 +112,9 @@ func (l *Logger) Write(r *Record) {
 		Float64("duration_ms", float64(r.Duration.Microseconds())/1000)
 	if len(r.Binds) > 0 {
 		ev = ev.RawJSON("binds", cut.object("binds", r.Binds))
+	}
+	if len(r.Answers) > 0 {
+		ev = ev.RawJSON("answers", cut.object("answers", r.Answers))
 	}
 	if r.ErrorClass != "" {
 		ev = ev.Str("error_class", cut.str("error_class", r.ErrorClass))
