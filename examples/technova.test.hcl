@@ -102,6 +102,10 @@ test "acme agent cancels a pending acme order" {
   principal = "acme_agent"
   tool      = "cancel_order"
   args      = { order_id = 1246, reason = "Customer ordered the wrong model" }
+  # cancel_order asks the human at the client to confirm; here they accept.
+  user {
+    action = "accept"
+  }
   expect {
     rows   = 1
     assert = "result.status == 'cancelled' && result.cancel_reason == 'Customer ordered the wrong model'"
@@ -121,6 +125,9 @@ test "a paid order cannot be cancelled" {
   principal = "acme_agent"
   tool      = "cancel_order"
   args      = { order_id = 1225, reason = "Customer changed their mind" }
+  user {
+    action = "accept"
+  }
   expect {
     error = "Only pending orders can be cancelled"
   }
@@ -130,8 +137,37 @@ test "acme agent cannot cancel a pending globex order" {
   principal = "acme_agent"
   tool      = "cancel_order"
   args      = { order_id = 1232, reason = "Customer changed their mind" }
+  user {
+    action = "accept"
+  }
   expect {
     error = "Nothing was cancelled"
+  }
+}
+
+test "nothing is cancelled when the user declines" {
+  principal = "acme_agent"
+  tool      = "cancel_order"
+  args      = { order_id = 1246, reason = "Customer ordered the wrong model" }
+  user {
+    action = "decline"
+  }
+  expect {
+    outcome = "declined"
+    error   = "the user declined"
+  }
+}
+
+test "a client that cannot ask its user cannot cancel" {
+  principal = "acme_agent"
+  tool      = "cancel_order"
+  args      = { order_id = 1246, reason = "Customer ordered the wrong model" }
+  user {
+    action = "cannot_ask"
+  }
+  expect {
+    outcome = "denied"
+    error   = "cannot ask"
   }
 }
 
@@ -140,6 +176,9 @@ test "cancelling is rate limited" {
   tool      = "cancel_order"
   args      = { order_id = 1225, reason = "Customer changed their mind" }
   calls     = 11
+  user {
+    action = "accept"
+  }
   expect {
     outcome = "rate_limited"
     error   = "Rate limit exceeded"

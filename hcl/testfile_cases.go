@@ -70,7 +70,7 @@ const (
 )
 
 // Outcomes a case may expect: the audit trail's outcomes.
-var TestOutcomes = []string{"ok", "error", "denied", "invalid", "rate_limited", "timeout"}
+var TestOutcomes = []string{"ok", "error", "denied", "invalid", "rate_limited", "timeout", "declined"}
 
 // TestCase is a `test "NAME"` block.
 type TestCase struct {
@@ -86,10 +86,33 @@ type TestCase struct {
 	ArgRanges map[string]hcl.Range
 	// Calls is how many times the call is made; the expectation is about
 	// the last one (rate limits).
-	Calls  int
+	Calls int
+	// User is how the human at the client answers when a tool asks
+	// (confirm and ask blocks); nil: the case declares no answer, and a
+	// question fails the case.
+	User   *TestUser
 	Expect Expect
 
 	DeclRange, NameRange, PrincipalRange, TargetRange, ArgsRange hcl.Range
+}
+
+// What the user at a test's client does when a tool asks them.
+const (
+	UserAccept    = "accept"
+	UserDecline   = "decline"
+	UserCancel    = "cancel"
+	UserCannotAsk = "cannot_ask" // the client did not declare elicitation
+)
+
+// TestUser is a test's user block: the human's side of elicitation.
+type TestUser struct {
+	// Action is one of UserAccept (the default), UserDecline, UserCancel
+	// and UserCannotAsk.
+	Action string
+	// Answers are the values given for the tool's ask fields, as JSON.
+	Answers map[string]json.RawMessage
+
+	DeclRange, ActionRange hcl.Range
 }
 
 // Expect is a test's expect block. Only what is set is checked.
@@ -137,8 +160,11 @@ var (
 			{Name: "tool"}, {Name: "resource"}, {Name: "prompt"},
 			{Name: "args"}, {Name: "calls"},
 		},
-		Blocks: []hcl.BlockHeaderSchema{{Type: "expect"}},
+		Blocks: []hcl.BlockHeaderSchema{{Type: "expect"}, {Type: "user"}},
 	}
+	userSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
+		{Name: "action"}, {Name: "answers"},
+	}}
 	expectSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "outcome"}, {Name: "error"}, {Name: "rows"}, {Name: "visible"}, {Name: "assert"},
 	}}
@@ -404,29 +430,78 @@ func decodeTestCase(block *hcl.Block, ctx *hcl.EvalContext) (*TestCase, hcl.Diag
 		}
 		c.Calls = v
 	}
-	switch len(content.Blocks) {
+	var expects, users []*hcl.Block
+	for _, b := range content.Blocks {
+		if b.Type == "user" {
+			users = append(users, b)
+		} else {
+			expects = append(expects, b)
+		}
+	}
+	switch len(expects) {
 	case 0:
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing expect block",
 			Detail:  "A test says what it expects: expect { outcome = \"denied\" }, or error, rows, visible, assert.",
 			Subject: block.Body.MissingItemRange().Ptr()})
 	default:
-		for _, extra := range content.Blocks[1:] {
+		for _, extra := range expects[1:] {
 			diags = append(diags, duplicateDiag("Duplicate expect block",
-				fmt.Sprintf("This test's expect block is at %s; put every expectation in it.", pos(content.Blocks[0].DefRange)), extra.DefRange))
+				fmt.Sprintf("This test's expect block is at %s; put every expectation in it.", pos(expects[0].DefRange)), extra.DefRange))
 		}
-		diags = append(diags, c.Expect.decode(content.Blocks[0], ctx)...)
+		diags = append(diags, c.Expect.decode(expects[0], ctx)...)
+	}
+	if len(users) > 0 {
+		for _, extra := range users[1:] {
+			diags = append(diags, duplicateDiag("Duplicate user block",
+				fmt.Sprintf("This test's user block is at %s: the user answers once per call.", pos(users[0].DefRange)), extra.DefRange))
+		}
+		u, d := decodeTestUser(users[0], ctx)
+		diags = append(diags, d...)
+		c.User = u
 	}
 	return c, diags
+}
+
+func decodeTestUser(block *hcl.Block, ctx *hcl.EvalContext) (*TestUser, hcl.Diagnostics) {
+	u := &TestUser{Action: UserAccept, DeclRange: block.DefRange, ActionRange: block.DefRange}
+	content, diags := block.Body.Content(userSchema)
+	if attr, ok := content.Attributes["action"]; ok {
+		v, d := StringAttr(attr, ctx)
+		diags = append(diags, d...)
+		actions := []string{UserAccept, UserDecline, UserCancel, UserCannotAsk}
+		if !d.HasErrors() && !slices.Contains(actions, v) {
+			diags = append(diags, AttrError(attr, "Invalid user action", "action must be one of %s, not %q.", strings.Join(actions, ", "), v))
+		}
+		u.Action, u.ActionRange = v, attr.Expr.Range()
+	}
+	if attr, ok := content.Attributes["answers"]; ok {
+		var d hcl.Diagnostics
+		u.Answers, _, d = jsonObject(attr, ctx, "answers", "an answer")
+		diags = append(diags, d...)
+		if u.Action != UserAccept && len(u.Answers) > 0 {
+			diags = append(diags, AttrError(attr, "Conflicting user block", "Only a user who accepts gives answers; this one's action is %q.", u.Action))
+		}
+	}
+	return u, diags
 }
 
 // decodeArgs reads args = { name = value, ... }: each value becomes JSON,
 // as a client would send it, and each name keeps its range.
 func (c *TestCase) decodeArgs(attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Diagnostics {
-	c.Args, c.ArgRanges = map[string]json.RawMessage{}, map[string]hcl.Range{}
+	var diags hcl.Diagnostics
+	c.Args, c.ArgRanges, diags = jsonObject(attr, ctx, "args", "an argument")
+	return diags
+}
+
+// jsonObject reads attr = { name = value, ... } (named what in messages,
+// each entry one): each value becomes JSON, as a client would send it, and
+// each name keeps its range.
+func jsonObject(attr *hcl.Attribute, ctx *hcl.EvalContext, what, entry string) (map[string]json.RawMessage, map[string]hcl.Range, hcl.Diagnostics) {
+	values, ranges := map[string]json.RawMessage{}, map[string]hcl.Range{}
 	obj, ok := attr.Expr.(*hclsyntax.ObjectConsExpr)
 	if !ok {
-		return hcl.Diagnostics{AttrError(attr, "Incorrect attribute value type",
-			"args must be an object such as { order_id = 1042 }.")}
+		return values, ranges, hcl.Diagnostics{AttrError(attr, "Incorrect attribute value type",
+			"%s must be an object such as { order_id = 1042 }.", what)}
 	}
 	var diags hcl.Diagnostics
 	for _, item := range obj.Items {
@@ -437,8 +512,8 @@ func (c *TestCase) decodeArgs(attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Dia
 		}
 		kv, _ = kv.Unmark()
 		if kv.IsNull() || !kv.IsKnown() || kv.Type() != cty.String {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid argument name",
-				Detail: "An argument name must be a string.", Subject: item.KeyExpr.Range().Ptr()})
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid name",
+				Detail: fmt.Sprintf("The name of %s must be a string.", entry), Subject: item.KeyExpr.Range().Ptr()})
 			continue
 		}
 		name := kv.AsString()
@@ -459,14 +534,14 @@ func (c *TestCase) decodeArgs(attr *hcl.Attribute, ctx *hcl.EvalContext) hcl.Dia
 				Detail: fmt.Sprintf("The value cannot be sent as JSON: %s.", err), Subject: item.ValueExpr.Range().Ptr()})
 			continue
 		}
-		if _, dup := c.Args[name]; dup {
-			diags = append(diags, duplicateDiag("Duplicate argument",
-				fmt.Sprintf("%s is already given at %s.", name, pos(c.ArgRanges[name])), item.KeyExpr.Range()))
+		if _, dup := values[name]; dup {
+			diags = append(diags, duplicateDiag("Duplicate name",
+				fmt.Sprintf("%s is already given at %s.", name, pos(ranges[name])), item.KeyExpr.Range()))
 			continue
 		}
-		c.Args[name], c.ArgRanges[name] = b, item.KeyExpr.Range()
+		values[name], ranges[name] = b, item.KeyExpr.Range()
 	}
-	return diags
+	return values, ranges, diags
 }
 
 // ArgNames are the names of the case's arguments, sorted.

@@ -160,7 +160,6 @@ func TestConfirmCancelOrder(t *testing.T) {
 // named by AUDIT_PATH.
 const auditConfig = "testdata/e2e/audit.hcl"
 
-
 // lastAudit returns the last audit record of tool in the file at path.
 func lastAudit(t *testing.T, path, tool string) map[string]any {
 	t.Helper()

@@ -83,7 +83,7 @@ func TestExampleTests(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, out, errOut := runTestCommand(t, c.dir, nil, c.args...)
-			if code != 0 || !strings.HasSuffix(out, "\n23 passed, 0 failed\n") || errOut != "" {
+			if code != 0 || !strings.HasSuffix(out, "\n25 passed, 0 failed\n") || errOut != "" {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 			}
 			if !strings.Contains(out, "ok   acme agent cannot read a globex order (technova.test.hcl:61)") {

@@ -751,3 +751,136 @@ tool "ping" {
 		t.Errorf("the configuration's Redis got %d connections", n)
 	}
 }
+
+// cancelTool asks the user to confirm and to say why; a case plays that
+// user with its user block.
+const cancelTool = `
+tool "confirmed_cancel" {
+  description = "Cancel one pending order of the caller's organization, once its user confirms."
+  source      = source.sql.orders
+  guard       = "'orders.write' in principal.scopes"
+  read_only   = false
+  destructive = true
+
+  confirm {
+    message = "Cancel order {{order_id}}?"
+  }
+
+  param "order_id" {
+    type        = "integer"
+    minimum     = 1
+    description = "The order id."
+  }
+
+  ask "note" {
+    type        = "string"
+    min_length  = 3
+    description = "Why, in the user's words."
+  }
+
+  bind "org" {
+    from = "principal.claims.org"
+  }
+
+  sql = "UPDATE orders SET status = 'cancelled' WHERE id = :order_id AND org = :org AND status = 'pending' RETURNING id, status, :note AS note"
+
+  result {
+    one       = true
+    not_found = "Nothing was cancelled."
+  }
+}
+`
+
+// A case plays the human at the client: it accepts with answers, declines,
+// dismisses, or uses a client that cannot ask; a case that gives no answer
+// to a question fails and says what was asked.
+func TestUserAnswers(t *testing.T) {
+	conf, tests := shop(t, `
+fixture "sql" "orders" {}
+
+test "pass: accepted with the user's note" {
+  principal = "acme"
+  tool      = "confirmed_cancel"
+  args      = { order_id = 1 }
+  user {
+    answers = { note = "phoned in" }
+  }
+  expect {
+    outcome = "ok"
+    assert  = "result.status == 'cancelled' && result.note == 'phoned in'"
+  }
+}
+test "pass: an invalid answer runs nothing" {
+  principal = "acme"
+  tool      = "confirmed_cancel"
+  args      = { order_id = 1 }
+  user {
+    action  = "accept"
+    answers = { note = "no" }
+  }
+  expect {
+    outcome = "invalid"
+    error   = "the user's answers are not valid"
+  }
+}
+test "pass: declined" {
+  principal = "acme"
+  tool      = "confirmed_cancel"
+  args      = { order_id = 1 }
+  user {
+    action = "decline"
+  }
+  expect {
+    outcome = "declined"
+    error   = "the user declined"
+  }
+}
+test "pass: dismissed" {
+  principal = "acme"
+  tool      = "confirmed_cancel"
+  args      = { order_id = 1 }
+  user {
+    action = "cancel"
+  }
+  expect {
+    outcome = "declined"
+    error   = "dismissed"
+  }
+}
+test "pass: a client that cannot ask" {
+  principal = "acme"
+  tool      = "confirmed_cancel"
+  args      = { order_id = 1 }
+  user {
+    action = "cannot_ask"
+  }
+  expect {
+    outcome = "denied"
+    error   = "cannot ask"
+  }
+}
+test "fail: no answer given" {
+  principal = "acme"
+  tool      = "confirmed_cancel"
+  args      = { order_id = 1 }
+  expect {
+    outcome = "ok"
+  }
+}
+`)
+	if err := os.WriteFile(filepath.Join(filepath.Dir(conf), "cancel.hcl"), []byte(cancelTool), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, filepath.Dir(conf), tests)
+	out := text(t, r)
+	for _, c := range r.Results {
+		pass := strings.HasPrefix(c.Case.Name, "pass: ")
+		if c.Passed() != pass {
+			t.Errorf("%q passed=%v, want %v:\n%s", c.Case.Name, c.Passed(), pass, out)
+		}
+	}
+	want := `shop.test.hcl:77: tool confirmed_cancel asked the user "Cancel order 1?", and the test gives no answer: add user { action = "accept" } (or decline, cancel, cannot_ask)`
+	if !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+}

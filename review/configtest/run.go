@@ -256,9 +256,11 @@ func (r *runner) runCase(ctx context.Context, id string, c *cfg.TestCase) *Resul
 	trail := &lockedBuffer{}
 	srv := mcpruntime.NewServer(gen, mcpruntime.ServerOptions{Log: r.log, Audit: audit.New(trail)})
 	defer srv.Close()
-	cl := &client{srv: srv, ctx: callerContext(r.tests, c.Principal)}
+	sess := newUserSession("mcpgen-test-"+id, c.User)
+	defer sess.close()
+	cl := &client{srv: srv, ctx: srv.MCP().WithContext(callerContext(r.tests, c.Principal), sess)}
 	if _, err := cl.send("initialize", map[string]any{
-		"protocolVersion": "2025-06-18", "capabilities": map[string]any{},
+		"protocolVersion": "2025-06-18", "capabilities": sess.capabilities(),
 		"clientInfo": map[string]any{"name": "mcpgen-test", "version": "1"},
 	}); err != nil {
 		fail("initialize: %v", err)
@@ -287,6 +289,10 @@ func (r *runner) runCase(ctx context.Context, id string, c *cfg.TestCase) *Resul
 			return res
 		}
 		got.fromAudit(trail.From(mark), c)
+		if q := sess.question(); q != "" {
+			fail("%s %s asked the user %q, and the test gives no answer: add user { action = \"accept\" } (or decline, cancel, cannot_ask)", c.Kind, c.Target, q)
+			return res
+		}
 	}
 	r.check(res, c, got)
 	for _, note := range r.stubs.notesOf(id) {

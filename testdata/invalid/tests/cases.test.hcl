@@ -113,3 +113,26 @@ test "unknown principal" { # want@1: Duplicate test; test "unknown principal" is
     outcome = "ok"
   }
 }
+
+test "a user who does something else" {
+  principal = "agent"
+  tool      = "list_orders"
+  user {
+    action = "shrug" # want@14: Invalid user action; action must be one of accept, decline, cancel, cannot_ask, not "shrug".
+  }
+  expect {
+    outcome = "ok"
+  }
+}
+
+test "a user who declines with answers" {
+  principal = "agent"
+  tool      = "list_orders"
+  user {
+    action  = "decline"
+    answers = { note = "x" } # want@15: Conflicting user block; Only a user who accepts gives answers
+  }
+  expect {
+    outcome = "ok"
+  }
+}
