@@ -1,0 +1,23 @@
+source "mcp" "wiki" {
+  url = "https://wiki.example/mcp"
+}
+
+resource "relative" {
+  uri               = "docs://relative"
+  source            = source.mcp.wiki
+  upstream_resource = "pages/handbook" # want: must be the absolute URI of a resource the upstream lists
+}
+
+resource "nameless" { # want: The argument "upstream_resource" is required
+  uri    = "docs://nameless"
+  source = source.mcp.wiki
+}
+
+resource "bound" {
+  uri               = "docs://bound"
+  source            = source.mcp.wiki
+  upstream_resource = "wiki://pages/handbook"
+  bind "tenant" { # want: there is no argument for a bind to fill
+    from = "principal.sub"
+  }
+}
