@@ -236,7 +236,8 @@ func (s *Source) connect() (*session, error) {
 		return nil, s.scrub(err)
 	}
 	c.OnNotification(func(n mcpgo.JSONRPCNotification) {
-		if n.Method == string(mcpgo.MethodNotificationToolsListChanged) || n.Method == string(mcpgo.MethodNotificationResourcesListChanged) {
+		if n.Method == string(mcpgo.MethodNotificationToolsListChanged) || n.Method == string(mcpgo.MethodNotificationResourcesListChanged) ||
+			n.Method == string(mcpgo.MethodNotificationPromptsListChanged) {
 			s.relist(sess)
 		}
 	})
@@ -500,6 +501,7 @@ func (s *Source) check(list *listing) []adapter.UpstreamEvent {
 		wanted[t.key()] = true
 	}
 	defs := s.resourceDefinitions(list.resources, wanted)
+	s.promptDefinitions(defs, list.prompts, wanted)
 	for _, tl := range list.tools {
 		if !wanted[tl.Name] {
 			continue

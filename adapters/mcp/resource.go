@@ -67,8 +67,11 @@ func (s *Source) decodeResource(t *Tool, tool *cfg.Tool) (adapter.Tool, hcl.Diag
 
 // noun is what t re-exposes, in messages.
 func (t *Tool) noun() string {
-	if t.resource {
+	switch {
+	case t.resource:
 		return "resource"
+	case t.prompt:
+		return "prompt"
 	}
 	return "tool"
 }
@@ -78,6 +81,9 @@ func (t *Tool) label() string {
 	if t.resource {
 		return fmt.Sprintf("The resource %q", t.name[len(cfg.ResourceQueryPrefix):])
 	}
+	if t.prompt {
+		return fmt.Sprintf("The prompt %q", t.name[len(cfg.PromptPrefix):])
+	}
 	return fmt.Sprintf("The tool %q", t.name)
 }
 
@@ -85,6 +91,7 @@ func (t *Tool) label() string {
 type listing struct {
 	tools     []mcpgo.Tool
 	resources []mcpgo.Resource
+	prompts   []mcpgo.Prompt
 }
 
 // list reads the upstream's tools, and its resources when a resource is
@@ -104,6 +111,17 @@ func (s *Source) list(ctx context.Context, c *client.Client) (*listing, error) {
 			return nil, fmt.Errorf("resources/list: %w", err)
 		}
 		l.resources = res.Resources
+		break
+	}
+	for _, t := range s.tools {
+		if !t.prompt {
+			continue
+		}
+		res, err := c.ListPrompts(ctx, mcpgo.ListPromptsRequest{})
+		if err != nil {
+			return nil, fmt.Errorf("prompts/list: %w", err)
+		}
+		l.prompts = res.Prompts
 		break
 	}
 	return l, nil

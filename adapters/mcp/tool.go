@@ -37,14 +37,20 @@ type Tool struct {
 	// resource: upstream is the URI of an upstream resource, read by
 	// resources/read (resource.go), not a tool.
 	resource bool
+	// prompt: upstream is the name of an upstream prompt, got by
+	// prompts/get (prompt.go).
+	prompt bool
 }
 
 // key names the upstream definition t is built on, among the source's
 // definitions and in the lock file: a tool's name, or "resource:" and a
 // resource's URI.
 func (t *Tool) key() string {
-	if t.resource {
+	switch {
+	case t.resource:
 		return cfg.ResourceQueryPrefix + t.upstream
+	case t.prompt:
+		return cfg.PromptPrefix + t.upstream
 	}
 	return t.upstream
 }
@@ -76,6 +82,9 @@ func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 	if strings.HasPrefix(tool.Name, cfg.ResourceQueryPrefix) {
 		return s.decodeResource(t, tool)
 	}
+	if strings.HasPrefix(tool.Name, cfg.PromptPrefix) {
+		return s.decodePrompt(t, tool)
+	}
 	content, diags := tool.Body.Content(toolSchema)
 	if attr, ok := content.Attributes["upstream_tool"]; ok {
 		v, ds := cfg.PublicStringAttr(attr, tool.Ctx)
@@ -103,6 +112,9 @@ func (t *Tool) Describe() map[string]string {
 	d := map[string]string{"upstream_tool": t.upstream}
 	if t.resource {
 		d = map[string]string{"upstream_resource": t.upstream}
+	}
+	if t.prompt {
+		d = map[string]string{"upstream_prompt": t.upstream}
 	}
 	if t.src.url != "" {
 		d["url"] = t.src.urlText
@@ -212,6 +224,9 @@ type answer struct {
 func (t *Tool) send(ctx context.Context, sess *session, args map[string]any) (answer, error) {
 	if t.resource {
 		return t.read(ctx, sess)
+	}
+	if t.prompt {
+		return t.get(ctx, sess, args)
 	}
 	req := mcpgo.CallToolRequest{}
 	req.Params.Name = t.upstream

@@ -21,3 +21,17 @@ resource "bound" {
     from = "principal.sub"
   }
 }
+
+prompt "from_upstream" {
+  source          = source.mcp.wiki
+  upstream_prompt = "summarize_page"
+  guard           = "true"
+  message "user" "text" { # want: has its messages from the source
+    text = "Summarize."
+  }
+}
+
+prompt "unnamed" { # want: The argument "upstream_prompt" is required
+  source = source.mcp.wiki
+  guard  = "true"
+}
