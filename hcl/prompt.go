@@ -19,6 +19,10 @@ type Prompt struct {
 	// Guard is who may see and get the prompt (CEL, per request); nil
 	// when absent.
 	Guard *Expr
+	// Query is set when the prompt's messages come from a source (an
+	// upstream MCP server's prompt): named "prompt:NAME", its params are
+	// the arguments (strings), with its binds and guard (upstream_prompt.go).
+	Query *Tool
 
 	DeclRange hcl.Range
 	NameRange hcl.Range
@@ -81,7 +85,7 @@ func decodePromptBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Prompt, hcl.Dia
 	if d := checkName("prompt", p.Name, p.NameRange); d != nil {
 		diags = append(diags, d)
 	}
-	content, d := block.Body.Content(promptSchema)
+	content, remain, d := decodePromptContent(block)
 	diags = append(diags, d...)
 	if attr, ok := content.Attributes["title"]; ok {
 		v, d := PublicStringAttr(attr, ctx)
@@ -160,7 +164,8 @@ func decodePromptBlock(block *hcl.Block, ctx *hcl.EvalContext) (*Prompt, hcl.Dia
 		}
 		p.Messages = append(p.Messages, &Message{Role: role, Content: c})
 	}
-	if len(p.Messages) == 0 {
+	diags = append(diags, p.decodeQuery(content, remain, ctx)...)
+	if len(p.Messages) == 0 && p.Query == nil {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Prompt without messages",

@@ -48,6 +48,9 @@ type promptEntry struct {
 	// access is who may get it (policyEntry); its params are the
 	// prompt's arguments, as strings.
 	access *toolEntry
+	// query gets the messages from a source (access is then the query);
+	// nil: the messages are declared.
+	query *toolEntry
 }
 
 // prompt is the prompt named name, or nil.
@@ -109,8 +112,16 @@ func (g *Generation) checkPrimitives(env *guard.Env) hcl.Diagnostics {
 			access.Params = append(access.Params, &cfg.Param{Name: a.Name, Type: cfg.TypeString, Required: a.Required})
 		}
 		var ds hcl.Diagnostics
-		e.access, ds = g.policyEntry(env, access)
+		if p.Query != nil {
+			e.query, ds = g.buildEntry(env, p.Query)
+			e.access = e.query
+		} else {
+			e.access, ds = g.policyEntry(env, access)
+		}
 		diags = append(diags, ds...)
+		if e.access == nil {
+			continue
+		}
 		for _, a := range p.Arguments {
 			if a.Complete == nil {
 				continue

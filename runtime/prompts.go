@@ -47,6 +47,9 @@ func (s *Server) promptHandler(name string) server.PromptHandlerFunc {
 // messages. Every get is audited as "prompt:NAME"; an embedded resource
 // it reads is audited as a read of its own.
 func (cp *callPath) getPrompt(ctx context.Context, gen *Generation, e *promptEntry, args map[string]string) (*mcp.GetPromptResult, error) {
+	if e.query != nil {
+		return cp.getUpstreamPrompt(ctx, e, args)
+	}
 	d := e.decl
 	start := time.Now()
 	rec := cp.record(ctx, e.access.decl.Name)

@@ -73,6 +73,9 @@ func (cp *callPath) readEntry(ctx context.Context, e *resourceEntry, uri string,
 	if err != nil {
 		return nil, err
 	}
+	if contents, ok := embeddedContents(res, uri); ok {
+		return contents, nil
+	}
 	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: d.MimeType, Text: string(res.RawStructuredContent)}}, nil
 }
 

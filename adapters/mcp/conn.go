@@ -82,10 +82,10 @@ func (s *Source) Open(ctx context.Context, opts adapter.OpenOptions) hcl.Diagnos
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, t := range s.tools {
-		d := s.defs[t.upstream]
+		d := s.defs[t.key()]
 		if d == nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown upstream tool",
-				Detail:  fmt.Sprintf("mcp source %s offers no tool named %q (it offers %s).", s.name, t.upstream, s.offered()),
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown upstream " + t.noun(),
+				Detail:  fmt.Sprintf("mcp source %s offers no %s named %q (it offers %s).", s.name, t.noun(), t.upstream, s.offered()),
 				Subject: t.declRange.Ptr()})
 			continue
 		}
@@ -236,7 +236,8 @@ func (s *Source) connect() (*session, error) {
 		return nil, s.scrub(err)
 	}
 	c.OnNotification(func(n mcpgo.JSONRPCNotification) {
-		if n.Method == string(mcpgo.MethodNotificationToolsListChanged) {
+		if n.Method == string(mcpgo.MethodNotificationToolsListChanged) || n.Method == string(mcpgo.MethodNotificationResourcesListChanged) ||
+			n.Method == string(mcpgo.MethodNotificationPromptsListChanged) {
 			s.relist(sess)
 		}
 	})
@@ -247,12 +248,12 @@ func (s *Source) connect() (*session, error) {
 		_ = c.Close()
 		return nil, fmt.Errorf("initialize: %w", s.scrub(err))
 	}
-	list, err := c.ListTools(ctx, mcpgo.ListToolsRequest{})
+	list, err := s.list(ctx, c)
 	if err != nil {
 		_ = c.Close()
-		return nil, fmt.Errorf("tools/list: %w", s.scrub(err))
+		return nil, s.scrub(err)
 	}
-	s.observe(list.Tools)
+	s.observe(list)
 	// An upstream that changes a tool without telling is caught too.
 	s.background(func() {
 		tick := time.NewTicker(s.recheck)
@@ -468,13 +469,13 @@ func (s *Source) relist(sess *session) {
 		defer s.listMu.Unlock()
 		ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
 		defer cancel()
-		list, err := sess.client.ListTools(ctx, mcpgo.ListToolsRequest{})
+		list, err := s.list(ctx, sess.client)
 		if err != nil {
-			s.log.Warn().Err(s.scrub(err)).Msg("tools/list after tools/list_changed failed")
+			s.log.Warn().Err(s.scrub(err)).Msg("listing the upstream's definitions after list_changed failed")
 			return
 		}
 		s.log.Info().Msg("the upstream MCP server's tools changed; checking the ones this configuration exposes")
-		s.observe(list.Tools)
+		s.observe(list)
 	})
 }
 
@@ -482,8 +483,8 @@ func (s *Source) relist(sess *session) {
 // declared tool, whether it is served: its upstream tool must be offered,
 // its definition must hash as pinned (the lock file's hash, or without
 // one the first read), and it must still take the declared arguments.
-func (s *Source) observe(tools []mcpgo.Tool) {
-	events := s.check(tools)
+func (s *Source) observe(list *listing) {
+	events := s.check(list)
 	if s.events == nil {
 		return
 	}
@@ -494,13 +495,14 @@ func (s *Source) observe(tools []mcpgo.Tool) {
 
 // check is observe under the lock; it returns the changes to report
 // (reportable): the caller reports them once the lock is released.
-func (s *Source) check(tools []mcpgo.Tool) []adapter.UpstreamEvent {
+func (s *Source) check(list *listing) []adapter.UpstreamEvent {
 	wanted := map[string]bool{}
 	for _, t := range s.tools {
-		wanted[t.upstream] = true
+		wanted[t.key()] = true
 	}
-	defs := map[string]*definition{}
-	for _, tl := range tools {
+	defs := s.resourceDefinitions(list.resources, wanted)
+	s.promptDefinitions(defs, list.prompts, wanted)
+	for _, tl := range list.tools {
 		if !wanted[tl.Name] {
 			continue
 		}
@@ -517,20 +519,20 @@ func (s *Source) check(tools []mcpgo.Tool) []adapter.UpstreamEvent {
 	var events []adapter.UpstreamEvent
 	for _, t := range s.tools {
 		why := ""
-		d := defs[t.upstream]
-		pin, pinned := s.baseline[t.upstream], false
+		d := defs[t.key()]
+		pin, pinned := s.baseline[t.key()], false
 		if s.pins != nil {
-			pin, pinned = s.pins[adapter.PinKey(s.key, t.upstream)]
+			pin, pinned = s.pins[adapter.PinKey(s.key, t.key())]
 		} else if d != nil && pin == "" {
-			s.baseline[t.upstream], pin = d.hash, d.hash
+			s.baseline[t.key()], pin = d.hash, d.hash
 		}
 		switch {
 		case d == nil:
-			why = fmt.Sprintf("The tool %q is unavailable: the upstream MCP server no longer offers it.", t.name)
+			why = fmt.Sprintf("%s is unavailable: the upstream MCP server no longer offers it.", t.label())
 		case s.pins != nil && !pinned:
-			why = fmt.Sprintf("The tool %q is unavailable: its upstream definition is not in the lock file; an operator must review it and run `mcpgen lock`.", t.name)
+			why = fmt.Sprintf("%s is unavailable: its upstream definition is not in the lock file; an operator must review it and run `mcpgen lock`.", t.label())
 		case d.hash != pin:
-			why = fmt.Sprintf("The tool %q is unavailable: its upstream definition changed since it was reviewed; an operator must review the change and run `mcpgen lock`.", t.name)
+			why = fmt.Sprintf("%s is unavailable: its upstream definition changed since it was reviewed; an operator must review the change and run `mcpgen lock`.", t.label())
 		default:
 			if problems := t.compatible(d); len(problems) > 0 {
 				why = fmt.Sprintf("The tool %q is unavailable: the upstream tool no longer takes the arguments this server sends.", t.name)
@@ -598,29 +600,7 @@ func (s *Source) unavailable(tool string) string {
 var definitionKeys = []string{"name", "title", "description", "inputSchema", "outputSchema", "annotations"}
 
 func newDefinition(tl mcpgo.Tool) (*definition, error) {
-	raw, err := json.Marshal(tl)
-	if err != nil {
-		return nil, err
-	}
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &all); err != nil {
-		return nil, err
-	}
-	picked := map[string]any{}
-	for _, k := range definitionKeys {
-		v, ok := all[k]
-		if !ok || string(v) == "null" {
-			continue
-		}
-		var x any
-		dec := json.NewDecoder(bytes.NewReader(v))
-		dec.UseNumber()
-		if err := dec.Decode(&x); err != nil {
-			return nil, err
-		}
-		picked[k] = x
-	}
-	canonical, err := json.Marshal(picked) // maps encode with sorted keys
+	canonical, picked, err := canonicalJSON(tl, definitionKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -717,4 +697,36 @@ func (s *Source) DriftedTools() int {
 		}
 	}
 	return n
+}
+
+// canonicalJSON is v's fields named by keys as canonical JSON (sorted
+// keys, numbers as written), and the same decoded.
+func canonicalJSON(v any, keys []string) (json.RawMessage, map[string]any, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &all); err != nil {
+		return nil, nil, err
+	}
+	picked := map[string]any{}
+	for _, k := range keys {
+		v, ok := all[k]
+		if !ok || string(v) == "null" {
+			continue
+		}
+		var x any
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.UseNumber()
+		if err := dec.Decode(&x); err != nil {
+			return nil, nil, err
+		}
+		picked[k] = x
+	}
+	canonical, err := json.Marshal(picked) // maps encode with sorted keys
+	if err != nil {
+		return nil, nil, err
+	}
+	return canonical, picked, nil
 }

@@ -34,6 +34,25 @@ type Tool struct {
 	params    []*cfg.Param
 	binds     []*cfg.Bind
 	declRange hcl.Range
+	// resource: upstream is the URI of an upstream resource, read by
+	// resources/read (resource.go), not a tool.
+	resource bool
+	// prompt: upstream is the name of an upstream prompt, got by
+	// prompts/get (prompt.go).
+	prompt bool
+}
+
+// key names the upstream definition t is built on, among the source's
+// definitions and in the lock file: a tool's name, or "resource:" and a
+// resource's URI.
+func (t *Tool) key() string {
+	switch {
+	case t.resource:
+		return cfg.ResourceQueryPrefix + t.upstream
+	case t.prompt:
+		return cfg.PromptPrefix + t.upstream
+	}
+	return t.upstream
 }
 
 var toolSchema = &hcl.BodySchema{
@@ -60,6 +79,12 @@ func validUpstreamName(s string) bool {
 func (s *Source) DecodeTool(tool *cfg.Tool) (adapter.Tool, hcl.Diagnostics) {
 	t := &Tool{src: s, name: tool.Name, retryable: tool.ReadOnly || tool.Idempotent,
 		params: tool.Params, binds: tool.Binds, declRange: tool.DeclRange}
+	if strings.HasPrefix(tool.Name, cfg.ResourceQueryPrefix) {
+		return s.decodeResource(t, tool)
+	}
+	if strings.HasPrefix(tool.Name, cfg.PromptPrefix) {
+		return s.decodePrompt(t, tool)
+	}
 	content, diags := tool.Body.Content(toolSchema)
 	if attr, ok := content.Attributes["upstream_tool"]; ok {
 		v, ds := cfg.PublicStringAttr(attr, tool.Ctx)
@@ -85,6 +110,12 @@ func (t *Tool) OutputSchema() map[string]any { return nil }
 // Describe says what the tool calls, for reviewers.
 func (t *Tool) Describe() map[string]string {
 	d := map[string]string{"upstream_tool": t.upstream}
+	if t.resource {
+		d = map[string]string{"upstream_resource": t.upstream}
+	}
+	if t.prompt {
+		d = map[string]string{"upstream_prompt": t.upstream}
+	}
 	if t.src.url != "" {
 		d["url"] = t.src.urlText
 	} else {
@@ -124,10 +155,6 @@ func (t *Tool) attempt(ctx context.Context, call *adapter.Call) (*adapter.Result
 	for k, v := range call.Binds {
 		args[k] = v
 	}
-	req := mcpgo.CallToolRequest{}
-	req.Params.Name = t.upstream
-	req.Params.Arguments = args
-
 	sessionRetried := false
 	var lastErr error
 	for n := 1; ; n++ {
@@ -139,11 +166,10 @@ func (t *Tool) attempt(ctx context.Context, call *adapter.Call) (*adapter.Result
 				return nil, healthy, &adapter.ToolError{Msg: why}
 			}
 			sent = true
-			var res *mcpgo.CallToolResult
-			res, err = sess.client.CallTool(ctx, req)
+			var a answer
+			a, err = t.send(ctx, sess, args)
 			if err == nil {
-				out, err := t.result(res)
-				return out, healthy, err
+				return a.out, healthy, a.err
 			}
 			var te *transport.Error
 			if !errors.As(err, &te) && ctx.Err() == nil {
@@ -184,6 +210,33 @@ func (t *Tool) attempt(ctx context.Context, call *adapter.Call) (*adapter.Result
 		case <-timer.C:
 		}
 	}
+}
+
+// answer is what the upstream answered, made ours: a result, or the
+// error it is to the caller (too large, an upstream tool error).
+type answer struct {
+	out *adapter.Result
+	err error
+}
+
+// send asks the upstream; its error is the exchange's (the upstream did
+// not answer, or answered with a JSON-RPC error).
+func (t *Tool) send(ctx context.Context, sess *session, args map[string]any) (answer, error) {
+	if t.resource {
+		return t.read(ctx, sess)
+	}
+	if t.prompt {
+		return t.get(ctx, sess, args)
+	}
+	req := mcpgo.CallToolRequest{}
+	req.Params.Name = t.upstream
+	req.Params.Arguments = args
+	res, err := sess.client.CallTool(ctx, req)
+	if err != nil {
+		return answer{}, err
+	}
+	out, err := t.result(res)
+	return answer{out, err}, nil
 }
 
 // rpcErrorKind names a JSON-RPC error by its class, never its message.
