@@ -107,7 +107,7 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 		hooks.AddOnSuccess(methodDone)
 		hooks.AddOnError(methodFailed)
 	}
-	s.subs.hook(hooks)
+	s.subs.hook(hooks, s.readableResource)
 	mcpOpts := []server.ServerOption{
 		server.WithToolCapabilities(true),
 		server.WithToolFilter(s.visibleTools),

@@ -24,11 +24,16 @@ type subscriptions struct {
 	bySession map[string]map[string]bool
 }
 
-func (s *subscriptions) hook(h *server.Hooks) {
+// hook keeps the books from mcp-go's hooks. readable says whether the
+// caller may read a static resource: a subscription to one it may not is
+// acknowledged like any other (so it learns nothing from the answer) but
+// never recorded, or its updates would tell the caller when a resource
+// hidden from it changes.
+func (s *subscriptions) hook(h *server.Hooks, readable func(ctx context.Context, uri string) bool) {
 	h.AddAfterSubscribe(func(ctx context.Context, _ any, req *mcp.SubscribeRequest, _ *mcp.EmptyResult) {
 		id := sessionID(ctx)
-		if id == "" || req == nil {
-			return // no session to tell later
+		if id == "" || req == nil || !readable(ctx, req.Params.URI) {
+			return // no session to tell later, or nothing it may hear
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -53,6 +58,22 @@ func (s *subscriptions) hook(h *server.Hooks) {
 		defer s.mu.Unlock()
 		delete(s.bySession, cs.SessionID())
 	})
+}
+
+// readableResource reports whether the caller in ctx may read the static
+// resource at uri in the serving generation.
+func (s *Server) readableResource(ctx context.Context, uri string) bool {
+	gen := s.gen.Load()
+	if gen == nil {
+		return false
+	}
+	ctx = gen.caller(ctx)
+	for _, e := range gen.resources {
+		if e.tmpl == nil && e.decl.URI == uri {
+			return e.visible(ctx)
+		}
+	}
+	return false
 }
 
 // subscribers returns, for each URI in uris, the sessions subscribed to it.

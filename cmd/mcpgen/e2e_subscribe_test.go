@@ -11,23 +11,31 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// subscribeConfig has two static resources and a tool whose description
-// marks the version, so that every reload also changes the tool list.
+// subscribeConfig has two static resources, a third no caller may read,
+// and a tool whose description marks the version, so that every reload
+// also changes the tool list.
 func subscribeConfig(a, b string, v int) string {
-	return fmt.Sprintf(`resource "a" {
+	return fmt.Sprintf(`resource "hidden" {
+  uri         = "test://hidden"
+  description = "Nobody may read it."
+  guard       = "'nobody' in principal.scopes"
+  text        = "version %[3]d"
+}
+
+resource "a" {
   uri         = "test://a"
   description = "Watched."
-  text        = %q
+  text        = %[1]q
 }
 
 resource "b" {
   uri         = "test://b"
   description = "Not watched."
-  text        = %q
+  text        = %[2]q
 }
 
 tool "marker" {
-  description = "Version %d."
+  description = "Version %[3]d."
   content "text" {
     text = "v"
   }
@@ -39,7 +47,9 @@ tool "marker" {
 // notifications/resources/updated when a reload changes what it reads,
 // and nothing for a resource it did not subscribe to, or after it
 // unsubscribed. tools/list_changed, sent last in a reload, marks the end
-// of what one reload says.
+// of what one reload says. A subscription to a resource the caller may
+// not read is acknowledged like any other but never heard from, or it
+// would tell the caller when that resource changes.
 func TestResourceSubscriptions(t *testing.T) {
 	for _, tr := range []struct {
 		name  string
@@ -76,6 +86,11 @@ func TestResourceSubscriptions(t *testing.T) {
 			sub := mcp.SubscribeRequest{}
 			sub.Params.URI = "test://a"
 			//lint:ignore SA1019 resources/subscribe is how a 2025-11-25 client subscribes, and what this tests
+			if err := s.client.Subscribe(ctx, sub); err != nil {
+				t.Fatal(err)
+			}
+			sub.Params.URI = "test://hidden"
+			//lint:ignore SA1019 as above
 			if err := s.client.Subscribe(ctx, sub); err != nil {
 				t.Fatal(err)
 			}
