@@ -501,7 +501,7 @@ func (s *Source) check(tools []mcpgo.Tool) []adapter.UpstreamEvent {
 	}
 	defs := map[string]*definition{}
 	for _, tl := range tools {
-		if !wanted[tl.Name] {
+		if !wanted[tl.Name] && !s.exposes(tl.Name) {
 			continue
 		}
 		d, err := newDefinition(tl)
