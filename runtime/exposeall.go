@@ -80,7 +80,7 @@ func (g *Generation) generateTools(conf *cfg.Config, pinned map[string]json.RawM
 		diags = append(diags, ds...)
 		for _, t := range tools {
 			if first, dup := names[t.Name]; dup {
-				r := t.DeclRange
+				r := t.NameRange
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate tool name",
 					Detail: fmt.Sprintf("expose_all on source %s would expose an upstream tool as %q, the name of the tool at %s: set a prefix, or deny it.",
 						key, t.Name, cfg.Pos(first)), Subject: &r})

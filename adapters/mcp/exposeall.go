@@ -195,8 +195,10 @@ func (s *Source) generate(name string, raw json.RawMessage) (*cfg.Tool, string) 
 		Idempotent:  a.IdempotentHint != nil && *a.IdempotentHint,
 		OpenWorld:   a.OpenWorldHint == nil || *a.OpenWorldHint,
 		Body:        body.Body,
-		DeclRange:   e.at,
-		NameRange:   e.at,
+		// Declared by the source block: what points at a tool (lint's
+		// findings, the surface's declared) points there.
+		DeclRange: s.declRange,
+		NameRange: e.at,
 	}
 	if t.Title == "" {
 		t.Title = a.Title
