@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"net/url"
 	"strings"
@@ -55,6 +56,10 @@ type BuildOptions struct {
 	// definitions (adapter.OpenOptions.Pins), read when sources open.
 	// nil: none.
 	Pins func() map[string]string
+	// Pinned are the upstream definitions sources generate tools from
+	// (expose_all), by adapter.PinKey; nil: those mcpgen.lock beside the
+	// configuration pins (pinnedDefinitions).
+	Pinned map[string]json.RawMessage
 }
 
 // Exposure says where a server listens for HTTP, which decides whether it
@@ -93,7 +98,11 @@ func Build(ctx context.Context, paths []string, opts BuildOptions) (*Generation,
 	if opts.Rewrite != nil {
 		diags = append(diags, opts.Rewrite(conf)...)
 	}
-	gen, more := check(conf)
+	pinned := opts.Pinned
+	if pinned == nil {
+		pinned = pinnedDefinitions(paths)
+	}
+	gen, more := checkPinned(conf, pinned)
 	// After check: adapters evaluate their bodies' env() calls there.
 	if opts.Secrets != nil {
 		opts.Secrets.AddAll(conf.Secrets)

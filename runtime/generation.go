@@ -95,6 +95,12 @@ type compiledBind struct {
 // source and tool is decoded by its adapter and every param compiled.
 // Build calls it; it is all `mcpgen validate --offline` runs.
 func check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
+	return checkPinned(conf, nil)
+}
+
+// checkPinned is check with the upstream definitions mcpgen.lock pins,
+// from which sources generate tools (expose_all: exposeall.go).
+func checkPinned(conf *cfg.Config, pinned map[string]json.RawMessage) (*Generation, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	g := &Generation{Config: conf, sources: map[string]adapter.Source{}, stdio: Anonymous, hash: ConfigHash(conf)}
 	if conf.Auth != nil {
@@ -133,6 +139,7 @@ func check(conf *cfg.Config) (*Generation, hcl.Diagnostics) {
 		g.order = append(g.order, decl.Key())
 	}
 
+	diags = append(diags, g.generateTools(conf, pinned)...)
 	for _, decl := range conf.Tools {
 		entry, ds := g.buildEntry(env, decl)
 		diags = append(diags, ds...)

@@ -31,6 +31,7 @@ var (
 	_ adapter.RequiredByDefaulter = (*Source)(nil)
 	_ adapter.UpstreamDefiner     = (*Source)(nil)
 	_ adapter.DriftStatser        = (*Source)(nil)
+	_ adapter.ToolGenerator       = (*Source)(nil)
 )
 
 // Adapter decodes `source "mcp"` blocks.
@@ -77,6 +78,7 @@ type Source struct {
 	breakerAt breakerSettings
 	declRange hcl.Range
 	tools     []*Tool
+	expose    *exposeAll // nil: only the tools declared on it
 
 	// Set by Open.
 	log     zerolog.Logger
@@ -114,6 +116,12 @@ var sourceSchema = &hcl.BodySchema{
 		{Name: "timeout"},
 		{Name: "recheck"},
 		{Name: "max_result_bytes"},
+		// expose_all and its settings: exposeall.go.
+		{Name: "expose_all"},
+		{Name: "prefix"},
+		{Name: "allow"},
+		{Name: "deny"},
+		{Name: "guard"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "retry"},
@@ -220,6 +228,8 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 			s.maxBytes = n
 		}
 	}
+
+	diags = append(diags, s.decodeExposeAll(attrs, src)...)
 
 	seen := map[string]hcl.Range{}
 	for _, b := range content.Blocks {

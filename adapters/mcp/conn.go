@@ -503,7 +503,7 @@ func (s *Source) check(list *listing) []adapter.UpstreamEvent {
 	defs := s.resourceDefinitions(list.resources, wanted)
 	s.promptDefinitions(defs, list.prompts, wanted)
 	for _, tl := range list.tools {
-		if !wanted[tl.Name] {
+		if !wanted[tl.Name] && !s.exposes(tl.Name) {
 			continue
 		}
 		d, err := newDefinition(tl)

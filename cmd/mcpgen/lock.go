@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/mcpgen/mcpgen/review/diff"
 	"github.com/mcpgen/mcpgen/review/lock"
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
 func runLock(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -47,6 +49,11 @@ func runLock(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	path := lock.Path(paths)
 	if !*check {
+		// expose_all generates tools from the pins: the surface to lock is
+		// the one the definitions read now generate.
+		if items, err = surfaceWithPins(ctx, paths, upstream, stderr); err != nil {
+			return err
+		}
 		f, err := lock.New(items)
 		if err != nil {
 			return reviewError("lock: %v", err)
@@ -103,4 +110,23 @@ func lockVerifier(paths []string, noLock bool, log zerolog.Logger) (func(*runtim
 		log.Info().Str("lock", path).Msg("the surface is checked against its lock file at start and at every reload")
 	}
 	return lock.Verifier(path, present), path
+}
+
+// surfaceWithPins is the surface the configuration has once upstream is
+// pinned: the tools expose_all generates from it included.
+func surfaceWithPins(ctx context.Context, paths []string, upstream []adapter.UpstreamDefinition, stderr io.Writer) ([]diff.Item, error) {
+	pinned := make(map[string]json.RawMessage, len(upstream))
+	for _, d := range upstream {
+		pinned[d.Key] = d.Definition
+	}
+	gen, diags := runtime.Build(ctx, paths, runtime.BuildOptions{Mode: runtime.BuildOffline, Pinned: pinned})
+	cfg.WriteDiagnostics(stderr, diags)
+	if diags.HasErrors() {
+		return nil, reviewError("lock: the configuration has errors with the upstream tools read now")
+	}
+	items, err := diff.Items(gen.Surface())
+	if err != nil {
+		return nil, reviewError("lock: %v", err)
+	}
+	return items, nil
 }

@@ -166,7 +166,7 @@ func RuleByID(id string) *Rule {
 
 var rules = func() []*Rule {
 	var all []*Rule
-	for _, family := range [][]*Rule{poisonRules, authzRules, costRules, hygieneRules, suppressionRules} {
+	for _, family := range [][]*Rule{poisonRules, authzRules, costRules, hygieneRules, suppressionRules, exposeAllRules} {
 		all = append(all, family...)
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
