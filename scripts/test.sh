@@ -210,6 +210,8 @@ if [ -z "${MCPGEN_TS_SDK_DIR:-}" ] && ! ensure_ts_sdk; then
 		exit 1
 	fi
 	log "no node or TypeScript SDK: the gateway's TypeScript upstream test will skip"
+fi
+
 # The official TypeScript MCP client, for the e2e tests that drive mcpgen
 # with it (cmd/mcpgen TestConfirmTypeScriptClient): node@22 and
 # @modelcontextprotocol/sdk, installed with npm into MCPGEN_TS_CLIENT_DIR
