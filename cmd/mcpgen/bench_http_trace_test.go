@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"testing"
 
@@ -62,8 +63,8 @@ func BenchmarkHTTPCallTraced(b *testing.B) {
 	})
 }
 
-// benchHTTPCalls posts b.N tools/call get_order requests for spread-out
-// ids of acme's orders to url, one after the other, with the bench API key.
+// benchHTTPCalls posts b.N tools/call get_order requests to url, one
+// after the other, with the bench API key.
 func benchHTTPCalls(b *testing.B, url string) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	defer client.CloseIdleConnections()
@@ -72,31 +73,77 @@ func benchHTTPCalls(b *testing.B, url string) {
 	callgrindMark()
 	defer callgrindMark()
 	for i := range b.N {
-		id := 2 * (1 + (i*7919)%50000) // acme's orders are the even ones
-		body := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"get_order","arguments":{"order_id":%d}}}`, i+1, id)
-		req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-		if err != nil {
-			b.Fatal(err)
+		postBenchCall(b, client, url, i)
+	}
+}
+
+// postBenchCall posts the i-th tools/call get_order, for one of acme's
+// orders spread out by i, and checks that it answered.
+func postBenchCall(tb testing.TB, client *http.Client, url string, i int) {
+	id := 2 * (1 + (i*7919)%50000) // acme's orders are the even ones
+	body := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"get_order","arguments":{"order_id":%d}}}`, i+1, id)
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+	req.Header.Set("Authorization", "Bearer mcpk_bench_key")
+	resp, err := client.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(out), `"structuredContent"`) {
+		tb.Fatalf("call failed: %d %s %v", resp.StatusCode, out, err)
+	}
+}
+
+// TestTracingSampledOutCostsNothing checks, over Streamable HTTP through
+// a real listener, that a call whose trace nobody records (tracing on,
+// sample ratio 0) allocates no more than with tracing off: no span, no
+// header key built, no new request context.
+func TestTracingSampledOutCostsNothing(t *testing.T) {
+	t.Setenv("BENCH_DB", "file:"+filepath.Join(t.TempDir(), "bench.db"))
+	allocs := func(tracing *runtime.Tracing) float64 {
+		t.Cleanup(func() {
+			if err := tracing.Shutdown(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+		gen := buildServe(t, "testdata/bench/apikey.hcl")
+		url := serveTracedBench(t, runtime.NewServer(gen, runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.New(io.Discard), Metrics: metrics.New(), Tracing: tracing}))
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+		t.Cleanup(client.CloseIdleConnections)
+		i := 0
+		for ; i < 50; i++ { // warm: the connection, the pools, the caches
+			postBenchCall(t, client, url, i)
 		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
-		req.Header.Set("Authorization", "Bearer mcpk_bench_key")
-		resp, err := client.Do(req)
-		if err != nil {
-			b.Fatal(err)
+		// As testing.AllocsPerRun, but the mean is not rounded down.
+		defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(1))
+		var before, after goruntime.MemStats
+		goruntime.ReadMemStats(&before)
+		const calls = 400
+		for range calls {
+			i++
+			postBenchCall(t, client, url, i)
 		}
-		out, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(out), `"structuredContent"`) {
-			b.Fatalf("call failed: %d %s %v", resp.StatusCode, out, err)
-		}
+		goruntime.ReadMemStats(&after)
+		return float64(after.Mallocs-before.Mallocs) / calls
+	}
+	off := allocs(nil)
+	sampledOut := allocs(runtime.NewTracingTo(dropSpans{}, 0))
+	t.Logf("allocations per call: off %.2f, sampled out %.2f", off, sampledOut)
+	if sampledOut > off+1 {
+		t.Errorf("a sampled-out call allocates %.2f times, a call with tracing off %.2f", sampledOut, off)
 	}
 }
 
 // serveTracedBench serves srv over stateless Streamable HTTP on
 // 127.0.0.1 until b ends and returns the endpoint's URL.
-func serveTracedBench(b *testing.B, srv *runtime.Server) string {
+func serveTracedBench(b testing.TB, srv *runtime.Server) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
