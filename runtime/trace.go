@@ -32,7 +32,7 @@ type Tracing struct {
 	provider *sdktrace.TracerProvider
 	tracer   trace.Tracer
 	prop     propagation.TextMapPropagator
-	names    sync.Map // tool name → its span's name (spanName)
+	names    sync.Map // tool name → *toolSpan
 	noRoots  bool     // the sample ratio is 0: only traces a client sampled are recorded
 }
 
@@ -145,8 +145,31 @@ func (tr *Tracing) Extract(ctx context.Context, h http.Header) context.Context {
 	if tr == nil {
 		return ctx
 	}
-	return tr.prop.Extract(ctx, propagation.HeaderCarrier(h))
+	return tr.prop.Extract(ctx, headerCarrier(h))
 }
+
+// headerCarrier reads W3C trace context from HTTP headers by their
+// canonical names: propagation.HeaderCarrier canonicalizes "traceparent"
+// on every Get, which allocates.
+type headerCarrier http.Header
+
+func (h headerCarrier) Get(key string) string {
+	var v []string
+	switch key {
+	case "traceparent":
+		v = h["Traceparent"]
+	case "tracestate":
+		v = h["Tracestate"]
+	default:
+		return http.Header(h).Get(key)
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+func (h headerCarrier) Set(key, value string) { http.Header(h).Set(key, value) }
+func (h headerCarrier) Keys() []string        { return propagation.HeaderCarrier(h).Keys() }
 
 // Tracing is the server's tracing, nil when off.
 func (s *Server) Tracing() *Tracing { return s.calls.tracing }
@@ -188,7 +211,9 @@ func (tr *Tracing) StartRequest(ctx context.Context, h http.Header, name string)
 	if tr == nil {
 		return ctx, nil
 	}
-	ctx = tr.prop.Extract(ctx, propagation.HeaderCarrier(h))
+	if len(h["Traceparent"]) > 0 {
+		ctx = tr.prop.Extract(ctx, headerCarrier(h))
+	}
 	if tr.sampledOut(ctx) {
 		return ctx, nil
 	}
@@ -250,9 +275,27 @@ func (tr *Tracing) sampledOut(ctx context.Context) bool {
 func methodStarted(ctx context.Context, _ any, method mcp.MCPMethod, _ any) {
 	if q := requestFrom(ctx); q != nil && q.span.IsRecording() {
 		q.span.SetName(string(method))
-		q.span.SetAttributes(attribute.String("mcp.method.name", string(method)))
+		attr, ok := methodAttrs[method]
+		if !ok { // a method mcp-go does not know: a client chose the name
+			attr = []attribute.KeyValue{attribute.String("mcp.method.name", string(method))}
+		}
+		q.span.SetAttributes(attr...)
 	}
 }
+
+// methodAttrs holds the mcp.method.name attribute of each MCP method,
+// built once: a slice built per call escapes to the heap.
+var methodAttrs = func() map[mcp.MCPMethod][]attribute.KeyValue {
+	m := map[mcp.MCPMethod][]attribute.KeyValue{}
+	for _, method := range []mcp.MCPMethod{
+		mcp.MethodInitialize, mcp.MethodPing, mcp.MethodToolsList, mcp.MethodToolsCall,
+		mcp.MethodResourcesList, mcp.MethodResourcesTemplatesList, mcp.MethodResourcesRead,
+		mcp.MethodPromptsList, mcp.MethodPromptsGet, mcp.MethodSetLogLevel, mcp.MethodCompletionComplete,
+	} {
+		m[method] = []attribute.KeyValue{attribute.String("mcp.method.name", string(method))}
+	}
+	return m
+}()
 
 // methodFailed records an MCP method's error on its HTTP request's span.
 func methodFailed(ctx context.Context, _ any, _ mcp.MCPMethod, _ any, err error) {
@@ -279,8 +322,17 @@ type callSpan struct {
 	span   trace.Span
 	tracer trace.Tracer
 	method string // "" when the span is the HTTP request's: it has its method
-	tool   string
+	tool   *toolSpan
 	owned  bool
+}
+
+// toolSpan is what the spans of one tool's calls share, built once per
+// tool: the span's name, "tools/call NAME", and the attributes of a
+// successful call over HTTP (set from a shared slice, they allocate
+// nothing but the span's own copy).
+type toolSpan struct {
+	name string
+	ok   []attribute.KeyValue
 }
 
 // startCall starts the span of one tools/call NAME.
@@ -314,29 +366,33 @@ func (tr *Tracing) startCall(ctx context.Context, method, name string, meta *mcp
 		if !q.span.IsRecording() {
 			return ctx, callSpan{}
 		}
-		q.span.SetName(tr.spanName(name))
-		return ctx, callSpan{span: q.span, tracer: tr.tracer, tool: name}
+		ts := tr.toolSpan(name)
+		q.span.SetName(ts.name)
+		return ctx, callSpan{span: q.span, tracer: tr.tracer, tool: ts}
 	}
+	ts := tr.toolSpan(name)
 	var span trace.Span
 	if q != nil {
-		ctx, span = tr.tracer.Start(ctx, tr.spanName(name), serverKind, trace.WithLinks(trace.Link{SpanContext: q.span.SpanContext()}))
+		ctx, span = tr.tracer.Start(ctx, ts.name, serverKind, trace.WithLinks(trace.Link{SpanContext: q.span.SpanContext()}))
 	} else {
-		ctx, span = tr.tracer.Start(ctx, tr.spanName(name), serverKind)
+		ctx, span = tr.tracer.Start(ctx, ts.name, serverKind)
 	}
 	if !span.IsRecording() {
 		// Sampled out: the context still carries the trace upstream.
 		return ctx, callSpan{}
 	}
-	return ctx, callSpan{span: span, tracer: tr.tracer, method: method, tool: name, owned: true}
+	return ctx, callSpan{span: span, tracer: tr.tracer, method: method, tool: ts, owned: true}
 }
 
-// spanName is "tools/call NAME", built once per tool name.
-func (tr *Tracing) spanName(tool string) string {
+// toolSpan is what the spans of tool's calls share, built once per tool
+// (tool is a declared tool's name: the map holds no more than those).
+func (tr *Tracing) toolSpan(tool string) *toolSpan {
 	if v, ok := tr.names.Load(tool); ok {
-		return v.(string)
+		return v.(*toolSpan)
 	}
-	v, _ := tr.names.LoadOrStore(tool, "tools/call "+tool)
-	return v.(string)
+	ts := &toolSpan{name: "tools/call " + tool, ok: []attribute.KeyValue{attribute.String("gen_ai.tool.name", tool), attribute.String("mcpgen.outcome", audit.OK)}}
+	v, _ := tr.names.LoadOrStore(tool, ts)
+	return v.(*toolSpan)
 }
 
 // traceID is the span's trace id in hex, or "".
@@ -353,8 +409,23 @@ func (c callSpan) end(rec *audit.Record) {
 	if c.span == nil {
 		return
 	}
-	// One SetAttributes, at the end: each call grows the span's slice.
-	attrs := [5]attribute.KeyValue{attribute.String("gen_ai.tool.name", c.tool), attribute.String("mcpgen.outcome", rec.Outcome)}
+	if c.method == "" && rec.Outcome == audit.OK && rec.ErrorClass == "" {
+		c.span.SetAttributes(c.tool.ok...) // the common case, from a slice built once
+	} else {
+		c.setAttributes(rec)
+	}
+	if rec.Outcome != audit.OK {
+		c.span.SetStatus(codes.Error, rec.Outcome)
+	}
+	if c.owned {
+		c.span.End()
+	}
+}
+
+// setAttributes records the call's outcome in one SetAttributes: each
+// call grows the span's slice.
+func (c callSpan) setAttributes(rec *audit.Record) {
+	attrs := [5]attribute.KeyValue{c.tool.ok[0], attribute.String("mcpgen.outcome", rec.Outcome)}
 	n := 2
 	if c.method != "" {
 		attrs[n], attrs[n+1] = attribute.String("mcp.method.name", c.method), attribute.String("mcp.transport", rec.Transport)
@@ -365,12 +436,6 @@ func (c callSpan) end(rec *audit.Record) {
 		n++
 	}
 	c.span.SetAttributes(attrs[:n]...)
-	if rec.Outcome != audit.OK {
-		c.span.SetStatus(codes.Error, rec.Outcome)
-	}
-	if c.owned {
-		c.span.End()
-	}
 }
 
 // child starts a step of the call (guard); a no-op when the call has no

@@ -199,7 +199,9 @@ func gate(serving context.Context, s *runtime.Server, o HTTPOptions, callers *ca
 		if tracing != nil { // runtime/trace.go: the request's span, from where it enters
 			var ctx context.Context
 			ctx, span = tracing.StartRequest(r.Context(), r.Header, cmp.Or(spanNames[r.Method], otherName))
-			r = r.WithContext(ctx)
+			if ctx != r.Context() { // a trace nobody records leaves it as it was
+				r = r.WithContext(ctx)
+			}
 		}
 		refused := "" // why the gate refused the request, for its span
 		defer func() { span.End(refused) }()
