@@ -194,7 +194,7 @@ func TestExampleTestsOnPostgres(t *testing.T) {
 		"fixture \"sql\" \"orders\" {\n  driver = \"postgres\"\n  dsn    = env(\"MCPGEN_TEST_POSTGRES_DSN\")\n}\n", 1)
 	dir := exampleDir(t, pg)
 	code, out, errOut := runTestCommand(t, dir, nil)
-	if code != 0 || !strings.HasSuffix(out, "23 passed, 0 failed\n") {
+	if code != 0 || !strings.HasSuffix(out, "25 passed, 0 failed\n") {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 	db, err := sql.Open("pgx", admin)
