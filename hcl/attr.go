@@ -190,3 +190,42 @@ func withArticle(noun string) string {
 	}
 	return "a " + noun
 }
+
+// SizeAttr reads a byte count: a number, or a string such as "512KB" or
+// "4MB" (powers of 1024, like the audit block's max_size).
+func SizeAttr(attr *hcl.Attribute, ctx *hcl.EvalContext) (int64, hcl.Diagnostics) {
+	v, diags := attr.Expr.Value(ctx)
+	if diags.HasErrors() {
+		return 0, diags
+	}
+	v, _ = v.UnmarkDeep()
+	bad := func() (int64, hcl.Diagnostics) {
+		return 0, append(diags, AttrError(attr, "Invalid size",
+			"%s must be a number of bytes or a size such as \"512KB\" or \"4MB\", from 1 byte to 1GB.", attr.Name))
+	}
+	if v.IsNull() || !v.IsKnown() {
+		return bad()
+	}
+	var n int64
+	switch v.Type() {
+	case cty.Number:
+		bf := v.AsBigFloat()
+		i, acc := bf.Int64()
+		if !bf.IsInt() || acc != 0 {
+			return bad()
+		}
+		n = i
+	case cty.String:
+		i, err := ParseSize(v.AsString())
+		if err != nil {
+			return bad()
+		}
+		n = i
+	default:
+		return bad()
+	}
+	if n < 1 || n > 1<<30 {
+		return bad()
+	}
+	return n, diags
+}
