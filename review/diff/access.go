@@ -166,7 +166,10 @@ func isBool(e ast.Expr, want bool) bool {
 
 // terms flattens e over op (&& or ||) into its operands, each written in
 // CEL's own canonical form, so that layout and parentheses do not matter.
+// The operator's identity (`true` for &&, `false` for ||) is no operand:
+// `true` is the conjunction of no requirements, so `true` → `a` adds one.
 func terms(e ast.Expr, info *ast.SourceInfo, op string) []string {
+	identity := op == operators.LogicalAnd
 	var out []string
 	var walk func(ast.Expr)
 	walk = func(e ast.Expr) {
@@ -174,6 +177,9 @@ func terms(e ast.Expr, info *ast.SourceInfo, op string) []string {
 			for _, a := range e.AsCall().Args() {
 				walk(a)
 			}
+			return
+		}
+		if isBool(e, identity) {
 			return
 		}
 		s, err := parser.Unparse(e, info, parser.WrapOnColumn(1<<30))

@@ -269,6 +269,9 @@ tool "delete_order" {
 			return edit(t, `guard       = "'orders.write' in principal.scopes"`,
 				`guard       = "'orders.write' in principal.scopes || principal.sub == 'dev'"`)
 		}, []want{{`tool "close_order"`, diff.Changed, "guard", diff.High, false, "an alternative is added"}}},
+		{"guard was true", func(t *testing.T) string {
+			return edit(t, `guard       = "'orders.write' in principal.scopes"`, `guard       = "true"`)
+		}, nil}, // run below, the other way round
 		{"closed to guarded", func(t *testing.T) string {
 			// Without a guard under an auth block the tool was closed.
 			return edit(t, `guard       = "'orders.write' in principal.scopes"`, `guard       = "principal.sub != ''"`)
@@ -326,6 +329,15 @@ tool "delete_order" {
 		})
 	}
 
+	t.Run("guard was true", func(t *testing.T) {
+		// `true` is a conjunction of no requirements: a condition added to
+		// it tightens the guard, and `true && x` says no more than x.
+		wasTrue := edit(t, `guard       = "'orders.write' in principal.scopes"`, `guard       = "true"`)
+		r := compare(t, wasTrue, shop)
+		check(t, r, []want{{`tool "close_order"`, diff.Changed, "guard", diff.Low, false, `the guard tightens: a requirement is added: "orders.write" in principal.scopes`}})
+		same := edit(t, `guard       = "'orders.write' in principal.scopes"`, `guard       = "true && 'orders.write' in principal.scopes"`)
+		check(t, compare(t, shop, same), []want{{`tool "close_order"`, diff.Changed, "guard", diff.Low, false, "the same conditions"}})
+	})
 	t.Run("closed to guarded", func(t *testing.T) {
 		// Under an auth block, a tool without a guard is closed to everyone.
 		closed := edit(t, `  guard       = "'orders.write' in principal.scopes"
