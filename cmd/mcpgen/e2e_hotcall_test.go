@@ -65,11 +65,33 @@ tool "my_order" {
     not_found = "No order with that id."
   }
 }
+
+tool "by_status" {
+  description = "The caller's org's orders in a status."
+  source      = source.sql.orders
+  guard       = "'orders.read' in principal.scopes"
+  param "status" {
+    type = "string"
+  }
+  param "weight" {
+    type     = "number"
+    required = false
+  }
+  bind "org" {
+    from = "principal.claims.org"
+  }
+  sql = "SELECT id, placed_at FROM orders WHERE status = :status AND org = :org AND (:weight IS NULL OR :weight > 0)"
+}
 `
 
 // serveHotcall serves hotcallConfig over Streamable HTTP (stateless) on a
 // loopback listener until tb ends, and returns its URL.
 func serveHotcall(tb testing.TB, iss *authtest.Issuer) string {
+	return serveHotcallAudit(tb, iss, audit.New(io.Discard))
+}
+
+// serveHotcallAudit is serveHotcall writing its audit trail to log.
+func serveHotcallAudit(tb testing.TB, iss *authtest.Issuer, log *audit.Logger) string {
 	tb.Helper()
 	dir := tb.TempDir()
 	path := filepath.Join(dir, "main.hcl")
@@ -80,7 +102,7 @@ func serveHotcall(tb testing.TB, iss *authtest.Issuer) string {
 	tb.Setenv("HOTCALL_ISSUER", iss.URL())
 	tb.Setenv("HOTCALL_JWKS_URL", iss.JWKSURL())
 	gen := buildServe(tb, path)
-	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.New(io.Discard), Metrics: metrics.New()})
+	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: zerolog.Nop(), Audit: log, Metrics: metrics.New()})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -103,7 +125,11 @@ func serveHotcall(tb testing.TB, iss *authtest.Issuer) string {
 // hotcallPost sends one tools/call of my_order as credential and returns
 // the status and body.
 func hotcallPost(client *http.Client, url, credential string, id int) (int, string, error) {
-	body := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"my_order","arguments":{"order_id":%d}}}`, id, id)
+	return hotcallSend(client, url, credential, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"my_order","arguments":{"order_id":%d}}}`, id, id))
+}
+
+// hotcallSend posts one JSON-RPC message as credential.
+func hotcallSend(client *http.Client, url, credential, body string) (int, string, error) {
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
 		return 0, "", err
@@ -182,5 +208,43 @@ func TestJWTCallAllocations(t *testing.T) {
 	t.Logf("allocations per call over HTTP: API key %.0f, JWT %.0f", key, tok)
 	if tok > key+5 {
 		t.Errorf("a call with a known JWT allocates %.0f, one with an API key %.0f: want at most 5 more", tok, key)
+	}
+}
+
+// TestAuditLineOverHTTP pins the bytes of a call's audit record, as the
+// server writes it to its file: args and binds in json.Marshal's form
+// (sorted keys, HTML characters escaped, numbers in their shortest form),
+// whatever encodes them.
+func TestAuditLineOverHTTP(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	path := filepath.Join(t.TempDir(), "audit.log")
+	f, err := audit.OpenFile(audit.FileOptions{Path: path, Fsync: "never", MaxSize: 1 << 30, MaxFiles: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := audit.New(f)
+	url := serveHotcallAudit(t, iss, log)
+	for _, args := range []string{`{"status":"<paid> & \"co\"","weight":2.5e-7}`, `{"status":"payé","weight":1e21}`} {
+		status, body, err := hotcallSend(http.DefaultClient, url, "mcpk_bench_key",
+			`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"by_status","arguments":`+args+`}}`)
+		if err != nil || status != http.StatusOK || !strings.Contains(body, `"structuredContent"`) {
+			t.Fatalf("%s: %d %s %v", args, status, body, err)
+		}
+	}
+	if err := log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"args":{"status":"\u003cpaid\u003e \u0026 \"co\"","weight":2.5e-7}`,
+		`"args":{"status":"payé","weight":1e+21}`,
+		`"binds":{"org":"acme"}`,
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the audit file lacks %s:\n%s", want, out)
+		}
 	}
 }
