@@ -237,11 +237,10 @@ func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]adapter.
 	if err != nil {
 		return nil, false, err
 	}
-	vals := make([]any, len(names))
+	// Each row is scanned into a slice of its own, converted in place and
+	// kept as the row's values.
+	var vals []any
 	ptrs := make([]any, len(names))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
 	out := make([]adapter.Row, 0, min(limit, 64))
 	truncated := false
 	for (len(out) < limit || checkMore) && rows.Next() {
@@ -249,15 +248,17 @@ func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]adapter.
 			truncated = true
 			break
 		}
+		vals = make([]any, len(names))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, false, err
 		}
-		row := adapter.Row{Columns: names, Values: make([]any, len(names))}
-		for i := range names {
-			row.Values[i] = jsonValue(vals[i], kinds[i])
-			vals[i] = nil
+		for i := range vals {
+			vals[i] = jsonValue(vals[i], kinds[i])
 		}
-		out = append(out, row)
+		out = append(out, adapter.Row{Columns: names, Values: vals})
 	}
 	if err := rows.Close(); err != nil {
 		return nil, false, err
