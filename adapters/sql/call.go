@@ -120,15 +120,37 @@ func (t *Tool) onMemory(ctx context.Context, args []any) (*adapter.Result, error
 	t.src.memRO.Store(t.readOnly)
 	defer t.src.memRO.Store(false)
 	if t.readOnly {
-		if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
+		if err := t.src.queryOnly(ctx, conn); err != nil {
 			return nil, err
 		}
 		return t.run(ctx, conn, nil, args)
 	}
+	t.src.memQueryOnly = nil
 	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 0"); err != nil {
 		return nil, err
 	}
 	return t.inTx(ctx, conn, nil, args)
+}
+
+// queryOnly turns query_only on for conn, the in-memory database's one
+// connection, which the caller holds. It stays on from one read to the
+// next: only a write tool turns it off (a read's authorizer refuses to),
+// and the write path forgets it first. A new connection, had the pool
+// replaced the old one, is told again.
+func (s *Source) queryOnly(ctx context.Context, conn *stdsql.Conn) error {
+	var dc any
+	if err := conn.Raw(func(c any) error { dc = c; return nil }); err != nil {
+		return err
+	}
+	if dc == s.memQueryOnly {
+		return nil
+	}
+	s.memQueryOnly = nil
+	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
+		return err
+	}
+	s.memQueryOnly = dc
+	return nil
 }
 
 // run runs the statement on q, or as stmt when it is prepared.
