@@ -173,7 +173,19 @@ func (n *authn) authenticate(ctx context.Context, h http.Header) (*Principal, er
 	if p := n.keyPrincipals[id.KeyName]; p != nil && id.Method == auth.MethodAPIKey {
 		return p, nil
 	}
-	return &Principal{Subject: id.Subject, Scopes: id.Scopes, Claims: id.Claims}, nil
+	// A remembered token's principal is made once, so that its CEL value
+	// is too. The memo is that token's alone and is never given out after
+	// the token expires: the principal cannot outlive it or serve another.
+	if id.Memo != nil {
+		if p, ok := id.Memo.Load().(*Principal); ok {
+			return p, nil
+		}
+	}
+	p := &Principal{Subject: id.Subject, Scopes: id.Scopes, Claims: id.Claims}
+	if id.Memo != nil {
+		id.Memo.Store(p)
+	}
+	return p, nil
 }
 
 // missingScopes lists the scopes every HTTP request needs that p lacks.

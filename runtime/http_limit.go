@@ -29,7 +29,8 @@ func (s *Server) AllowHTTP(ctx context.Context, key string) *Refusal {
 	if l == nil || l.http == nil {
 		return nil
 	}
-	ok, retry, unavailable := s.calls.allow(ctx, l, l.http.prefix+key, l.http.limit)
+	var buf [96]byte
+	ok, retry, unavailable := s.calls.allow(ctx, l, append(append(buf[:0], l.http.prefix...), key...), l.http.limit)
 	switch {
 	case unavailable:
 		s.metrics.HTTPRateLimited()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -196,8 +197,16 @@ func (l *genLimits) policy() string {
 
 // allow asks the backend. A backend failure follows the declared policy:
 // allowed when failing open, otherwise refused with unavailable set.
-func (cp *callPath) allow(ctx context.Context, l *genLimits, key string, lim ratelimit.Limit) (ok bool, retry time.Duration, unavailable bool) {
-	ok, retry, err := l.store.v.Allow(ctx, key, lim)
+//
+// key is only read: callers build it in a buffer of their own, which the
+// memory backend looks up without copying.
+func (cp *callPath) allow(ctx context.Context, l *genLimits, key []byte, lim ratelimit.Limit) (ok bool, retry time.Duration, unavailable bool) {
+	var err error
+	if m, isMem := l.store.v.Limiter.(*ratelimit.Memory); isMem {
+		ok, retry, err = m.AllowKey(key, lim)
+	} else {
+		ok, retry, err = l.store.v.Allow(ctx, string(key), lim)
+	}
 	if err == nil {
 		return ok, retry, false
 	}
@@ -238,10 +247,11 @@ func (cp *callPath) admit(ctx context.Context, log callLog, rec *audit.Record, t
 	adm := admission{t: t}
 	if r := t.limits.rate; r != nil {
 		gl := t.limits.gen
-		key := r.prefix
+		var buf [128]byte
+		key := append(buf[:0], r.prefix...)
 		switch r.per {
 		case cfg.KeyPrincipal:
-			key += PrincipalFrom(ctx).Subject // empty: anonymous callers share one bucket
+			key = append(key, PrincipalFrom(ctx).Subject...) // empty: anonymous callers share one bucket
 		case "expr":
 			v, err := r.expr.Value(t.vars(ctx, args))
 			if err != nil {
@@ -249,7 +259,7 @@ func (cp *callPath) admit(ctx context.Context, log callLog, rec *audit.Record, t
 				rec.Outcome, rec.ErrorClass = audit.Denied, "rate_limit_key"
 				return adm, errorResult("Permission denied: the server's policy does not allow this call for this caller.")
 			}
-			key += fmt.Sprint(v)
+			key = appendKeyValue(key, v)
 		}
 		step := cp.tracing.step(ctx, "rate limit")
 		ok, retry, unavailable := cp.allow(ctx, gl, key, r.limit)
@@ -296,6 +306,19 @@ func (cp *callPath) admit(ctx context.Context, log callLog, rec *audit.Record, t
 		}
 	}
 	return adm, nil
+}
+
+// appendKeyValue appends a rate limit key's value as fmt.Sprint writes it.
+func appendKeyValue(key []byte, v any) []byte {
+	switch x := v.(type) {
+	case string:
+		return append(key, x...)
+	case int64:
+		return strconv.AppendInt(key, x, 10)
+	case bool:
+		return strconv.AppendBool(key, x)
+	}
+	return fmt.Append(key, v)
 }
 
 func (cp *callPath) busy(rec *audit.Record, t *toolEntry, msg string) *mcp.CallToolResult {

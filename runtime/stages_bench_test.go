@@ -179,7 +179,7 @@ func BenchmarkCallStages(b *testing.B) {
 // (guard, bind, keyed rate limit, audit, metrics) under a ceiling counted
 // in allocations, which do not depend on the machine's speed: 309 per
 // call before the policy built its values once per call (issue 16), 230
-// after.
+// after, 209 once the adapter, audit, limits and metrics were cut.
 func TestFullStackCallAllocations(t *testing.T) {
 	conf, diags := cfg.LoadSource("main.hcl", []byte(stagesConfig))
 	gen, more := check(conf)
@@ -208,7 +208,10 @@ func TestFullStackCallAllocations(t *testing.T) {
 	if failed != nil {
 		t.Fatalf("the call failed: %s", failed)
 	}
-	if allocs > 260 {
-		t.Errorf("%.0f allocations per call, want at most 260", allocs)
+	// 209 after the per-call work of the adapter, audit, limits and
+	// metrics (issue 16); the race detector drops pooled buffers at random.
+	ceiling := 215.0 + raceExtraAllocs
+	if allocs > ceiling {
+		t.Errorf("%.0f allocations per call, want at most %.0f", allocs, ceiling)
 	}
 }

@@ -78,7 +78,11 @@ type Source struct {
 	ro     *sqlx.DB    // sqlite file: the query_only pool; mysql: the read-only session pool; nil otherwise
 	memory bool        // sqlite in-memory: one connection, read-only set per call
 	memRO  atomic.Bool // whether the single-connection authorizer refuses writes now
-	scrub  scrubber
+	// memQueryOnly is the driver connection of the in-memory database on
+	// which query_only is known to be on (nil: not known). Read only by
+	// whoever holds that one connection (onMemory).
+	memQueryOnly any
+	scrub        scrubber
 }
 
 var sourceSchema = &hcl.BodySchema{

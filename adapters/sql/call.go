@@ -120,15 +120,37 @@ func (t *Tool) onMemory(ctx context.Context, args []any) (*adapter.Result, error
 	t.src.memRO.Store(t.readOnly)
 	defer t.src.memRO.Store(false)
 	if t.readOnly {
-		if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
+		if err := t.src.queryOnly(ctx, conn); err != nil {
 			return nil, err
 		}
 		return t.run(ctx, conn, nil, args)
 	}
+	t.src.memQueryOnly = nil
 	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 0"); err != nil {
 		return nil, err
 	}
 	return t.inTx(ctx, conn, nil, args)
+}
+
+// queryOnly turns query_only on for conn, the in-memory database's one
+// connection, which the caller holds. It stays on from one read to the
+// next: only a write tool turns it off (a read's authorizer refuses to),
+// and the write path forgets it first. A new connection, had the pool
+// replaced the old one, is told again.
+func (s *Source) queryOnly(ctx context.Context, conn *stdsql.Conn) error {
+	var dc any
+	if err := conn.Raw(func(c any) error { dc = c; return nil }); err != nil {
+		return err
+	}
+	if dc == s.memQueryOnly {
+		return nil
+	}
+	s.memQueryOnly = nil
+	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
+		return err
+	}
+	s.memQueryOnly = dc
+	return nil
 }
 
 // run runs the statement on q, or as stmt when it is prepared.
@@ -237,11 +259,10 @@ func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]adapter.
 	if err != nil {
 		return nil, false, err
 	}
-	vals := make([]any, len(names))
+	// Each row is scanned into a slice of its own, converted in place and
+	// kept as the row's values.
+	var vals []any
 	ptrs := make([]any, len(names))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
 	out := make([]adapter.Row, 0, min(limit, 64))
 	truncated := false
 	for (len(out) < limit || checkMore) && rows.Next() {
@@ -249,15 +270,17 @@ func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]adapter.
 			truncated = true
 			break
 		}
+		vals = make([]any, len(names))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, false, err
 		}
-		row := adapter.Row{Columns: names, Values: make([]any, len(names))}
-		for i := range names {
-			row.Values[i] = jsonValue(vals[i], kinds[i])
-			vals[i] = nil
+		for i := range vals {
+			vals[i] = jsonValue(vals[i], kinds[i])
 		}
-		out = append(out, row)
+		out = append(out, adapter.Row{Columns: names, Values: vals})
 	}
 	if err := rows.Close(); err != nil {
 		return nil, false, err

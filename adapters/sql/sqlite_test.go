@@ -290,3 +290,32 @@ tool "info" {
 		t.Errorf("PRAGMA table_info: %d rows, want 3", res.Rows)
 	}
 }
+
+// TestInMemoryQueryOnly: every read on the in-memory database runs with
+// query_only on, whatever ran before it on the one connection (a write
+// turns it off), though a read no longer sets it when it is on already.
+func TestInMemoryQueryOnly(t *testing.T) {
+	t.Parallel()
+	_, tools := openConfig(t, sourceHCL("sqlite", ":memory:", itemsSeed)+`
+tool "flag" {
+  sql = "SELECT query_only FROM pragma_query_only"
+  result {
+    one = true
+  }
+}
+tool "add" {
+  read_only = false
+  param "id" {}
+  sql = "INSERT INTO items (id, name) VALUES (:id, 'x')"
+}
+`, serveOpts())
+	for i, step := range []string{"flag", "flag", "add", "flag", "add", "add", "flag", "flag"} {
+		if step == "add" {
+			mustCall(t, tools["add"], map[string]any{"id": int64(100 + i)})
+			continue
+		}
+		if got := structured(mustCall(t, tools["flag"], nil))["query_only"]; got != int64(1) {
+			t.Fatalf("step %d: a read ran with query_only = %v", i, got)
+		}
+	}
+}

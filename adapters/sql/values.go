@@ -56,6 +56,9 @@ func columnKind(d dialect, dbType string) colKind {
 // faithfully: integers stay int64 (never float64, which loses precision
 // above 2^53), text stays a string even when it looks like JSON, times are
 // RFC 3339 with their offset, bytes are base64.
+//
+// A value that stays as it is is returned as v itself, not re-boxed: an
+// int64 or a string put back into an interface would be copied again.
 func jsonValue(v any, k colKind) any {
 	switch x := v.(type) {
 	case nil:
@@ -69,16 +72,19 @@ func jsonValue(v any, k colKind) any {
 		if k == kindBool && (x == 0 || x == 1) {
 			return x == 1
 		}
-		return x
+		return v
 	case float64:
-		return jsonFloat(x)
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return jsonFloat(x)
+		}
+		return v
 	case bool:
-		return x
+		return v
 	case string:
 		if k == kindNumeric && isJSONNumber(x) {
 			return json.Number(x)
 		}
-		return x // numeric NaN and Infinity stay strings: JSON has no such numbers
+		return v // numeric NaN and Infinity stay strings: JSON has no such numbers
 	case []byte:
 		switch k {
 		case kindJSON:

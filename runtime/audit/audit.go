@@ -97,24 +97,31 @@ func (l *Logger) Write(r *Record) {
 		return
 	}
 	var cut truncation
+	bp := bufPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 64<<10 { // a rare huge record's buffer is not kept
+			bufPool.Put(bp)
+		}
+	}()
+	var now [len(time.RFC3339Nano) + 8]byte
 	ev := l.log.Log().
 		Str("log", "audit"). // tells audit lines from log lines on a shared stderr
-		Str("time", time.Now().UTC().Format(time.RFC3339Nano)).
+		Bytes("time", time.Now().UTC().AppendFormat(now[:0], time.RFC3339Nano)).
 		Str("request_id", cut.str("request_id", r.RequestID)).
 		Str("session_id", cut.str("session_id", r.SessionID)).
 		Str("transport", cut.str("transport", r.Transport)).
 		Str("subject", cut.str("subject", r.Subject)).
 		Str("tool", cut.str("tool", r.Tool)).
-		RawJSON("args", cut.object("args", r.Args)).
+		RawJSON("args", cut.object("args", r.Args, bp)).
 		Str("outcome", cut.str("outcome", r.Outcome)).
 		Int("rows", r.Rows).
 		Int("bytes", r.Bytes).
 		Float64("duration_ms", float64(r.Duration.Microseconds())/1000)
 	if len(r.Binds) > 0 {
-		ev = ev.RawJSON("binds", cut.object("binds", r.Binds))
+		ev = ev.RawJSON("binds", cut.object("binds", r.Binds, bp))
 	}
 	if len(r.Answers) > 0 {
-		ev = ev.RawJSON("answers", cut.object("answers", r.Answers))
+		ev = ev.RawJSON("answers", cut.object("answers", r.Answers, bp))
 	}
 	if r.ErrorClass != "" {
 		ev = ev.Str("error_class", cut.str("error_class", r.ErrorClass))

@@ -44,14 +44,16 @@ func (t *truncation) str(name, s string) string {
 	return cutString(s, MaxFieldBytes)
 }
 
-// object encodes args or binds, cut down to MaxArgsBytes when over it.
-func (t *truncation) object(name string, m map[string]any) []byte {
-	if m == nil {
-		return []byte("null")
-	}
-	b, err := json.Marshal(m)
+// object encodes args or binds into (*buf)[:0], cut down to MaxArgsBytes
+// when over it. The result is valid until the next use of buf.
+func (t *truncation) object(name string, m map[string]any, buf *[]byte) []byte {
+	b, err := appendObject((*buf)[:0], m)
+	*buf = b
 	if err == nil && len(b) <= MaxArgsBytes {
 		return b
+	}
+	if err != nil {
+		b = nil // as json.Marshal's result would be
 	}
 	t.fields = append(t.fields, name)
 	if name == "args" {

@@ -82,3 +82,58 @@ func TestCacheSize(t *testing.T) {
 		t.Errorf("CacheSize -2 accepted")
 	}
 }
+
+// TestMemoPerToken: what a caller keeps on a token's Memo is given back for that token only,
+// for as long as the token is remembered and no longer: not once it has expired, not after the
+// key set changed, and never for another token, even one with the same claims.
+func TestMemoPerToken(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	clock := &fakeClock{}
+	j := newTestJWT(t, iss, clock, nil)
+	ctx := context.Background()
+	exp := time.Now().Add(time.Minute).Unix()
+	tok, twin := iss.Token(claims("exp", exp)), iss.Token(claims("exp", exp, "jti", "2"))
+	validate := func(tok string) *Identity {
+		t.Helper()
+		id, err := j.Validate(ctx, tok)
+		if err != nil {
+			t.Fatalf("Validate: %v", err)
+		}
+		if id.Memo == nil {
+			t.Fatal("a remembered token's identity has no Memo")
+		}
+		return id
+	}
+	validate(tok).Memo.Store("tok's")
+	if got := validate(tok).Memo.Load(); got != "tok's" {
+		t.Errorf("the token's memo on its next use = %v, want tok's", got)
+	}
+	if got := validate(twin).Memo.Load(); got != nil {
+		t.Errorf("another token with the same claims got %v from the memo", got)
+	}
+
+	iss.Rotate() // a new key set: every remembered token is forgotten
+	clock.advance(DefaultMinRefetch)
+	if _, err := j.Validate(ctx, iss.Token(claims())); err != nil { // a new key id refetches the set
+		t.Fatalf("Validate after rotation: %v", err)
+	}
+	for _, old := range []string{tok, twin} {
+		if _, _, ok := j.cache.get(old, clock.now()); ok {
+			t.Fatal("a token remembered before the key set changed is still remembered, with its memo")
+		}
+	}
+
+	tok = iss.Token(claims("exp", exp))
+	validate(tok).Memo.Store("kept")
+	clock.advance(time.Minute + time.Second)
+	id, err := j.Validate(ctx, tok)
+	checkRefusal(t, err, http.StatusUnauthorized, CodeInvalidToken, "token expired")
+	if id != nil {
+		t.Errorf("an expired token gave an identity, memo %v", id.Memo.Load())
+	}
+
+	uncached := newTestJWT(t, iss, clock, func(o *JWTOptions) { o.CacheSize = -1 })
+	if id, err := uncached.Validate(ctx, iss.Token(claims())); err != nil || id.Memo != nil {
+		t.Errorf("without a cache: identity %+v, %v; want no Memo", id, err)
+	}
+}

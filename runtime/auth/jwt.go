@@ -279,7 +279,8 @@ func (j *JWT) Validate(ctx context.Context, token string) (*Identity, error) {
 		return nil, invalidToken(err.Error())
 	}
 	id := &Identity{Subject: sub, Scopes: scopes, Claims: claims, Method: MethodJWT}
-	if exp, ok := parsed.Expiration(); ok {
+	if exp, ok := parsed.Expiration(); ok && j.cache != nil {
+		id.Memo = &Memo{}
 		j.cache.put(token, id, exp.Add(j.leeway), now, gen)
 	}
 	cp := *id

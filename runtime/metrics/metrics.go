@@ -6,6 +6,7 @@ package metrics
 import (
 	"database/sql"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,6 +29,29 @@ type Metrics struct {
 	limits     limitMetrics
 	upstream   upstreamMetrics
 	sessions   sessionMetrics
+	// byTool holds each tool's series once looked up (*toolSeries by tool
+	// name), so that a call does not hash its labels into the vectors
+	// again. Tool names come from the configuration: it stays small.
+	byTool sync.Map
+}
+
+// callOutcomes are the outcomes a call's series are kept for; another
+// outcome is looked up in the vector each time.
+var callOutcomes = [...]string{"ok", "denied", "invalid", "rate_limited", "error", "timeout", "declined", "asked"}
+
+// toolSeries are one tool's series, each resolved on first use (a series
+// appears in /metrics once it has counted something, as before).
+type toolSeries struct {
+	duration prometheus.Observer
+	calls    [len(callOutcomes)]atomic.Pointer[prometheus.Counter]
+}
+
+func (m *Metrics) series(tool string) *toolSeries {
+	if s, ok := m.byTool.Load(tool); ok {
+		return s.(*toolSeries)
+	}
+	s, _ := m.byTool.LoadOrStore(tool, &toolSeries{duration: m.duration.WithLabelValues(tool)})
+	return s.(*toolSeries)
 }
 
 // New registers mcpgen's metrics, and Go's and the process's, in a registry
@@ -76,8 +100,26 @@ func (m *Metrics) Call(tool, outcome string, d time.Duration) {
 	if m == nil {
 		return
 	}
+	s := m.series(tool)
+	s.count(m, tool, outcome)
+	s.duration.Observe(d.Seconds())
+}
+
+func (s *toolSeries) count(m *Metrics, tool, outcome string) {
+	for i, o := range callOutcomes {
+		if o != outcome {
+			continue
+		}
+		c := s.calls[i].Load()
+		if c == nil {
+			counter := m.calls.WithLabelValues(tool, outcome)
+			c = &counter
+			s.calls[i].Store(c) // a racing call stores the same series
+		}
+		(*c).Inc()
+		return
+	}
 	m.calls.WithLabelValues(tool, outcome).Inc()
-	m.duration.WithLabelValues(tool).Observe(d.Seconds())
 }
 
 // Serving records the configuration now served.

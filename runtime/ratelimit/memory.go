@@ -50,10 +50,37 @@ func (m *Memory) Allow(_ context.Context, key string, l Limit) (bool, time.Durat
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	el, found := m.keys[key]
+	ok, retry, tat := m.take(el, found, l)
+	if ok && !found {
+		m.insert(key, tat)
+	}
+	return ok, retry, nil
+}
+
+// AllowKey is Allow for a key built in the caller's buffer, which it does
+// not keep: a key seen before costs no allocation, and the bytes are
+// copied only into a new bucket.
+func (m *Memory) AllowKey(key []byte, l Limit) (bool, time.Duration, error) {
+	if err := l.valid(); err != nil {
+		return false, 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	el, found := m.keys[string(key)] // looked up without a copy
+	ok, retry, tat := m.take(el, found, l)
+	if ok && !found {
+		m.insert(string(key), tat)
+	}
+	return ok, retry, nil
+}
+
+// take decides for the bucket el (absent when !found) and updates it;
+// an allowed call of a new key returns the tat its bucket starts with.
+// m.mu is held.
+func (m *Memory) take(el *list.Element, found bool, l Limit) (bool, time.Duration, time.Duration) {
 	now := m.now().Sub(m.base)
 	t := l.interval()
-
-	el, found := m.keys[key]
 	tat := now
 	if found {
 		tat = max(el.Value.(*bucket).tat, now)
@@ -65,18 +92,22 @@ func (m *Memory) Allow(_ context.Context, key string, l Limit) (bool, time.Durat
 		if found {
 			m.lru.MoveToFront(el)
 		}
-		return false, allowAt - now, nil
+		return false, allowAt - now, 0
 	}
 	if found {
 		el.Value.(*bucket).tat = next
 		m.lru.MoveToFront(el)
-		return true, 0, nil
+		return true, 0, 0
 	}
 	if len(m.keys) >= m.maxKeys {
 		m.evict(now)
 	}
-	m.keys[key] = m.lru.PushFront(&bucket{key: key, tat: next})
-	return true, 0, nil
+	return true, 0, next
+}
+
+// insert adds a bucket for key. m.mu is held.
+func (m *Memory) insert(key string, tat time.Duration) {
+	m.keys[key] = m.lru.PushFront(&bucket{key: key, tat: tat})
 }
 
 // Blocked reports whether Allow would refuse key now and, if so, when it

@@ -300,3 +300,33 @@ func TestRedisURL(t *testing.T) {
 		t.Error("a non-redis URL was accepted")
 	}
 }
+
+// TestAllowKey: a key given as bytes is the same bucket as the same key
+// given as a string, the caller's buffer is not kept, and a key seen
+// before is decided without allocating.
+func TestAllowKey(t *testing.T) {
+	c := newClock()
+	m := NewMemory(0, c.now)
+	l := Limit{Rate: 1, Period: time.Second, Burst: 2}
+	buf := []byte("t:get_order|p:alice")
+	if ok, _, _ := m.AllowKey(buf, l); !ok {
+		t.Fatal("first call refused")
+	}
+	copy(buf, "t:get_order|p:bobby") // the bucket must not follow the buffer
+	if ok, _, _ := m.Allow(context.Background(), "t:get_order|p:alice", l); !ok {
+		t.Fatal("second call of the burst refused")
+	}
+	if ok, retry, _ := m.AllowKey([]byte("t:get_order|p:alice"), l); ok || retry != time.Second {
+		t.Errorf("third call: allowed %v, retry %s; want refused for 1s", ok, retry)
+	}
+	if ok, _, _ := m.AllowKey(buf, l); !ok {
+		t.Error("bobby shares alice's bucket")
+	}
+	if m.Len() != 2 {
+		t.Errorf("%d buckets, want 2", m.Len())
+	}
+	wide := Limit{Rate: 1_000_000, Period: time.Second, Burst: 1_000_000}
+	if n := testing.AllocsPerRun(100, func() { _, _, _ = m.AllowKey(buf, wide) }); n != 0 {
+		t.Errorf("AllowKey of a known key: %.0f allocations, want 0", n)
+	}
+}
