@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mcpgen/mcpgen/adapters/internal/resilience"
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
@@ -35,21 +36,28 @@ var (
 type Adapter struct{}
 
 // Defaults. A source without a retry block makes one attempt; one without
-// a circuit_breaker block still has a breaker, with these settings.
+// a circuit_breaker block still has a breaker (resilience's defaults,
+// shared with MCP sources).
 const (
 	defaultTimeout       = 10 * time.Second
 	defaultMaxResponse   = 1 << 20
-	defaultAttempts      = 3
-	defaultBackoff       = 100 * time.Millisecond
-	defaultMaxBackoff    = 2 * time.Second
 	defaultJitter        = 0.5
-	defaultFailures      = 5
-	defaultOpenFor       = 30 * time.Second
-	defaultProbes        = 1
 	maxRedirects         = 5
-	maxAttempts          = 10
 	defaultIdleConnsHost = 64
 )
+
+// defaultRetryStatuses are the answers that say "try again": the gateway
+// and overload statuses. 500 is left out by default: it is as often a bug
+// that fails the same way every time.
+var defaultRetryStatuses = []int{502, 503, 504}
+
+// defaultRetry is a source without a retry block; a block overrides what
+// it sets (resilience.DecodeRetry).
+func defaultRetry() resilience.Retry {
+	r := resilience.NoRetry()
+	r.Jitter, r.Statuses = defaultJitter, resilience.StatusSet(defaultRetryStatuses...)
+	return r
+}
 
 type redirectPolicy int
 
@@ -75,8 +83,8 @@ type Source struct {
 	timeout   time.Duration
 	tls       tlsSettings
 	maxBytes  int64
-	retry     retryPolicy
-	breakerAt breakerSettings
+	retry     resilience.Retry
+	breakerAt resilience.BreakerSettings
 	redirects redirectPolicy
 	pingPath  string
 	declRange hcl.Range
@@ -85,7 +93,7 @@ type Source struct {
 	scrub scrubber
 	// Set by Open.
 	client  *http.Client
-	breaker *breaker
+	breaker *resilience.Breaker
 	// now and jitter are the clock and randomness; tests replace them.
 	now    func() time.Time
 	random func() float64
@@ -119,8 +127,8 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 		headers:   http.Header{},
 		timeout:   defaultTimeout,
 		maxBytes:  defaultMaxResponse,
-		retry:     retryPolicy{attempts: 1, backoff: defaultBackoff, maxBackoff: defaultMaxBackoff, jitter: defaultJitter, statuses: statusSet(defaultRetryStatuses)},
-		breakerAt: breakerSettings{failures: defaultFailures, openFor: defaultOpenFor, probes: defaultProbes},
+		retry:     defaultRetry(),
+		breakerAt: resilience.DefaultBreaker(),
 		declRange: src.DeclRange,
 		now:       time.Now,
 	}
@@ -189,9 +197,9 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 		case "tls":
 			diags = append(diags, s.decodeTLS(b, src)...)
 		case "retry":
-			diags = append(diags, s.decodeRetry(b, src.Ctx)...)
+			diags = append(diags, resilience.DecodeRetry(b, src.Ctx, &s.retry, true)...)
 		case "circuit_breaker":
-			diags = append(diags, s.decodeBreaker(b, src.Ctx)...)
+			diags = append(diags, resilience.DecodeBreaker(b, src.Ctx, &s.breakerAt)...)
 		}
 	}
 	if s.base != nil && s.base.Scheme == "http" && s.tls.ranges != nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mcpgen/mcpgen/adapters/internal/resilience"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
@@ -547,34 +548,8 @@ func TestBreaker(t *testing.T) {
 	}
 }
 
-func TestBreakerHalfOpenProbes(t *testing.T) {
-	now := time.Unix(0, 0)
-	b := newBreaker(breakerSettings{failures: 1, openFor: time.Second, probes: 2})
-	b.done(now, false, unhealthy)
-	now = now.Add(time.Second)
-	ok1, p1, _ := b.allow(now)
-	ok2, p2, _ := b.allow(now)
-	ok3, _, wait := b.allow(now)
-	if !ok1 || !p1 || !ok2 || !p2 || ok3 || wait <= 0 {
-		t.Fatalf("half-open allowed %v %v %v (probes %v %v), want two probes and a refusal", ok1, ok2, ok3, p1, p2)
-	}
-	b.done(now, true, healthy)
-	if st, _, _ := b.snapshot(now); st != halfOpen {
-		t.Errorf("state %s after one of two probes, want half_open", st)
-	}
-	b.done(now, true, healthy)
-	if st, _, _ := b.snapshot(now); st != closed {
-		t.Errorf("state %s after both probes, want closed", st)
-	}
-	// A cancelled call says nothing about the upstream.
-	b.done(now, false, unknown)
-	if _, n, _ := b.snapshot(now); n != 0 {
-		t.Errorf("consecutive = %d after a cancelled call, want 0", n)
-	}
-}
-
 func TestBackoff(t *testing.T) {
-	s := &Source{retry: retryPolicy{backoff: 100 * time.Millisecond, maxBackoff: time.Second, jitter: 0.5}}
+	s := &Source{retry: resilience.Retry{Backoff: 100 * time.Millisecond, MaxBackoff: time.Second, Jitter: 0.5}}
 	for _, tt := range []struct {
 		attempt int
 		random  float64

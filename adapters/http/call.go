@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mcpgen/mcpgen/adapters/internal/resilience"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
@@ -29,13 +30,13 @@ func (t *Tool) Call(ctx context.Context, call *adapter.Call) (*adapter.Result, e
 		return nil, err
 	}
 
-	ok, probe, wait := s.breaker.allow(s.now())
+	ok, probe, wait := s.breaker.Allow(s.now())
 	if !ok {
 		return nil, &adapter.ToolError{Msg: fmt.Sprintf(
 			"Upstream unavailable, retry after %s: the %s service failed repeatedly and calls to it are paused.", roundUp(wait), s.name)}
 	}
 	resp, err := t.send(ctx, req, call)
-	s.breaker.done(s.now(), probe, health(ctx, resp, err))
+	s.breaker.Done(s.now(), probe, health(ctx, resp, err))
 	if err != nil {
 		return nil, t.networkError(ctx, err, call.Upstream.Attempts)
 	}
@@ -157,14 +158,14 @@ func (t *Tool) send(ctx context.Context, b *built, call *adapter.Call) (*http.Re
 		if err == nil {
 			call.Upstream.Status = resp.StatusCode
 		}
-		again := attempt < s.retry.attempts && ctx.Err() == nil
+		again := attempt < s.retry.Attempts && ctx.Err() == nil
 		switch {
 		case !again:
 		case err != nil:
 			// Nothing was sent when the connection failed: safe for any method.
 			again = (retryable || isDialError(err)) && !errors.Is(err, errRedirect)
 		default:
-			again = retryable && s.retry.statuses[resp.StatusCode]
+			again = retryable && s.retry.Statuses[resp.StatusCode]
 		}
 		wait := s.backoff(attempt)
 		if !again || !fits(ctx, wait) {
@@ -227,15 +228,7 @@ func drain(resp *http.Response) {
 // backoff is the wait before attempt+1: backoff doubled per attempt, capped
 // at max_backoff, less a random share of up to jitter.
 func (s *Source) backoff(attempt int) time.Duration {
-	d := s.retry.backoff
-	for i := 1; i < attempt && d < s.retry.maxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, s.retry.maxBackoff)
-	if s.retry.jitter > 0 {
-		d -= time.Duration(float64(d) * s.retry.jitter * s.random())
-	}
-	return d
+	return s.retry.Wait(attempt, s.random)
 }
 
 // fits says whether a wait of d ends before the context's deadline: a
@@ -263,16 +256,16 @@ func isDialError(err error) bool {
 }
 
 // health is what a finished call says about the upstream, for the breaker.
-func health(ctx context.Context, resp *http.Response, err error) outcome {
+func health(ctx context.Context, resp *http.Response, err error) resilience.Outcome {
 	switch {
 	case err == nil && resp.StatusCode >= 500:
-		return unhealthy
+		return resilience.Unhealthy
 	case err == nil, errors.Is(err, errRedirect):
-		return healthy // it answered
+		return resilience.Healthy // it answered
 	case errors.Is(ctx.Err(), context.Canceled):
-		return unknown // the client left; the upstream may be fine
+		return resilience.Unknown // the client left; the upstream may be fine
 	}
-	return unhealthy // unreachable, or too slow for the call's time
+	return resilience.Unhealthy // unreachable, or too slow for the call's time
 }
 
 // networkError describes a failed attempt without the URL (which names

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/mcpgen/mcpgen/adapters/internal/resilience"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
@@ -45,7 +46,7 @@ func (s *Source) Open(ctx context.Context, opts adapter.OpenOptions) hcl.Diagnos
 		ExpectContinueTimeout: time.Second,
 	}
 	s.client = &http.Client{Transport: transport, CheckRedirect: s.checkRedirect}
-	s.breaker = newBreaker(s.breakerAt)
+	s.breaker = resilience.NewBreaker(s.breakerAt)
 	if s.random == nil {
 		s.random = rand.Float64
 	}
@@ -118,7 +119,7 @@ func (s *Source) Ping(ctx context.Context) error {
 	if s.client == nil {
 		return errors.New("http source " + s.name + " is not open")
 	}
-	if st, _, _ := s.breaker.snapshot(s.now()); st == open {
+	if st, _, _ := s.breaker.Snapshot(s.now()); st == resilience.Open {
 		return fmt.Errorf("http source %s: circuit breaker open", s.name)
 	}
 	if s.pingPath == "" {
@@ -162,8 +163,8 @@ func (s *Source) RequiredByDefault() bool { return false }
 // ("closed", "open" or "half_open") and how many times it has opened.
 func (s *Source) BreakerStats() (state string, opens uint64) {
 	if s.breaker == nil {
-		return closed.String(), 0
+		return resilience.Closed.String(), 0
 	}
-	st, _, opens := s.breaker.snapshot(s.now())
+	st, _, opens := s.breaker.Snapshot(s.now())
 	return st.String(), opens
 }

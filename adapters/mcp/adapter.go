@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mcpgen/mcpgen/adapters/internal/resilience"
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
@@ -41,13 +42,6 @@ const (
 	defaultTimeout     = 10 * time.Second
 	defaultRecheck     = 5 * time.Minute
 	defaultMaxResult   = 1 << 20
-	defaultAttempts    = 3
-	defaultBackoff     = 100 * time.Millisecond
-	defaultMaxBackoff  = 2 * time.Second
-	defaultFailures    = 5
-	defaultOpenFor     = 30 * time.Second
-	defaultProbes      = 1
-	maxAttempts        = 10
 	restartBackoff     = 200 * time.Millisecond
 	restartMaxBackoff  = 30 * time.Second
 	protocolVersion    = "2025-11-25" // the last with sessions and list_changed on the GET stream
@@ -74,8 +68,8 @@ type Source struct {
 	timeout   time.Duration
 	recheck   time.Duration // tools/list this often, list_changed or not
 	maxBytes  int64
-	retry     retryPolicy
-	breakerAt breakerSettings
+	retry     resilience.Retry // the same blocks as an HTTP source's, minus statuses and jitter
+	breakerAt resilience.BreakerSettings
 	declRange hcl.Range
 	tools     []*Tool
 	expose    *exposeAll // nil: only the tools declared on it
@@ -83,7 +77,7 @@ type Source struct {
 	// Set by Open.
 	log     zerolog.Logger
 	pins    map[string]string
-	breaker *breaker
+	breaker *resilience.Breaker
 	ctx     context.Context // ends at Close: stops restarts and listings
 	stop    context.CancelFunc
 	bg      sync.WaitGroup
@@ -139,8 +133,8 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 		timeout:   defaultTimeout,
 		recheck:   defaultRecheck,
 		maxBytes:  defaultMaxResult,
-		retry:     retryPolicy{attempts: 1, backoff: defaultBackoff, maxBackoff: defaultMaxBackoff},
-		breakerAt: breakerSettings{failures: defaultFailures, openFor: defaultOpenFor, probes: defaultProbes},
+		retry:     resilience.NoRetry(),
+		breakerAt: resilience.DefaultBreaker(),
 		declRange: src.DeclRange,
 		now:       time.Now,
 	}
@@ -242,9 +236,9 @@ func (a *Adapter) DecodeSource(src *cfg.Source) (adapter.Source, hcl.Diagnostics
 		seen[b.Type] = b.DefRange
 		switch b.Type {
 		case "retry":
-			diags = append(diags, s.decodeRetry(b, src.Ctx)...)
+			diags = append(diags, resilience.DecodeRetry(b, src.Ctx, &s.retry, false)...)
 		case "circuit_breaker":
-			diags = append(diags, s.decodeBreaker(b, src.Ctx)...)
+			diags = append(diags, resilience.DecodeBreaker(b, src.Ctx, &s.breakerAt)...)
 		case "oauth":
 			diags = append(diags, s.decodeOAuth(b, src.Ctx)...)
 			r := b.DefRange

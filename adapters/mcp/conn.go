@@ -23,6 +23,7 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/mcpgen/mcpgen/adapters/internal/resilience"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
@@ -56,7 +57,7 @@ func (s *Source) Open(ctx context.Context, opts adapter.OpenOptions) hcl.Diagnos
 	}
 	s.log = opts.Log.With().Str("source", s.key).Logger()
 	s.pins = opts.Pins
-	s.breaker = &breaker{cfg: s.breakerAt}
+	s.breaker = resilience.NewBreaker(s.breakerAt)
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	s.unavail = map[string]string{}
 	s.baseline = map[string]string{}
@@ -639,7 +640,7 @@ func (s *Source) Ping(ctx context.Context) error {
 	if s.breaker == nil {
 		return errors.New("mcp source " + s.name + " is not open")
 	}
-	if st, _ := s.breaker.snapshot(s.now()); st == open {
+	if st, _, _ := s.breaker.Snapshot(s.now()); st == resilience.Open {
 		return fmt.Errorf("mcp source %s: circuit breaker open", s.name)
 	}
 	sess, err := s.session(ctx)
@@ -679,9 +680,9 @@ func (s *Source) RequiredByDefault() bool { return false }
 // BreakerStats reports the circuit breaker for metrics.
 func (s *Source) BreakerStats() (state string, opens uint64) {
 	if s.breaker == nil {
-		return closed.String(), 0
+		return resilience.Closed.String(), 0
 	}
-	st, opens := s.breaker.snapshot(s.now())
+	st, _, opens := s.breaker.Snapshot(s.now())
 	return st.String(), opens
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/client/transport"
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/mcpgen/mcpgen/adapters/internal/resilience"
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
@@ -131,13 +132,13 @@ func (t *Tool) Call(ctx context.Context, call *adapter.Call) (*adapter.Result, e
 	if s.breaker == nil {
 		return nil, errors.New("mcp source " + s.key + " is not open")
 	}
-	ok, probe, wait := s.breaker.allow(s.now())
+	ok, probe, wait := s.breaker.Allow(s.now())
 	if !ok {
 		return nil, &adapter.ToolError{Msg: fmt.Sprintf(
 			"The upstream MCP server behind this tool is failing; calls to it are paused for %s. Try again later.", roundUp(wait))}
 	}
 	res, o, err := t.attempt(ctx, call)
-	s.breaker.done(s.now(), probe, o)
+	s.breaker.Done(s.now(), probe, o)
 	return res, err
 }
 
@@ -146,7 +147,7 @@ const maxToolErrorBytes = 2048
 
 func roundUp(d time.Duration) time.Duration { return (d + time.Second - 1).Truncate(time.Second) }
 
-func (t *Tool) attempt(ctx context.Context, call *adapter.Call) (*adapter.Result, outcome, error) {
+func (t *Tool) attempt(ctx context.Context, call *adapter.Call) (*adapter.Result, resilience.Outcome, error) {
 	s := t.src
 	args := make(map[string]any, len(call.Args)+len(call.Binds))
 	for k, v := range call.Args {
@@ -163,13 +164,13 @@ func (t *Tool) attempt(ctx context.Context, call *adapter.Call) (*adapter.Result
 		sess, err := s.session(ctx)
 		if err == nil {
 			if why := s.unavailable(t.name); why != "" {
-				return nil, healthy, &adapter.ToolError{Msg: why}
+				return nil, resilience.Healthy, &adapter.ToolError{Msg: why}
 			}
 			sent = true
 			var a answer
 			a, err = t.send(ctx, sess, args)
 			if err == nil {
-				return a.out, healthy, a.err
+				return a.out, resilience.Healthy, a.err
 			}
 			var te *transport.Error
 			if !errors.As(err, &te) && ctx.Err() == nil {
@@ -177,7 +178,7 @@ func (t *Tool) attempt(ctx context.Context, call *adapter.Call) (*adapter.Result
 				// is for the operator: it may name upstream internals.
 				s.log.Warn().Str("request_id", call.RequestID).Str("tool", t.name).Str("upstream_tool", t.upstream).
 					Err(err).Msg("the upstream MCP server answered the call with an error")
-				return nil, healthy, &adapter.ToolError{Msg: "The upstream MCP server refused the call (" + rpcErrorKind(err) + ")."}
+				return nil, resilience.Healthy, &adapter.ToolError{Msg: "The upstream MCP server refused the call (" + rpcErrorKind(err) + ")."}
 			}
 			s.drop(sess, err)
 			if errors.Is(err, transport.ErrSessionTerminated) && !sessionRetried {
@@ -190,23 +191,23 @@ func (t *Tool) attempt(ctx context.Context, call *adapter.Call) (*adapter.Result
 		}
 		if ctx.Err() != nil {
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return nil, unhealthy, ctx.Err()
+				return nil, resilience.Unhealthy, ctx.Err()
 			}
-			return nil, unknown, ctx.Err()
+			return nil, resilience.Unknown, ctx.Err()
 		}
 		lastErr = err
-		if n >= s.retry.attempts || sent && !t.retryable {
+		if n >= s.retry.Attempts || sent && !t.retryable {
 			if !sent { // down, or restarting: say so, the cause is logged
 				s.log.Warn().Str("request_id", call.RequestID).Str("tool", t.name).Err(lastErr).Msg("no session with the upstream MCP server")
-				return nil, unhealthy, &adapter.ToolError{Msg: "The upstream MCP server behind this tool cannot be reached now; try again later."}
+				return nil, resilience.Unhealthy, &adapter.ToolError{Msg: "The upstream MCP server behind this tool cannot be reached now; try again later."}
 			}
-			return nil, unhealthy, fmt.Errorf("mcp source %s, upstream tool %s: %w", s.key, t.upstream, lastErr)
+			return nil, resilience.Unhealthy, fmt.Errorf("mcp source %s, upstream tool %s: %w", s.key, t.upstream, lastErr)
 		}
-		timer := time.NewTimer(s.retry.wait(n))
+		timer := time.NewTimer(s.retry.Wait(n, nil))
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return nil, unhealthy, ctx.Err()
+			return nil, resilience.Unhealthy, ctx.Err()
 		case <-timer.C:
 		}
 	}
