@@ -115,7 +115,7 @@ func TestSurfaceCommand(t *testing.T) {
 		`http-equiv="Content-Security-Policy"`,
 		`<table class="matrix" id="matrix">`,
 		`<article id="tool-acme_report" class="card item changed"`,
-		`the guard changed in a way this review cannot classify`,
+		`the guard tightens: a requirement is added`,
 		`<span class="k">SELECT</span>`,
 	} {
 		if !strings.Contains(string(html), want) {
