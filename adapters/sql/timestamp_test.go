@@ -3,7 +3,11 @@ package sql
 import (
 	"encoding/json"
 	"testing"
+	"time"
 )
+
+// local writes t as the process's local zone shows it, in RFC 3339.
+func local(t time.Time) string { return t.In(time.Local).Format(time.RFC3339Nano) }
 
 // TestTimestampJSON pins the JSON a tool returns for date and time
 // columns, byte for byte, as clients receive it in structuredContent and
@@ -42,9 +46,12 @@ INSERT INTO t VALUES
  (2, '2025-03-04 05:06:07.25+02:00', '2024-05-06T07:08:09.123456', '0001-01-01', '23:59:59.5'),
  (3, NULL, NULL, NULL, NULL);`,
 			sql: "SELECT id, tz, ts, d, tm FROM t ORDER BY id",
+			// A timestamptz comes back in the zone of the server process
+			// (the driver's time.Local): the same instant, written with
+			// that zone's offset.
 			want: `{"rows":[` +
-				`{"id":1,"tz":"2025-01-01T00:00:00Z","ts":"2024-05-06T07:08:09Z","d":"2024-05-06","tm":"07:08:09"},` +
-				`{"id":2,"tz":"2025-03-04T03:06:07.25Z","ts":"2024-05-06T07:08:09.123456Z","d":"0001-01-01","tm":"23:59:59.5"},` +
+				`{"id":1,"tz":"` + local(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)) + `","ts":"2024-05-06T07:08:09Z","d":"2024-05-06","tm":"07:08:09"},` +
+				`{"id":2,"tz":"` + local(time.Date(2025, 3, 4, 3, 6, 7, 250_000_000, time.UTC)) + `","ts":"2024-05-06T07:08:09.123456Z","d":"0001-01-01","tm":"23:59:59.5"},` +
 				`{"id":3,"tz":null,"ts":null,"d":null,"tm":null}` +
 				`],"count":3,"truncated":false}`,
 		},
