@@ -100,6 +100,7 @@ func TestBreakerStateMachine(t *testing.T) {
 	}
 }
 
+// TestRetryWait: the waits between attempts: doubled, capped, less jitter.
 func TestRetryWait(t *testing.T) {
 	r := Retry{Backoff: 100 * time.Millisecond, MaxBackoff: time.Second, Jitter: 0.5}
 	for _, tt := range []struct {
@@ -111,7 +112,9 @@ func TestRetryWait(t *testing.T) {
 		{2, 0, 200 * time.Millisecond},
 		{4, 0, 800 * time.Millisecond},
 		{5, 0, time.Second}, // capped
-		{64, 0, time.Second},
+		{30, 0, time.Second},
+		{64, 0, time.Second}, // no overflow
+		{1, 1, 50 * time.Millisecond},
 		{1, 0.999, 50*time.Millisecond + 50*time.Microsecond}, // jitter takes at most half
 		{5, 0.5, 750 * time.Millisecond},
 	} {
