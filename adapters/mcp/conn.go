@@ -677,11 +677,7 @@ func (s *Source) RequiredByDefault() bool { return false }
 
 // BreakerStats reports the circuit breaker for metrics.
 func (s *Source) BreakerStats() (state string, opens uint64) {
-	if s.breaker == nil {
-		return resilience.Closed.String(), 0
-	}
-	st, _, opens := s.breaker.Snapshot(s.now())
-	return st.String(), opens
+	return s.breaker.Stats(s.now())
 }
 
 // DriftedTools counts the declared tools refused now because their

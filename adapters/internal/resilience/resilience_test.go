@@ -90,6 +90,13 @@ func TestBreakerStateMachine(t *testing.T) {
 			t.Fatalf("after %d successful probes of 2: %s, want %s", i+1, state(t2), want)
 		}
 	}
+	if st, opens := b.Stats(t2); st != "closed" || opens != 2 {
+		t.Fatalf("Stats = %s, %d; want closed, 2", st, opens)
+	}
+	var none *Breaker // a source not opened
+	if st, opens := none.Stats(t2); st != "closed" || opens != 0 {
+		t.Fatalf("Stats of no breaker = %s, %d; want closed, 0", st, opens)
+	}
 	if _, n, opens := b.Snapshot(t2); n != 0 || opens != 2 {
 		t.Fatalf("closed again: %d in a row, %d opens; want 0, 2", n, opens)
 	}
