@@ -58,7 +58,7 @@ type BuildOptions struct {
 	Pins func() map[string]string
 	// Pinned are the upstream definitions sources generate tools from
 	// (expose_all), by adapter.PinKey; nil: those mcpgen.lock beside the
-	// configuration pins (pinnedDefinitions).
+	// configuration pins (pinnedDefinitions), warning when it is not whole.
 	Pinned map[string]json.RawMessage
 }
 
@@ -100,7 +100,9 @@ func Build(ctx context.Context, paths []string, opts BuildOptions) (*Generation,
 	}
 	pinned := opts.Pinned
 	if pinned == nil {
-		pinned = pinnedDefinitions(paths)
+		var ds hcl.Diagnostics
+		pinned, ds = pinnedDefinitions(paths)
+		diags = append(diags, ds...)
 	}
 	gen, more := checkPinned(conf, pinned)
 	// After check: adapters evaluate their bodies' env() calls there.

@@ -1,64 +1,38 @@
 package runtime
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/hashicorp/hcl/v2"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/internal/lockfile"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
-// lockName is review/lock.Name: the lock file beside the configuration.
-const lockName = "mcpgen.lock"
-
 // pinnedDefinitions are the upstream definitions the lock file beside the
-// configuration pins (review/lock.Path), by adapter.PinKey: what
-// expose_all generates tools from, so that every command (serve, validate,
-// tools, diff, lock itself) sees the same tools without connecting to
-// anything. An entry whose definition does not hash as recorded (a hand
-// edit, which lock.Verifier refuses at serve) generates nothing; no lock
-// file, or one that cannot be read, pins nothing.
-func pinnedDefinitions(paths []string) map[string]json.RawMessage {
+// configuration pins (lockfile.Path), by adapter.PinKey: what expose_all
+// generates tools from, so that every command (serve, validate, tools,
+// diff, lock itself) sees the same tools without connecting to anything.
+// No lock file pins nothing. One that is not whole (a hand edit: a pin
+// whose definition does not hash as recorded, a surface hash that is not
+// the items', another version) pins nothing either, as lock.Verifier
+// refuses it at serve, and says so, for every command.
+func pinnedDefinitions(paths []string) (map[string]json.RawMessage, hcl.Diagnostics) {
 	if len(paths) == 0 {
-		return nil
+		return nil, nil
 	}
-	path := filepath.Join(filepath.Dir(paths[0]), lockName)
-	if info, err := os.Stat(paths[0]); err == nil && info.IsDir() {
-		path = filepath.Join(paths[0], lockName)
+	f, err := lockfile.Read(lockfile.Path(paths), nil)
+	if errors.Is(err, lockfile.ErrNoLock) {
+		return nil, nil
 	}
-	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "The lock file is not whole",
+			Detail: err.Error() + ". Until it is rewritten, serve refuses it and expose_all generates no tools from its pins."}}
 	}
-	var f struct {
-		Upstream []struct {
-			Key        string          `json:"key"`
-			Hash       string          `json:"hash"`
-			Definition json.RawMessage `json:"definition"`
-		} `json:"upstream"`
-	}
-	if json.Unmarshal(data, &f) != nil {
-		return nil
-	}
-	out := map[string]json.RawMessage{}
-	for _, u := range f.Upstream {
-		var b bytes.Buffer
-		if json.Compact(&b, u.Definition) != nil {
-			continue
-		}
-		sum := sha256.Sum256(b.Bytes())
-		if "sha256:"+hex.EncodeToString(sum[:]) == u.Hash {
-			out[u.Key] = u.Definition
-		}
-	}
-	return out
+	return f.Definitions(), nil
 }
 
 // generateTools adds the tools sources generate (adapter.ToolGenerator)

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mcpgen/mcpgen/adapters/internal/resilience"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
@@ -545,28 +544,6 @@ func TestBreaker(t *testing.T) {
 	}
 	if _, opens := s.BreakerStats(); opens != 2 {
 		t.Errorf("opens = %d, want 2", opens)
-	}
-}
-
-func TestBackoff(t *testing.T) {
-	s := &Source{retry: resilience.Retry{Backoff: 100 * time.Millisecond, MaxBackoff: time.Second, Jitter: 0.5}}
-	for _, tt := range []struct {
-		attempt int
-		random  float64
-		want    time.Duration
-	}{
-		{1, 0, 100 * time.Millisecond},
-		{2, 0, 200 * time.Millisecond},
-		{4, 0, 800 * time.Millisecond},
-		{5, 0, time.Second},
-		{30, 0, time.Second},
-		{1, 1, 50 * time.Millisecond},
-		{5, 0.5, 750 * time.Millisecond},
-	} {
-		s.random = func() float64 { return tt.random }
-		if got := s.backoff(tt.attempt); got != tt.want {
-			t.Errorf("backoff(%d) with random %v = %s, want %s", tt.attempt, tt.random, got, tt.want)
-		}
 	}
 }
 

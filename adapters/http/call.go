@@ -167,7 +167,7 @@ func (t *Tool) send(ctx context.Context, b *built, call *adapter.Call) (*http.Re
 		default:
 			again = retryable && s.retry.Statuses[resp.StatusCode]
 		}
-		wait := s.backoff(attempt)
+		wait := s.retry.Wait(attempt, s.random) // jitter from the source's randomness, which tests replace
 		if !again || !fits(ctx, wait) {
 			// No retry, or the call's time would run out while waiting:
 			// answer now with what this attempt said.
@@ -223,12 +223,6 @@ func (c *cancelBody) Close() error {
 func drain(resp *http.Response) {
 	_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 	resp.Body.Close()
-}
-
-// backoff is the wait before attempt+1: backoff doubled per attempt, capped
-// at max_backoff, less a random share of up to jitter.
-func (s *Source) backoff(attempt int) time.Duration {
-	return s.retry.Wait(attempt, s.random)
 }
 
 // fits says whether a wait of d ends before the context's deadline: a

@@ -162,9 +162,5 @@ func (s *Source) RequiredByDefault() bool { return false }
 // BreakerStats reports the circuit breaker for metrics: its state
 // ("closed", "open" or "half_open") and how many times it has opened.
 func (s *Source) BreakerStats() (state string, opens uint64) {
-	if s.breaker == nil {
-		return resilience.Closed.String(), 0
-	}
-	st, _, opens := s.breaker.Snapshot(s.now())
-	return st.String(), opens
+	return s.breaker.Stats(s.now())
 }

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +22,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/mcpgen/mcpgen/adapters/internal/resilience"
+	"github.com/mcpgen/mcpgen/internal/lockfile"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
@@ -605,8 +604,7 @@ func newDefinition(tl mcpgo.Tool) (*definition, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(canonical)
-	d := &definition{hash: "sha256:" + hex.EncodeToString(sum[:]), canonical: canonical, properties: map[string]any{}}
+	d := &definition{hash: lockfile.Hash(canonical), canonical: canonical, properties: map[string]any{}}
 	if in, ok := picked["inputSchema"].(map[string]any); ok {
 		if props, ok := in["properties"].(map[string]any); ok {
 			d.properties = props
@@ -679,11 +677,7 @@ func (s *Source) RequiredByDefault() bool { return false }
 
 // BreakerStats reports the circuit breaker for metrics.
 func (s *Source) BreakerStats() (state string, opens uint64) {
-	if s.breaker == nil {
-		return resilience.Closed.String(), 0
-	}
-	st, _, opens := s.breaker.Snapshot(s.now())
-	return st.String(), opens
+	return s.breaker.Stats(s.now())
 }
 
 // DriftedTools counts the declared tools refused now because their

@@ -2,8 +2,6 @@ package mcp
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -13,6 +11,7 @@ import (
 	mcpgo "github.com/mark3labs/mcp-go/mcp"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/internal/lockfile"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
@@ -178,6 +177,5 @@ func (t *Tool) read(ctx context.Context, sess *session) (answer, error) {
 
 // newPinned is a definition of canonical JSON with no arguments.
 func newPinned(canonical json.RawMessage) *definition {
-	sum := sha256.Sum256(canonical)
-	return &definition{hash: "sha256:" + hex.EncodeToString(sum[:]), canonical: canonical, properties: map[string]any{}}
+	return &definition{hash: lockfile.Hash(canonical), canonical: canonical, properties: map[string]any{}}
 }

@@ -63,9 +63,5 @@ func pinnedUpstream(paths []string) map[string]json.RawMessage {
 	if err != nil {
 		return nil
 	}
-	defs := make(map[string]json.RawMessage, len(f.Upstream))
-	for _, u := range f.Upstream {
-		defs[u.Key] = u.Definition
-	}
-	return defs
+	return f.Definitions()
 }

@@ -11,14 +11,8 @@
 package lock
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -27,62 +21,35 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/mcpgen/mcpgen/internal/lockfile"
 	"github.com/mcpgen/mcpgen/review/diff"
 	"github.com/mcpgen/mcpgen/runtime"
 )
 
-// Name is the lock file's name.
-const Name = "mcpgen.lock"
-
-// Version is the lock file format's version.
-const Version = 1
-
-const comment = "mcpgen.lock records the reviewed tool surface. Do not edit it: run `mcpgen lock` after reviewing a change " +
-	"(`mcpgen diff`). `mcpgen serve` refuses a configuration whose surface differs from it; `mcpgen lock --check` reports how."
+// The format (where the file lives, its JSON, how pins and the whole are
+// hashed) is internal/lockfile's, which runtime reads too.
+const (
+	Name    = lockfile.Name
+	Version = lockfile.Version
+)
 
 // Path is where the lock file of a configuration lives: in the directory
 // named first, or beside the file named first.
-func Path(paths []string) string {
-	if len(paths) == 0 {
-		return Name
-	}
-	if info, err := os.Stat(paths[0]); err == nil && info.IsDir() {
-		return filepath.Join(paths[0], Name)
-	}
-	return filepath.Join(filepath.Dir(paths[0]), Name)
-}
+func Path(paths []string) string { return lockfile.Path(paths) }
 
 // File is a lock file.
-type File struct {
-	Comment string `json:"//"`
-	Version int    `json:"version"`
-	// Surface is the hash of the whole: SHA-256 over one line per entry,
-	// "kind name client_hash executes_hash", in the entries' order.
-	Surface string  `json:"surface"`
-	Entries []Entry `json:"items"`
-	// Upstream pins the definitions of tools re-exposed from servers we
-	// do not control (MCP sources), as the upstream announced them when
-	// the file was written (upstream.go).
-	Upstream []UpstreamEntry `json:"upstream,omitempty"`
-}
+type File struct{ lockfile.File }
 
 // Entry is one item of the surface.
-type Entry struct {
-	Kind         string         `json:"kind"`
-	Name         string         `json:"name,omitempty"`
-	ClientHash   string         `json:"client_hash"`
-	ExecutesHash string         `json:"executes_hash"`
-	Client       map[string]any `json:"client"`
-	Executes     map[string]any `json:"executes,omitempty"`
-}
+type Entry = lockfile.Entry
 
-func (e Entry) item() diff.Item {
+func item(e Entry) diff.Item {
 	return diff.Item{Kind: e.Kind, Name: e.Name, Client: e.Client, Executes: e.Executes}
 }
 
 // New records items (diff.Items of a surface).
 func New(items []diff.Item) (*File, error) {
-	f := &File{Comment: comment, Version: Version, Entries: []Entry{}}
+	f := &File{lockfile.File{Comment: lockfile.Comment, Version: Version, Entries: []Entry{}}}
 	diff.SortItems(items)
 	for _, it := range items {
 		e, err := entry(it)
@@ -91,7 +58,7 @@ func New(items []diff.Item) (*File, error) {
 		}
 		f.Entries = append(f.Entries, e)
 	}
-	f.Surface = surfaceHash(f.Entries)
+	f.Surface = lockfile.SurfaceHash(f.Entries)
 	return f, nil
 }
 
@@ -116,101 +83,39 @@ func entry(it diff.Item) (Entry, error) {
 	return Entry{Kind: it.Kind, Name: it.Name, ClientHash: ch, ExecutesHash: xh, Client: it.Client, Executes: it.Executes}, nil
 }
 
-func surfaceHash(entries []Entry) string {
-	h := sha256.New()
-	for _, e := range entries {
-		fmt.Fprintf(h, "%s %s %s %s\n", e.Kind, strconv.Quote(e.Name), e.ClientHash, e.ExecutesHash)
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
-}
-
 // Items are the recorded items, for a diff against a surface.
 func (f *File) Items() []diff.Item {
 	items := make([]diff.Item, len(f.Entries))
 	for i, e := range f.Entries {
-		items[i] = e.item()
+		items[i] = item(e)
 	}
 	return items
 }
 
-// Encode is the file's bytes: indented JSON, keys in a fixed order, HTML
-// characters unescaped (statements compare with < and >).
-func (f *File) Encode() ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(f); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
-// Write writes the file at path, atomically: a watching server never
-// reads half of it.
-func (f *File) Write(path string) error {
-	b, err := f.Encode()
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+Name+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // gone after the rename; cleans up after a failure
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
 // ErrNoLock is Read's error for a lock file that does not exist.
-var ErrNoLock = errors.New("no lock file")
+var ErrNoLock = lockfile.ErrNoLock
 
 // Read reads a lock file and checks that it is whole: each entry's
-// hashes are those of its content and the surface hash is theirs, so a
-// hand edit shows.
+// hashes are those of its content, each pin's that of its definition,
+// and the surface hash is theirs, so a hand edit shows.
 func Read(path string) (*File, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", path, ErrNoLock)
-	}
+	f, err := lockfile.Read(path, checkEntry)
 	if err != nil {
 		return nil, err
 	}
-	var f File
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%s is not a lock file: %v", path, err)
+	return &File{*f}, nil
+}
+
+// checkEntry says whether an entry's hashes are those of its content.
+func checkEntry(e Entry) error {
+	want, err := entry(item(e))
+	if err != nil {
+		return err
 	}
-	if f.Version != Version {
-		return nil, fmt.Errorf("%s is a version %d lock file; this mcpgen reads version %d: run `mcpgen lock` again", path, f.Version, Version)
+	if want.ClientHash != e.ClientHash || want.ExecutesHash != e.ExecutesHash {
+		return fmt.Errorf("the hashes of %s do not match its content: the file was edited by hand; review the change and run `mcpgen lock`", item(e).Label())
 	}
-	for _, e := range f.Entries {
-		want, err := entry(e.item())
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		if want.ClientHash != e.ClientHash || want.ExecutesHash != e.ExecutesHash {
-			return nil, fmt.Errorf("%s: the hashes of %s do not match its content: the file was edited by hand; review the change and run `mcpgen lock`", path, e.item().Label())
-		}
-	}
-	if err := f.checkUpstream(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if surfaceHash(f.Entries) != f.Surface {
-		return nil, fmt.Errorf("%s: the surface hash does not match the items: the file was edited by hand; review the change and run `mcpgen lock`", path)
-	}
-	return &f, nil
+	return nil
 }
 
 // Check compares items (a surface just built) with the lock file. The
@@ -228,15 +133,15 @@ func (f *File) Check(items []diff.Item) (drifted []diff.Change, report *diff.Rep
 	}
 	locked := map[string]Entry{}
 	for _, e := range f.Entries {
-		locked[e.item().Key()] = e
+		locked[item(e).Key()] = e
 	}
 	explained := map[string]bool{}
 	for _, c := range report.Changes {
 		explained[diff.Item{Kind: c.Kind, Name: c.Name}.Key()] = true
 	}
 	for _, e := range now.Entries {
-		old, ok := locked[e.item().Key()]
-		if ok && (old.ClientHash != e.ClientHash || old.ExecutesHash != e.ExecutesHash) && !explained[e.item().Key()] {
+		old, ok := locked[item(e).Key()]
+		if ok && (old.ClientHash != e.ClientHash || old.ExecutesHash != e.ExecutesHash) && !explained[item(e).Key()] {
 			// The hashes see a change the diff does not name.
 			report.Changes = append(report.Changes, diff.Change{Kind: e.Kind, Name: e.Name, Op: diff.Changed, Risk: diff.Medium,
 				Details: []diff.Detail{{Aspect: "hash", Risk: diff.Medium, Summary: "what it sends or runs changed (its hashes differ)"}}})

@@ -2,25 +2,17 @@ package lock
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 
+	"github.com/mcpgen/mcpgen/internal/lockfile"
 	"github.com/mcpgen/mcpgen/review/diff"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
-// UpstreamEntry pins one upstream tool's definition: the source and the
-// upstream's name for it (adapter.PinKey), the SHA-256 of its canonical
-// JSON, and the definition itself, so that a drift can be shown.
-type UpstreamEntry struct {
-	Key        string          `json:"key"`
-	Hash       string          `json:"hash"`
-	Definition json.RawMessage `json:"definition"`
-}
+// UpstreamEntry pins one upstream tool's definition (lockfile.Upstream).
+type UpstreamEntry = lockfile.Upstream
 
 // SetUpstream records the upstream definitions read now.
 func (f *File) SetUpstream(defs []adapter.UpstreamDefinition) {
@@ -29,37 +21,6 @@ func (f *File) SetUpstream(defs []adapter.UpstreamDefinition) {
 		f.Upstream = append(f.Upstream, UpstreamEntry{Key: d.Key, Hash: d.Hash, Definition: d.Definition})
 	}
 	sort.Slice(f.Upstream, func(i, j int) bool { return f.Upstream[i].Key < f.Upstream[j].Key })
-}
-
-// definitionHash is the hash adapters give a canonical definition.
-func definitionHash(def json.RawMessage) (string, error) {
-	var b bytes.Buffer
-	if err := json.Compact(&b, def); err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(b.Bytes())
-	return "sha256:" + hex.EncodeToString(sum[:]), nil
-}
-
-// checkUpstream refuses a file whose pins do not hash to their recorded
-// definitions: a hand edit.
-func (f *File) checkUpstream() error {
-	for _, u := range f.Upstream {
-		h, err := definitionHash(u.Definition)
-		if err != nil || h != u.Hash {
-			return fmt.Errorf("the hash of upstream tool %s does not match its definition: the file was edited by hand; review the change and run `mcpgen lock`", u.Key)
-		}
-	}
-	return nil
-}
-
-// Pins are the recorded hashes by key, for adapter.OpenOptions.Pins.
-func (f *File) Pins() map[string]string {
-	pins := make(map[string]string, len(f.Upstream))
-	for _, u := range f.Upstream {
-		pins[u.Key] = u.Hash
-	}
-	return pins
 }
 
 // PinReader returns what serve opens MCP sources with, read again at each

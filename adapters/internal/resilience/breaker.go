@@ -176,3 +176,14 @@ func (b *Breaker) Snapshot(now time.Time) (state State, consecutive int, opens u
 	}
 	return state, b.consecutive, b.opens
 }
+
+// Stats reports the breaker for metrics (runtime/adapter.BreakerStatser):
+// its state as metrics name it and how many times it has opened. A
+// source not opened yet has no breaker: closed, never opened.
+func (b *Breaker) Stats(now time.Time) (state string, opens uint64) {
+	if b == nil {
+		return Closed.String(), 0
+	}
+	st, _, opens := b.Snapshot(now)
+	return st.String(), opens
+}

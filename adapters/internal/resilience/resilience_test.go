@@ -90,6 +90,13 @@ func TestBreakerStateMachine(t *testing.T) {
 			t.Fatalf("after %d successful probes of 2: %s, want %s", i+1, state(t2), want)
 		}
 	}
+	if st, opens := b.Stats(t2); st != "closed" || opens != 2 {
+		t.Fatalf("Stats = %s, %d; want closed, 2", st, opens)
+	}
+	var none *Breaker // a source not opened
+	if st, opens := none.Stats(t2); st != "closed" || opens != 0 {
+		t.Fatalf("Stats of no breaker = %s, %d; want closed, 0", st, opens)
+	}
 	if _, n, opens := b.Snapshot(t2); n != 0 || opens != 2 {
 		t.Fatalf("closed again: %d in a row, %d opens; want 0, 2", n, opens)
 	}
@@ -100,6 +107,7 @@ func TestBreakerStateMachine(t *testing.T) {
 	}
 }
 
+// TestRetryWait: the waits between attempts: doubled, capped, less jitter.
 func TestRetryWait(t *testing.T) {
 	r := Retry{Backoff: 100 * time.Millisecond, MaxBackoff: time.Second, Jitter: 0.5}
 	for _, tt := range []struct {
@@ -111,7 +119,9 @@ func TestRetryWait(t *testing.T) {
 		{2, 0, 200 * time.Millisecond},
 		{4, 0, 800 * time.Millisecond},
 		{5, 0, time.Second}, // capped
-		{64, 0, time.Second},
+		{30, 0, time.Second},
+		{64, 0, time.Second}, // no overflow
+		{1, 1, 50 * time.Millisecond},
 		{1, 0.999, 50*time.Millisecond + 50*time.Microsecond}, // jitter takes at most half
 		{5, 0.5, 750 * time.Millisecond},
 	} {
