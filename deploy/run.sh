@@ -132,7 +132,14 @@ stop_pg() { as_postgres "$PG_BIN/pg_ctl" -D "$DIR/pg/data" -m fast -w stop >/dev
 start_redis() {
 	redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$DIR/redis" --save '' --appendonly no \
 		--daemonize yes --pidfile "$DIR/redis/redis.pid" --logfile "$DIR/redis/redis.log" >/dev/null
-	wait_for "Redis" redis-cli -p "$REDIS_PORT" ping
+	# Daemonized, it binds after returning: a port taken since free_port
+	# chose it shows only in its log.
+	local i
+	for i in $(seq 300); do
+		redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	die "timed out waiting for Redis on 127.0.0.1:$REDIS_PORT; its log ends: $(tail -n 5 "$DIR/redis/redis.log" 2>/dev/null)"
 }
 stop_redis() {
 	redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
