@@ -54,11 +54,16 @@ pg_bin() {
 	return 1
 }
 
-# free_port prints a loopback port nothing listens on.
+# free_port prints a loopback port nothing listens on, below the kernel's
+# ephemeral range: a port that an outgoing connection holds there answers
+# no connection attempt, yet cannot be bound.
 free_port() {
-	local p
+	local p lo=10000 hi=32768 eph
+	if read -r eph _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null && [ "$eph" -gt $((lo + 1000)) ]; then
+		hi=$eph
+	fi
 	while :; do
-		p=$((20000 + RANDOM % 30000))
+		p=$((lo + RANDOM % (hi - lo)))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			grep -qx "$p" "$DIR/ports" 2>/dev/null && continue
 			echo "$p" >>"$DIR/ports"
