@@ -108,7 +108,14 @@ start_replica() {
 		--drain-delay "$DRAIN_DELAY" --grace 30s "$DIR/config" \
 		>>"$DIR/replica-$i.log" 2>&1 </dev/null &
 	echo $! >"$DIR/replica-$i.pid"
-	wait_for "replica $i's /readyz" ready "$ops"
+	# Up to 60 s on a loaded machine; a replica that exited says why.
+	local n pid=$!
+	for n in $(seq 600); do
+		ready "$ops" 2>/dev/null && break
+		alive "$pid" || die "replica $i exited before it was ready; its log ends: $(tail -n 5 "$DIR/replica-$i.log")"
+		[ "$n" = 600 ] && die "timed out waiting for replica $i's /readyz; its log ends: $(tail -n 5 "$DIR/replica-$i.log")"
+		sleep 0.1
+	done
 	wait_for "HAProxy to see replica $i up" haproxy_up "$i"
 }
 
