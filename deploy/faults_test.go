@@ -5,7 +5,7 @@ package deploy_test
 // writing through HAProxy, and each phase breaks something. It needs
 // haproxy, PostgreSQL, redis-server, curl, Node and the official TypeScript
 // SDK, so it runs only with MCPGEN_FAULTS=1 (scripts/test.sh sets it and
-// MCPGEN_TS_SDK_DIR). MCPGEN_FAULTS_REPORT names a file for the table.
+// MCPGEN_TS_SDK_DIR). MCPGEN_FAULTS_REPORT names a file the tables are appended to.
 
 import (
 	"bufio"
@@ -40,12 +40,17 @@ const (
 	phasePostgres = 4
 	phaseRedis    = 5
 	phaseLimit    = 6
+	// faults_confirm_test.go
+	phaseConfirmSession = 7
+	phaseConfirmModern  = 8
 )
 
 var phaseNames = map[int]string{
 	phaseSetup: "warm-up", phaseRolling: "1. rolling restart", phaseKill: "2. SIGKILL one replica",
 	phaseReload: "3. reload on all replicas", phasePostgres: "4. PostgreSQL restart",
 	phaseRedis: "5. Redis restart", phaseLimit: "6. shared rate limit",
+	phaseConfirmSession: "7. confirm across a restart, 2025-11-25 session",
+	phaseConfirmModern:  "8. confirm across a restart, 2026-07-28",
 }
 
 // deployment is a running deploy/run.sh.
@@ -275,10 +280,16 @@ type goClient struct {
 
 func newGoClient(t *testing.T, url, name, version string, opts ...transport.StreamableHTTPCOption) *goClient {
 	t.Helper()
-	c, err := client.NewStreamableHttpClient(url, opts...)
+	return newGoClientWith(t, url, name, version, nil, opts...)
+}
+
+func newGoClientWith(t *testing.T, url, name, version string, copts []client.ClientOption, opts ...transport.StreamableHTTPCOption) *goClient {
+	t.Helper()
+	tr, err := transport.NewStreamableHTTP(url, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	c := client.NewClient(tr, copts...)
 	if err := c.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +369,12 @@ func startTSClient(t *testing.T, sdkDir, url, name string, rec *recorder) *tsCli
 	if err := os.Symlink(filepath.Join(sdkDir, "node_modules"), filepath.Join(dir, "node_modules")); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("node", filepath.Join(dir, "load.mjs"), url, name)
+	// Node 22, installed beside the SDK (scripts/test.sh), or the PATH's.
+	node := filepath.Join(sdkDir, "node_modules", "node", "bin", "node")
+	if _, err := os.Stat(node); err != nil {
+		node = "node"
+	}
+	cmd := exec.Command(node, filepath.Join(dir, "load.mjs"), url, name)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -478,11 +494,26 @@ func (s *phaseStats) failures() int {
 }
 
 func report(all map[int]*phaseStats) string {
+	var rows []reportRow
+	for _, p := range []int{phaseSetup, phaseRolling, phaseKill, phaseReload, phasePostgres, phaseRedis, phaseLimit} {
+		rows = append(rows, reportRow{phaseNames[p], all[p]})
+	}
+	return reportRows(rows)
+}
+
+// reportRow is one line of a report: a name, and its calls' statistics
+// (nil: none, left out).
+type reportRow struct {
+	name  string
+	stats *phaseStats
+}
+
+func reportRows(rows []reportRow) string {
 	var b strings.Builder
 	b.WriteString("| phase | attempted | succeeded | failed (by class) | p50 | p99 | lost | written twice | failed but written |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
-	for _, p := range []int{phaseSetup, phaseRolling, phaseKill, phaseReload, phasePostgres, phaseRedis, phaseLimit} {
-		s := all[p]
+	for _, r := range rows {
+		s := r.stats
 		if s == nil {
 			continue
 		}
@@ -495,7 +526,7 @@ func report(all map[int]*phaseStats) string {
 		if len(classes) > 0 {
 			failed += ": " + strings.Join(classes, ", ")
 		}
-		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %d | %d | %d |\n", phaseNames[p], s.attempted, s.ok, failed,
+		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %d | %d | %d |\n", r.name, s.attempted, s.ok, failed,
 			s.p50.Round(100*time.Microsecond), s.p99.Round(100*time.Microsecond), s.lost, s.dup, s.ghost)
 	}
 	return b.String()
@@ -699,7 +730,7 @@ func TestFaults(t *testing.T) {
 		}
 	}
 	if path := os.Getenv("MCPGEN_FAULTS_REPORT"); path != "" {
-		if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
+		if err := appendFile(path, table); err != nil {
 			t.Error(err)
 		}
 	}

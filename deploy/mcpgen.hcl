@@ -46,6 +46,40 @@ tool "record_write" {
   result { one = true }
 }
 
+tool "confirmed_write" {
+  description = <<-EOT
+    Records one write under the id the client chose, once the user at the
+    client confirmed it. The fault tests answer the confirmation while the
+    replica that asked restarts.
+  EOT
+  source      = source.sql.pg
+  read_only   = false
+  destructive = false
+  idempotent  = false
+  timeout     = "5s"
+
+  param "call_id" {
+    type        = "string"
+    max_length  = 100
+    description = "The client's id for this call."
+  }
+  param "client" {
+    type        = "string"
+    max_length  = 100
+    description = "Which client sent it."
+  }
+  confirm {
+    message = "Record write {{call_id}}?"
+    timeout = "1m"
+  }
+
+  sql = <<-SQL
+    INSERT INTO writes (call_id, client) VALUES (:call_id, :client)
+    RETURNING call_id
+  SQL
+  result { one = true }
+}
+
 tool "count_writes" {
   description = "How many rows one client has recorded."
   source      = source.sql.pg

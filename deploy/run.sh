@@ -54,11 +54,16 @@ pg_bin() {
 	return 1
 }
 
-# free_port prints a loopback port nothing listens on.
+# free_port prints a loopback port nothing listens on, below the kernel's
+# ephemeral range: a port that an outgoing connection holds there answers
+# no connection attempt, yet cannot be bound.
 free_port() {
-	local p
+	local p lo=10000 hi=32768 eph
+	if read -r eph _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null && [ "$eph" -gt $((lo + 1000)) ]; then
+		hi=$eph
+	fi
 	while :; do
-		p=$((20000 + RANDOM % 30000))
+		p=$((lo + RANDOM % (hi - lo)))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			grep -qx "$p" "$DIR/ports" 2>/dev/null && continue
 			echo "$p" >>"$DIR/ports"
@@ -103,7 +108,14 @@ start_replica() {
 		--drain-delay "$DRAIN_DELAY" --grace 30s "$DIR/config" \
 		>>"$DIR/replica-$i.log" 2>&1 </dev/null &
 	echo $! >"$DIR/replica-$i.pid"
-	wait_for "replica $i's /readyz" ready "$ops"
+	# Up to 60 s on a loaded machine; a replica that exited says why.
+	local n pid=$!
+	for n in $(seq 600); do
+		ready "$ops" 2>/dev/null && break
+		alive "$pid" || die "replica $i exited before it was ready; its log ends: $(tail -n 5 "$DIR/replica-$i.log")"
+		[ "$n" = 600 ] && die "timed out waiting for replica $i's /readyz; its log ends: $(tail -n 5 "$DIR/replica-$i.log")"
+		sleep 0.1
+	done
 	wait_for "HAProxy to see replica $i up" haproxy_up "$i"
 }
 
@@ -132,7 +144,14 @@ stop_pg() { as_postgres "$PG_BIN/pg_ctl" -D "$DIR/pg/data" -m fast -w stop >/dev
 start_redis() {
 	redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$DIR/redis" --save '' --appendonly no \
 		--daemonize yes --pidfile "$DIR/redis/redis.pid" --logfile "$DIR/redis/redis.log" >/dev/null
-	wait_for "Redis" redis-cli -p "$REDIS_PORT" ping
+	# Daemonized, it binds after returning: a port taken since free_port
+	# chose it shows only in its log.
+	local i
+	for i in $(seq 300); do
+		redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	die "timed out waiting for Redis on 127.0.0.1:$REDIS_PORT; its log ends: $(tail -n 5 "$DIR/redis/redis.log" 2>/dev/null)"
 }
 stop_redis() {
 	redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true

@@ -29,7 +29,8 @@ import (
 // nothing; an answer without any state is never taken as an answer, so a
 // client cannot skip the question by sending "accept" up front. Each state
 // is accepted once by this process, so a confirmed call cannot be replayed
-// while its state is still fresh.
+// while its state is still fresh; with limits in Redis, once across every
+// replica sharing it and across restarts too (claimOnce).
 
 // confirmInput is the key of the question in inputRequests.
 const confirmInput = "confirm"
@@ -100,24 +101,24 @@ func (s *sealer) seal(st sealedState) string {
 
 // open verifies state against want (tool, args, subject) and marks it
 // used. It says why it refuses, in words for the caller.
-func (s *sealer) open(state string, want sealedState, now time.Time) error {
+func (s *sealer) open(state string, want sealedState, now time.Time) (sealedState, error) {
 	s.init()
 	payload, sig, ok := strings.Cut(state, ".")
 	if !ok || !hmac.Equal([]byte(sig), []byte(s.mac(payload))) {
-		return fmt.Errorf("the confirmation's requestState is not one this server issued (or the server restarted since)")
+		return sealedState{}, fmt.Errorf("the confirmation's requestState is not one this server issued (or the server restarted since)")
 	}
 	b, err := base64.RawURLEncoding.DecodeString(payload)
 	var st sealedState
 	if err != nil || json.Unmarshal(b, &st) != nil {
-		return fmt.Errorf("the confirmation's requestState is not one this server issued")
+		return sealedState{}, fmt.Errorf("the confirmation's requestState is not one this server issued")
 	}
 	switch {
 	case st.Tool != want.Tool || st.Subject != want.Subject:
-		return fmt.Errorf("the confirmation was given for another call")
+		return sealedState{}, fmt.Errorf("the confirmation was given for another call")
 	case st.Args != want.Args:
-		return fmt.Errorf("the arguments changed since the user confirmed")
+		return sealedState{}, fmt.Errorf("the arguments changed since the user confirmed")
 	case now.Unix() > st.Expires:
-		return fmt.Errorf("the confirmation expired")
+		return sealedState{}, fmt.Errorf("the confirmation expired")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -127,10 +128,10 @@ func (s *sealer) open(state string, want sealedState, now time.Time) error {
 		}
 	}
 	if _, seen := s.used[st.Nonce]; seen {
-		return fmt.Errorf("the confirmation was already used")
+		return sealedState{}, fmt.Errorf("the confirmation was already used")
 	}
 	s.used[st.Nonce] = time.Unix(st.Expires, 0)
-	return nil
+	return st, nil
 }
 
 // elicitRoundTrip is elicit for protocol 2026-07-28.
@@ -148,7 +149,11 @@ func (cp *callPath) elicitRoundTrip(ctx context.Context, log callLog, rec *audit
 		rec.Outcome, rec.Reason = audit.Asked, "asked the user"
 		return nil, server.NewInputRequestBuilder(cp.seal.seal(st)).Elicit(confirmInput, t.elicitation(args)).ToolResult()
 	}
-	if err := cp.seal.open(rt.RequestState, want, now); err != nil {
+	st, err := cp.seal.open(rt.RequestState, want, now)
+	if err == nil {
+		err = claimOnce(ctx, t, st)
+	}
+	if err != nil {
 		log.Info().Err(err).Msg("confirmation refused")
 		rec.Outcome, rec.ErrorClass, rec.Reason = audit.Denied, "confirmation", err.Error()
 		return nil, errorResult(fmt.Sprintf("Not done: %s. Nothing was run; call the tool again to ask the user again.", err))
@@ -159,4 +164,25 @@ func (cp *callPath) elicitRoundTrip(ctx context.Context, log callLog, rec *audit
 		return nil, errorResult(fmt.Sprintf("Not done: the call carried no answer under inputResponses.%s. Nothing was run.", confirmInput))
 	}
 	return cp.answered(log, rec, t, args, res)
+}
+
+// claimOnce claims an opened state in the generation's Redis, when its
+// limits live there: replicas that share the session key accept each
+// other's states, and each remembers only the states it accepted itself,
+// until it restarts. The claim makes a state run once across all of them.
+// A Redis that does not answer refuses the confirmation whatever
+// on_redis_error says: the user is asked again, never the call run twice.
+func claimOnce(ctx context.Context, t *toolEntry, st sealedState) error {
+	g := t.limits.gen
+	if g == nil || g.store.v.redis == nil {
+		return nil
+	}
+	first, err := g.store.v.redis.Claim(ctx, "confirm:"+st.Nonce, time.Unix(st.Expires, 0))
+	switch {
+	case err != nil:
+		return fmt.Errorf("the server could not make sure this confirmation is used only once (its Redis does not answer)")
+	case !first:
+		return fmt.Errorf("the confirmation was already used")
+	}
+	return nil
 }

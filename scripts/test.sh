@@ -5,9 +5,10 @@
 #   scripts/test.sh              everything
 #   FUZZTIME=30s scripts/test.sh fuzz longer
 #
-# It needs Go, PostgreSQL (15 or newer), MariaDB and redis-server (installed
-# with apt-get when missing and running as root). Under CI=true a missing
-# PostgreSQL, MariaDB or Redis fails the run instead of skipping their tests.
+# It needs Go, PostgreSQL (15 or newer), MariaDB, redis-server, haproxy and
+# npm (installed with apt-get when missing and running as root). Under CI=true
+# a missing PostgreSQL, MariaDB, Redis, HAProxy or Node fails the run instead
+# of skipping their tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -186,56 +187,39 @@ if ! ensure_chromium; then
 	log "no chromium: the page's browser test will skip"
 fi
 
-# ensure_ts_sdk installs the official TypeScript SDK (its example servers
-# are upstreams of the gateway tests) into the fault phases' npm cache and
-# exports MCPGEN_TS_SDK_DIR.
+# ensure_ts_sdk installs the official TypeScript SDK and Node 22 (the npm
+# package node@22) with npm, once, into one cache, $MCPGEN_TS_CACHE (default
+# ~/.cache/mcpgen-tsclient), used by everything that runs them: the gateway's
+# TypeScript upstream (MCPGEN_TS_SDK_DIR), the confirmation tests' client
+# (MCPGEN_TS_CLIENT_DIR) and the fault phases' client. Node 22 goes first on
+# PATH, so each runs on the same node. npm itself comes from Debian's npm
+# when missing (as root).
 ensure_ts_sdk() {
-	local cache=${MCPGEN_DEPLOY_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpgen-deploy} sdk=1.32.2
-	if ! command -v node >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-		log "installing Node.js"
-		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
-	fi
-	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || return 1
-	if ! grep -q "\"version\": \"$sdk\"" "$cache/node_modules/@modelcontextprotocol/sdk/package.json" 2>/dev/null; then
-		log "installing @modelcontextprotocol/sdk@$sdk into $cache"
+	local cache=${MCPGEN_TS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpgen-tsclient} sdk=1.32.2
+	ts_installed() {
+		"$cache/node_modules/node/bin/node" --version 2>/dev/null | grep -q '^v22\.' &&
+			grep -q "\"version\": \"$sdk\"" "$cache/node_modules/@modelcontextprotocol/sdk/package.json" 2>/dev/null
+	}
+	if ! ts_installed; then
+		if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+			log "installing npm"
+			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+		fi
+		command -v npm >/dev/null 2>&1 || return 1
+		log "installing node@22 and @modelcontextprotocol/sdk@$sdk into $cache"
 		mkdir -p "$cache"
-		npm install --prefix "$cache" --no-audit --no-fund "@modelcontextprotocol/sdk@$sdk" >"$cache/npm.log" 2>&1 ||
+		npm install --prefix "$cache" --no-audit --no-fund "node@22" "@modelcontextprotocol/sdk@$sdk" >"$cache/npm.log" 2>&1 ||
 			{ cat "$cache/npm.log" >&2; return 1; }
+		ts_installed || { echo "node 22 or the SDK is missing after npm install; see $cache/npm.log" >&2; return 1; }
 	fi
-	export MCPGEN_TS_SDK_DIR=$cache
+	export MCPGEN_TS_SDK_DIR=$cache MCPGEN_TS_CLIENT_DIR=$cache PATH=$cache/node_modules/node/bin:$PATH
 }
-if [ -z "${MCPGEN_TS_SDK_DIR:-}" ] && ! ensure_ts_sdk; then
+if ! ensure_ts_sdk; then
 	if [ "${CI:-}" = true ]; then
-		echo "node and @modelcontextprotocol/sdk are required under CI and could not be installed" >&2
+		echo "node 22 and @modelcontextprotocol/sdk are required under CI and could not be installed" >&2
 		exit 1
 	fi
-	log "no node or TypeScript SDK: the gateway's TypeScript upstream test will skip"
-fi
-
-# The official TypeScript MCP client, for the e2e tests that drive mcpgen
-# with it (cmd/mcpgen TestConfirmTypeScriptClient): node@22 and
-# @modelcontextprotocol/sdk, installed with npm into MCPGEN_TS_CLIENT_DIR
-# once. Under CI=true a missing npm fails the run (the tests fail too).
-install_ts_client() {
-	export MCPGEN_TS_CLIENT_DIR=${MCPGEN_TS_CLIENT_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpgen-tsclient}
-	local sdk=1.32.2 dir=$MCPGEN_TS_CLIENT_DIR
-	if [ -x "$dir/node_modules/node/bin/node" ] &&
-		grep -q "\"version\": \"$sdk\"" "$dir/node_modules/@modelcontextprotocol/sdk/package.json" 2>/dev/null; then
-		return 0
-	fi
-	command -v npm >/dev/null 2>&1 || return 1
-	log "installing node@22 and @modelcontextprotocol/sdk@$sdk into $dir"
-	mkdir -p "$dir"
-	npm install --prefix "$dir" --no-audit --no-fund "node@22" "@modelcontextprotocol/sdk@$sdk" >"$dir/npm.log" 2>&1 ||
-		{ cat "$dir/npm.log" >&2; return 1; }
-}
-
-if ! install_ts_client; then
-	if [ "${CI:-}" = true ]; then
-		echo "the TypeScript MCP client is required under CI and could not be installed" >&2
-		exit 1
-	fi
-	log "no TypeScript client: its tests will skip"
+	log "no node or TypeScript SDK: the tests that run them will skip, the fault phases too"
 fi
 
 log "gofmt"
@@ -263,31 +247,23 @@ example_tests
 
 # run_faults runs the example deployment's fault phases (deploy/faults_test.go)
 # through deploy/run.sh: HAProxy, PostgreSQL and Redis of its own on loopback
-# ports, and the official TypeScript SDK as one of the clients, installed
-# with npm into $MCPGEN_DEPLOY_NODE_CACHE (default ~/.cache/mcpgen-deploy)
-# once. The table of one run goes to $MCPGEN_FAULTS_REPORT when set.
+# ports, and the official TypeScript SDK (ensure_ts_sdk) as one of the
+# clients. The tables of one run go to $MCPGEN_FAULTS_REPORT when set.
 run_faults() {
-	local cache=${MCPGEN_DEPLOY_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcpgen-deploy} sdk=1.32.2
 	if ! command -v haproxy >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 		log "installing HAProxy"
 		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null
 	fi
-	if ! command -v haproxy >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	if ! command -v haproxy >/dev/null 2>&1 || [ -z "${MCPGEN_TS_SDK_DIR:-}" ]; then
 		if [ "${CI:-}" = true ]; then
-			echo "the fault phases need haproxy, node and npm under CI" >&2
+			echo "the fault phases need haproxy and the TypeScript SDK (ensure_ts_sdk) under CI" >&2
 			return 1
 		fi
-		log "no haproxy, node or npm: fault phases skipped"
+		log "no haproxy or TypeScript SDK: fault phases skipped"
 		return 0
 	fi
-	if ! grep -q "\"version\": \"$sdk\"" "$cache/node_modules/@modelcontextprotocol/sdk/package.json" 2>/dev/null; then
-		log "installing @modelcontextprotocol/sdk@$sdk into $cache"
-		mkdir -p "$cache"
-		npm install --prefix "$cache" --no-audit --no-fund "@modelcontextprotocol/sdk@$sdk" >"$cache/npm.log" 2>&1 ||
-			{ cat "$cache/npm.log" >&2; return 1; }
-	fi
 	log "fault phases (deploy/run.sh, HAProxy, three replicas)"
-	MCPGEN_FAULTS=1 MCPGEN_TS_SDK_DIR=$cache go test -count=1 -v -timeout 20m -run '^TestFaults$' ./deploy
+	MCPGEN_FAULTS=1 go test -count=1 -v -timeout 20m -run '^TestFaults' ./deploy
 }
 
 log "go vet"

@@ -60,6 +60,19 @@ func (r *Redis) Allow(ctx context.Context, key string, l Limit) (bool, time.Dura
 	return false, res.RetryAfter, nil
 }
 
+// Claim records key until the given time and reports whether this was
+// the first claim of it: replicas sharing a Redis use it to accept a
+// thing once (a confirmation's requestState).
+func (r *Redis) Claim(ctx context.Context, key string, until time.Time) (bool, error) {
+	// A TTL of 0 would keep the key forever.
+	ttl := max(time.Until(until), time.Second)
+	first, err := r.client.SetNX(ctx, "mcpgen:"+key, 1, ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("ratelimit: redis: %w", err)
+	}
+	return first, nil
+}
+
 // Ping reports whether Redis answers.
 func (r *Redis) Ping(ctx context.Context) error { return r.client.Ping(ctx).Err() }
 
