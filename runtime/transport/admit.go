@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,11 +21,14 @@ import (
 // CallerLimits, and a cancellation reaches only the caller's own request.
 // It returns the request to serve and what to call once it is served, or
 // false when it has answered the request itself.
-func (c *callers) admit(w http.ResponseWriter, r *http.Request) (*http.Request, func(), bool) {
+//
+// A POST's body is read and parsed here, once, into x, along with its
+// session.
+func (c *callers) admit(w http.ResponseWriter, r *http.Request, x *exchange) (*http.Request, func(), bool) {
 	caller := c.callerOf(r)
 	switch r.Method {
 	case http.MethodPost:
-		return c.admitPost(w, r, caller)
+		return c.admitPost(w, r, caller, x)
 	case http.MethodGet:
 		return c.admitGet(w, r, caller)
 	case http.MethodDelete:
@@ -35,14 +37,30 @@ func (c *callers) admit(w http.ResponseWriter, r *http.Request) (*http.Request, 
 	return r, func() {}, true
 }
 
-// message is what the gate reads of a posted JSON-RPC message: what mcp-go
-// reads to route it, and the id a cancellation names.
+// message is what the transport reads of a posted JSON-RPC message: what
+// routes it, the id a cancellation names, and the protocol version a
+// 2026-07-28 request declares. mcp-go's HandleMessage reads the rest.
 type message struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
+	Result json.RawMessage `json:"result"`
+	Error  json.RawMessage `json:"error"`
 	Params struct {
 		RequestID json.RawMessage `json:"requestId"`
+		Meta      struct {
+			ProtocolVersion string `json:"io.modelcontextprotocol/protocolVersion"`
+		} `json:"_meta"`
 	} `json:"params"`
+}
+
+// params returns the raw params of body, for the header checks of
+// 2026-07-28.
+func (m *message) params(body []byte) json.RawMessage {
+	var w struct {
+		Params json.RawMessage `json:"params"`
+	}
+	_ = json.Unmarshal(body, &w)
+	return w.Params
 }
 
 // parseMessage reads body as mcp-go does (encoding/json, so keys match
@@ -69,19 +87,17 @@ func modern(h http.Header) bool {
 	return mcp.IsModernProtocol(h.Get(mcp.HeaderProtocolVersion))
 }
 
-func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller string) (*http.Request, func(), bool) {
+func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller string, x *exchange) (*http.Request, func(), bool) {
 	body, err := readBody(r) // capped by the gate
 	if err != nil {
 		http.Error(w, "Cannot read the request body", http.StatusBadRequest)
 		return nil, nil, false
 	}
-	br := &bodyReader{}
-	br.Reset(body)
-	r.Body = br
-	msg, ok := parseMessage(body)
-	if !ok {
-		return r, func() {}, true // mcp-go answers with a parse error
+	x.body = body
+	if x.msg, x.json = parseMessage(body); !x.json {
+		return r, func() {}, true // answered with a parse error
 	}
+	msg := &x.msg
 
 	session, release := "", func() {}
 	if !modern(r.Header) {
@@ -89,27 +105,26 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 		if c.ids != nil { // sessions are issued and bound
 			switch {
 			case msg.Method == string(mcp.MethodInitialize):
-				id, no := c.openSession(caller)
+				id, live, no := c.openSession(caller)
 				if no != nil {
 					refuse(w, no)
 					return nil, nil, false
 				}
-				issued := &issuedID{id: id}
-				r = r.WithContext(context.WithValue(r.Context(), issuedKey{}, issued))
-				// An initialize mcp-go refused before taking the id
-				// (a body that is not JSON) leaves no session.
+				x.issued, x.live = id, live
+				// An initialize refused before its answer (a wrong
+				// Content-Type) leaves no session.
 				release = func() {
-					if !issued.taken.Load() {
+					if !x.taken {
 						c.forgetSession(id)
 					}
 				}
 				session = ""
 			case session != "":
-				if !c.checkSession(w, r, session, caller, true) {
+				if x.live = c.checkSession(w, r, session, caller, true); x.live == nil {
 					return nil, nil, false
 				}
 			}
-			// Without an id, mcp-go answers 404 and the client
+			// Without an id, serve answers 404 and the client
 			// initializes.
 		}
 	}
@@ -150,9 +165,11 @@ func (c *callers) admitGet(w http.ResponseWriter, r *http.Request, caller string
 			http.Error(w, "Bad Request: a GET stream needs the Mcp-Session-Id header that initialize returned", http.StatusBadRequest)
 			return nil, nil, false
 		}
-		if !c.checkSession(w, r, session, caller, true) {
+		live := c.checkSession(w, r, session, caller, true)
+		if live == nil {
 			return nil, nil, false
 		}
+		r = r.WithContext(context.WithValue(r.Context(), liveKey{}, live))
 	}
 	release, no := c.openStream(caller, session)
 	if no != nil {
@@ -162,8 +179,8 @@ func (c *callers) admitGet(w http.ResponseWriter, r *http.Request, caller string
 	return r, release, true
 }
 
-// admitDelete admits ending a session of the caller's. mcp-go then ends it
-// through the session id manager (callers.ResolveSessionIdManager).
+// admitDelete admits ending a session of the caller's, which
+// streamable.delete then ends.
 func (c *callers) admitDelete(w http.ResponseWriter, r *http.Request, caller string) (*http.Request, func(), bool) {
 	if c.ids == nil || modern(r.Header) {
 		return r, func() {}, true
@@ -173,7 +190,7 @@ func (c *callers) admitDelete(w http.ResponseWriter, r *http.Request, caller str
 		http.Error(w, "Bad Request: DELETE ends the session named by the Mcp-Session-Id header, and there is none", http.StatusBadRequest)
 		return nil, nil, false
 	}
-	if !c.checkSession(w, r, session, caller, false) {
+	if c.checkSession(w, r, session, caller, false) == nil {
 		return nil, nil, false
 	}
 	return r, func() {}, true
@@ -181,19 +198,20 @@ func (c *callers) admitDelete(w http.ResponseWriter, r *http.Request, caller str
 
 // checkSession answers 404 (and audits it) when session was not issued to
 // caller, so the request touches nothing of the session it names; and
-// applies useSession.
-func (c *callers) checkSession(w http.ResponseWriter, r *http.Request, session, caller string, revive bool) bool {
+// applies useSession, returning the live session (nil: answered).
+func (c *callers) checkSession(w http.ResponseWriter, r *http.Request, session, caller string, revive bool) *clientSession {
 	if !c.ids.check(session, caller) {
 		c.metrics.SessionRejected(metrics.SessionNotIssued)
 		c.s.AuditHTTP(r, "session", errNotIssued.Error())
 		http.Error(w, "Not Found: no such session for this caller; initialize a new one", http.StatusNotFound)
-		return false
+		return nil
 	}
-	if no := c.useSession(session, caller, revive); no != nil {
+	live, no := c.useSession(session, caller, revive)
+	if no != nil {
 		refuse(w, no)
-		return false
+		return nil
 	}
-	return true
+	return live
 }
 
 // readBody reads a request's body, in one allocation when its length is
@@ -206,8 +224,3 @@ func readBody(r *http.Request) ([]byte, error) {
 	_, err := io.ReadFull(r.Body, b)
 	return b, err
 }
-
-// bodyReader gives mcp-go the body the gate read.
-type bodyReader struct{ bytes.Reader }
-
-func (*bodyReader) Close() error { return nil }

@@ -84,8 +84,8 @@ func TestCallersForget(t *testing.T) {
 		ended:    map[string]time.Time{},
 		by:       map[string]*holdings{},
 	}
-	a, _ := c.openSession("sub:alice")
-	b, _ := c.openSession("sub:alice")
+	a, _, _ := c.openSession("sub:alice")
+	b, _, _ := c.openSession("sub:alice")
 	release, no := c.openStream("sub:alice", b)
 	if no != nil {
 		t.Fatal(no.Message)
@@ -104,7 +104,7 @@ func TestCallersForget(t *testing.T) {
 	}
 
 	for range 5 {
-		id, no := c.openSession("sub:bob")
+		id, _, no := c.openSession("sub:bob")
 		if no != nil {
 			t.Fatal(no.Message)
 		}
