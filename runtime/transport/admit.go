@@ -19,8 +19,8 @@ import (
 // that passed the gate's other checks: its session must have been issued
 // to its caller, the caller's sessions and streams must stay under
 // CallerLimits, and a cancellation reaches only the caller's own request.
-// It returns the request to serve and what to call once it is served, or
-// false when it has answered the request itself.
+// It returns the request to serve and what to call once it is served (for
+// a POST, finish), or false when it has answered the request itself.
 //
 // A POST's body is read and parsed here, once, into x, along with its
 // session.
@@ -95,7 +95,7 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 	}
 	x.body = body
 	if x.msg, x.json = parseMessage(body); !x.json {
-		return r, func() {}, true // answered with a parse error
+		return r, nil, true // answered with a parse error
 	}
 	msg := &x.msg
 
@@ -135,11 +135,13 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 		w.WriteHeader(http.StatusAccepted)
 		return nil, nil, false
 	case !msg.isRequest():
-		return r, release, true
+		x.release = release
+		return r, nil, true
 	}
 	id, ok := idKey(msg.ID)
 	if !ok {
-		return r, release, true // mcp-go refuses it
+		x.release = release
+		return r, nil, true // HandleMessage refuses it
 	}
 	if msg.Method == string(mcp.MethodSubscriptionsListen) {
 		var no *runtime.Refusal
@@ -149,8 +151,23 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 		}
 	}
 	ctx, cancel := context.WithCancel(r.Context())
-	end := c.flights.begin(flightKey{caller, session, id}, cancel)
-	return r.WithContext(ctx), func() { end(); cancel(); release() }, true
+	x.flight = flight{cancel: cancel}
+	x.flightKey = flightKey{caller, session, id}
+	x.inFlight = true
+	c.flights.begin(x.flightKey, &x.flight)
+	x.release = release
+	return r.WithContext(ctx), nil, true
+}
+
+// finish ends what admitPost began for x, once it is answered.
+func (c *callers) finish(x *exchange) {
+	if x.inFlight {
+		c.flights.end(x.flightKey, &x.flight)
+		x.flight.cancel()
+	}
+	if x.release != nil {
+		x.release()
+	}
 }
 
 // admitGet admits a GET stream (up to 2025-11-25): on a session of the

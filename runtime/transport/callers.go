@@ -97,7 +97,7 @@ func newCallers(s *runtime.Server, o HTTPOptions) *callers {
 		clientKey: o.ClientKey,
 		limits:    limits,
 		ttl:       o.SessionIdleTTL,
-		flights:   inflight{m: map[flightKey][]*flight{}, ids: map[string]int{}},
+		flights:   inflight{m: map[flightKey]*flight{}, ids: map[string]int{}},
 		sessions:  map[string]*session{},
 		ended:     map[string]time.Time{},
 		by:        map[string]*holdings{},

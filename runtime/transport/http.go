@@ -222,11 +222,12 @@ func gate(serving context.Context, s *runtime.Server, o HTTPOptions, callers *ca
 			refused = "callers"
 			return
 		}
-		defer done()
 		if x != nil {
+			defer callers.finish(x)
 			h.serve(x, r)
 			return
 		}
+		defer done()
 		h.ServeHTTP(w, r)
 	})
 }

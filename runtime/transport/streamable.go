@@ -71,6 +71,12 @@ type exchange struct {
 	taken   bool        // the issued id was sent to the client
 	own     clientState // a request without a session
 	answers *runtime.Answers
+	// What admit began and finish ends: the request in flight, and what
+	// it holds (an initialize's new session, a listen stream).
+	flight    flight
+	flightKey flightKey
+	inFlight  bool
+	release   func()
 
 	mu  sync.Mutex // the response writer, once streams write to it
 	sse bool       // the answer is an SSE stream, its header written
@@ -212,8 +218,7 @@ func (h *streamable) serve(x *exchange, r *http.Request) {
 	if !h.prelude(w, r) {
 		return
 	}
-	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mediaType != "application/json" {
+	if !isJSON(r.Header.Get("Content-Type")) {
 		httpError(w, "Invalid content type: must be 'application/json'", http.StatusBadRequest)
 		return
 	}
@@ -296,6 +301,16 @@ func (h *streamable) serve(x *exchange, r *http.Request) {
 		}
 	}
 	x.writeJSONLocked(response, status)
+}
+
+// isJSON reports whether a Content-Type is application/json, with or
+// without parameters; the plain spelling costs no parsing.
+func isJSON(contentType string) bool {
+	if contentType == "application/json" {
+		return true
+	}
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mediaType == "application/json"
 }
 
 // rawID is the request's id as mcp-go holds it (a number or a string).
@@ -559,10 +574,13 @@ func (x *exchange) writeJSONLocked(msg any, status int) {
 	if x.answers != nil {
 		out = x.answers.Filter(out)
 	}
-	x.w.Header().Set("Content-Type", "application/json")
+	x.w.Header()["Content-Type"] = contentTypeJSON
 	x.w.WriteHeader(status)
 	_, _ = x.w.Write(out)
 }
+
+// contentTypeJSON is shared by every answer: net/http only reads it.
+var contentTypeJSON = []string{"application/json"}
 
 // A buffer encodes answers and events; they are pooled, so an answer
 // costs no allocation of its own once the pool is warm.
@@ -612,11 +630,13 @@ func (b *buffer) event(msg any, a *runtime.Answers) error {
 // rebound protects against DNS rebinding: a request on a loopback listener
 // must name a loopback host.
 func rebound(r *http.Request) bool {
-	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	if !ok || local == nil {
-		return false
+	switch local := r.Context().Value(http.LocalAddrContextKey).(type) {
+	case *net.TCPAddr: // no formatting of the address for each request
+		return local.IP.IsLoopback() && !loopbackHost(r.Host)
+	case net.Addr:
+		return loopbackHost(local.String()) && !loopbackHost(r.Host)
 	}
-	return loopbackHost(local.String()) && !loopbackHost(r.Host)
+	return false
 }
 
 func loopbackHost(hostport string) bool {
