@@ -78,8 +78,9 @@ type exchange struct {
 	inFlight  bool
 	release   func()
 
-	mu  sync.Mutex // the response writer, once streams write to it
-	sse bool       // the answer is an SSE stream, its header written
+	mu     sync.Mutex // the response writer, once streams write to it
+	sse    bool       // the answer is an SSE stream, its header written
+	closed bool       // the answer is complete: nothing more is written
 
 	startOnce sync.Once
 	notes     chan mcp.JSONRPCNotification
@@ -115,6 +116,7 @@ func (x *exchange) startForwarding() {
 // finishForwarding stops the forwarding and writes what is still queued,
 // so that the answer comes after everything the call sent.
 func (x *exchange) finishForwarding() {
+	x.startOnce.Do(func() {}) // none starts later: a late notification is dropped
 	if x.notes == nil {
 		return
 	}
@@ -154,6 +156,9 @@ func (x *exchange) send(msg any) error {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.closed {
+		return errAnswered
+	}
 	x.startStreamLocked()
 	_, err := x.w.Write(b.buf.Bytes())
 	flush(x.w)
@@ -212,8 +217,12 @@ func (h *streamable) prelude(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// errAnswered: the request was answered, its stream is over.
+var errAnswered = errors.New("the request was answered: its stream is closed")
+
 // serve answers a POST.
 func (h *streamable) serve(x *exchange, r *http.Request) {
+	defer x.close()
 	w := x.w
 	if !h.prelude(w, r) {
 		return
@@ -311,6 +320,15 @@ func isJSON(contentType string) bool {
 	}
 	mediaType, _, err := mime.ParseMediaType(contentType)
 	return err == nil && mediaType == "application/json"
+}
+
+// close marks the answer complete: whatever a call's goroutines still
+// send (a progress tick, a late elicitation) is not written.
+func (x *exchange) close() {
+	x.startOnce.Do(func() {})
+	x.mu.Lock()
+	x.closed = true
+	x.mu.Unlock()
 }
 
 // rawID is the request's id as mcp-go holds it (a number or a string).
