@@ -47,10 +47,21 @@ type message struct {
 	Error  json.RawMessage `json:"error"`
 	Params struct {
 		RequestID json.RawMessage `json:"requestId"`
-		Meta      struct {
-			ProtocolVersion string `json:"io.modelcontextprotocol/protocolVersion"`
-		} `json:"_meta"`
+		Meta      json.RawMessage `json:"_meta"`
 	} `json:"params"`
+}
+
+// metaVersion is the protocol version the message's _meta declares, read
+// as mcp-go reads it (keys matched exactly); "" for none.
+func (m *message) metaVersion() string {
+	if len(m.Params.Meta) == 0 {
+		return ""
+	}
+	var meta *mcp.Meta
+	if json.Unmarshal(m.Params.Meta, &meta) != nil {
+		return ""
+	}
+	return meta.ProtocolVersion()
 }
 
 // params returns the raw params of body, for the header checks of

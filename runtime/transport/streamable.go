@@ -239,7 +239,8 @@ func (h *streamable) serve(x *exchange, r *http.Request) {
 	}
 	m := &x.msg
 	header := r.Header.Get(mcp.HeaderProtocolVersion)
-	modern := mcp.IsModernProtocol(header) || mcp.IsModernProtocol(m.Params.Meta.ProtocolVersion)
+	metaVersion := m.metaVersion()
+	modern := mcp.IsModernProtocol(header) || mcp.IsModernProtocol(metaVersion)
 	initialize := m.Method == string(mcp.MethodInitialize)
 	if !modern && !initialize && header != "" && !mcp.IsValidProtocolVersion(header) {
 		httpError(w, "Unsupported protocol version: "+header, http.StatusBadRequest)
@@ -250,7 +251,7 @@ func (h *streamable) serve(x *exchange, r *http.Request) {
 		return
 	}
 	if modern {
-		if !h.modernChecks(x, r, header) {
+		if !h.modernChecks(x, r, header, metaVersion) {
 			return
 		}
 		initialize = false
@@ -344,9 +345,8 @@ func (m *message) rawID() any {
 // mcp-go's HandleMessage leaves to it: the version in the header and the
 // body, agreeing and served; no Last-Event-ID; and the Mcp-Method and
 // Mcp-Name headers matching the body.
-func (h *streamable) modernChecks(x *exchange, r *http.Request, header string) bool {
+func (h *streamable) modernChecks(x *exchange, r *http.Request, header, meta string) bool {
 	m := &x.msg
-	meta := m.Params.Meta.ProtocolVersion
 	fail := func(code int, msg string) bool {
 		x.writeJSON(createError(m.rawID(), code, msg), http.StatusBadRequest)
 		return false
