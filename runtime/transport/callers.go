@@ -49,7 +49,7 @@ const (
 // bounded by CallerLimits and by the requests being served.
 type callers struct {
 	s         *runtime.Server
-	mcp       *server.MCPServer // where sessions are registered; nil: nowhere
+	mcp       *server.MCPServer // where sessions are registered
 	log       zerolog.Logger
 	metrics   *metrics.Metrics
 	ids       *sessionIDs // nil when stateless: no sessions
@@ -191,9 +191,6 @@ func (c *callers) addLocked(id, caller string, now time.Time) *session {
 	c.sessions[id] = s
 	c.holdingsLocked(caller).sessions++
 	c.metrics.HTTPSessions(len(c.sessions))
-	if c.mcp == nil {
-		return s
-	}
 	if err := c.mcp.RegisterSession(context.Background(), s.mcp); err != nil {
 		c.log.Error().Err(err).Str("session", id).Msg("registering a session")
 	}
@@ -206,9 +203,7 @@ func (c *callers) dropLocked(id string, s *session) {
 	h := c.by[s.caller]
 	h.sessions--
 	c.releaseLocked(s.caller, h)
-	if c.mcp != nil {
-		c.mcp.UnregisterSession(context.Background(), id)
-	}
+	c.mcp.UnregisterSession(context.Background(), id)
 	s.mcp.close()
 }
 

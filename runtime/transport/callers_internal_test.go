@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mark3labs/mcp-go/server"
 )
 
 // TestSessionIDs: an id checks out for the caller it was issued to, under
@@ -77,6 +79,7 @@ func TestReadSessionKey(t *testing.T) {
 // have expired, never more of them than the total of sessions.
 func TestCallersForget(t *testing.T) {
 	c := &callers{
+		mcp:      server.NewMCPServer("test", "0"),
 		ids:      newSessionIDs(RandomSessionKey()),
 		limits:   CallerLimits{SessionsPerCaller: 10, Sessions: 3, StreamsPerCaller: 10, Streams: 10},
 		ttl:      time.Minute,

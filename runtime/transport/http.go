@@ -228,7 +228,7 @@ func gate(serving context.Context, s *runtime.Server, o HTTPOptions, callers *ca
 			return
 		}
 		defer done()
-		h.ServeHTTP(w, r)
+		h.serveBodyless(w, r)
 	})
 }
 

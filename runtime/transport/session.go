@@ -276,6 +276,11 @@ type listener struct {
 
 func (l listener) SessionID() string { return l.key }
 
+var (
+	_ server.ClientSession                 = listener{}
+	_ server.SessionWithSubscriptionFilter = listener{}
+)
+
 var listenKeys atomic.Int64
 
 func newListenKey() string { return "listen-" + strconv.FormatInt(listenKeys.Add(1), 10) }

@@ -183,9 +183,9 @@ func flush(w http.ResponseWriter) {
 	}
 }
 
-// ServeHTTP serves a request the gate let through; POSTs come with their
-// exchange (serve).
-func (h *streamable) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// serveBodyless serves a request without a body the gate let through
+// (GET, DELETE, HEAD); POSTs come with their exchange (serve).
+func (h *streamable) serveBodyless(w http.ResponseWriter, r *http.Request) {
 	if !h.prelude(w, r) {
 		return
 	}
@@ -588,10 +588,7 @@ func (x *exchange) writeJSONLocked(msg any, status int) {
 		http.Error(x.w, "Internal error: cannot encode the answer", http.StatusInternalServerError)
 		return
 	}
-	out := b.buf.Bytes()
-	if x.answers != nil {
-		out = x.answers.Filter(out)
-	}
+	out := x.answers.Filter(b.buf.Bytes())
 	x.w.Header()["Content-Type"] = contentTypeJSON
 	x.w.WriteHeader(status)
 	_, _ = x.w.Write(out)
