@@ -54,7 +54,7 @@ func ServeStdio(ctx context.Context, s *runtime.Server, in io.Reader, out io.Wri
 				open = false
 				break
 			}
-			c.dispatch(reqCtx, line)
+			c.dispatch(ctx, reqCtx, line)
 		case <-ctx.Done():
 			open = false
 		}
@@ -70,9 +70,13 @@ func ServeStdio(ctx context.Context, s *runtime.Server, in io.Reader, out io.Wri
 	return nil
 }
 
-// stdioCalls is how many tools/call run at once over stdio; more wait
-// (mcp-go's stdio server had a pool of 5 workers).
-const stdioCalls = 5
+// stdioCalls is how many tools/call run at once over stdio, and
+// stdioQueue how many more wait before reading stops until one is done
+// (as mcp-go's stdio server did with its 5 workers and queue of 100).
+const (
+	stdioCalls = 5
+	stdioQueue = 100
+)
 
 // stdio is one stdio connection: its session, its output and what is in
 // flight.
@@ -84,6 +88,7 @@ type stdio struct {
 	answers  *runtime.Answers
 	pending  *pending
 	calls    chan struct{} // a token per running tools/call
+	queued   chan struct{} // a token per tools/call read and not done
 	requests sync.WaitGroup
 
 	mu  sync.Mutex // out
@@ -92,7 +97,7 @@ type stdio struct {
 
 func newStdio(s *runtime.Server, out io.Writer) *stdio {
 	c := &stdio{s: s, mcp: s.MCP(), log: s.Log(), answers: s.NewAnswers("stdio", ""), pending: newPending(),
-		calls: make(chan struct{}, stdioCalls), out: out}
+		calls: make(chan struct{}, stdioCalls), queued: make(chan struct{}, stdioCalls+stdioQueue), out: out}
 	c.session = &stdioSession{clientSession: newClientSession("stdio"), conn: c}
 	return c
 }
@@ -127,7 +132,9 @@ func readLines(in io.Reader, lines chan<- []byte, stop <-chan struct{}) {
 // to the call waiting for it, a notification is handled at once (a
 // cancellation must not wait behind the calls), a request on a goroutine
 // of its own.
-func (c *stdio) dispatch(ctx context.Context, line []byte) {
+//
+// reading ends with serving; ctx is the requests'.
+func (c *stdio) dispatch(reading, ctx context.Context, line []byte) {
 	m, ok := parseMessage(line)
 	if !ok {
 		c.answers.NotJSON(ctx)
@@ -144,6 +151,14 @@ func (c *stdio) dispatch(ctx context.Context, line []byte) {
 		}
 		return
 	}
+	call := m.Method == string(mcp.MethodToolsCall)
+	if call {
+		select {
+		case c.queued <- struct{}{}:
+		case <-reading.Done():
+			return // shutdown began while the queue was full: not read
+		}
+	}
 	id := string(m.ID)
 	if m.Method == string(mcp.MethodSubscriptionsListen) {
 		// A listen stream is answered only when it ends, which shutdown
@@ -152,11 +167,11 @@ func (c *stdio) dispatch(ctx context.Context, line []byte) {
 	} else {
 		c.pending.add()
 	}
-	call := m.Method == string(mcp.MethodToolsCall)
 	c.requests.Add(1)
 	go func() {
 		defer c.requests.Done()
 		if call {
+			defer func() { <-c.queued }()
 			select {
 			case c.calls <- struct{}{}:
 				defer func() { <-c.calls }()
