@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,13 +19,16 @@ import (
 // that passed the gate's other checks: its session must have been issued
 // to its caller, the caller's sessions and streams must stay under
 // CallerLimits, and a cancellation reaches only the caller's own request.
-// It returns the request to serve and what to call once it is served, or
-// false when it has answered the request itself.
-func (c *callers) admit(w http.ResponseWriter, r *http.Request) (*http.Request, func(), bool) {
+// It returns the request to serve and what to call once it is served (for
+// a POST, finish), or false when it has answered the request itself.
+//
+// A POST's body is read and parsed here, once, into x, along with its
+// session.
+func (c *callers) admit(w http.ResponseWriter, r *http.Request, x *exchange) (*http.Request, func(), bool) {
 	caller := c.callerOf(r)
 	switch r.Method {
 	case http.MethodPost:
-		return c.admitPost(w, r, caller)
+		return c.admitPost(w, r, caller, x)
 	case http.MethodGet:
 		return c.admitGet(w, r, caller)
 	case http.MethodDelete:
@@ -35,14 +37,41 @@ func (c *callers) admit(w http.ResponseWriter, r *http.Request) (*http.Request, 
 	return r, func() {}, true
 }
 
-// message is what the gate reads of a posted JSON-RPC message: what mcp-go
-// reads to route it, and the id a cancellation names.
+// message is what the transport reads of a posted JSON-RPC message: what
+// routes it, the id a cancellation names, and the protocol version a
+// 2026-07-28 request declares. mcp-go's HandleMessage reads the rest.
 type message struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
+	Result json.RawMessage `json:"result"`
+	Error  json.RawMessage `json:"error"`
 	Params struct {
 		RequestID json.RawMessage `json:"requestId"`
+		Meta      json.RawMessage `json:"_meta"`
 	} `json:"params"`
+}
+
+// metaVersion is the protocol version the message's _meta declares, read
+// as mcp-go reads it (keys matched exactly); "" for none.
+func (m *message) metaVersion() string {
+	if len(m.Params.Meta) == 0 {
+		return ""
+	}
+	var meta *mcp.Meta
+	if json.Unmarshal(m.Params.Meta, &meta) != nil {
+		return ""
+	}
+	return meta.ProtocolVersion()
+}
+
+// params returns the raw params of body, for the header checks of
+// 2026-07-28.
+func (m *message) params(body []byte) json.RawMessage {
+	var w struct {
+		Params json.RawMessage `json:"params"`
+	}
+	_ = json.Unmarshal(body, &w)
+	return w.Params
 }
 
 // parseMessage reads body as mcp-go does (encoding/json, so keys match
@@ -69,19 +98,17 @@ func modern(h http.Header) bool {
 	return mcp.IsModernProtocol(h.Get(mcp.HeaderProtocolVersion))
 }
 
-func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller string) (*http.Request, func(), bool) {
+func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller string, x *exchange) (*http.Request, func(), bool) {
 	body, err := readBody(r) // capped by the gate
 	if err != nil {
 		http.Error(w, "Cannot read the request body", http.StatusBadRequest)
 		return nil, nil, false
 	}
-	br := &bodyReader{}
-	br.Reset(body)
-	r.Body = br
-	msg, ok := parseMessage(body)
-	if !ok {
-		return r, func() {}, true // mcp-go answers with a parse error
+	x.body = body
+	if x.msg, x.json = parseMessage(body); !x.json {
+		return r, nil, true // answered with a parse error
 	}
+	msg := &x.msg
 
 	session, release := "", func() {}
 	if !modern(r.Header) {
@@ -89,27 +116,26 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 		if c.ids != nil { // sessions are issued and bound
 			switch {
 			case msg.Method == string(mcp.MethodInitialize):
-				id, no := c.openSession(caller)
+				id, live, no := c.openSession(caller)
 				if no != nil {
 					refuse(w, no)
 					return nil, nil, false
 				}
-				issued := &issuedID{id: id}
-				r = r.WithContext(context.WithValue(r.Context(), issuedKey{}, issued))
-				// An initialize mcp-go refused before taking the id
-				// (a body that is not JSON) leaves no session.
+				x.issued, x.live = id, live
+				// An initialize refused before its answer (a wrong
+				// Content-Type) leaves no session.
 				release = func() {
-					if !issued.taken.Load() {
+					if !x.taken {
 						c.forgetSession(id)
 					}
 				}
 				session = ""
 			case session != "":
-				if !c.checkSession(w, r, session, caller, true) {
+				if x.live = c.checkSession(w, r, session, caller, true); x.live == nil {
 					return nil, nil, false
 				}
 			}
-			// Without an id, mcp-go answers 404 and the client
+			// Without an id, serve answers 404 and the client
 			// initializes.
 		}
 	}
@@ -120,11 +146,13 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 		w.WriteHeader(http.StatusAccepted)
 		return nil, nil, false
 	case !msg.isRequest():
-		return r, release, true
+		x.release = release
+		return r, nil, true
 	}
 	id, ok := idKey(msg.ID)
 	if !ok {
-		return r, release, true // mcp-go refuses it
+		x.release = release
+		return r, nil, true // HandleMessage refuses it
 	}
 	if msg.Method == string(mcp.MethodSubscriptionsListen) {
 		var no *runtime.Refusal
@@ -134,8 +162,23 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 		}
 	}
 	ctx, cancel := context.WithCancel(r.Context())
-	end := c.flights.begin(flightKey{caller, session, id}, cancel)
-	return r.WithContext(ctx), func() { end(); cancel(); release() }, true
+	x.flight = flight{cancel: cancel}
+	x.flightKey = flightKey{caller, session, id}
+	x.inFlight = true
+	c.flights.begin(x.flightKey, &x.flight)
+	x.release = release
+	return r.WithContext(ctx), nil, true
+}
+
+// finish ends what admitPost began for x, once it is answered.
+func (c *callers) finish(x *exchange) {
+	if x.inFlight {
+		c.flights.end(x.flightKey, &x.flight)
+		x.flight.cancel()
+	}
+	if x.release != nil {
+		x.release()
+	}
 }
 
 // admitGet admits a GET stream (up to 2025-11-25): on a session of the
@@ -150,9 +193,11 @@ func (c *callers) admitGet(w http.ResponseWriter, r *http.Request, caller string
 			http.Error(w, "Bad Request: a GET stream needs the Mcp-Session-Id header that initialize returned", http.StatusBadRequest)
 			return nil, nil, false
 		}
-		if !c.checkSession(w, r, session, caller, true) {
+		live := c.checkSession(w, r, session, caller, true)
+		if live == nil {
 			return nil, nil, false
 		}
+		r = r.WithContext(context.WithValue(r.Context(), liveKey{}, live))
 	}
 	release, no := c.openStream(caller, session)
 	if no != nil {
@@ -162,8 +207,8 @@ func (c *callers) admitGet(w http.ResponseWriter, r *http.Request, caller string
 	return r, release, true
 }
 
-// admitDelete admits ending a session of the caller's. mcp-go then ends it
-// through the session id manager (callers.ResolveSessionIdManager).
+// admitDelete admits ending a session of the caller's, which
+// streamable.delete then ends.
 func (c *callers) admitDelete(w http.ResponseWriter, r *http.Request, caller string) (*http.Request, func(), bool) {
 	if c.ids == nil || modern(r.Header) {
 		return r, func() {}, true
@@ -173,7 +218,7 @@ func (c *callers) admitDelete(w http.ResponseWriter, r *http.Request, caller str
 		http.Error(w, "Bad Request: DELETE ends the session named by the Mcp-Session-Id header, and there is none", http.StatusBadRequest)
 		return nil, nil, false
 	}
-	if !c.checkSession(w, r, session, caller, false) {
+	if c.checkSession(w, r, session, caller, false) == nil {
 		return nil, nil, false
 	}
 	return r, func() {}, true
@@ -181,19 +226,20 @@ func (c *callers) admitDelete(w http.ResponseWriter, r *http.Request, caller str
 
 // checkSession answers 404 (and audits it) when session was not issued to
 // caller, so the request touches nothing of the session it names; and
-// applies useSession.
-func (c *callers) checkSession(w http.ResponseWriter, r *http.Request, session, caller string, revive bool) bool {
+// applies useSession, returning the live session (nil: answered).
+func (c *callers) checkSession(w http.ResponseWriter, r *http.Request, session, caller string, revive bool) *clientSession {
 	if !c.ids.check(session, caller) {
 		c.metrics.SessionRejected(metrics.SessionNotIssued)
 		c.s.AuditHTTP(r, "session", errNotIssued.Error())
 		http.Error(w, "Not Found: no such session for this caller; initialize a new one", http.StatusNotFound)
-		return false
+		return nil
 	}
-	if no := c.useSession(session, caller, revive); no != nil {
+	live, no := c.useSession(session, caller, revive)
+	if no != nil {
 		refuse(w, no)
-		return false
+		return nil
 	}
-	return true
+	return live
 }
 
 // readBody reads a request's body, in one allocation when its length is
@@ -206,8 +252,3 @@ func readBody(r *http.Request) ([]byte, error) {
 	_, err := io.ReadFull(r.Body, b)
 	return b, err
 }
-
-// bodyReader gives mcp-go the body the gate read.
-type bodyReader struct{ bytes.Reader }
-
-func (*bodyReader) Close() error { return nil }

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -50,6 +49,8 @@ const (
 // bounded by CallerLimits and by the requests being served.
 type callers struct {
 	s         *runtime.Server
+	mcp       *server.MCPServer // where sessions are registered
+	log       zerolog.Logger
 	metrics   *metrics.Metrics
 	ids       *sessionIDs // nil when stateless: no sessions
 	clientKey func(*http.Request) string
@@ -70,7 +71,8 @@ type callers struct {
 type session struct {
 	caller  string
 	seen    time.Time
-	streams int // open GET streams on it: it is not idle while one is
+	streams int            // open GET streams on it: it is not idle while one is
+	mcp     *clientSession // registered with the MCPServer while it is known
 }
 
 type holdings struct {
@@ -89,11 +91,13 @@ func newCallers(s *runtime.Server, o HTTPOptions) *callers {
 	}
 	c := &callers{
 		s:         s,
+		mcp:       s.MCP(),
+		log:       s.Log(),
 		metrics:   s.Metrics(),
 		clientKey: o.ClientKey,
 		limits:    limits,
 		ttl:       o.SessionIdleTTL,
-		flights:   inflight{m: map[flightKey][]*flight{}, ids: map[string]int{}},
+		flights:   inflight{m: map[flightKey]*flight{}, ids: map[string]int{}},
 		sessions:  map[string]*session{},
 		ended:     map[string]time.Time{},
 		by:        map[string]*holdings{},
@@ -136,6 +140,7 @@ func (c *callers) sweep(now time.Time) {
 	defer c.mu.Unlock()
 	for id, s := range c.sessions {
 		if s.streams == 0 && now.Sub(s.seen) >= c.ttl {
+			c.log.Info().Str("session", id).Msg("Sweeping expired session")
 			c.dropLocked(id, s)
 		}
 	}
@@ -179,56 +184,76 @@ func (c *callers) admitSessionLocked(caller string) *runtime.Refusal {
 	return nil
 }
 
-func (c *callers) addLocked(id, caller string, now time.Time) {
-	c.sessions[id] = &session{caller: caller, seen: now}
+// addLocked counts session id of caller, and registers it with the
+// MCPServer so that broadcasts reach it.
+func (c *callers) addLocked(id, caller string, now time.Time) *session {
+	s := &session{caller: caller, seen: now, mcp: newClientSession(id)}
+	c.sessions[id] = s
 	c.holdingsLocked(caller).sessions++
 	c.metrics.HTTPSessions(len(c.sessions))
+	if err := c.mcp.RegisterSession(context.Background(), s.mcp); err != nil {
+		c.log.Error().Err(err).Str("session", id).Msg("registering a session")
+	}
+	return s
 }
 
+// dropLocked forgets session id: it is unregistered, and its stream ends.
 func (c *callers) dropLocked(id string, s *session) {
 	delete(c.sessions, id)
 	h := c.by[s.caller]
 	h.sessions--
 	c.releaseLocked(s.caller, h)
+	c.mcp.UnregisterSession(context.Background(), id)
+	s.mcp.close()
 }
 
 // openSession issues a session id to caller for an initialize, or refuses.
-func (c *callers) openSession(caller string) (string, *runtime.Refusal) {
+func (c *callers) openSession(caller string) (string, *clientSession, *runtime.Refusal) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if no := c.admitSessionLocked(caller); no != nil {
-		return "", no
+		return "", nil, no
 	}
 	id := c.ids.issue(caller)
-	c.addLocked(id, caller, time.Now())
-	return id, nil
+	return id, c.addLocked(id, caller, time.Now()).mcp, nil
+}
+
+// touch marks session id as in use.
+func (c *callers) touch(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.sessions[id]; s != nil {
+		s.seen = time.Now()
+	}
 }
 
 // useSession accepts a request of caller on session id, whose binding to
 // caller was checked: ended sessions are refused, known ones touched, and
 // others (issued before a restart, or by another replica) counted anew
 // unless revive is false.
-func (c *callers) useSession(id, caller string, revive bool) *runtime.Refusal {
+//
+// It returns the live session; for a session not known and not revived, a
+// session of the request's own, never registered.
+func (c *callers) useSession(id, caller string, revive bool) (*clientSession, *runtime.Refusal) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.ended[id]; ok {
 		c.metrics.SessionRejected(metrics.SessionEnded)
-		return &runtime.Refusal{Status: http.StatusNotFound, Header: http.Header{},
+		return nil, &runtime.Refusal{Status: http.StatusNotFound, Header: http.Header{},
 			Message: "Not Found: the session was ended; initialize a new one"}
 	}
 	now := time.Now()
 	if s := c.sessions[id]; s != nil {
 		s.seen = now
-		return nil
+		return s.mcp, nil
 	}
 	if !revive {
-		return nil
+		return newClientSession(id), nil
 	}
 	if no := c.admitSessionLocked(caller); no != nil {
-		return no
+		return nil, no
 	}
-	c.addLocked(id, caller, now)
-	return nil
+	return c.addLocked(id, caller, now).mcp, nil
 }
 
 // endSession forgets session id and refuses it from then on, until it
@@ -253,7 +278,8 @@ func (c *callers) endSession(id string) {
 	c.metrics.HTTPSessions(len(c.sessions))
 }
 
-// forgetSession forgets session id, which mcp-go let go of (idle).
+// forgetSession forgets session id, issued for an initialize that was
+// refused.
 func (c *callers) forgetSession(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -304,82 +330,6 @@ func (c *callers) openStream(caller, id string) (release func(), no *runtime.Ref
 func retryLater(status, secs int, msg string) *runtime.Refusal {
 	return &runtime.Refusal{Status: status, Header: http.Header{"Retry-After": {strconv.Itoa(secs)}}, Message: msg}
 }
-
-// The session id manager mcp-go asks, per request, to issue, check and
-// end session ids. The gate (admit) has already checked each request's
-// id against its caller; this checks again where mcp-go looks, and hands
-// mcp-go the id the gate issued for an initialize.
-
-type issuedKey struct{}
-
-// issuedID is the session id the gate issued for an initialize, and
-// whether mcp-go took it.
-type issuedID struct {
-	id    string
-	taken atomic.Bool
-}
-
-// ResolveSessionIdManager implements server.SessionIdManagerResolver. r is
-// nil for mcp-go's idle sweeper and its shutdown.
-func (c *callers) ResolveSessionIdManager(r *http.Request) server.SessionIdManager {
-	if r == nil {
-		return sweeperIDs{c}
-	}
-	return requestIDs{c, r}
-}
-
-var (
-	_ server.SessionIdManagerResolver = (*callers)(nil)
-	_ server.SessionIdManager         = requestIDs{}
-	_ server.SessionIdManager         = sweeperIDs{}
-)
-
-// requestIDs is the session id manager for one request.
-type requestIDs struct {
-	c *callers
-	r *http.Request
-}
-
-func (m requestIDs) Generate() string {
-	if issued, ok := m.r.Context().Value(issuedKey{}).(*issuedID); ok {
-		issued.taken.Store(true)
-		return issued.id
-	}
-	// Not an initialize the gate saw: mcp-go mints an id for a GET that
-	// has none, which the gate refuses first. Bind it all the same.
-	caller := m.c.callerOf(m.r)
-	m.c.mu.Lock()
-	defer m.c.mu.Unlock()
-	id := m.c.ids.issue(caller)
-	m.c.addLocked(id, caller, time.Now())
-	return id
-}
-
-func (m requestIDs) Validate(id string) (isTerminated bool, err error) {
-	if !m.c.ids.check(id, m.c.callerOf(m.r)) {
-		return false, errNotIssued
-	}
-	m.c.mu.Lock()
-	_, ended := m.c.ended[id]
-	m.c.mu.Unlock()
-	return ended, nil
-}
-
-func (m requestIDs) Terminate(id string) (isNotAllowed bool, err error) {
-	if !m.c.ids.check(id, m.c.callerOf(m.r)) {
-		return false, errNotIssued
-	}
-	m.c.endSession(id)
-	return false, nil
-}
-
-// sweeperIDs is the manager of mcp-go's idle sweeper and shutdown, which
-// end sessions without a request.
-type sweeperIDs struct{ c *callers }
-
-func (sweeperIDs) Generate() string                    { return "" }
-func (sweeperIDs) Validate(string) (bool, error)       { return false, errNotIssued }
-func (m sweeperIDs) Terminate(id string) (bool, error) { m.c.forgetSession(id); return false, nil }
 
 type sessionError string
 

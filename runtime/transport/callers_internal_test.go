@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mark3labs/mcp-go/server"
 )
 
 // TestSessionIDs: an id checks out for the caller it was issued to, under
@@ -77,6 +79,7 @@ func TestReadSessionKey(t *testing.T) {
 // have expired, never more of them than the total of sessions.
 func TestCallersForget(t *testing.T) {
 	c := &callers{
+		mcp:      server.NewMCPServer("test", "0"),
 		ids:      newSessionIDs(RandomSessionKey()),
 		limits:   CallerLimits{SessionsPerCaller: 10, Sessions: 3, StreamsPerCaller: 10, Streams: 10},
 		ttl:      time.Minute,
@@ -84,8 +87,8 @@ func TestCallersForget(t *testing.T) {
 		ended:    map[string]time.Time{},
 		by:       map[string]*holdings{},
 	}
-	a, _ := c.openSession("sub:alice")
-	b, _ := c.openSession("sub:alice")
+	a, _, _ := c.openSession("sub:alice")
+	b, _, _ := c.openSession("sub:alice")
 	release, no := c.openStream("sub:alice", b)
 	if no != nil {
 		t.Fatal(no.Message)
@@ -104,7 +107,7 @@ func TestCallersForget(t *testing.T) {
 	}
 
 	for range 5 {
-		id, no := c.openSession("sub:bob")
+		id, _, no := c.openSession("sub:bob")
 		if no != nil {
 			t.Fatal(no.Message)
 		}

@@ -30,8 +30,10 @@ type flightKey struct {
 	caller, session, id string
 }
 
+// A flight is one request in flight; those under one key are a list.
 type flight struct {
 	cancel context.CancelFunc
+	next   *flight
 }
 
 // inflight is the requests being served over HTTP, by flightKey, and how
@@ -39,36 +41,38 @@ type flight struct {
 // requests in flight.
 type inflight struct {
 	mu  sync.Mutex
-	m   map[flightKey][]*flight
+	m   map[flightKey]*flight
 	ids map[string]int
 }
 
-// begin records a request in flight; end, called once it has been
-// answered, forgets it.
-func (f *inflight) begin(k flightKey, cancel context.CancelFunc) (end func()) {
-	fl := &flight{cancel: cancel}
+// begin records fl, a request in flight under k, until end.
+func (f *inflight) begin(k flightKey, fl *flight) {
 	f.mu.Lock()
-	f.m[k] = append(f.m[k], fl)
+	defer f.mu.Unlock()
+	fl.next = f.m[k]
+	f.m[k] = fl
 	f.ids[k.id]++
-	f.mu.Unlock()
-	return func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		list := f.m[k]
-		for i, x := range list {
-			if x == fl {
-				list = append(list[:i], list[i+1:]...)
+}
+
+// end forgets fl, answered.
+func (f *inflight) end(k flightKey, fl *flight) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch head := f.m[k]; {
+	case head == fl && fl.next == nil:
+		delete(f.m, k)
+	case head == fl:
+		f.m[k] = fl.next
+	default:
+		for p := head; p != nil && p.next != nil; p = p.next {
+			if p.next == fl {
+				p.next = fl.next
 				break
 			}
 		}
-		if len(list) == 0 {
-			delete(f.m, k)
-		} else {
-			f.m[k] = list
-		}
-		if f.ids[k.id]--; f.ids[k.id] <= 0 {
-			delete(f.ids, k.id)
-		}
+	}
+	if f.ids[k.id]--; f.ids[k.id] <= 0 {
+		delete(f.ids, k.id)
 	}
 }
 
@@ -76,14 +80,17 @@ func (f *inflight) begin(k flightKey, cancel context.CancelFunc) (end func()) {
 // cancelled, and whether others carry the same id (sent by another
 // caller, or on another session).
 func (f *inflight) cancel(k flightKey) (n int, elsewhere bool) {
+	var cancels []context.CancelFunc
 	f.mu.Lock()
-	list := f.m[k]
-	elsewhere = f.ids[k.id] > len(list)
-	f.mu.Unlock()
-	for _, fl := range list {
-		fl.cancel()
+	for fl := f.m[k]; fl != nil; fl = fl.next {
+		cancels = append(cancels, fl.cancel)
 	}
-	return len(list), elsewhere
+	elsewhere = f.ids[k.id] > len(cancels)
+	f.mu.Unlock()
+	for _, c := range cancels {
+		c()
+	}
+	return len(cancels), elsewhere
 }
 
 // idKey is a JSON-RPC id as a key: numbers and strings apart ("1" is not

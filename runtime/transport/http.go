@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -25,7 +24,6 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/auth"
@@ -102,35 +100,9 @@ func ServeStreamable(ctx context.Context, s *runtime.Server, ln net.Listener, o 
 		IdleTimeout:       o.IdleTimeout,
 		ErrorLog:          log.New(zerologWriter{logger}, "", 0),
 	}
-	opts := []server.StreamableHTTPOption{
-		server.WithEndpointPath(o.Path),
-		server.WithStreamableHTTPServer(httpSrv),
-		server.WithSessionIdleTTL(o.SessionIdleTTL),
-		server.WithStreamableHTTPLogger(slog.New(slogHandler{logger})),
-		server.WithHTTPContextFunc(func(ctx context.Context, r *http.Request) context.Context {
-			// gate has continued the traceparent header's trace already,
-			// under the request's span.
-			return runtime.WithTransport(ctx, "http")
-		}),
-	}
 	callers := newCallers(s, o.withSessionKey(logger))
 	go callers.sweepEvery(ctx, max(o.SessionIdleTTL/2, time.Second))
-	if o.Stateless {
-		opts = append(opts, server.WithStateLess(true))
-	} else {
-		opts = append(opts, server.WithSessionIdManagerResolver(callers))
-	}
-	if len(o.AllowedOrigins) > 0 {
-		// Browsers preflight cross-origin MCP requests; allowed origins
-		// must get an answer, and must be able to read the session id.
-		opts = append(opts, server.WithStreamableHTTPCORS(
-			server.WithCORSAllowedOrigins(o.AllowedOrigins...),
-			server.WithCORSAllowedMethods(http.MethodGet, http.MethodPost, http.MethodDelete),
-			server.WithCORSAllowedHeaders("Content-Type", "Accept", "Authorization", "Mcp-Session-Id", "Mcp-Protocol-Version", mcp.HeaderMethod, mcp.HeaderName, "Last-Event-ID"),
-			server.WithCORSExposedHeaders("Mcp-Session-Id"),
-		))
-	}
-	streamable := server.NewStreamableHTTPServer(s.MCP(), opts...)
+	streamable := newStreamable(s, callers, o.AllowedOrigins)
 	mux := http.NewServeMux()
 	mux.Handle(o.Path, gate(ctx, s, o, callers, streamable))
 	prm := protectedResourceMetadata(s)
@@ -159,7 +131,8 @@ func ServeStreamable(ctx context.Context, s *runtime.Server, ln net.Listener, o 
 	logger.Info().Dur("grace", o.Grace).Msg("shutting down: letting calls in flight finish")
 	graceCtx, cancel := context.WithTimeout(context.Background(), o.Grace)
 	defer cancel()
-	if err := streamable.Shutdown(graceCtx); err != nil {
+	streamable.closeStreams() // GET streams end at once
+	if err := httpSrv.Shutdown(graceCtx); err != nil {
 		logger.Warn().Err(err).Msg("calls still running after the grace period; cancelling them")
 		_ = httpSrv.Close()
 		// Closing cancels the calls' contexts; wait for them to return
@@ -176,12 +149,12 @@ func ServeStreamable(ctx context.Context, s *runtime.Server, ln net.Listener, o 
 	return nil
 }
 
-// gate applies the checks every request passes before mcp-go sees it, in
+// gate applies the checks every request passes before it is served, in
 // this order: the HTTP rate limit (before anything reads the request), the
 // origin, the caller's credentials, the body cap, the response's write
 // deadline, and the caller's sessions, streams and cancellations
 // (callers.admit). serving ends when shutdown begins.
-func gate(serving context.Context, s *runtime.Server, o HTTPOptions, callers *callers, next http.Handler) http.Handler {
+func gate(serving context.Context, s *runtime.Server, o HTTPOptions, callers *callers, h *streamable) http.Handler {
 	clientKey := o.ClientKey
 	if clientKey == nil {
 		clientKey = ClientAddress
@@ -223,12 +196,14 @@ func gate(serving context.Context, s *runtime.Server, o HTTPOptions, callers *ca
 			refuse(w, no)
 			return
 		}
+		var x *exchange
 		if r.Method == http.MethodPost {
 			if !capBody(w, r, o.MaxBodyBytes) {
 				refused = "body"
 				return
 			}
-			w, r = watchAnswers(s, w, r)
+			x = &exchange{h: h, w: w, answers: s.NewAnswers("http", r.RemoteAddr)}
+			r = r.WithContext(runtime.WithAnswers(r.Context(), x.answers))
 			if r.Header.Get(mcp.HeaderMethod) == string(mcp.MethodSubscriptionsListen) {
 				// A listen stream (2026-07-28) runs until its request
 				// ends; shutdown ends it at once rather than waiting for
@@ -242,13 +217,18 @@ func gate(serving context.Context, s *runtime.Server, o HTTPOptions, callers *ca
 				_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout))
 			}
 		}
-		r, done, ok := callers.admit(w, r)
+		r, done, ok := callers.admit(w, r, x)
 		if !ok {
 			refused = "callers"
 			return
 		}
+		if x != nil {
+			defer callers.finish(x)
+			h.serve(x, r)
+			return
+		}
 		defer done()
-		next.ServeHTTP(w, r)
+		h.serveBodyless(w, r)
 	})
 }
 

@@ -10,9 +10,9 @@ import (
 	"github.com/mcpgen/mcpgen/runtime/transport"
 )
 
-// TestMCPGoLogsReachTheLog: what mcp-go logs reaches the operational log,
-// through slog from the Streamable HTTP server (here its sweeper, dropping
-// a session idle past SessionIdleTTL) and through a *log.Logger from the
+// TestMCPGoLogsReachTheLog: what the transports log reaches the
+// operational log: the Streamable HTTP handler's sweeper, dropping a
+// session idle past SessionIdleTTL, and through a *log.Logger mcp-go's
 // stdio server (here failing to write an answer).
 func TestMCPGoLogsReachTheLog(t *testing.T) {
 	t.Run("Streamable HTTP", func(t *testing.T) {

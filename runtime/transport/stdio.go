@@ -2,11 +2,12 @@ package transport
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"io"
-	"log"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,57 +21,32 @@ import (
 
 // ServeStdio serves one local client over in and out until in closes or
 // ctx ends. Either way, reading stops first and the requests already read
-// get up to grace to be answered; only then does the session end (mcp-go
-// cancels whatever is still running when its input ends). Nothing but
-// protocol messages is written to out.
+// get up to grace to be answered; only then are the calls still running
+// cancelled, and ServeStdio returns once they have. Nothing but protocol
+// messages is written to out.
+//
+// Each line is parsed once (parseMessage) and handed to mcp-go's
+// HandleMessage with the session in its context, as over HTTP; requests
+// run on goroutines of their own, tools/call at most stdioCalls at a time.
 func ServeStdio(ctx context.Context, s *runtime.Server, in io.Reader, out io.Writer, grace time.Duration) error {
-	stdio := server.NewStdioServer(s.MCP())
-	stdio.SetErrorLogger(log.New(zerologWriter{s.Log()}, "", 0))
-	// mcp-go calls this once per session; the principal comes from the
-	// generation each request enters (Generation.caller).
-	ac := &answerCounter{w: out, p: newPending(), answers: s.NewAnswers("stdio", "")}
-	stdio.SetContextFunc(func(ctx context.Context) context.Context {
-		ctx = runtime.WithAnswers(runtime.WithTransport(ctx, "stdio"), ac.answers)
-		ac.session.Store(&ctx)
-		return ctx
-	})
-
-	p := ac.p
+	c := newStdio(s, out)
 	// /readyz on the ops listener says so once shutdown begins.
 	defer context.AfterFunc(ctx, s.BeginShutdown)()
-	pr, pw := io.Pipe()
-	go pump(ctx, s.Log(), in, pw, p, grace)
-	err := stdio.Listen(context.WithoutCancel(ctx), pr, ac)
-	if errors.Is(err, io.ErrClosedPipe) {
-		return nil
+	if err := s.MCP().RegisterSession(ctx, c.session); err != nil {
+		return fmt.Errorf("register the stdio session: %w", err)
 	}
-	return err
-}
+	defer s.MCP().UnregisterSession(context.WithoutCancel(ctx), c.session.id)
 
-// pump copies the client's messages to mcp-go, counting requests, until
-// the client closes its end or ctx ends; then it waits for the answers and
-// ends mcp-go's input.
-func pump(ctx context.Context, logger zerolog.Logger, in io.Reader, pw *io.PipeWriter, p *pending, grace time.Duration) {
+	// Requests are not cancelled when ctx ends, only once the grace is over.
+	reqCtx, cancelRequests := context.WithCancel(c.context(context.WithoutCancel(ctx)))
+	defer cancelRequests()
+	notesDone := make(chan struct{})
+	stopNotes := make(chan struct{})
+	go c.writeNotifications(stopNotes, notesDone)
+
 	lines := make(chan []byte)
 	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		defer close(lines)
-		r := bufio.NewReader(in)
-		for {
-			line, err := r.ReadBytes('\n')
-			if len(line) > 0 {
-				select {
-				case lines <- line:
-				case <-stop:
-					return
-				}
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
+	go readLines(in, lines, stop)
 	for open := true; open; {
 		select {
 		case line, ok := <-lines:
@@ -78,80 +54,260 @@ func pump(ctx context.Context, logger zerolog.Logger, in io.Reader, pw *io.PipeW
 				open = false
 				break
 			}
-			if id, method, ok := requestOf(line); ok {
-				if method == string(mcp.MethodSubscriptionsListen) {
-					// A listen stream is answered only when it ends, which
-					// shutdown brings about: waiting for it would always
-					// wait the whole grace period.
-					p.skip(id)
-				} else {
-					p.add()
-				}
-			}
-			if _, err := pw.Write(line); err != nil {
-				return
-			}
+			c.dispatch(ctx, reqCtx, line)
 		case <-ctx.Done():
 			open = false
 		}
 	}
-	if !p.wait(grace) {
-		logger.Warn().Dur("grace", grace).Msg("calls still running after the grace period; cancelling them")
+	close(stop)
+	if !c.pending.wait(grace) {
+		c.log.Warn().Dur("grace", grace).Msg("calls still running after the grace period; cancelling them")
 	}
-	_ = pw.Close()
+	cancelRequests()
+	c.requests.Wait()
+	close(stopNotes)
+	<-notesDone
+	return nil
 }
 
-// requestOf returns the id and method of a JSON-RPC request, which will get
-// exactly one answer (a notification gets none); ok is false for anything
-// else.
-func requestOf(line []byte) (id, method string, ok bool) {
-	var m struct {
-		ID     json.RawMessage `json:"id"`
-		Method string          `json:"method"`
-	}
-	if json.Unmarshal(line, &m) != nil || m.Method == "" || len(m.ID) == 0 || string(m.ID) == "null" {
-		return "", "", false
-	}
-	return string(m.ID), m.Method, true
+// stdioCalls is how many tools/call run at once over stdio, and
+// stdioQueue how many more wait before reading stops until one is done
+// (as mcp-go's stdio server did with its 5 workers and queue of 100).
+const (
+	stdioCalls = 5
+	stdioQueue = 100
+)
+
+// stdio is one stdio connection: its session, its output and what is in
+// flight.
+type stdio struct {
+	s        *runtime.Server
+	mcp      *server.MCPServer
+	log      zerolog.Logger
+	session  *stdioSession
+	answers  *runtime.Answers
+	pending  *pending
+	calls    chan struct{} // a token per running tools/call
+	queued   chan struct{} // a token per tools/call read and not done
+	requests sync.WaitGroup
+
+	mu  sync.Mutex // out
+	out io.Writer
 }
 
-// answerCounter passes mcp-go's output through, counting answers; it
-// also gives a request whose params did not decode a clean answer, and
-// audits a message that was not JSON (runtime.Answers).
-type answerCounter struct {
-	w       io.Writer
-	p       *pending
-	answers *runtime.Answers
-	session atomic.Pointer[context.Context] // the session's, once mcp-go starts it
+func newStdio(s *runtime.Server, out io.Writer) *stdio {
+	c := &stdio{s: s, mcp: s.MCP(), log: s.Log(), answers: s.NewAnswers("stdio", ""), pending: newPending(),
+		calls: make(chan struct{}, stdioCalls), queued: make(chan struct{}, stdioCalls+stdioQueue), out: out}
+	c.session = &stdioSession{clientSession: newClientSession("stdio"), conn: c}
+	return c
 }
 
-func (a *answerCounter) Write(b []byte) (int, error) {
-	var m struct {
-		ID     json.RawMessage `json:"id"`
-		Method string          `json:"method"`
-		Error  *struct {
-			Code int `json:"code"`
-		} `json:"error"`
-	}
-	parsed := json.Unmarshal(b, &m) == nil
-	if parsed && m.Error != nil && m.Error.Code == mcp.PARSE_ERROR {
-		ctx := context.Background()
-		if s := a.session.Load(); s != nil {
-			ctx = *s
+// context is what every request of the connection runs under; the
+// principal comes from the generation each request enters
+// (Generation.caller).
+func (c *stdio) context(ctx context.Context) context.Context {
+	return runtime.WithAnswers(runtime.WithTransport(c.mcp.WithContext(ctx, c.session), "stdio"), c.answers)
+}
+
+// readLines sends in's lines until it ends or stop is closed.
+func readLines(in io.Reader, lines chan<- []byte, stop <-chan struct{}) {
+	defer close(lines)
+	r := bufio.NewReader(in)
+	for {
+		line, err := r.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			select {
+			case lines <- line:
+			case <-stop:
+				return
+			}
 		}
-		a.answers.NotJSON(ctx)
+		if err != nil {
+			return
+		}
 	}
-	_, err := a.w.Write(a.answers.Filter(b))
-	// The answer to a message that was not JSON has a null id, and no
-	// request was counted for it.
-	if parsed && m.Method == "" && len(m.ID) > 0 && string(m.ID) != "null" {
-		a.p.done(string(m.ID))
-	}
-	if err != nil {
-		return 0, err
-	}
-	return len(b), nil
 }
+
+// dispatch serves one line: an answer to a request of the server's goes
+// to the call waiting for it, a notification is handled at once (a
+// cancellation must not wait behind the calls), a request on a goroutine
+// of its own.
+//
+// reading ends with serving; ctx is the requests'.
+func (c *stdio) dispatch(reading, ctx context.Context, line []byte) {
+	m, ok := parseMessage(line)
+	if !ok {
+		c.answers.NotJSON(ctx)
+		c.write(createError(nil, mcp.PARSE_ERROR, "Parse error"), "")
+		return
+	}
+	if m.Method == "" && len(m.ID) > 0 && (len(m.Result) > 0 || len(m.Error) > 0) {
+		c.session.deliver(&m)
+		return
+	}
+	if !m.isRequest() {
+		if resp := c.handle(ctx, line, nil); resp != nil {
+			c.write(resp, "")
+		}
+		return
+	}
+	call := m.Method == string(mcp.MethodToolsCall)
+	if call {
+		select {
+		case c.queued <- struct{}{}:
+		case <-reading.Done():
+			return // shutdown began while the queue was full: not read
+		}
+	}
+	id := string(m.ID)
+	if m.Method == string(mcp.MethodSubscriptionsListen) {
+		// A listen stream is answered only when it ends, which shutdown
+		// brings about: waiting for it would always wait the whole grace.
+		c.pending.skip(id)
+	} else {
+		c.pending.add()
+	}
+	c.requests.Add(1)
+	go func() {
+		defer c.requests.Done()
+		if call {
+			defer func() { <-c.queued }()
+			select {
+			case c.calls <- struct{}{}:
+				defer func() { <-c.calls }()
+			case <-ctx.Done():
+			}
+		}
+		c.write(c.handle(ctx, line, m.rawID()), id)
+	}()
+}
+
+// handle runs HandleMessage; a handler that panics answers with an
+// internal error instead of ending the process.
+func (c *stdio) handle(ctx context.Context, line []byte, id any) (resp mcp.JSONRPCMessage) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error().Interface("panic", r).Msg("panic recovered in a stdio request")
+			if id != nil {
+				resp = createError(id, mcp.INTERNAL_ERROR, fmt.Sprintf("internal panic: %v", r))
+			}
+		}
+	}()
+	return c.mcp.HandleMessage(ctx, line)
+}
+
+// write writes msg as one line: the answer to request id (its raw JSON),
+// or a message that answers nothing ("").
+func (c *stdio) write(msg any, id string) {
+	defer func() {
+		if id != "" {
+			c.pending.done(id)
+		}
+	}()
+	if msg == nil {
+		return
+	}
+	b := getBuffer()
+	defer putBuffer(b)
+	if err := b.enc.Encode(msg); err != nil {
+		c.log.Error().Err(err).Msg("encoding a stdio message")
+		return
+	}
+	out := b.buf.Bytes()
+	if id != "" {
+		out = c.answers.Filter(out)
+	}
+	c.mu.Lock()
+	_, err := c.out.Write(out)
+	c.mu.Unlock()
+	if err != nil {
+		c.log.Warn().Msgf("Error writing response: %v", err)
+	}
+}
+
+// writeNotifications writes what is sent to the session until stop.
+func (c *stdio) writeNotifications(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	for {
+		select {
+		case n := <-c.session.notes:
+			c.write(n, "")
+		case <-stop:
+			return
+		}
+	}
+}
+
+// stdioSession is the one session of a stdio connection: initialized by
+// initialize (mcp-go broadcasts only to initialized sessions), and asking
+// its client on the connection's output.
+type stdioSession struct {
+	*clientSession
+	conn        *stdio
+	initialized atomic.Bool
+}
+
+func (s *stdioSession) Initialize()       { s.initialized.Store(true) }
+func (s *stdioSession) Initialized() bool { return s.initialized.Load() }
+
+// RequestElicitation asks the client and waits for its answer.
+func (s *stdioSession) RequestElicitation(ctx context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	id := stdioIDs.Add(1)
+	answer, forget := s.await(id)
+	defer forget()
+	s.conn.write(mcp.JSONRPCRequest{
+		JSONRPC: mcp.JSONRPC_VERSION,
+		ID:      mcp.NewRequestId(id),
+		Request: mcp.Request{Method: string(mcp.MethodElicitationCreate)},
+		Params:  req.Params,
+	}, "")
+	select {
+	case a := <-answer:
+		if a.err != nil {
+			return nil, a.err
+		}
+		var res mcp.ElicitationResult
+		if err := json.Unmarshal(a.result, &res); err != nil {
+			return nil, fmt.Errorf("the client's answer to elicitation/create: %w", err)
+		}
+		return &res, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// deliver hands the client's answer m to the call waiting for it; an
+// answer nothing waits for is dropped.
+func (s *stdioSession) deliver(m *message) {
+	id, err := strconv.ParseInt(string(bytes.TrimSpace(m.ID)), 10, 64)
+	if err != nil {
+		return
+	}
+	var a clientAnswer
+	if e := bytes.TrimSpace(m.Error); len(e) > 0 && string(e) != "null" {
+		var je struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		}
+		if err := json.Unmarshal(e, &je); err != nil {
+			a.err = fmt.Errorf("failed to parse error: %v", err)
+		} else {
+			a.err = fmt.Errorf("%s error %d: %s", mcp.MethodElicitationCreate, je.Code, je.Message)
+		}
+	} else {
+		a.result = m.Result
+	}
+	s.answer(id, a)
+}
+
+// stdioIDs number the server's requests to stdio clients.
+var stdioIDs atomic.Int64
+
+var (
+	_ server.SessionWithLogging     = (*stdioSession)(nil)
+	_ server.SessionWithClientInfo  = (*stdioSession)(nil)
+	_ server.SessionWithElicitation = (*stdioSession)(nil)
+)
 
 // pending counts requests read and not yet answered.
 type pending struct {

@@ -371,3 +371,22 @@ func TestStdioDrainSurvivesUnparsableLine(t *testing.T) {
 	out.rest(t)
 	s.awaitReturn(t)
 }
+
+// TestStdioBlankLines: a blank line between messages is no message: it
+// gets no answer (mcp-go's stdio server answered it with a parse error,
+// and it was audited as not JSON), and the next message is answered first.
+func TestStdioBlankLines(t *testing.T) {
+	srv, _ := newServer(t, serverBlock+sqlSource())
+	s := serveStdio(t, srv, longGrace)
+	out := readOutput(t, s.stdout)
+	s.send(t, "")
+	s.send(t, "  \r")
+	s.send(t, `{"jsonrpc":"2.0","id":7,"method":"ping"}`)
+	line, ok := out.next(t)
+	if !ok || !strings.Contains(line, `"id":7`) || strings.Contains(line, `"error"`) {
+		t.Errorf("first line out: %q (ok %v), want the ping's answer", line, ok)
+	}
+	s.stdin.Close()
+	out.rest(t)
+	s.awaitReturn(t)
+}
