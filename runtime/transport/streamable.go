@@ -83,6 +83,7 @@ type exchange struct {
 	closed bool       // the answer is complete: nothing more is written
 
 	startOnce sync.Once
+	stopOnce  sync.Once
 	notes     chan mcp.JSONRPCNotification
 	stop      chan struct{}
 	stopped   chan struct{}
@@ -120,7 +121,7 @@ func (x *exchange) finishForwarding() {
 	if x.notes == nil {
 		return
 	}
-	close(x.stop)
+	x.stopForwarding()
 	<-x.stopped
 	for {
 		select {
@@ -130,6 +131,15 @@ func (x *exchange) finishForwarding() {
 			return
 		}
 	}
+}
+
+// stopForwarding tells the forwarding goroutine, if any, to stop; once.
+func (x *exchange) stopForwarding() {
+	x.stopOnce.Do(func() {
+		if x.stop != nil {
+			close(x.stop)
+		}
+	})
 }
 
 // tag marks a notification on a listen stream with the subscription it
@@ -327,6 +337,7 @@ func isJSON(contentType string) bool {
 // send (a progress tick, a late elicitation) is not written.
 func (x *exchange) close() {
 	x.startOnce.Do(func() {})
+	x.stopForwarding() // also when HandleMessage panicked
 	x.mu.Lock()
 	x.closed = true
 	x.mu.Unlock()
