@@ -31,6 +31,8 @@ DRAIN_DELAY=${MCPGEN_DRAIN_DELAY:-2s}
 
 log() { printf '== %s\n' "$*" >&2; }
 die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
+# pg_bin, free_port
+. "$ROOT/scripts/lib.sh"
 
 as_postgres() {
 	if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -43,34 +45,6 @@ need() { # need COMMAND DEBIAN-PACKAGE
 	apt-get update -qq >/dev/null
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
 	command -v "$1" >/dev/null 2>&1 || die "$1 is missing after installing $2"
-}
-
-pg_bin() {
-	local d
-	for d in /usr/lib/postgresql/*/bin; do
-		[ -x "$d/initdb" ] && { echo "$d"; return 0; }
-	done
-	command -v initdb >/dev/null 2>&1 && { dirname "$(command -v initdb)"; return 0; }
-	return 1
-}
-
-# free_port prints a loopback port nothing listens on, below the kernel's
-# ephemeral range: a port that an outgoing connection holds there answers
-# no connection attempt, yet cannot be bound.
-free_port() {
-	local p lo=10000 hi=32768 eph
-	if read -r eph _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null && [ "$eph" -gt $((lo + 1000)) ]; then
-		hi=$eph
-	fi
-	while :; do
-		p=$((lo + RANDOM % (hi - lo)))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			grep -qx "$p" "$DIR/ports" 2>/dev/null && continue
-			echo "$p" >>"$DIR/ports"
-			echo "$p"
-			return
-		fi
-	done
 }
 
 # wait_for DESCRIPTION COMMAND...: retry COMMAND for up to 30 s.
@@ -188,10 +162,10 @@ cmd_start() {
 		MCPGEN_BIN=$DIR/mcpgen
 	fi
 	PG_BIN=$(pg_bin)
-	PG_PORT=$(free_port)
-	REDIS_PORT=$(free_port)
-	LB_PORT=$(free_port)
-	STATS_PORT=$(free_port)
+	PG_PORT=$(free_port "$DIR/ports")
+	REDIS_PORT=$(free_port "$DIR/ports")
+	LB_PORT=$(free_port "$DIR/ports")
+	STATS_PORT=$(free_port "$DIR/ports")
 	REPLICAS=$n
 	{
 		echo "MCPGEN_BIN=$MCPGEN_BIN"
@@ -205,8 +179,8 @@ cmd_start() {
 		echo "MCP_URL=http://127.0.0.1:$LB_PORT/mcp"
 		echo "REPLICAS=$n"
 		for i in $(seq "$n"); do
-			echo "REPLICA_${i}_PORT=$(free_port)"
-			echo "REPLICA_${i}_OPS=$(free_port)"
+			echo "REPLICA_${i}_PORT=$(free_port "$DIR/ports")"
+			echo "REPLICA_${i}_OPS=$(free_port "$DIR/ports")"
 		done
 	} >"$DIR/env.tmp"
 	mv "$DIR/env.tmp" "$DIR/env"

@@ -15,28 +15,23 @@ cd "$(dirname "$0")/.."
 FUZZTIME=${FUZZTIME:-10s}
 log() { printf '\n== %s\n' "$*" >&2; }
 
-find_pg_bin() {
-	local d
-	for d in /usr/lib/postgresql/*/bin; do
-		[ -x "$d/initdb" ] && { echo "$d"; return 0; }
-	done
-	command -v initdb >/dev/null 2>&1 && { dirname "$(command -v initdb)"; return 0; }
-	return 1
-}
+# pg_bin, free_port
+. scripts/lib.sh
 
 start_postgres() {
 	local bin
-	if ! bin=$(find_pg_bin); then
+	if ! bin=$(pg_bin); then
 		if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 			log "installing PostgreSQL"
 			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-			bin=$(find_pg_bin) || return 1
+			bin=$(pg_bin) || return 1
 		else
 			return 1
 		fi
 	fi
 	PGDIR=$(mktemp -d /tmp/mcpgen-pg.XXXXXX)
-	local port=$((20000 + RANDOM % 20000))
+	local port
+	port=$(free_port)
 	local as=()
 	if [ "$(id -u)" = 0 ]; then
 		# initdb and postgres refuse to run as root.
@@ -62,7 +57,8 @@ start_redis() {
 		fi
 	fi
 	REDISDIR=$(mktemp -d /tmp/mcpgen-redis.XXXXXX)
-	local port=$((20000 + RANDOM % 20000))
+	local port
+	port=$(free_port)
 	redis-server --bind 127.0.0.1 --port "$port" --dir "$REDISDIR" --save '' --appendonly no \
 		--daemonize yes --pidfile "$REDISDIR/redis.pid" --logfile "$REDISDIR/redis.log" >/dev/null
 	local i
@@ -102,7 +98,8 @@ start_mysql() {
 		fi
 	fi
 	MYDIR=$(mktemp -d /tmp/mcpgen-mysql.XXXXXX)
-	local port=$((20000 + RANDOM % 20000)) user
+	local port user
+	port=$(free_port)
 	user=$(id -un)
 	if [ "$(id -u)" = 0 ]; then
 		# mariadbd refuses to run as root unless told to: run it as mysql.
