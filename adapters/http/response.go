@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/mcpgen/mcpgen/internal/celjson"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
 
@@ -57,7 +58,7 @@ func (t *Tool) answer(ctx context.Context, resp *http.Response, call *adapter.Ca
 	switch {
 	case len(body) == 0:
 	case isJSON:
-		if value, err = decodeJSON(body); err != nil {
+		if value, err = celjson.Decode(body); err != nil {
 			return nil, &adapter.ToolError{Msg: "The upstream sent a body marked as JSON that is not valid JSON."}
 		}
 	default:
@@ -126,41 +127,6 @@ func readCapped(r io.Reader, limit int64) ([]byte, error) {
 	return body, nil
 }
 
-// decodeJSON decodes a body for CEL: integers that fit stay int64, other
-// numbers are float64.
-func decodeJSON(body []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, errors.New("trailing data after the JSON value")
-	}
-	return numbers(v), nil
-}
-
-func numbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbers(e)
-		}
-	}
-	return v
-}
-
 func jsonMedia(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
@@ -173,7 +139,7 @@ func (t *Tool) clientErrorText(resp *http.Response, body []byte) string {
 	msg := fmt.Sprintf("The upstream %s service rejected the request: %s", t.src.name, statusText(resp.StatusCode))
 	summary := ""
 	if jsonMedia(resp.Header.Get("Content-Type")) {
-		if v, err := decodeJSON(body); err == nil {
+		if v, err := celjson.Decode(body); err == nil {
 			summary = messageOf(v)
 		}
 	} else if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == "text/plain" || mt == "" {

@@ -20,6 +20,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/internal/celjson"
 	mcpruntime "github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/audit"
 )
@@ -663,33 +664,11 @@ func textValue(text string) any {
 }
 
 // decodeJSON decodes with integers as int64, so that assertions compare
-// them with CEL's integer literals; nil when b is not JSON.
+// them with CEL's integer literals; nil when b is not one JSON value.
 func decodeJSON(b []byte) any {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if d.Decode(&v) != nil {
+	v, err := celjson.Decode(b)
+	if err != nil {
 		return nil
-	}
-	return numbers(v)
-}
-
-func numbers(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, e := range x {
-			x[k] = numbers(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = numbers(e)
-		}
 	}
 	return v
 }
