@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime/adapter"
@@ -147,10 +146,10 @@ func (t *Tool) decodePath(attr *hcl.Attribute, tool *cfg.Tool, u *usage) hcl.Dia
 		return diags
 	}
 	t.pathText = cfg.WrittenString(attr, tool.Ctx)
-	text := newValueText(attr.Expr, v)
+	text := cfg.NewValueText(attr.Expr, v)
 	tmpl, problems := parsePath(v)
 	for _, p := range problems {
-		r := text.rangeOf(p.off, p.end)
+		r := text.RangeOf(p.off, p.end)
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid path", Detail: p.msg + ".", Subject: &r})
 	}
 	t.path = tmpl
@@ -158,7 +157,7 @@ func (t *Tool) decodePath(attr *hcl.Attribute, tool *cfg.Tool, u *usage) hcl.Dia
 		return diags
 	}
 	for _, p := range tmpl.names() {
-		r := text.rangeOf(p.off, p.end)
+		r := text.RangeOf(p.off, p.end)
 		switch param, kind := u.lookup(p.name); {
 		case kind == "" && u.tool.MeantToDeclare(p.name): // its misspelt block is reported
 		case kind == "":
@@ -366,42 +365,4 @@ func (t *Tool) Describe() map[string]string {
 // as {"body": ...}; a result expression makes its own object.
 func (t *Tool) OutputSchema() map[string]any {
 	return map[string]any{"type": "object"}
-}
-
-// valueText maps byte offsets in a one-line quoted string back to the file,
-// so that a diagnostic about {x} points at {x}. Anything else (a heredoc,
-// escapes, interpolation) falls back to the whole attribute.
-type valueText struct {
-	whole hcl.Range
-	start *hcl.Pos
-}
-
-func newValueText(expr hcl.Expression, value string) valueText {
-	t := valueText{whole: expr.Range()}
-	tmpl, ok := expr.(*hclsyntax.TemplateExpr)
-	if !ok || len(tmpl.Parts) != 1 {
-		return t
-	}
-	lit, ok := tmpl.Parts[0].(*hclsyntax.LiteralValueExpr)
-	if !ok {
-		return t
-	}
-	r := lit.SrcRange
-	if r.Start.Line != r.End.Line || r.End.Byte-r.Start.Byte != len(value) || strings.Contains(value, "\n") {
-		return t
-	}
-	t.start = &r.Start
-	return t
-}
-
-func (t valueText) rangeOf(off, end int) hcl.Range {
-	if t.start == nil {
-		return t.whole
-	}
-	s, e := *t.start, *t.start
-	s.Byte += off
-	s.Column += off
-	e.Byte += end
-	e.Column += end
-	return hcl.Range{Filename: t.whole.Filename, Start: s, End: e}
 }

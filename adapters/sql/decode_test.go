@@ -2,7 +2,6 @@ package sql
 
 import (
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -52,30 +51,6 @@ tool "list" {
 	}
 	if get.maxRows != defaultMaxRows {
 		t.Errorf("default maxRows = %d, want %d", get.maxRows, defaultMaxRows)
-	}
-}
-
-func TestSQLTextRange(t *testing.T) {
-	// Lines of the value start at columns 5 and 7; blank lines keep their
-	// own whitespace in a flush heredoc.
-	text := okSource + "tool \"t\" {\n  sql = <<-SQL\n    SELECT a,\n  \n      b\n    FROM t\n  SQL\n}\n"
-	src, tools := parseConfig(t, text)
-	_ = src
-	attrs, _ := tools[0].Body.JustAttributes()
-	expr := attrs["sql"].Expr
-	v, _ := expr.Value(nil)
-	st := newSQLText(expr, v.AsString())
-	if st.lines == nil {
-		t.Fatalf("no line mapping for %q", v.AsString())
-	}
-	value := v.AsString()
-	for _, word := range []string{"SELECT", "a", "b", "FROM", "t\n"} {
-		off := strings.Index(value, word)
-		r := st.rangeOf(off, off+len(strings.TrimSpace(word)))
-		got := string([]byte(text)[r.Start.Byte:r.End.Byte])
-		if got != strings.TrimSpace(word) {
-			t.Errorf("rangeOf(%q) covers %q (%s)", word, got, r)
-		}
 	}
 }
 

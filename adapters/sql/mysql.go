@@ -356,7 +356,7 @@ func (t *Tool) mysqlReadOnlyCheck() *hcl.Diagnostic {
 	}
 	r := t.sqlRange
 	if off := indexWord(strings.ToUpper(t.sql), t.stmt.lead); off >= 0 {
-		r = t.text.rangeOf(off, off+len(t.stmt.lead))
+		r = t.text.RangeOf(off, off+len(t.stmt.lead))
 	}
 	return t.src.diag(hcl.DiagError, r, "Read-only tool writes",
 		fmt.Sprintf("Tool %q is read-only (read_only defaults to true), but its statement starts with %s; on MySQL a read-only tool runs SELECT, WITH, VALUES, TABLE, SHOW, DESCRIBE or EXPLAIN. Set read_only = false if it is meant to write.", t.name, t.stmt.lead))
@@ -415,7 +415,7 @@ func (t *Tool) mysqlError(err error) *hcl.Diagnostic {
 		name := m[1]
 		for _, n := range []string{name, name[strings.LastIndexByte(name, '.')+1:]} {
 			if off := indexWord(t.sql, n); off >= 0 {
-				r = t.text.rangeOf(off, off+len(n))
+				r = t.text.RangeOf(off, off+len(n))
 				break
 			}
 		}
@@ -424,9 +424,9 @@ func (t *Tool) mysqlError(err error) *hcl.Diagnostic {
 		q := t.stmt.query
 		if at := strings.Index(q, near); near != "" && at >= 0 {
 			off := t.stmt.origOffset(at)
-			r = t.text.rangeOf(off, wordEnd(t.sql, off))
+			r = t.text.RangeOf(off, wordEnd(t.sql, off))
 			if r.Start.Byte == r.End.Byte {
-				r = t.text.lineOf(off)
+				r = t.text.LineOf(off)
 			}
 		}
 	}

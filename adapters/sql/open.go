@@ -267,7 +267,7 @@ func (t *Tool) sqliteErrorRange(err error) hcl.Range {
 	name := m[1] + m[2]
 	for _, n := range []string{name, name[strings.LastIndexByte(name, '.')+1:]} {
 		if off := indexWord(t.sql, n); off >= 0 {
-			return t.text.rangeOf(off, off+len(n))
+			return t.text.RangeOf(off, off+len(n))
 		}
 	}
 	return t.sqlRange

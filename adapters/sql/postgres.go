@@ -174,9 +174,9 @@ func (t *Tool) pgPrepareError(err error) *hcl.Diagnostic {
 	r := t.sqlRange
 	if pe.Position > 0 {
 		off := t.stmt.origOffset(runeOffset(t.stmt.query, int(pe.Position)-1))
-		r = t.text.rangeOf(off, wordEnd(t.sql, off))
+		r = t.text.RangeOf(off, wordEnd(t.sql, off))
 		if r.Start.Byte == r.End.Byte {
-			r = t.text.lineOf(off)
+			r = t.text.LineOf(off)
 		}
 	}
 	return t.src.diag(hcl.DiagError, r, "Invalid SQL statement", t.src.scrub.text(detail)+".")

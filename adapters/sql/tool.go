@@ -27,7 +27,7 @@ type Tool struct {
 	notFound string
 	maxRows  int
 	rowsSet  bool // max_rows is written in the config
-	text     sqlText
+	text     cfg.ValueText
 	sqlRange hcl.Range
 
 	// Set by Open, which learns from the database whether the statement
@@ -147,7 +147,7 @@ func (t *Tool) decodeSQLAttr(tool *cfg.Tool, attr *hcl.Attribute) hcl.Diagnostic
 		return diags
 	}
 	t.sql, t.written = text, cfg.WrittenString(attr, tool.Ctx)
-	t.text = newSQLText(attr.Expr, text)
+	t.text = cfg.NewValueText(attr.Expr, text)
 	return append(diags, t.decodeSQL(tool, text)...)
 }
 
@@ -155,7 +155,7 @@ func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	stmt, problems := scanSQL(text, t.src.dialect)
 	for _, p := range problems {
-		r := t.text.rangeOf(p.off, p.end)
+		r := t.text.RangeOf(p.off, p.end)
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid SQL", Detail: p.msg + ".", Subject: &r})
 	}
 	t.stmt = stmt
@@ -175,7 +175,7 @@ func (t *Tool) decodeSQL(tool *cfg.Tool, text string) hcl.Diagnostics {
 	used := map[string]bool{}
 	for _, u := range stmt.uses {
 		if !declared[u.name] && !used[u.name] && !tool.MeantToDeclare(u.name) {
-			r := t.text.rangeOf(u.off, u.end)
+			r := t.text.RangeOf(u.off, u.end)
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Undeclared SQL parameter",

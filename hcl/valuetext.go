@@ -1,4 +1,4 @@
-package sql
+package hcl
 
 import (
 	"strings"
@@ -8,25 +8,27 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
-// sqlText maps byte offsets in a tool's SQL back to the file, so that a
-// diagnostic about `:x` on the third line of a heredoc points at `:x`, not
-// at the whole attribute. It handles the common cases (a heredoc or a
-// one-line quoted string without interpolation) and otherwise falls back to
-// the attribute's range.
-type sqlText struct {
+// ValueText maps byte offsets in a string attribute's value back to the
+// file, so that a diagnostic about `:x` on the third line of a heredoc of
+// SQL, or about `{id}` in an HTTP path, points at that text, not at the
+// whole attribute. It handles the common cases (a heredoc or a one-line
+// quoted string without interpolation) and otherwise falls back to the
+// attribute's range.
+type ValueText struct {
 	whole hcl.Range
 	lines []textLine // nil: no mapping, use whole
 }
 
-// textLine is one line of the SQL value and where it starts in the file.
+// textLine is one line of the value and where it starts in the file.
 type textLine struct {
 	off   int     // byte offset in the value
 	text  string  // without the newline
 	start hcl.Pos // position of text[0] in the file
 }
 
-func newSQLText(expr hcl.Expression, value string) sqlText {
-	t := sqlText{whole: expr.Range()}
+// NewValueText maps the value of expr, a string attribute's expression.
+func NewValueText(expr hcl.Expression, value string) ValueText {
+	t := ValueText{whole: expr.Range()}
 	tmpl, ok := expr.(*hclsyntax.TemplateExpr)
 	if !ok || len(tmpl.Parts) != 1 {
 		return t
@@ -91,8 +93,8 @@ func newSQLText(expr hcl.Expression, value string) sqlText {
 	return t
 }
 
-// rangeOf returns the file range of value[off:end].
-func (t sqlText) rangeOf(off, end int) hcl.Range {
+// RangeOf returns the file range of value[off:end].
+func (t ValueText) RangeOf(off, end int) hcl.Range {
 	if t.lines == nil {
 		return t.whole
 	}
@@ -116,14 +118,14 @@ func (t sqlText) rangeOf(off, end int) hcl.Range {
 	return hcl.Range{Filename: t.whole.Filename, Start: start, End: stop}
 }
 
-// lineOf returns the file range of the whole line holding value[off].
-func (t sqlText) lineOf(off int) hcl.Range {
+// LineOf returns the file range of the whole line holding value[off].
+func (t ValueText) LineOf(off int) hcl.Range {
 	if t.lines == nil {
 		return t.whole
 	}
 	for i := len(t.lines) - 1; i >= 0; i-- {
 		if t.lines[i].off <= off {
-			return t.rangeOf(t.lines[i].off, t.lines[i].off+len(t.lines[i].text))
+			return t.RangeOf(t.lines[i].off, t.lines[i].off+len(t.lines[i].text))
 		}
 	}
 	return t.whole
