@@ -22,7 +22,9 @@ import (
 // its timeout on progress waits for a long statement or a user's answer),
 // and at the end. Messages name the tool, the request id, the outcome, row
 // counts and durations; never an argument value, a bound value or a
-// credential.
+// credential. The transports write a call's notifications before its
+// answer (stdio's writeOut, HTTP's finishForwarding): a client drops
+// progress for a request already answered.
 
 // DefaultProgressInterval is how often a call that carries a progress
 // token is told it is still running.
@@ -194,41 +196,4 @@ func (n note) done(rec *audit.Record, start time.Time) {
 	}
 	n.log(level, "call finished", data)
 	n.tick("finished: " + rec.Outcome)
-	n.flush()
-}
-
-// maxFlush bounds how long a call's answer waits for its notifications,
-// and settle is how long it gives the writer of the last one.
-const (
-	maxFlush = 100 * time.Millisecond
-	settle   = 10 * time.Millisecond
-)
-
-// flush waits, briefly, until mcp-go has written the call's
-// notifications. mcp-go writes them from a goroutine of its own (stdio),
-// or from one per request, or the session's GET stream when one is open
-// (HTTP), and the answer from the call's: without this the answer can
-// overtake them (a client drops progress for a request already answered),
-// and over HTTP a notification taken off the queue as the answer is
-// written is dropped. mcp-go says when it has taken a notification off
-// the queue, not when it has written it, so the last one is given a moment
-// more. Only calls whose client asked to hear them wait.
-func (n note) flush() {
-	cs := server.ClientSessionFromContext(n.ctx)
-	if cs == nil {
-		return
-	}
-	ch := cs.NotificationChannel()
-	wait := time.NewTimer(maxFlush)
-	defer wait.Stop()
-	poll := time.NewTicker(time.Millisecond)
-	defer poll.Stop()
-	for len(ch) > 0 {
-		select {
-		case <-poll.C:
-		case <-wait.C:
-			return
-		}
-	}
-	time.Sleep(settle)
 }

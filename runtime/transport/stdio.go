@@ -40,9 +40,9 @@ func ServeStdio(ctx context.Context, s *runtime.Server, in io.Reader, out io.Wri
 	// Requests are not cancelled when ctx ends, only once the grace is over.
 	reqCtx, cancelRequests := context.WithCancel(c.context(context.WithoutCancel(ctx)))
 	defer cancelRequests()
-	notesDone := make(chan struct{})
-	stopNotes := make(chan struct{})
-	go c.writeNotifications(stopNotes, notesDone)
+	writerDone := make(chan struct{})
+	stopWriter := make(chan struct{})
+	go c.writeOut(stopWriter, writerDone)
 
 	lines := make(chan []byte)
 	stop := make(chan struct{})
@@ -65,8 +65,8 @@ func ServeStdio(ctx context.Context, s *runtime.Server, in io.Reader, out io.Wri
 	}
 	cancelRequests()
 	c.requests.Wait()
-	close(stopNotes)
-	<-notesDone
+	close(stopWriter)
+	<-writerDone
 	return nil
 }
 
@@ -91,13 +91,24 @@ type stdio struct {
 	queued   chan struct{} // a token per tools/call read and not done
 	requests sync.WaitGroup
 
-	mu  sync.Mutex // out
-	out io.Writer
+	// lines is what the requests write, to writeOut, the one goroutine
+	// that writes out; closed, it has stopped.
+	lines   chan outLine
+	stopped chan struct{}
+	out     io.Writer
+}
+
+// outLine is one encoded message for writeOut, and the request it
+// answers ("": none).
+type outLine struct {
+	b  *buffer
+	id string
 }
 
 func newStdio(s *runtime.Server, out io.Writer) *stdio {
 	c := &stdio{s: s, mcp: s.MCP(), log: s.Log(), answers: s.NewAnswers("stdio", ""), pending: newPending(),
-		calls: make(chan struct{}, stdioCalls), queued: make(chan struct{}, stdioCalls+stdioQueue), out: out}
+		calls: make(chan struct{}, stdioCalls), queued: make(chan struct{}, stdioCalls+stdioQueue),
+		lines: make(chan outLine), stopped: make(chan struct{}), out: out}
 	c.session = &stdioSession{clientSession: newClientSession("stdio"), conn: c}
 	return c
 }
@@ -197,44 +208,82 @@ func (c *stdio) handle(ctx context.Context, line []byte, id any) (resp mcp.JSONR
 }
 
 // write writes msg as one line: the answer to request id (its raw JSON),
-// or a message that answers nothing ("").
+// or a message that answers nothing (""). It returns once writeOut has
+// taken the line.
 func (c *stdio) write(msg any, id string) {
-	defer func() {
+	if msg == nil {
 		if id != "" {
 			c.pending.done(id)
 		}
-	}()
-	if msg == nil {
 		return
 	}
 	b := getBuffer()
-	defer putBuffer(b)
 	if err := b.enc.Encode(msg); err != nil {
+		putBuffer(b)
 		c.log.Error().Err(err).Msg("encoding a stdio message")
+		if id != "" {
+			c.pending.done(id)
+		}
 		return
 	}
-	out := b.buf.Bytes()
-	if id != "" {
-		out = c.answers.Filter(out)
-	}
-	c.mu.Lock()
-	_, err := c.out.Write(out)
-	c.mu.Unlock()
-	if err != nil {
-		c.log.Warn().Msgf("Error writing response: %v", err)
+	select {
+	case c.lines <- outLine{b, id}:
+	case <-c.stopped: // only after every request was answered: not reached
+		putBuffer(b)
 	}
 }
 
-// writeNotifications writes what is sent to the session until stop.
-func (c *stdio) writeNotifications(stop <-chan struct{}, done chan<- struct{}) {
+// writeOut writes every line of the connection, until stop: the
+// notifications sent to the session as they come, and the lines of
+// write. Before a line of write it writes the notifications already
+// queued: whatever a call sent before its answer (progress, log
+// messages) is written before it, as clients expect (a client drops
+// progress for a request already answered).
+func (c *stdio) writeOut(stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
+	defer close(c.stopped)
+	b := getBuffer()
+	defer putBuffer(b)
+	note := func(n mcp.JSONRPCNotification) {
+		b.buf.Reset()
+		if err := b.enc.Encode(n); err != nil {
+			c.log.Error().Err(err).Msg("encoding a stdio notification")
+			return
+		}
+		c.put(b.buf.Bytes())
+	}
 	for {
 		select {
 		case n := <-c.session.notes:
-			c.write(n, "")
+			note(n)
+		case l := <-c.lines:
+			for queued := true; queued; {
+				select {
+				case n := <-c.session.notes:
+					note(n)
+				default:
+					queued = false
+				}
+			}
+			out := l.b.buf.Bytes()
+			if l.id != "" {
+				out = c.answers.Filter(out)
+			}
+			c.put(out)
+			putBuffer(l.b)
+			if l.id != "" {
+				c.pending.done(l.id)
+			}
 		case <-stop:
 			return
 		}
+	}
+}
+
+// put writes one encoded line out.
+func (c *stdio) put(line []byte) {
+	if _, err := c.out.Write(line); err != nil {
+		c.log.Warn().Msgf("Error writing response: %v", err)
 	}
 }
 
