@@ -1,0 +1,202 @@
+package transport_test
+
+// Confirmations across replicas and restarts: a session's declared
+// capabilities travel in its id.
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	mcptransport "github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpgen/mcpgen/runtime/transport"
+)
+
+// confirmedTool is a tool on the upstream that runs only once the user
+// confirmed it: a call that reaches the upstream is one that ran.
+const confirmedTool = `
+tool "confirmed" {
+  description = "Waits for the upstream, once the user confirmed."
+  source      = source.http.up
+  guard       = "true"
+  timeout     = "10m"
+  method      = "GET"
+  path        = "/v1/slow"
+  confirm {
+    message = "Go ahead?"
+    timeout = "10m"
+  }
+}
+`
+
+// user answers elicitation/create for the test: it tells asked of each
+// question, then gives answer once the test closes reply.
+type user struct {
+	asked  chan string // the question's message
+	reply  chan struct{}
+	answer mcp.ElicitationResponseAction
+}
+
+func newUser(answer mcp.ElicitationResponseAction) *user {
+	return &user{asked: make(chan string, 16), reply: make(chan struct{}), answer: answer}
+}
+
+func (u *user) Elicit(ctx context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	u.asked <- req.Params.Message
+	select {
+	case <-u.reply:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: u.answer}}, nil
+}
+
+// connectAs connects mcp-go's client to url over Streamable HTTP with
+// protocol 2025-11-25; with a user, it declares elicitation and asks u.
+func connectAs(t *testing.T, url string, u *user) *client.Client {
+	t.Helper()
+	tr, err := mcptransport.NewStreamableHTTP(url, mcptransport.WithHTTPLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opts []client.ClientOption
+	if u != nil {
+		opts = append(opts, client.WithElicitationHandler(u))
+	}
+	c := client.NewClient(tr, opts...)
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	initialize(t, c, mcp.ProtocolVersion20251125)
+	return c
+}
+
+// balancer forwards every request to one replica, the one the test points
+// it at: HAProxy's failover, on a loopback port.
+type balancer struct {
+	url    string
+	target atomic.Pointer[url.URL]
+}
+
+func newBalancer(t *testing.T) *balancer {
+	t.Helper()
+	b := &balancer{}
+	srv := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(b.target.Load())
+	}})
+	t.Cleanup(srv.Close)
+	b.url = srv.URL
+	return b
+}
+
+func (b *balancer) sendTo(t *testing.T, e *endpoint) {
+	t.Helper()
+	u, err := url.Parse(e.base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.target.Store(u)
+}
+
+// auditedIn returns the audit records in text matching every field of
+// want.
+func auditedIn(t *testing.T, text string, want map[string]any) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+next:
+	for line := range strings.SplitSeq(text, "\n") {
+		if !strings.Contains(line, `"log":"audit"`) {
+			continue
+		}
+		var r map[string]any
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		for k, v := range want {
+			if r[k] != v {
+				continue next
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func resultText(res *mcp.CallToolResult) string {
+	var b strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String()
+}
+
+// TestReplicaKnowsClientCapabilities: a session initialized on one
+// replica and served by another that shares its session key (failover, or
+// a restart) keeps what its client declared. A client that declared
+// elicitation is asked there, and its accepted call runs once; one that
+// did not is refused as it would have been on the first replica.
+func TestReplicaKnowsClientCapabilities(t *testing.T) {
+	key := transport.RandomSessionKey()
+	cases := []struct {
+		name string
+		user *user
+	}{
+		{"declared elicitation", newUser(mcp.ElicitationResponseActionAccept)},
+		{"declared nothing", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			up := newUpstream(t)
+			up.release()
+			config := serverBlock + up.source() + confirmedTool
+			first, _ := newServer(t, config)
+			replica, replicaLogs := newServer(t, config)
+			withKey := options(func(o *transport.HTTPOptions) { o.SessionKey = key })
+			lb := newBalancer(t)
+			lb.sendTo(t, serveHTTP(t, first, withKey))
+			c := connectAs(t, lb.url+withKey.Path, tc.user)
+			if session := c.GetSessionId(); !strings.HasPrefix(session, "s2_") {
+				t.Fatalf("session id %q, want an s2_ one", session)
+			}
+
+			lb.sendTo(t, serveHTTP(t, replica, withKey))
+			if tc.user != nil {
+				close(tc.user.reply)
+			}
+			res := callTool(t, c, "confirmed", nil)
+			if tc.user == nil {
+				if text := resultText(res); !res.IsError || !strings.Contains(text, "cannot ask") {
+					t.Errorf("the replica served a client that declared nothing with %q, want it refused", text)
+				}
+				if len(up.arrived) != 0 {
+					t.Error("the unconfirmed call ran")
+				}
+				return
+			}
+			if res.IsError {
+				t.Fatalf("the replica refused the confirmed call: %s", resultText(res))
+			}
+			if got := <-tc.user.asked; got != "Go ahead?" {
+				t.Errorf("the user was asked %q", got)
+			}
+			if n := len(up.arrived); n != 1 {
+				t.Errorf("the call reached the upstream %d times, want once", n)
+			}
+			if recs := auditedIn(t, replicaLogs.String(), map[string]any{"tool": "confirmed", "outcome": "ok", "reason": "confirmed by the user"}); len(recs) != 1 {
+				t.Errorf("the replica audited %d confirmed calls, want 1:\n%s", len(recs), replicaLogs)
+			}
+		})
+	}
+}
