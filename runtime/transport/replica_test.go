@@ -1,7 +1,8 @@
 package transport_test
 
 // Confirmations across replicas and restarts: a session's declared
-// capabilities travel in its id.
+// capabilities travel in its id, and a question pending at shutdown is
+// withdrawn.
 
 import (
 	"context"
@@ -18,6 +19,7 @@ import (
 	mcptransport "github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/transport"
 )
 
@@ -198,5 +200,109 @@ func TestReplicaKnowsClientCapabilities(t *testing.T) {
 				t.Errorf("the replica audited %d confirmed calls, want 1:\n%s", len(recs), replicaLogs)
 			}
 		})
+	}
+}
+
+// TestShutdownWithdrawsQuestions: when shutdown begins, every call waiting
+// for its user's answer ends at once with ErrRestarting, nothing run,
+// audited as a withdrawn confirmation; ServeStreamable does not wait for
+// the answers. A call that comes while the replica drains is not asked.
+func TestShutdownWithdrawsQuestions(t *testing.T) {
+	up := newUpstream(t)
+	srv, logs := newServer(t, serverBlock+up.source()+confirmedTool)
+	e := serveHTTP(t, srv, options(func(o *transport.HTTPOptions) { o.Grace = longGrace }))
+	users := []*user{newUser(mcp.ElicitationResponseActionAccept), newUser(mcp.ElicitationResponseActionAccept)}
+	var calls []<-chan callResult
+	for _, u := range users {
+		c := connectAs(t, e.url, u)
+		done := make(chan callResult, 1)
+		go func() {
+			res, err := c.CallTool(context.Background(), callRequest("confirmed", nil))
+			done <- callResult{res, err}
+		}()
+		calls = append(calls, done)
+		select {
+		case <-u.asked:
+		case r := <-done:
+			t.Fatalf("the call ended before asking: %+v", r)
+		}
+	}
+
+	e.stop()
+	for i, done := range calls {
+		r := awaitCall(t, done)
+		if r.err != nil {
+			t.Fatalf("call %d: %v", i, r.err)
+		}
+		if text := resultText(r.res); !r.res.IsError || !strings.Contains(text, runtime.ErrRestarting.Error()) {
+			t.Errorf("call %d ended with %q, want the restarting error", i, text)
+		}
+	}
+	if err := e.returned(t); err != nil {
+		t.Errorf("ServeStreamable: %v", err)
+	}
+	if strings.Contains(logs.String(), "grace period") {
+		t.Errorf("the questions held shutdown for the grace period:\n%s", logs)
+	}
+	want := map[string]any{"tool": "confirmed", "outcome": "error", "error_class": "confirmation", "reason": "withdrawn: the server is restarting"}
+	if recs := auditedIn(t, logs.String(), want); len(recs) != len(users) {
+		t.Errorf("%d withdrawn confirmations audited, want %d:\n%s", len(recs), len(users), logs)
+	}
+
+	// While a replica drains (its drain delay), a new call is not asked.
+	draining, drainingLogs := newServer(t, serverBlock+up.source()+confirmedTool)
+	asked := newUser(mcp.ElicitationResponseActionAccept)
+	c := connectAs(t, serveHTTP(t, draining, options(nil)).url, asked)
+	draining.BeginShutdown()
+	if res := callTool(t, c, "confirmed", nil); !res.IsError || !strings.Contains(resultText(res), runtime.ErrRestarting.Error()) {
+		t.Errorf("a call while draining ended with %q, want the restarting error", resultText(res))
+	}
+	if len(asked.asked) != 0 {
+		t.Error("a user was asked while the replica drained")
+	}
+	if recs := auditedIn(t, drainingLogs.String(), want); len(recs) != 1 {
+		t.Errorf("%d withdrawn confirmations audited while draining, want 1:\n%s", len(recs), drainingLogs)
+	}
+	if n := len(up.arrived); n != 0 {
+		t.Errorf("%d withdrawn calls ran", n)
+	}
+}
+
+// TestStdioShutdownWithdrawsQuestion: over stdio, once input ends no
+// answer can come: the call waiting for one ends at once with
+// ErrRestarting, nothing run, and ServeStdio returns without waiting out
+// its grace.
+func TestStdioShutdownWithdrawsQuestion(t *testing.T) {
+	up := newUpstream(t)
+	srv, logs := newServer(t, serverBlock+up.source()+confirmedTool)
+	s := serveStdio(t, srv, longGrace)
+	out := readOutput(t, s.stdout)
+	s.send(t, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"elicitation":{}},"clientInfo":{"name":"t","version":"1"}}}`)
+	out.until(t, `"id":1`)
+	s.send(t, stdioInitialized)
+	s.send(t, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"confirmed","arguments":{}}}`)
+	out.until(t, `"method":"elicitation/create"`)
+
+	s.stdin.Close()
+	answer := out.until(t, `"id":2`)
+	var rpc struct {
+		Result mcp.CallToolResult `json:"result"`
+	}
+	if err := json.Unmarshal([]byte(answer), &rpc); err != nil {
+		t.Fatalf("answer %s: %v", answer, err)
+	}
+	if text := resultText(&rpc.Result); !rpc.Result.IsError || !strings.Contains(text, runtime.ErrRestarting.Error()) {
+		t.Errorf("the call ended with %s, want the restarting error", answer)
+	}
+	s.awaitReturn(t)
+	if strings.Contains(logs.String(), "grace period") {
+		t.Errorf("the question held shutdown for the grace period:\n%s", logs)
+	}
+	want := map[string]any{"tool": "confirmed", "outcome": "error", "error_class": "confirmation", "reason": "withdrawn: the server is restarting"}
+	if recs := auditedIn(t, logs.String(), want); len(recs) != 1 {
+		t.Errorf("%d withdrawn confirmations audited, want 1:\n%s", len(recs), logs)
+	}
+	if n := len(up.arrived); n != 0 {
+		t.Errorf("the withdrawn call ran %d times", n)
 	}
 }
