@@ -1,16 +1,20 @@
 package transport_test
 
 // Confirmations across replicas and restarts: a session's declared
-// capabilities travel in its id, and a question pending at shutdown is
-// withdrawn.
+// capabilities travel in its id, a question pending at shutdown is
+// withdrawn, and an answer that comes after is audited.
 
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,8 +22,11 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	mcptransport "github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/rs/zerolog"
 
 	"github.com/mcpgen/mcpgen/runtime"
+	"github.com/mcpgen/mcpgen/runtime/audit"
+	"github.com/mcpgen/mcpgen/runtime/metrics"
 	"github.com/mcpgen/mcpgen/runtime/transport"
 )
 
@@ -304,5 +311,87 @@ func TestStdioShutdownWithdrawsQuestion(t *testing.T) {
 	}
 	if n := len(up.arrived); n != 0 {
 		t.Errorf("the withdrawn call ran %d times", n)
+	}
+}
+
+// TestAnswerNobodyWaitsFor: an answer posted on a live session to a
+// request no call waits for (asked before a restart, or withdrawn) is
+// refused with 400 and audited as a stale answer, naming its caller and
+// its id, so an operator sees what a restart cost; an answer on a session
+// that was ended, or never issued to the caller, stays a 404 of the gate.
+func TestAnswerNobodyWaitsFor(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.hcl")
+	if err := os.WriteFile(path, []byte(serverBlock+sqlSource()+authConfig()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	log := zerolog.New(newLogBuffer())
+	gen, diags := runtime.Build(context.Background(), []string{path}, runtime.BuildOptions{Mode: runtime.BuildServe, Log: log})
+	if diags.HasErrors() {
+		t.Fatalf("build: %s", diags.Error())
+	}
+	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
+	auditFile, err := os.Create(auditPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := runtime.NewServer(gen, runtime.ServerOptions{Log: log, Audit: audit.New(auditFile), Metrics: metrics.New()})
+	t.Cleanup(srv.Close)
+	e := serveHTTP(t, srv, options(nil))
+
+	post := func(session, body string) answer {
+		req := mcpRequest(t, e.url, body)
+		req.Header.Set("Authorization", "Bearer "+testKey)
+		if session != "" {
+			req.Header.Set(mcp.HeaderSessionID, session)
+			req.Header.Set(mcp.HeaderProtocolVersion, mcp.ProtocolVersion20251125)
+		}
+		return do(t, req)
+	}
+	open := func() string {
+		init := post("", initializeBody)
+		if init.status != http.StatusOK || init.header.Get(mcp.HeaderSessionID) == "" {
+			t.Fatalf("initialize: status %d (%s)", init.status, init.body)
+		}
+		return init.header.Get(mcp.HeaderSessionID)
+	}
+	answerTo := func(id int) string {
+		return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"result":{"action":"accept"}}`, id)
+	}
+	stale := func() []map[string]any {
+		data, err := os.ReadFile(auditPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return auditedIn(t, string(data), map[string]any{"error_class": "stale_answer"})
+	}
+
+	live := open()
+	if got := post(live, answerTo(42)); got.status != http.StatusBadRequest {
+		t.Errorf("an answer nobody waits for: status %d (%s), want 400", got.status, got.body)
+	}
+	recs := stale()
+	if len(recs) != 1 {
+		t.Fatalf("%d stale answers audited, want 1", len(recs))
+	}
+	r := recs[0]
+	if r["session_id"] != live || r["subject"] != "svc-test" || r["remote"] == "" || !strings.Contains(fmt.Sprint(r["reason"]), "request 42") {
+		t.Errorf("stale answer record %v: want its session, its caller and the id 42", r)
+	}
+
+	ended := open()
+	endReq := mcpRequest(t, e.url, "")
+	endReq.Method = http.MethodDelete
+	endReq.Header.Set("Authorization", "Bearer "+testKey)
+	endReq.Header.Set(mcp.HeaderSessionID, ended)
+	if got := do(t, endReq); got.status != http.StatusOK {
+		t.Fatalf("DELETE: status %d (%s)", got.status, got.body)
+	}
+	for name, session := range map[string]string{"ended": ended, "never issued": forged()} {
+		if got := post(session, answerTo(43)); got.status != http.StatusNotFound {
+			t.Errorf("an answer on a session %s: status %d (%s), want 404", name, got.status, got.body)
+		}
+	}
+	if n := len(stale()); n != 1 {
+		t.Errorf("%d stale answers audited after the 404s, want still 1", n)
 	}
 }
