@@ -151,3 +151,23 @@ func TestSessionIDDeclared(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSessionCheck is the gate's check of a session id, which every
+// request on a session pays: an s2_ id (with its declaration) against an
+// s1_ one.
+func BenchmarkSessionCheck(b *testing.B) {
+	ids := newSessionIDs(RandomSessionKey())
+	for _, v := range []struct{ name, id string }{
+		{"s1", ids.issueV1("sub:alice")},
+		{"s2", ids.issue("sub:alice", declare(mcp.ProtocolVersion20251125, formClient()))},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, ok := ids.check(v.id, "sub:alice"); !ok {
+					b.Fatal("refused")
+				}
+			}
+		})
+	}
+}
