@@ -36,6 +36,8 @@ type callPath struct {
 	// progressInterval is the keep-alive period of calls that carry a
 	// progress token (notify.go); 0: none.
 	progressInterval time.Duration
+	// leaving ends when the replica begins to shut down (BeginShutdown).
+	leaving context.Context
 }
 
 // handler runs tools/call for the tool named name on the generation

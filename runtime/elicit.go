@@ -74,9 +74,16 @@ func (cp *callPath) elicit(ctx context.Context, log callLog, rec *audit.Record, 
 	if !ok {
 		return cp.cannotAsk(log, rec, t, args)
 	}
+	if cp.leaving.Err() != nil {
+		return cp.withdrawn(log, rec, "not asked")
+	}
 
+	// The question is withdrawn when shutdown begins (BeginShutdown).
+	withdrawCtx, withdraw := context.WithCancelCause(ctx)
+	defer withdraw(nil)
+	defer context.AfterFunc(cp.leaving, func() { withdraw(ErrRestarting) })()
 	timeout := t.askTimeout()
-	askCtx, cancel := context.WithTimeout(ctx, timeout)
+	askCtx, cancel := context.WithTimeout(withdrawCtx, timeout)
 	defer cancel()
 	res, err := cs.RequestElicitation(askCtx, mcp.ElicitationRequest{
 		Request: mcp.Request{Method: string(mcp.MethodElicitationCreate)},
@@ -87,6 +94,8 @@ func (cp *callPath) elicit(ctx context.Context, log callLog, rec *audit.Record, 
 		log.Info().Msg("call cancelled by the client while asking the user")
 		rec.Outcome, rec.ErrorClass = audit.Error, "cancelled"
 		return nil, errorResult("The call was cancelled. Nothing was run.")
+	case err != nil && errors.Is(context.Cause(withdrawCtx), ErrRestarting):
+		return cp.withdrawn(log, rec, "withdrawn")
 	case err != nil && errors.Is(askCtx.Err(), context.DeadlineExceeded):
 		log.Info().Dur("timeout", timeout).Msg("the user did not answer")
 		rec.Outcome, rec.ErrorClass, rec.Reason = audit.Timeout, "confirmation", "the user did not answer"
@@ -97,6 +106,20 @@ func (cp *callPath) elicit(ctx context.Context, log callLog, rec *audit.Record, 
 		return nil, errorResult(fmt.Sprintf("Not done: the client could not ask the user about %s. Nothing was run.", t.decl.Name))
 	}
 	return cp.answered(log, rec, t, args, res)
+}
+
+// ErrRestarting is why a call that was to ask its user ended without an
+// answer: the replica began to shut down (BeginShutdown). Nothing was run,
+// and the same call, made again, is served by another replica or by this
+// one restarted.
+var ErrRestarting = errors.New("the server is restarting: nothing was run; call the tool again")
+
+// withdrawn ends a call whose question shutdown withdrew (or kept from
+// being asked: how says which).
+func (cp *callPath) withdrawn(log callLog, rec *audit.Record, how string) (map[string]any, *mcp.CallToolResult) {
+	log.Info().Str("question", how).Msg("the server is shutting down: the question to the user is withdrawn")
+	rec.Outcome, rec.ErrorClass, rec.Reason = audit.Error, "confirmation", "withdrawn: the server is restarting"
+	return nil, errorResult("Not done: " + ErrRestarting.Error() + ".")
 }
 
 // askTimeout is how long the user may take to answer.

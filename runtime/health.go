@@ -58,10 +58,15 @@ func (s *Server) Readiness(ctx context.Context) Readiness {
 // BeginShutdown marks the replica as leaving: from now on Readiness says
 // it is shutting down (/readyz answers 503), while the calls in flight
 // finish and, for HTTP's drain delay, new ones are still served, so a load
-// balancer stops sending work here before the listener closes. The
-// transports call it when their context ends.
+// balancer stops sending work here before the listener closes. A call
+// waiting for the user's answer to a question (elicit.go) does not wait:
+// its answer would most likely come after this replica stopped listening,
+// so it ends at once with ErrRestarting, nothing run, and the client calls
+// again on another replica. The transports call it when their context
+// ends, and stdio when its input ends.
 func (s *Server) BeginShutdown() {
 	s.leaving.Store(true)
+	s.leave()
 }
 
 // MetricsHandler serves the Prometheus metrics; nil when the server has

@@ -12,8 +12,9 @@ import (
 // AuditHTTP records a request to the MCP endpoint that the transport
 // refused or ignored after authentication, for a reason of its own (a
 // session id not issued to the caller, a cancellation of someone else's
-// request): who sent it, on which session, from where, and why. class
-// names the check ("session", "cancellation"); reason is one sentence.
+// request, an answer no call waits for): who sent it, on which session,
+// from where, and why. class names the check ("session", "cancellation",
+// "stale_answer"); reason is one sentence.
 func (s *Server) AuditHTTP(r *http.Request, class, reason string) {
 	s.audit.Write(&audit.Record{
 		RequestID:  newRequestID(),

@@ -39,6 +39,9 @@ type Server struct {
 	drained  bool
 	// leaving is set when shutdown begins (health.go): /readyz says so.
 	leaving atomic.Bool
+	// leave ends calls.leaving when shutdown begins: questions pending
+	// for the user are withdrawn (elicit.go).
+	leave context.CancelFunc
 	// pageSize is how many items one page of a list holds.
 	pageSize int
 	// refusedHTTP holds the buckets of DefaultRefusedLimit, when the
@@ -86,9 +89,10 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 	if opts.Audit == nil {
 		opts.Audit = audit.Discard()
 	}
-	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, opts: opts, pageSize: pageSize(gen),
+	leaving, leave := context.WithCancel(context.Background())
+	s := &Server{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, opts: opts, pageSize: pageSize(gen), leave: leave,
 		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, tracing: opts.Tracing, progressInterval: opts.ProgressInterval,
-			seal: newSealer(opts.StateKey)}}
+			seal: newSealer(opts.StateKey), leaving: leaving}}
 	s.metrics.Sources(s.sourceStats)
 	if opts.Exposure.beyondLoopback() {
 		s.refusedHTTP = ratelimit.NewMemory(refusedBuckets, nil)

@@ -116,7 +116,7 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 		if c.ids != nil { // sessions are issued and bound
 			switch {
 			case msg.Method == string(mcp.MethodInitialize):
-				id, live, no := c.openSession(caller)
+				id, live, no := c.openSession(caller, declaredIn(body))
 				if no != nil {
 					refuse(w, no)
 					return nil, nil, false
@@ -228,18 +228,35 @@ func (c *callers) admitDelete(w http.ResponseWriter, r *http.Request, caller str
 // caller, so the request touches nothing of the session it names; and
 // applies useSession, returning the live session (nil: answered).
 func (c *callers) checkSession(w http.ResponseWriter, r *http.Request, session, caller string, revive bool) *clientSession {
-	if !c.ids.check(session, caller) {
+	d, ok := c.ids.check(session, caller)
+	if !ok {
 		c.metrics.SessionRejected(metrics.SessionNotIssued)
 		c.s.AuditHTTP(r, "session", errNotIssued.Error())
 		http.Error(w, "Not Found: no such session for this caller; initialize a new one", http.StatusNotFound)
 		return nil
 	}
-	live, no := c.useSession(session, caller, revive)
+	live, no := c.useSession(session, caller, d, revive)
 	if no != nil {
 		refuse(w, no)
 		return nil
 	}
 	return live
+}
+
+// declaredIn is what an initialize's body declares: the version mcp-go
+// negotiates for it and the client's capabilities. A body mcp-go cannot
+// read declares nothing (and its initialize fails, leaving no session).
+func declaredIn(body []byte) declared {
+	var m struct {
+		Params struct {
+			ProtocolVersion string                 `json:"protocolVersion"`
+			Capabilities    mcp.ClientCapabilities `json:"capabilities"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(body, &m) != nil {
+		return declared{}
+	}
+	return declare(mcp.NegotiateLegacyVersion(m.Params.ProtocolVersion), m.Params.Capabilities)
 }
 
 // readBody reads a request's body, in one allocation when its length is

@@ -207,14 +207,15 @@ func (c *callers) dropLocked(id string, s *session) {
 	s.mcp.close()
 }
 
-// openSession issues a session id to caller for an initialize, or refuses.
-func (c *callers) openSession(caller string) (string, *clientSession, *runtime.Refusal) {
+// openSession issues a session id to caller for an initialize that
+// declares d, or refuses.
+func (c *callers) openSession(caller string, d declared) (string, *clientSession, *runtime.Refusal) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if no := c.admitSessionLocked(caller); no != nil {
 		return "", nil, no
 	}
-	id := c.ids.issue(caller)
+	id := c.ids.issue(caller, d)
 	return id, c.addLocked(id, caller, time.Now()).mcp, nil
 }
 
@@ -229,12 +230,12 @@ func (c *callers) touch(id string) {
 
 // useSession accepts a request of caller on session id, whose binding to
 // caller was checked: ended sessions are refused, known ones touched, and
-// others (issued before a restart, or by another replica) counted anew
-// unless revive is false.
+// others (issued before a restart, or by another replica) counted anew,
+// with what their id declares (d), unless revive is false.
 //
 // It returns the live session; for a session not known and not revived, a
 // session of the request's own, never registered.
-func (c *callers) useSession(id, caller string, revive bool) (*clientSession, *runtime.Refusal) {
+func (c *callers) useSession(id, caller string, d declared, revive bool) (*clientSession, *runtime.Refusal) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.ended[id]; ok {
@@ -253,7 +254,9 @@ func (c *callers) useSession(id, caller string, revive bool) (*clientSession, *r
 	if no := c.admitSessionLocked(caller); no != nil {
 		return nil, no
 	}
-	return c.addLocked(id, caller, now).mcp, nil
+	live := c.addLocked(id, caller, now).mcp
+	d.restore(&live.clientState)
+	return live, nil
 }
 
 // endSession forgets session id and refuses it from then on, until it

@@ -15,7 +15,7 @@ import (
 // the key that issued it, and for nothing else.
 func TestSessionIDs(t *testing.T) {
 	ids := newSessionIDs(bytes.Repeat([]byte("k"), MinSessionKeyBytes))
-	id := ids.issue("sub:alice")
+	id := ids.issue("sub:alice", declared{})
 	tampered, respelled := []byte(id), []byte(id)
 	tampered[10] ^= 1
 	respelled[len(respelled)-1] ^= 1 // the same bytes, but for unused bits
@@ -38,12 +38,12 @@ func TestSessionIDs(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.ids.check(tc.id, tc.caller); got != tc.want {
+			if _, got := tc.ids.check(tc.id, tc.caller); got != tc.want {
 				t.Errorf("check(%q, %q) = %v, want %v", tc.id, tc.caller, got, tc.want)
 			}
 		})
 	}
-	if again := ids.issue("sub:alice"); again == id {
+	if again := ids.issue("sub:alice", declared{}); again == id {
 		t.Errorf("two sessions got the same id %s", id)
 	}
 	for _, c := range id {
@@ -87,8 +87,8 @@ func TestCallersForget(t *testing.T) {
 		ended:    map[string]time.Time{},
 		by:       map[string]*holdings{},
 	}
-	a, _, _ := c.openSession("sub:alice")
-	b, _, _ := c.openSession("sub:alice")
+	a, _, _ := c.openSession("sub:alice", declared{})
+	b, _, _ := c.openSession("sub:alice", declared{})
 	release, no := c.openStream("sub:alice", b)
 	if no != nil {
 		t.Fatal(no.Message)
@@ -107,7 +107,7 @@ func TestCallersForget(t *testing.T) {
 	}
 
 	for range 5 {
-		id, _, no := c.openSession("sub:bob")
+		id, _, no := c.openSession("sub:bob", declared{})
 		if no != nil {
 			t.Fatal(no.Message)
 		}

@@ -91,9 +91,9 @@ func TestCancellationReachesOnlyOwnRequests(t *testing.T) {
 
 // forged is a session id in mcpgen's format that no key issued.
 func forged() string {
-	b := make([]byte, 32)
+	b := make([]byte, 34)
 	_, _ = rand.Read(b) // never fails
-	return "s1_" + base64.RawURLEncoding.EncodeToString(b)
+	return "s2_" + base64.RawURLEncoding.EncodeToString(b)
 }
 
 // TestSessionsBoundToCaller: a session works only for the caller that

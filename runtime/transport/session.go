@@ -17,7 +17,8 @@ import (
 //
 // A clientSession is one MCP session (up to 2025-11-25): made when the
 // gate issues its id at initialize, or first sees an id issued before (a
-// restart, another replica), registered with the MCPServer so broadcasts
+// restart, another replica; the client's declared capabilities and
+// protocol version are then those its id carries, sessionid.go), registered with the MCPServer so broadcasts
 // (list_changed, resources/updated) reach it, and dropped with the
 // callers' account of it (DELETE, idle, shutdown). A GET stream carries
 // what is queued on it.

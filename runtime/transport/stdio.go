@@ -20,18 +20,18 @@ import (
 )
 
 // ServeStdio serves one local client over in and out until in closes or
-// ctx ends. Either way, reading stops first and the requests already read
-// get up to grace to be answered; only then are the calls still running
-// cancelled, and ServeStdio returns once they have. Nothing but protocol
-// messages is written to out.
+// ctx ends. Either way, reading stops first and shutdown begins
+// (Server.BeginShutdown: a question to the user is withdrawn, since its
+// answer can no longer be read), and the requests already read get up to
+// grace to be answered; only then are the calls still running cancelled,
+// and ServeStdio returns once they have. Nothing but protocol messages is
+// written to out.
 //
 // Each line is parsed once (parseMessage) and handed to mcp-go's
 // HandleMessage with the session in its context, as over HTTP; requests
 // run on goroutines of their own, tools/call at most stdioCalls at a time.
 func ServeStdio(ctx context.Context, s *runtime.Server, in io.Reader, out io.Writer, grace time.Duration) error {
 	c := newStdio(s, out)
-	// /readyz on the ops listener says so once shutdown begins.
-	defer context.AfterFunc(ctx, s.BeginShutdown)()
 	if err := s.MCP().RegisterSession(ctx, c.session); err != nil {
 		return fmt.Errorf("register the stdio session: %w", err)
 	}
@@ -60,6 +60,8 @@ func ServeStdio(ctx context.Context, s *runtime.Server, in io.Reader, out io.Wri
 		}
 	}
 	close(stop)
+	// /readyz on the ops listener says so from now on.
+	s.BeginShutdown()
 	if !c.pending.wait(grace) {
 		c.log.Warn().Dur("grace", grace).Msg("calls still running after the grace period; cancelling them")
 	}

@@ -476,6 +476,11 @@ func (h *streamable) answer(x *exchange, r *http.Request, modern bool) {
 		a.result = m.Result
 	}
 	if !x.live.answer(id, a) {
+		// Most often an answer to a question asked by a replica that has
+		// since restarted, or withdrawn at its shutdown: the operator sees
+		// the user's answer was lost.
+		h.s.AuditHTTP(r, "stale_answer", fmt.Sprintf(
+			"an answer to request %d of the server's on this session, which no call waits for (withdrawn, timed out, or asked before a restart)", id))
 		httpError(w, "No pending sampling request found for the given request ID", http.StatusBadRequest)
 		return
 	}
