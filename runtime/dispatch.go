@@ -37,7 +37,9 @@ import (
 // Nor does it record the request for notifications/cancelled: over HTTP
 // the gate cancels requests itself and never passes a cancellation to
 // mcp-go (transport/cancel.go), and the gate's context of the request is
-// cancelled when it ends, as HandleMessage's is.
+// cancelled when it ends, as HandleMessage's is. And server.ServerFromContext
+// finds nothing in a direct call's context, as only HandleMessage can set
+// its key: mcpgen's code asks mcpServerFrom, which finds either.
 //
 // ok is false when DirectCall did nothing, because it does not handle the
 // message as HandleMessage would: the caller hands it to HandleMessage.

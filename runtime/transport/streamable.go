@@ -31,7 +31,8 @@ import (
 // session. It is mcpgen's replacement for mcp-go's StreamableHTTPServer,
 // keeping its behaviour on the wire (see docs/architecture.md) without
 // its per-request session, goroutine and channels, and without parsing
-// each body five times.
+// each body five times. A tools/call goes past HandleMessage, to
+// runtime.DirectCall, when that answers it as HandleMessage would.
 type streamable struct {
 	s       *runtime.Server
 	mcp     *server.MCPServer
