@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -190,6 +191,9 @@ func newSide(t *testing.T, upstreamURL string) *side {
 	hooks := s.srv.MCP().GetHooks()
 	hooks.AddOnRequestInitialization(func(_ context.Context, id any, _ any) error {
 		s.hooks.add("init %T %v", id, id)
+		if id == "refuse-me" {
+			return errors.New("refused by a hook")
+		}
 		return nil
 	})
 	hooks.AddBeforeAny(func(_ context.Context, id any, method mcp.MCPMethod, msg any) {
@@ -314,6 +318,7 @@ func TestDirectCallMatchesHandleMessage(t *testing.T) {
 		direct bool             // DirectCall answers it, rather than HandleMessage
 		see    string           // a part of the answer, so the case tests what it says
 		notes  bool             // the client hears notifications
+		quiet  bool             // a direct answer without an audit record: no tool ran
 	}{
 		{name: "ok", who: alice, body: call("1", "get", `{"k":"a"}`), direct: true, see: `"structuredContent":{"k":"a","v":"one"}`},
 		{name: "string id", who: alice, body: call(`"req-1"`, "get", `{"k":"a"}`), direct: true},
@@ -324,7 +329,7 @@ func TestDirectCallMatchesHandleMessage(t *testing.T) {
 		{name: "unknown argument", who: alice, body: call("3", "get", `{"k":"a","extra":1}`), direct: true},
 		{name: "wrong type", who: alice, body: call("4", "get", `{"k":7}`), direct: true, see: `must be a string`},
 		{name: "arguments not an object", who: alice, body: call("5", "get", `[1]`), direct: true},
-		{name: "no arguments", who: alice, body: `{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"get"}}`, direct: true},
+		{name: "no arguments", who: alice, body: `{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"get"}}`, direct: true, see: `\"k\"`},
 		{name: "bind passed as an argument", who: alice, body: call("7", "my_org", `{"org":"globex"}`), direct: true},
 		{name: "guard false", who: alice, body: call("8", "only_a", `{"k":"b"}`), direct: true, see: "Permission denied"},
 		{name: "guard true", who: alice, body: call("9", "only_a", `{"k":"a"}`), direct: true},
@@ -350,6 +355,8 @@ func TestDirectCallMatchesHandleMessage(t *testing.T) {
 			body: `{"jsonrpc":"2.0","id":26,"method":"tools/call","params":{"name":"get","arguments":{"k":"a"},"_meta":{"x-trace":"abc","n":1}}}`},
 		{name: "_meta naming an older protocol", who: alice, direct: true,
 			body: `{"jsonrpc":"2.0","id":27,"method":"tools/call","params":{"name":"get","arguments":{"k":"a"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2025-06-18"}}}`},
+		{name: "refused by OnRequestInitialization", who: alice, body: call(`"refuse-me"`, "get", `{"k":"a"}`),
+			direct: true, see: `"code":-32600,"message":"refused by a hook"`, quiet: true},
 		{name: "members in another order", who: alice, direct: true,
 			body: `{"params":{"arguments":{"k":"a"},"name":"get"},"method":"tools/call","id":28,"jsonrpc":"2.0"}`},
 
@@ -409,7 +416,7 @@ func TestDirectCallMatchesHandleMessage(t *testing.T) {
 			if tc.notes && len(got.notes) == 0 {
 				t.Error("the client heard nothing")
 			}
-			if tc.direct && len(got.audit) == 0 {
+			if tc.direct && !tc.quiet && len(got.audit) == 0 {
 				t.Error("the call answered directly left no audit record")
 			}
 		})

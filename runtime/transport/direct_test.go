@@ -2,6 +2,7 @@ package transport_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -91,4 +92,37 @@ func TestDirectCallOverHTTP(t *testing.T) {
 			count("an unknown tool", false)
 		})
 	}
+}
+
+// TestDirectCallAuthorized: the direct path comes after the gate: a
+// tools/call without the right credential is refused before anything
+// answers it, and one with it runs as its principal and is audited.
+func TestDirectCallAuthorized(t *testing.T) {
+	srv, logs := newServer(t, serverBlock+sqlSource()+authConfig())
+	e := serveHTTP(t, srv, options(func(o *transport.HTTPOptions) { o.Stateless = true }))
+	const call = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami","arguments":{}}}`
+	post := func(authorization string) answer {
+		req := mcpRequest(t, e.url, call)
+		req.Header.Set("Mcp-Protocol-Version", mcp.ProtocolVersion20251125)
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		return do(t, req)
+	}
+	for _, authorization := range []string{"", "Bearer mcpk_wrong"} {
+		if a := post(authorization); a.status != http.StatusUnauthorized {
+			t.Errorf("Authorization %q: %d %s, want 401", authorization, a.status, a.body)
+		}
+	}
+	if n := srv.DirectCalls(); n != 0 {
+		t.Errorf("DirectCall answered %d refused calls", n)
+	}
+	a := post("Bearer " + testKey)
+	if a.status != http.StatusOK || !strings.Contains(a.body, `"structuredContent":{"sub":"svc-test"}`) {
+		t.Errorf("with the key: %d %s, want svc-test's answer", a.status, a.body)
+	}
+	if n := srv.DirectCalls(); n != 1 {
+		t.Errorf("DirectCall answered %d calls, want 1", n)
+	}
+	logs.await(t, `"log":"audit"`, `"subject":"svc-test"`, `"tool":"whoami"`, `"outcome":"ok"`)
 }
