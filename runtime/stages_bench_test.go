@@ -189,7 +189,8 @@ func BenchmarkCallStages(b *testing.B) {
 // in allocations, which do not depend on the machine's speed: 309 per
 // call before the policy built its values once per call (issue 16), 230
 // after, 209 once the adapter, audit, limits and metrics were cut; through
-// DirectCall, as Streamable HTTP serves tools/call, 174.
+// DirectCall, as Streamable HTTP serves tools/call, 174 (173 to 177
+// between runs: the count is the whole process's).
 func TestFullStackCallAllocations(t *testing.T) {
 	conf, diags := cfg.LoadSource("main.hcl", []byte(stagesConfig))
 	gen, more := check(conf)
@@ -218,7 +219,7 @@ func TestFullStackCallAllocations(t *testing.T) {
 		{"HandleMessage", func() (mcp.JSONRPCMessage, bool) { return s.MCP().HandleMessage(WithPrincipal(base, p), msg), true }, 215},
 		{"DirectCall", func() (mcp.JSONRPCMessage, bool) {
 			return s.DirectCall(WithPrincipal(base, p), json.RawMessage(`7`), msg)
-		}, 180},
+		}, 182},
 	} {
 		var failed []byte
 		allocs := testing.AllocsPerRun(200, func() {
