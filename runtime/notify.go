@@ -57,7 +57,7 @@ type progress struct {
 
 // notes starts the notifications of a call of tool, answering req.
 func (cp *callPath) notes(ctx context.Context, req mcp.CallToolRequest, rec *audit.Record) note {
-	srv := server.ServerFromContext(ctx)
+	srv := mcpServerFrom(ctx)
 	if srv == nil {
 		return note{}
 	}

@@ -360,11 +360,19 @@ func (s *Server) visibleTools(ctx context.Context, tools []mcp.Tool) []mcp.Tool 
 	ctx = gen.caller(ctx)
 	kept := tools[:0:0]
 	for _, def := range tools {
-		if t, ok := gen.byName[def.Name]; ok && t.visible(ctx) {
+		if gen.toolVisible(ctx, def.Name) {
 			kept = append(kept, def)
 		}
 	}
 	return kept
+}
+
+// toolVisible is the tool filter's test of one tool, for the caller in
+// ctx (already gen.caller's): DirectCall asks it of the tool called, as
+// mcp-go asks visibleTools of a one-tool list.
+func (g *Generation) toolVisible(ctx context.Context, name string) bool {
+	t, ok := g.byName[name]
+	return ok && t.visible(ctx)
 }
 
 // visiblePrompts is mcp-go's prompt filter: the prompts the caller in ctx

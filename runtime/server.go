@@ -49,6 +49,8 @@ type Server struct {
 	refusedHTTP *ratelimit.Memory
 	// subs is who subscribed to which resource (subscribe.go).
 	subs subscriptions
+	// direct counts the tools/calls DirectCall answered itself.
+	direct atomic.Uint64
 }
 
 // ServerOptions configure a Server.
@@ -118,7 +120,10 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 		server.WithPromptFilter(s.visiblePrompts),
 		server.WithHooks(hooks),
 		server.WithInstructions(info.Instructions),
-		server.WithRecovery(),
+	}
+	// WithRecovery's work, with a middleware DirectCall applies too.
+	for _, m := range toolMiddleware {
+		mcpOpts = append(mcpOpts, server.WithToolHandlerMiddleware(m))
 	}
 	s.mcp = server.NewMCPServer(info.Name, info.Version, append(mcpOpts, s.primitiveOptions()...)...)
 	s.reload.first = gen.Config

@@ -31,7 +31,8 @@ import (
 // session. It is mcpgen's replacement for mcp-go's StreamableHTTPServer,
 // keeping its behaviour on the wire (see docs/architecture.md) without
 // its per-request session, goroutine and channels, and without parsing
-// each body five times.
+// each body five times. A tools/call goes past HandleMessage, to
+// runtime.DirectCall, when that answers it as HandleMessage would.
 type streamable struct {
 	s       *runtime.Server
 	mcp     *server.MCPServer
@@ -282,7 +283,10 @@ func (h *streamable) serve(x *exchange, r *http.Request) {
 		}
 		defer h.mcp.UnregisterSession(context.WithoutCancel(ctx), key)
 	}
-	response := h.mcp.HandleMessage(ctx, x.body)
+	response, direct := h.directCall(ctx, x, modern)
+	if !direct {
+		response = h.mcp.HandleMessage(ctx, x.body)
+	}
 	if x.listening {
 		// Nothing more is broadcast to it; what is queued is still its own.
 		h.mcp.UnregisterSession(context.WithoutCancel(ctx), key)
@@ -321,6 +325,18 @@ func (h *streamable) serve(x *exchange, r *http.Request) {
 		}
 	}
 	x.writeJSONLocked(response, status)
+}
+
+// directCall answers a tools/call past HandleMessage (runtime.DirectCall),
+// when it can: not for 2026-07-28, nor for a message that also carries a
+// result, which HandleMessage takes for an answer. direct is false when
+// HandleMessage must answer.
+func (h *streamable) directCall(ctx context.Context, x *exchange, modern bool) (response mcp.JSONRPCMessage, direct bool) {
+	m := &x.msg
+	if modern || m.Method != string(mcp.MethodToolsCall) || len(m.Result) > 0 {
+		return nil, false
+	}
+	return h.s.DirectCall(ctx, m.ID, x.body)
 }
 
 // isJSON reports whether a Content-Type is application/json, with or
