@@ -89,6 +89,7 @@ type stdio struct {
 	session  *stdioSession
 	answers  *runtime.Answers
 	pending  *pending
+	flights  flights
 	calls    chan struct{} // a token per running tools/call
 	queued   chan struct{} // a token per tools/call read and not done
 	requests sync.WaitGroup
@@ -159,6 +160,11 @@ func (c *stdio) dispatch(reading, ctx context.Context, line []byte) {
 		return
 	}
 	if !m.isRequest() {
+		if m.Method == string(mcp.MethodNotificationCancelled) {
+			if k, ok := idKey(m.Params.RequestID); ok {
+				c.flights.cancel(k)
+			}
+		}
 		if resp := c.handle(ctx, line, nil); resp != nil {
 			c.write(resp, "")
 		}
@@ -173,6 +179,10 @@ func (c *stdio) dispatch(reading, ctx context.Context, line []byte) {
 		}
 	}
 	id := string(m.ID)
+	k, tracked := idKey(m.ID)
+	if tracked {
+		c.flights.begin(k)
+	}
 	if m.Method == string(mcp.MethodSubscriptionsListen) {
 		// A listen stream is answered only when it ends, which shutdown
 		// brings about: waiting for it would always wait the whole grace.
@@ -191,8 +201,48 @@ func (c *stdio) dispatch(reading, ctx context.Context, line []byte) {
 			case <-ctx.Done():
 			}
 		}
-		c.write(c.handle(ctx, line, m.rawID()), id)
+		resp := c.handle(ctx, line, m.rawID())
+		if tracked && c.flights.end(k) {
+			// The client cancelled it: the specification asks for no
+			// answer, and a client that gave up may have stopped reading.
+			resp = nil
+		}
+		c.write(resp, id)
 	}()
+}
+
+// flights is the requests of a stdio connection being served, by idKey,
+// and which of them the client cancelled.
+type flights struct {
+	mu sync.Mutex
+	m  map[string]bool // true: cancelled
+}
+
+func (f *flights) begin(k string) {
+	f.mu.Lock()
+	if f.m == nil {
+		f.m = map[string]bool{}
+	}
+	f.m[k] = false
+	f.mu.Unlock()
+}
+
+// cancel marks request k cancelled, if it is being served.
+func (f *flights) cancel(k string) {
+	f.mu.Lock()
+	if _, ok := f.m[k]; ok {
+		f.m[k] = true
+	}
+	f.mu.Unlock()
+}
+
+// end forgets request k, answered, and reports whether it was cancelled.
+func (f *flights) end(k string) (cancelled bool) {
+	f.mu.Lock()
+	cancelled = f.m[k]
+	delete(f.m, k)
+	f.mu.Unlock()
+	return cancelled
 }
 
 // handle runs HandleMessage; a handler that panics answers with an

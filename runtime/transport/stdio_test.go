@@ -390,3 +390,33 @@ func TestStdioBlankLines(t *testing.T) {
 	out.rest(t)
 	s.awaitReturn(t)
 }
+
+// TestStdioCancelledGetsNoAnswer: a call its client cancelled is not
+// answered (the specification asks receivers not to), and a cancellation
+// of an id not in flight changes nothing for a later request with that
+// id. A client that cancels has often stopped reading too.
+func TestStdioCancelledGetsNoAnswer(t *testing.T) {
+	up := newUpstream(t)
+	srv, logs := newServer(t, serverBlock+sqlSource()+up.source())
+	s := serveStdio(t, srv, longGrace)
+	out := readOutput(t, s.stdout)
+	s.send(t, stdioInitialize)
+	out.until(t, `"id":1`)
+	s.send(t, stdioInitialized)
+	s.send(t, `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}}`)
+	s.send(t, stdioCallWait)
+	awaitSignal(t, up.arrived, "the call reaching the upstream")
+	s.send(t, `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":2}}`)
+	awaitSignal(t, up.cancelled, "the call being cancelled")
+	logs.await(t, `"log":"audit"`, `"tool":"wait"`, `"error_class":"cancelled"`)
+	s.send(t, `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","arguments":{"word":"after"}}}`)
+	out.until(t, `"id":3`)
+	s.stdin.Close()
+	out.rest(t)
+	s.awaitReturn(t)
+	for _, line := range out.written() {
+		if id, answer := answerID(line); answer && id == "2" {
+			t.Errorf("the cancelled call was answered: %s", line)
+		}
+	}
+}
