@@ -83,6 +83,15 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 	log := callLog{cp.log, id, t.decl.Name, rec.TraceID}
 	defer cp.finish(rec, start)
 	defer span.end(rec)
+	defer func() {
+		// A panic (an adapter's bug) is answered by toolMiddleware's
+		// recovery; the record says what happened rather than nothing.
+		if r := recover(); r != nil {
+			rec.Outcome, rec.ErrorClass, rec.Reason = audit.Error, "panic", fmt.Sprint(r)
+			log.Error().Interface("panic", r).Msg("tool handler panicked")
+			panic(r)
+		}
+	}()
 	note := cp.notes(ctx, req, rec)
 	defer note.done(rec, start)
 

@@ -319,6 +319,7 @@ func TestDirectCallMatchesHandleMessage(t *testing.T) {
 		see    string           // a part of the answer, so the case tests what it says
 		notes  bool             // the client hears notifications
 		quiet  bool             // a direct answer without an audit record: no tool ran
+		class  string           // the audit record's error_class, when the case is about it
 	}{
 		{name: "ok", who: alice, body: call("1", "get", `{"k":"a"}`), direct: true, see: `"structuredContent":{"k":"a","v":"one"}`},
 		{name: "string id", who: alice, body: call(`"req-1"`, "get", `{"k":"a"}`), direct: true},
@@ -345,7 +346,7 @@ func TestDirectCallMatchesHandleMessage(t *testing.T) {
 		{name: "cache hit", who: alice, body: call("19", "cached", `{"k":"a"}`), direct: true},
 		{name: "content tool", who: alice, body: call("20", "about", `{}`), direct: true},
 		{name: "declared error", who: alice, body: call("21", "declared_error", `{}`), direct: true},
-		{name: "panicking tool", who: alice, body: call("22", "boom", `{}`), direct: true, see: "panic recovered in boom tool handler"},
+		{name: "panicking tool", who: alice, body: call("22", "boom", `{}`), direct: true, see: "panic recovered in boom tool handler", class: "panic"},
 		{name: "progress token", who: alice, direct: true, notes: true,
 			body: `{"jsonrpc":"2.0","id":23,"method":"tools/call","params":{"name":"get","arguments":{"k":"b"},"_meta":{"progressToken":"p-23"}}}`},
 		{name: "progress token and log level", who: alice, level: mcp.LoggingLevelDebug, direct: true, notes: true,
@@ -418,6 +419,14 @@ func TestDirectCallMatchesHandleMessage(t *testing.T) {
 			}
 			if tc.direct && !tc.quiet && len(got.audit) == 0 {
 				t.Error("the call answered directly left no audit record")
+			}
+			for _, rec := range got.audit {
+				if rec["outcome"] == nil || rec["outcome"] == "" {
+					t.Errorf("an audit record without an outcome: %v", rec)
+				}
+				if tc.class != "" && rec["error_class"] != tc.class {
+					t.Errorf("error_class %v, want %s", rec["error_class"], tc.class)
+				}
 			}
 		})
 	}
