@@ -30,6 +30,7 @@ import (
 // nil check.
 type Tracing struct {
 	provider *sdktrace.TracerProvider
+	batcher  *spanBatcher
 	tracer   trace.Tracer
 	prop     propagation.TextMapPropagator
 	names    sync.Map // tool name → *toolSpan
@@ -46,7 +47,9 @@ type Tracing struct {
 // wins over the environment. The protocol is http/protobuf unless the
 // block or OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL says grpc. The exporters
 // read their other settings (headers, TLS, timeout) and the SDK its
-// sampler and batching from the environment as the specification says.
+// sampler from the environment as the specification says; spans are
+// batched as OTEL_BSP_* say (batchConfigFromEnv), and a value there that
+// cannot be used is an error.
 // service.name is the block's service_name, else OTEL_SERVICE_NAME, else
 // service (the server block's name).
 func NewTracing(ctx context.Context, tm *cfg.Telemetry, service, version string) (*Tracing, error) {
@@ -70,14 +73,15 @@ func NewTracing(ctx context.Context, tm *cfg.Telemetry, service, version string)
 		}
 		tm = &cfg.Telemetry{SampleRatio: 1}
 	}
+	conf, err := batchConfigFromEnv()
+	if err != nil {
+		return nil, err
+	}
 	protocol := tm.Protocol
 	if protocol == "" {
 		protocol = cmp.Or(os.Getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"), os.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL"))
 	}
-	var (
-		exp sdktrace.SpanExporter
-		err error
-	)
+	var exp sdktrace.SpanExporter
 	switch protocol {
 	case "", "http/protobuf":
 		var opts []otlptracehttp.Option
@@ -106,19 +110,21 @@ func NewTracing(ctx context.Context, tm *cfg.Telemetry, service, version string)
 	if err != nil {
 		return nil, fmt.Errorf("OTEL resource: %w", err)
 	}
-	return newTracing(exp, res, tm.SampleRatio), nil
+	return newTracing(exp, conf, res, tm.SampleRatio), nil
 }
 
 // NewTracingTo is tracing whose spans go to exp, batched as NewTracing's
-// are; of the traces started here (not continued from a client), ratio
-// are sampled. For benchmarks (an exporter that drops measures the
-// instrumentation alone) and for embedding with an exporter of one's own.
+// are with the specification's default OTEL_BSP_* settings; of the
+// traces started here (not continued from a client), ratio are sampled.
+// For benchmarks (an exporter that drops measures the instrumentation
+// alone) and for embedding with an exporter of one's own.
 func NewTracingTo(exp sdktrace.SpanExporter, ratio float64) *Tracing {
-	return newTracing(exp, resource.Default(), ratio)
+	return newTracing(exp, defaultBatchConfig, resource.Default(), ratio)
 }
 
-func newTracing(exp sdktrace.SpanExporter, res *resource.Resource, ratio float64) *Tracing {
-	provider := []sdktrace.TracerProviderOption{sdktrace.WithBatcher(exp), sdktrace.WithResource(res)}
+func newTracing(exp sdktrace.SpanExporter, conf batchConfig, res *resource.Resource, ratio float64) *Tracing {
+	batcher := newSpanBatcher(exp, conf)
+	provider := []sdktrace.TracerProviderOption{sdktrace.WithSpanProcessor(batcher), sdktrace.WithResource(res)}
 	if ratio < 1 {
 		// A trace the client sampled is kept; of those started here, this share.
 		provider = append(provider, sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))))
@@ -128,7 +134,16 @@ func newTracing(exp sdktrace.SpanExporter, res *resource.Resource, ratio float64
 	// Adapters (the HTTP client span, the SQL span) find them here.
 	otel.SetTracerProvider(tp)
 	otel.SetTextMapPropagator(prop)
-	return &Tracing{provider: tp, tracer: tp.Tracer(tracerName), prop: prop, noRoots: ratio <= 0}
+	return &Tracing{provider: tp, batcher: batcher, tracer: tp.Tracer(tracerName), prop: prop, noRoots: ratio <= 0}
+}
+
+// DroppedSpans is how many spans were dropped because the export queue
+// (OTEL_BSP_MAX_QUEUE_SIZE) was full. Safe on nil.
+func (tr *Tracing) DroppedSpans() uint64 {
+	if tr == nil {
+		return 0
+	}
+	return tr.batcher.Dropped()
 }
 
 // Shutdown exports the spans still buffered. Safe on nil.

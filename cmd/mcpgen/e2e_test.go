@@ -30,6 +30,9 @@ import (
 
 func TestMain(m *testing.M) {
 	if os.Getenv("MCPGEN_E2E_MAIN") == "1" {
+		if path := os.Getenv("MCPGEN_E2E_BUILT"); path != "" {
+			mainReportingBuilt(path) // e2e_start_test.go
+		}
 		main()
 		return
 	}

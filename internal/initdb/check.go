@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Bounds from CHECK constraints.
@@ -50,14 +51,14 @@ func (t token) word(w string) bool { return t.is(tokWord, w) }
 
 // mysqlVersioned is a versioned comment, /*!80016 NOT ENFORCED */, whose
 // text MySQL reads as SQL.
-var mysqlVersioned = regexp.MustCompile(`/\*!\d*\s?((?s:.*?))\*/`)
+var mysqlVersioned = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`/\*!\d*\s?((?s:.*?))\*/`) })
 
 // tokenize splits SQL text into tokens, leaving out comments. It never
 // fails: text it does not know becomes one-character operators, which
 // match no bound.
 func (ct checkText) tokenize(s string) []token {
 	if ct.backslash {
-		s = mysqlVersioned.ReplaceAllString(s, " $1 ")
+		s = mysqlVersioned().ReplaceAllString(s, " $1 ")
 	}
 	var out []token
 	for i := 0; i < len(s); {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
@@ -40,7 +41,9 @@ const (
 )
 
 // secretName is a column name that looks like it holds a credential.
-var secretName = regexp.MustCompile(`(?i)passw|pwd|secret|token|api_?key|apikey|hash|salt|private_?key|credential|otp_|_otp|^otp$|session_?key|access_?key`)
+var secretName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)passw|pwd|secret|token|api_?key|apikey|hash|salt|private_?key|credential|otp_|_otp|^otp$|session_?key|access_?key`)
+})
 
 // Generate writes a configuration serving the schema read-only.
 func Generate(s *Schema, o Options) ([]byte, *Notes, error) {
@@ -156,7 +159,7 @@ func (g *gen) columns(t *Table) []*Column {
 	var out []*Column
 	for i := range t.Columns {
 		c := &t.Columns[i]
-		if secretName.MatchString(c.Name) && !slices.Contains(g.o.IncludeColumns, c.Name) &&
+		if secretName().MatchString(c.Name) && !slices.Contains(g.o.IncludeColumns, c.Name) &&
 			!slices.Contains(g.o.IncludeColumns, t.Name+"."+c.Name) {
 			g.notes.Skipped = append(g.notes.Skipped, fmt.Sprintf("column %s.%s: its name looks like a secret (add it with --include-column %s.%s)", t.Name, c.Name, t.Name, c.Name))
 			continue

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/go-sql-driver/mysql"
 )
@@ -80,7 +81,7 @@ const (
  WHERE table_schema = DATABASE() AND table_name = ? AND seq_in_index = 1`
 )
 
-var myJSONCheck = regexp.MustCompile("(?i)json_valid\\(\\s*`?(\\w+)`?\\s*\\)")
+var myJSONCheck = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("(?i)json_valid\\(\\s*`?(\\w+)`?\\s*\\)") })
 
 func (d mysqlDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, error) {
 	var dbName sql.NullString
@@ -178,7 +179,7 @@ func (d mysqlDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, erro
 		if err := db.QueryRowContext(ctx, "SHOW CREATE TABLE "+d.Quote(r.name)).Scan(new(string), &create); err != nil {
 			return nil, err
 		}
-		for _, m := range sqliteCheckIn.FindAllStringSubmatch(create, -1) {
+		for _, m := range sqliteCheckIn().FindAllStringSubmatch(create, -1) {
 			if c := t.Column(m[1]); c != nil && c.Enum == nil {
 				c.Enum = stringLiterals(m[2])
 			}
@@ -187,7 +188,7 @@ func (d mysqlDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, erro
 		for _, body := range ct.checkBodies(create) {
 			ct.apply(&t, body)
 		}
-		for _, m := range myJSONCheck.FindAllStringSubmatch(create, -1) {
+		for _, m := range myJSONCheck().FindAllStringSubmatch(create, -1) {
 			if c := t.Column(m[1]); c != nil && c.Kind == KindString {
 				c.Kind, c.MaxLength = KindJSON, 0
 			}

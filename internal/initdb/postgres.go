@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // postgresDialect reads the tables of the current schema from pg_catalog:
@@ -74,7 +75,9 @@ SELECT DISTINCT a.attname
  WHERE i.indrelid = $1`
 
 // pgAnyArray matches the stored form of col IN ('a', 'b').
-var pgAnyArray = regexp.MustCompile(`^CHECK \(+"?(\w+)"?\)?(?:::[\w ]+)? = ANY \(+ARRAY\[(.*)\]\)?(?:::[\w ]+\[\])?\)+$`)
+var pgAnyArray = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^CHECK \(+"?(\w+)"?\)?(?:::[\w ]+)? = ANY \(+ARRAY\[(.*)\]\)?(?:::[\w ]+\[\])?\)+$`)
+})
 
 func (d postgresDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, error) {
 	rows, err := db.QueryContext(ctx, pgTables)
@@ -130,7 +133,7 @@ func (d postgresDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, e
 			case "f":
 				t.ForeignKeys = append(t.ForeignKeys, ForeignKey{Columns: cols, RefTable: ref, RefColumns: refCols})
 			case "c":
-				if m := pgAnyArray.FindStringSubmatch(def); m != nil {
+				if m := pgAnyArray().FindStringSubmatch(def); m != nil {
 					if c := t.Column(m[1]); c != nil {
 						c.Enum = stringLiterals(m[2])
 					}

@@ -12,6 +12,9 @@
 // A database is one Dialect: how to read its schema and how to write its
 // casts. SQLite, PostgreSQL and MySQL/MariaDB are implemented; another driver plugs in by
 // adding a Dialect to dialects.
+//
+// Its regular expressions are compiled on first use (sync.OnceValue):
+// every mcpgen command links this package, and only init uses them.
 package initdb
 
 import (

@@ -8,6 +8,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // sqliteDialect reads sqlite_master and the table pragmas. SQLite has no
@@ -65,7 +66,9 @@ func sqliteReadOnlyDSN(dsn string) (string, error) {
 	return "file:" + dsn + "?mode=ro", nil
 }
 
-var sqliteCheckIn = regexp.MustCompile(`(?i)CHECK\s*\(\s*["` + "`" + `\[]?(\w+)["` + "`" + `\]]?\s+IN\s*\(([^()]*)\)\s*\)`)
+var sqliteCheckIn = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)CHECK\s*\(\s*["` + "`" + `\[]?(\w+)["` + "`" + `\]]?\s+IN\s*\(([^()]*)\)\s*\)`)
+})
 
 func (d sqliteDialect) ReadSchema(ctx context.Context, db *sql.DB) (*Schema, error) {
 	rows, err := db.QueryContext(ctx, `SELECT name, COALESCE(sql, ''), type = 'view' FROM sqlite_master
@@ -201,14 +204,14 @@ func (sqliteDialect) indexes(ctx context.Context, db *sql.DB, t *Table) error {
 	return nil
 }
 
-var lengthRe = regexp.MustCompile(`\(\s*(\d+)\s*\)`)
+var lengthRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\(\s*(\d+)\s*\)`) })
 
 // sqliteKind follows SQLite's type affinity rules, with the usual names
 // for booleans, times and JSON that affinity alone would call numeric.
 func sqliteKind(decl string) (Kind, int) {
 	t := strings.ToUpper(decl)
 	n := 0
-	if m := lengthRe.FindStringSubmatch(t); m != nil {
+	if m := lengthRe().FindStringSubmatch(t); m != nil {
 		fmt.Sscan(m[1], &n)
 	}
 	switch {
@@ -234,12 +237,12 @@ func sqliteKind(decl string) (Kind, int) {
 	return KindOther, 0
 }
 
-var literalRe = regexp.MustCompile(`'((?:[^']|'')*)'`)
+var literalRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`'((?:[^']|'')*)'`) })
 
 // stringLiterals are the quoted strings of a list, in order.
 func stringLiterals(list string) []string {
 	var out []string
-	for _, m := range literalRe.FindAllStringSubmatch(list, -1) {
+	for _, m := range literalRe().FindAllStringSubmatch(list, -1) {
 		out = append(out, strings.ReplaceAll(m[1], "''", "'"))
 	}
 	return out

@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -123,7 +122,7 @@ func checkWeakWriteGuard(in *Input, r *reporter) {
 
 // destructiveMethods change or remove what is there; POST is trusted to
 // create, as its convention is.
-var destructiveMethods = map[string]bool{"PUT": true, "PATCH": true, "DELETE": true}
+var destructiveMethods = &lazySet{words: "PUT PATCH DELETE"}
 
 func checkNotDestructive(in *Input, r *reporter) {
 	for _, q := range in.queries() {
@@ -141,7 +140,7 @@ func checkNotDestructive(in *Input, r *reporter) {
 					why = "its statement can overwrite or delete rows"
 				}
 			}
-		} else if m := q.x.Executes["method"]; destructiveMethods[m] {
+		} else if m := q.x.Executes["method"]; destructiveMethods.has(m) {
 			why = "it sends " + m
 		}
 		if why == "" {
@@ -176,7 +175,7 @@ func checkArgsOnlyGuard(in *Input, r *reporter) {
 
 // tenantFrom reports whether a bind's value identifies the caller or its
 // tenant: it reads principal.claims or principal.sub.
-var tenantFrom = regexp.MustCompile(`\bprincipal\s*\.\s*(claims\b|sub\b)|\bprincipal\s*\[\s*['"](claims|sub)['"]`)
+var tenantFrom = &lazyRegexp{pattern: `\bprincipal\s*\.\s*(claims\b|sub\b)|\bprincipal\s*\[\s*['"](claims|sub)['"]`}
 
 func checkTenantBinds(in *Input, r *reporter) {
 	type use struct {

@@ -173,7 +173,7 @@ const srcRoot = "%SRCROOT%"
 func WriteSARIF(w io.Writer, r *Report, opts SARIFOptions) error {
 	index := map[string]int{}
 	driver := sarifDriver{Name: "mcpgen", Version: opts.ToolVersion, Rules: []sarifRule{}}
-	for i, rule := range rules {
+	for i, rule := range rules() {
 		index[rule.ID] = i
 		driver.Rules = append(driver.Rules, sarifRule{
 			ID:               rule.ID,

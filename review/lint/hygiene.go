@@ -3,7 +3,6 @@ package lint
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -86,7 +85,7 @@ func checkParamDescriptions(in *Input, r *reporter) {
 	}
 }
 
-var todoRe = regexp.MustCompile(`\bTODO\b`)
+var todoRe = &lazyRegexp{pattern: `\bTODO\b`}
 
 func checkTODODescriptions(in *Input, r *reporter) {
 	for _, t := range in.Surface.Tools {
@@ -120,22 +119,23 @@ const (
 )
 
 var (
-	credHeaderRe = regexp.MustCompile(`(?i)^(authorization|proxy-authorization|cookie)$|token|secret|passw|api[-_]?key|auth`)
-	credAttrRe   = regexp.MustCompile(`(?i)^(password|passwd|secret|token|api_?key|client_secret|private_key|access_key|secret_key)$`)
-	schemeRe     = regexp.MustCompile(`(?i)^\s*(bearer|basic|token|apikey|api-key|digest)\s+`)
-	celStringRe  = regexp.MustCompile(`^\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*$`)
+	credHeaderRe = &lazyRegexp{pattern: `(?i)^(authorization|proxy-authorization|cookie)$|token|secret|passw|api[-_]?key|auth`}
+	credAttrRe   = &lazyRegexp{pattern: `(?i)^(password|passwd|secret|token|api_?key|client_secret|private_key|access_key|secret_key)$`}
+	schemeRe     = &lazyRegexp{pattern: `(?i)^\s*(bearer|basic|token|apikey|api-key|digest)\s+`}
+	celStringRe  = &lazyRegexp{pattern: `^\s*(?:'([^'\\]*)'|"([^"\\]*)")\s*$`}
 
 	// knownTokens are credential formats that are never anything else.
-	knownTokens = regexp.MustCompile(`\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36,}|\bgithub_pat_[A-Za-z0-9_]{22,}|` +
+	knownTokens = &lazyRegexp{pattern: `\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36,}|\bgithub_pat_[A-Za-z0-9_]{22,}|` +
 		`\bxox[abposr]-[A-Za-z0-9-]{10,}|\b[sr]k_live_[A-Za-z0-9]{16,}|\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|` +
 		`\bAIza[0-9A-Za-z_-]{35}|\bglpat-[A-Za-z0-9_-]{20,}|-----BEGIN [A-Z ]*PRIVATE KEY-----|` +
-		`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`)
+		`\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`}
 
 	// placeholderRe marks a default that says it is not real.
-	placeholderRe = regexp.MustCompile(`(?i)demo|example|sample|test|dummy|placeholder|change.?me|replace|your|xxx|fake|todo|local|insecure|<|\$\{`)
+	placeholderRe = &lazyRegexp{pattern: `(?i)demo|example|sample|test|dummy|placeholder|change.?me|replace|your|xxx|fake|todo|local|insecure|<|\$\{`}
 
-	dsnURLPassword = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:([^@]*)@`)
-	dsnKVPassword  = regexp.MustCompile(`(?i)(?:^|[\s;&?])(?:password|pwd)\s*=\s*('[^']*'|[^\s;&]+)`)
+	dsnURLPassword = &lazyRegexp{pattern: `^[A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:([^@]*)@`}
+	dsnKVPassword  = &lazyRegexp{pattern: `(?i)(?:^|[\s;&?])(?:password|pwd)\s*=\s*('[^']*'|[^\s;&]+)`}
+	dsnKVHost      = &lazyRegexp{pattern: `(?i)(?:^|\s)host\s*=\s*(\S+)`}
 )
 
 // dsnPassword finds the password of a DSN, in URL (user:pass@) or
@@ -155,7 +155,7 @@ func loopbackDSN(dsn string) bool {
 	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" && u.Host != "" {
 		return runtime.IsLoopbackAddr(u.Host)
 	}
-	if m := regexp.MustCompile(`(?i)(?:^|\s)host\s*=\s*(\S+)`).FindStringSubmatch(dsn); m != nil {
+	if m := dsnKVHost.FindStringSubmatch(dsn); m != nil {
 		return runtime.IsLoopbackAddr(m[1]) || strings.HasPrefix(m[1], "/")
 	}
 	return true // no host: a local socket, or SQLite

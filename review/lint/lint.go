@@ -21,6 +21,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/mcpgen/mcpgen/runtime"
 )
@@ -153,18 +154,33 @@ type Options struct {
 const DefaultDescriptionTokens = 500
 
 // Rules lists every rule, sorted by id.
-func Rules() []*Rule { return rules }
+func Rules() []*Rule { return rules() }
 
 // RuleByID finds a rule; nil when there is none.
 func RuleByID(id string) *Rule {
-	i, ok := slices.BinarySearchFunc(rules, id, func(r *Rule, id string) int { return cmp.Compare(r.ID, id) })
+	i, ok := slices.BinarySearchFunc(rules(), id, func(r *Rule, id string) int { return cmp.Compare(r.ID, id) })
 	if !ok {
 		return nil
 	}
-	return rules[i]
+	return rules()[i]
 }
 
-var rules = func() []*Rule {
+// ruleTable is every rule, sorted by id, built on first use (see
+// regexp.go).
+var ruleTable struct {
+	once sync.Once
+	all  []*Rule
+}
+
+func rules() []*Rule {
+	ruleTable.once.Do(func() {
+		built.Add(1)
+		ruleTable.all = sortedRules()
+	})
+	return ruleTable.all
+}
+
+func sortedRules() []*Rule {
 	var all []*Rule
 	for _, family := range [][]*Rule{poisonRules, authzRules, costRules, hygieneRules, suppressionRules, exposeAllRules} {
 		all = append(all, family...)
@@ -176,14 +192,14 @@ var rules = func() []*Rule {
 		}
 	}
 	return all
-}()
+}
 
 // Run lints a generation built from the files (runtime.Build, offline is
 // enough) and applies suppressions.
 func Run(gen *runtime.Generation, opts Options) *Report {
 	in := newInput(gen, opts)
 	var found []Finding
-	for _, rule := range rules {
+	for _, rule := range rules() {
 		if rule.check == nil {
 			continue
 		}

@@ -2,7 +2,6 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
 
@@ -173,7 +172,7 @@ var confusableScripts = []struct {
 // word made only of them reads as a Latin word.
 const latinLookalikes = "АВЕЅІЈКМНОРСТХУаеіјорсуххѕԁԛԝһӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧοιν"
 
-var wordRe = regexp.MustCompile(`[\p{L}\p{M}]+`)
+var wordRe = &lazyRegexp{pattern: `[\p{L}\p{M}]+`}
 
 func checkMixedScript(in *Input, r *reporter) {
 	for _, t := range in.texts() {
@@ -236,26 +235,26 @@ func containsString(list []string, s string) bool {
 // instructionPatterns are phrases that address the model instead of
 // describing a tool. Each is matched case-insensitively.
 var instructionPatterns = []struct {
-	re   *regexp.Regexp
+	re   *lazyRegexp
 	what string
 }{
-	{regexp.MustCompile(`(?i)\b(ignore|disregard|forget|override)\s+(all\s+|any\s+)?(of\s+)?(the\s+|your\s+)?(previous|prior|above|earlier|preceding|other|system|original)\s+(instructions?|prompts?|rules|guidelines|messages|directions|context)`),
+	{&lazyRegexp{pattern: `(?i)\b(ignore|disregard|forget|override)\s+(all\s+|any\s+)?(of\s+)?(the\s+|your\s+)?(previous|prior|above|earlier|preceding|other|system|original)\s+(instructions?|prompts?|rules|guidelines|messages|directions|context)`},
 		"tells the model to ignore its instructions"},
-	{regexp.MustCompile(`(?i)\b(do\s+not|don'?t|never)\s+(tell|inform|mention|reveal|show|notify|alert|disclose)\s+(this\s+|it\s+|anything\s+|that\s+)?(to\s+)?(the\s+)?user`),
+	{&lazyRegexp{pattern: `(?i)\b(do\s+not|don'?t|never)\s+(tell|inform|mention|reveal|show|notify|alert|disclose)\s+(this\s+|it\s+|anything\s+|that\s+)?(to\s+)?(the\s+)?user`},
 		"tells the model to keep something from the user"},
-	{regexp.MustCompile(`(?i)\bwithout\s+(telling|informing|notifying|alerting|asking|showing|mentioning)\s+(it\s+to\s+|this\s+to\s+)?the\s+user`),
+	{&lazyRegexp{pattern: `(?i)\bwithout\s+(telling|informing|notifying|alerting|asking|showing|mentioning)\s+(it\s+to\s+|this\s+to\s+)?the\s+user`},
 		"tells the model to act without the user knowing"},
-	{regexp.MustCompile(`(?i)\b(hide|conceal)\s+(this|it|that)\s+from\s+the\s+user`),
+	{&lazyRegexp{pattern: `(?i)\b(hide|conceal)\s+(this|it|that)\s+from\s+the\s+user`},
 		"tells the model to hide something from the user"},
-	{regexp.MustCompile(`(?i)</?\s*(important|system|instructions?|admin|secret|hidden|critical|assistant)\s*>|\[\s*(system|inst|important)\s*\]`),
+	{&lazyRegexp{pattern: `(?i)</?\s*(important|system|instructions?|admin|secret|hidden|critical|assistant)\s*>|\[\s*(system|inst|important)\s*\]`},
 		"holds a tag that poses as a system or priority message"},
-	{regexp.MustCompile(`(?i)\bbefore\s+(using|calling|invoking|running)\s+any\s+(other\s+)?tools?\b`),
+	{&lazyRegexp{pattern: `(?i)\bbefore\s+(using|calling|invoking|running)\s+any\s+(other\s+)?tools?\b`},
 		"tells the model to call it before any other tool"},
-	{regexp.MustCompile(`(?i)\b(always|must)\s+(first\s+)?(call|use|invoke|run)\s+this\s+tool\s+(first|before)`),
+	{&lazyRegexp{pattern: `(?i)\b(always|must)\s+(first\s+)?(call|use|invoke|run)\s+this\s+tool\s+(first|before)`},
 		"tells the model to call it before anything else"},
-	{regexp.MustCompile(`(?i)\byou\s+are\s+now\b|\bnew\s+instructions\b|\bsystem\s+prompt\b`),
+	{&lazyRegexp{pattern: `(?i)\byou\s+are\s+now\b|\bnew\s+instructions\b|\bsystem\s+prompt\b`},
 		"addresses the model's own instructions"},
-	{regexp.MustCompile(`(?i)~/\.(ssh|aws|gnupg|config|cursor|kube)\b|\bid_(rsa|ed25519|ecdsa)\b|\.aws/credentials|\bmcp\.json\b`),
+	{&lazyRegexp{pattern: `(?i)~/\.(ssh|aws|gnupg|config|cursor|kube)\b|\bid_(rsa|ed25519|ecdsa)\b|\.aws/credentials|\bmcp\.json\b`},
 		"names a secret file for the model to read"},
 }
 
@@ -274,16 +273,12 @@ func checkInstructions(in *Input, r *reporter) {
 
 // redirectRe finds what a text tells the model to use: "call X", "use the
 // X tool", "invoke `X`".
-var redirectRe = regexp.MustCompile("(?i)\\b(call|use|invoke|run|prefer|try)\\s+(?:the\\s+)?(`[^`\\s]+`|[A-Za-z][A-Za-z0-9]*(?:[_.][A-Za-z0-9]+)*)(\\s+tool\\b)?")
+var redirectRe = &lazyRegexp{pattern: "(?i)\\b(call|use|invoke|run|prefer|try)\\s+(?:the\\s+)?(`[^`\\s]+`|[A-Za-z][A-Za-z0-9]*(?:[_.][A-Za-z0-9]+)*)(\\s+tool\\b)?"}
 
 // notNames are words that may stand where a tool's name would without
 // naming one.
-var notNames = map[string]bool{
-	"this": true, "that": true, "the": true, "a": true, "an": true, "any": true, "other": true, "same": true,
-	"each": true, "every": true, "first": true, "next": true, "another": true, "previous": true, "one": true,
-	"which": true, "some": true, "mcp": true, "it": true, "them": true, "these": true, "those": true,
-	"snake_case": true, "camel_case": true, "kebab_case": true,
-}
+var notNames = &lazySet{words: "this that the a an any other same each every first next another previous one which some " +
+	"mcp it them these those snake_case camel_case kebab_case"}
 
 func checkForeignTools(in *Input, r *reporter) {
 	known := map[string]bool{}
@@ -335,7 +330,7 @@ func checkForeignTools(in *Input, r *reporter) {
 			named := asTool ||
 				quoted && (verb == "call" || verb == "invoke" || verb == "run") ||
 				strings.Contains(name, "_") && name == lower
-			if known[lower] || notNames[lower] || !named {
+			if known[lower] || notNames.has(lower) || !named {
 				continue
 			}
 			r.add(in.find(t.at.rng, name), t.at.anchor, "",
@@ -345,9 +340,9 @@ func checkForeignTools(in *Input, r *reporter) {
 }
 
 var (
-	urlRe   = regexp.MustCompile(`(?i)\b(?:https?|ftp|wss?|file)://[^\s"'<>()\[\]{}]+|\bwww\.[a-z0-9-]+(?:\.[a-z0-9-]+)+[^\s"'<>()\[\]{}]*`)
-	emailRe = regexp.MustCompile(`[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})`)
-	hostRe  = regexp.MustCompile(`(?i)^(?:[a-z]+://)?(?:[^@/]*@)?([^/:?#]+)`)
+	urlRe   = &lazyRegexp{pattern: `(?i)\b(?:https?|ftp|wss?|file)://[^\s"'<>()\[\]{}]+|\bwww\.[a-z0-9-]+(?:\.[a-z0-9-]+)+[^\s"'<>()\[\]{}]*`}
+	emailRe = &lazyRegexp{pattern: `[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})`}
+	hostRe  = &lazyRegexp{pattern: `(?i)^(?:[a-z]+://)?(?:[^@/]*@)?([^/:?#]+)`}
 )
 
 // exampleHost reports hosts reserved for examples and tests (RFC 2606,

@@ -111,15 +111,10 @@ func identStart(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= '
 func identPart(c byte) bool  { return identStart(c) || c >= '0' && c <= '9' || c == '$' }
 
 // sqlKeywords end a table reference: a word among them is never an alias.
-var sqlKeywords = map[string]bool{
-	"where": true, "join": true, "inner": true, "left": true, "right": true, "full": true, "cross": true,
-	"outer": true, "natural": true, "on": true, "using": true, "group": true, "order": true, "limit": true,
-	"offset": true, "having": true, "union": true, "except": true, "intersect": true, "window": true,
-	"returning": true, "set": true, "values": true, "select": true, "as": true, "from": true, "into": true,
-	"default": true, "lateral": true, "fetch": true, "for": true, "with": true, "and": true, "or": true,
-	"not": true, "is": true, "in": true, "like": true, "between": true, "case": true, "when": true, "then": true,
-	"else": true, "end": true, "on_conflict": true, "do": true, "update": true, "delete": true, "insert": true,
-}
+var sqlKeywords = &lazySet{words: "where join inner left right full cross outer natural on using group order limit offset " +
+	"having union except intersect window returning set values select as from into default " +
+	"lateral fetch for with and or not is in like between case when then else end on_conflict " +
+	"do update delete insert"}
 
 // sqlInfo is what the rules read from one statement.
 type sqlInfo struct {
@@ -188,7 +183,7 @@ func analyzeSQL(stmt string) *sqlInfo {
 	// a parenthesis opens the column list.
 	tableRef := func(i int, into bool) (int, string) {
 		t := at(i)
-		if t.kind != tokIdent || sqlKeywords[t.low] {
+		if t.kind != tokIdent || sqlKeywords.has(t.low) {
 			return i, ""
 		}
 		name, j := t.low, i+1
@@ -201,7 +196,7 @@ func analyzeSQL(stmt string) *sqlInfo {
 		alias := ""
 		if at(j).low == "as" && at(j+1).kind == tokIdent {
 			alias, j = at(j+1).low, j+2
-		} else if at(j).kind == tokIdent && !sqlKeywords[at(j).low] {
+		} else if at(j).kind == tokIdent && !sqlKeywords.has(at(j).low) {
 			alias, j = at(j).low, j+1
 		}
 		if info.ctes[name] {
@@ -316,7 +311,7 @@ func (info *sqlInfo) comparedTable(toks []sqlToken, i int) (string, bool) {
 	isOp := func(t sqlToken) bool { return t.low == "=" || t.low == "==" }
 	// column = :p
 	if isOp(at(start - 1)) {
-		if c := at(start - 2); c.kind == tokIdent && !sqlKeywords[c.low] {
+		if c := at(start - 2); c.kind == tokIdent && !sqlKeywords.has(c.low) {
 			if at(start-3).low == "." && at(start-4).kind == tokIdent {
 				return info.resolve(at(start - 4).low)
 			}
@@ -325,7 +320,7 @@ func (info *sqlInfo) comparedTable(toks []sqlToken, i int) (string, bool) {
 	}
 	// :p = column
 	if isOp(at(end)) {
-		if c := at(end + 1); c.kind == tokIdent && !sqlKeywords[c.low] {
+		if c := at(end + 1); c.kind == tokIdent && !sqlKeywords.has(c.low) {
 			if at(end+2).low == "." && at(end+3).kind == tokIdent {
 				return info.resolve(c.low)
 			}

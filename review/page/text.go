@@ -68,15 +68,16 @@ func runeName(r rune) string {
 }
 
 // sqlKeywords are highlighted; the rest of a statement is shown as is.
-var sqlKeywords = map[string]bool{}
+// Each is between spaces. A string searched rather than a map, so that
+// the package does no work at initialisation (see write.go).
+const sqlKeywords = " SELECT FROM WHERE AND OR NOT IN IS NULL AS JOIN LEFT RIGHT INNER OUTER FULL CROSS ON" +
+	" GROUP BY ORDER HAVING LIMIT OFFSET UNION ALL DISTINCT INSERT INTO VALUES UPDATE SET DELETE RETURNING" +
+	" WITH RECURSIVE CASE WHEN THEN ELSE END LIKE ILIKE BETWEEN EXISTS ASC DESC COALESCE CAST TRUE FALSE" +
+	" CREATE TABLE DROP ALTER CONFLICT DO NOTHING USING OVER PARTITION WINDOW FILTER LATERAL "
 
-func init() {
-	for _, k := range strings.Fields(`SELECT FROM WHERE AND OR NOT IN IS NULL AS JOIN LEFT RIGHT INNER OUTER FULL CROSS ON
-		GROUP BY ORDER HAVING LIMIT OFFSET UNION ALL DISTINCT INSERT INTO VALUES UPDATE SET DELETE RETURNING
-		WITH RECURSIVE CASE WHEN THEN ELSE END LIKE ILIKE BETWEEN EXISTS ASC DESC COALESCE CAST TRUE FALSE
-		CREATE TABLE DROP ALTER CONFLICT DO NOTHING USING OVER PARTITION WINDOW FILTER LATERAL`) {
-		sqlKeywords[k] = true
-	}
+// sqlKeyword reports whether word, in any case, is one of sqlKeywords.
+func sqlKeyword(word string) bool {
+	return word != "" && !strings.Contains(word, " ") && strings.Contains(sqlKeywords, " "+strings.ToUpper(word)+" ")
 }
 
 // HighlightSQL escapes a statement for HTML with its keywords, strings,
@@ -136,7 +137,7 @@ func HighlightSQL(s string) template.HTML {
 			for j < len(s) && isIdent(s[j]) {
 				j++
 			}
-			if word := s[i:j]; sqlKeywords[strings.ToUpper(word)] {
+			if word := s[i:j]; sqlKeyword(word) {
 				span("k", word)
 			} else {
 				b.WriteString(string(Visible(word)))
