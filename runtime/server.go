@@ -96,6 +96,9 @@ func NewServer(gen *Generation, opts ServerOptions) *Server {
 		calls: &callPath{log: opts.Log, audit: opts.Audit, metrics: opts.Metrics, tracing: opts.Tracing, progressInterval: opts.ProgressInterval,
 			seal: newSealer(opts.StateKey), leaving: leaving}}
 	s.metrics.Sources(s.sourceStats)
+	if opts.Tracing != nil {
+		s.metrics.DroppedSpans(opts.Tracing.DroppedSpans)
+	}
 	if opts.Exposure.beyondLoopback() {
 		s.refusedHTTP = ratelimit.NewMemory(refusedBuckets, nil)
 	}
