@@ -21,8 +21,10 @@ import (
 // any notification) and logged, and audited when the id names a request
 // in flight from someone else.
 //
-// Over stdio there is one client, one principal and one session, which is
-// what mcp-go's own keying assumes, so stdio cancels through mcp-go.
+// Over stdio there is one client, one principal and one session: the
+// connection keeps its requests by id and cancels them itself (stdio.go,
+// flights), as a tools/call it answers through runtime.DirectCall is not
+// known to mcp-go.
 
 // A flightKey names a request by who sent it: the caller, the session
 // (empty without one) and the JSON-RPC id (see idKey).

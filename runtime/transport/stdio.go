@@ -27,9 +27,10 @@ import (
 // and ServeStdio returns once they have. Nothing but protocol messages is
 // written to out.
 //
-// Each line is parsed once (parseMessage) and handed to mcp-go's
-// HandleMessage with the session in its context, as over HTTP; requests
-// run on goroutines of their own, tools/call at most stdioCalls at a time.
+// Each line is parsed once (parseMessage) and, as over HTTP, a tools/call
+// is answered by runtime.DirectCall when it takes it, everything else by
+// mcp-go's HandleMessage, with the session in its context; requests run
+// on goroutines of their own, tools/call at most stdioCalls at a time.
 func ServeStdio(ctx context.Context, s *runtime.Server, in io.Reader, out io.Writer, grace time.Duration) error {
 	c := newStdio(s, out)
 	if err := s.MCP().RegisterSession(ctx, c.session); err != nil {
@@ -161,9 +162,11 @@ func (c *stdio) dispatch(reading, ctx context.Context, line []byte) {
 	}
 	if !m.isRequest() {
 		if m.Method == string(mcp.MethodNotificationCancelled) {
+			// The connection cancels its own requests; mcp-go is not told.
 			if k, ok := idKey(m.Params.RequestID); ok {
 				c.flights.cancel(k)
 			}
+			return
 		}
 		if resp := c.handle(ctx, line, nil); resp != nil {
 			c.write(resp, "")
@@ -179,9 +182,10 @@ func (c *stdio) dispatch(reading, ctx context.Context, line []byte) {
 		}
 	}
 	id := string(m.ID)
+	reqCtx, cancel := context.WithCancel(ctx)
 	k, tracked := idKey(m.ID)
 	if tracked {
-		c.flights.begin(k)
+		c.flights.begin(k, cancel)
 	}
 	if m.Method == string(mcp.MethodSubscriptionsListen) {
 		// A listen stream is answered only when it ends, which shutdown
@@ -193,15 +197,16 @@ func (c *stdio) dispatch(reading, ctx context.Context, line []byte) {
 	c.requests.Add(1)
 	go func() {
 		defer c.requests.Done()
+		defer cancel()
 		if call {
 			defer func() { <-c.queued }()
 			select {
 			case c.calls <- struct{}{}:
 				defer func() { <-c.calls }()
-			case <-ctx.Done():
+			case <-reqCtx.Done():
 			}
 		}
-		resp := c.handle(ctx, line, m.rawID())
+		resp := c.handle(reqCtx, line, &m)
 		if tracked && c.flights.end(k) {
 			// The client cancelled it: the specification asks for no
 			// answer, and a client that gave up may have stopped reading.
@@ -211,51 +216,70 @@ func (c *stdio) dispatch(reading, ctx context.Context, line []byte) {
 	}()
 }
 
-// flights is the requests of a stdio connection being served, by idKey,
-// and which of them the client cancelled.
+// flights is the requests of a stdio connection being served, by idKey:
+// how to cancel each, and whether the client did. The connection cancels
+// its requests itself, as the HTTP gate does (cancel.go): a tools/call
+// answered by runtime.DirectCall is not known to mcp-go.
 type flights struct {
 	mu sync.Mutex
-	m  map[string]bool // true: cancelled
+	m  map[string]*stdioFlight
 }
 
-func (f *flights) begin(k string) {
+// stdioFlight is one request being served over stdio.
+type stdioFlight struct {
+	cancel    context.CancelFunc
+	cancelled bool
+}
+
+func (f *flights) begin(k string, cancel context.CancelFunc) {
 	f.mu.Lock()
 	if f.m == nil {
-		f.m = map[string]bool{}
+		f.m = map[string]*stdioFlight{}
 	}
-	f.m[k] = false
+	f.m[k] = &stdioFlight{cancel: cancel}
 	f.mu.Unlock()
 }
 
-// cancel marks request k cancelled, if it is being served.
+// cancel cancels request k, if it is being served.
 func (f *flights) cancel(k string) {
 	f.mu.Lock()
-	if _, ok := f.m[k]; ok {
-		f.m[k] = true
+	fl := f.m[k]
+	if fl != nil {
+		fl.cancelled = true
 	}
 	f.mu.Unlock()
+	if fl != nil {
+		fl.cancel()
+	}
 }
 
 // end forgets request k, answered, and reports whether it was cancelled.
 func (f *flights) end(k string) (cancelled bool) {
 	f.mu.Lock()
-	cancelled = f.m[k]
+	defer f.mu.Unlock()
+	fl := f.m[k]
 	delete(f.m, k)
-	f.mu.Unlock()
-	return cancelled
+	return fl != nil && fl.cancelled
 }
 
-// handle runs HandleMessage; a handler that panics answers with an
-// internal error instead of ending the process.
-func (c *stdio) handle(ctx context.Context, line []byte, id any) (resp mcp.JSONRPCMessage) {
+// handle answers one message: a tools/call through runtime.DirectCall
+// when it takes it, anything else (and m nil: a notification) through
+// HandleMessage. A handler that panics answers with an internal error
+// instead of ending the process.
+func (c *stdio) handle(ctx context.Context, line []byte, m *message) (resp mcp.JSONRPCMessage) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.log.Error().Interface("panic", r).Msg("panic recovered in a stdio request")
-			if id != nil {
-				resp = createError(id, mcp.INTERNAL_ERROR, fmt.Sprintf("internal panic: %v", r))
+			if m != nil {
+				resp = createError(m.rawID(), mcp.INTERNAL_ERROR, fmt.Sprintf("internal panic: %v", r))
 			}
 		}
 	}()
+	if m != nil && m.Method == string(mcp.MethodToolsCall) {
+		if resp, ok := c.s.DirectCall(ctx, m.ID, line); ok {
+			return resp
+		}
+	}
 	return c.mcp.HandleMessage(ctx, line)
 }
 

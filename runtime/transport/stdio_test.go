@@ -211,6 +211,14 @@ func TestStdioSession(t *testing.T) {
 			if got, want := structured(t, callTool(t, c, "echo", map[string]any{"word": "hi"})), `{"via":"stdio","word":"hi"}`; got != want {
 				t.Errorf("echo = %s, want %s", got, want)
 			}
+			// 2026-07-28 calls go through HandleMessage, earlier ones not.
+			if n, want := srv.DirectCalls(), uint64(1); version == mcp.ProtocolVersion20260728 {
+				if n != 0 {
+					t.Errorf("DirectCall answered %d calls of 2026-07-28", n)
+				}
+			} else if n != want {
+				t.Errorf("DirectCall answered %d calls, want %d", n, want)
+			}
 			if err := c.Close(); err != nil {
 				t.Errorf("closing the client: %v", err)
 			}
