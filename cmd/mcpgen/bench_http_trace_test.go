@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	goruntime "runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -121,8 +122,13 @@ func TestTracingSampledOutCostsNothing(t *testing.T) {
 		for ; i < 50; i++ { // warm: the connection, the pools, the caches
 			postBenchCall(t, client, url, i)
 		}
-		// As testing.AllocsPerRun, but the mean is not rounded down.
+		// As testing.AllocsPerRun, but the mean is not rounded down. No
+		// collection runs while counting: each one empties the
+		// sync.Pools, and the calls after it allocate afresh, so the
+		// count would follow how many collections a run happened to see.
 		defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(1))
+		goruntime.GC()
+		defer debug.SetGCPercent(debug.SetGCPercent(-1))
 		var before, after goruntime.MemStats
 		goruntime.ReadMemStats(&before)
 		const calls = 400
@@ -136,7 +142,7 @@ func TestTracingSampledOutCostsNothing(t *testing.T) {
 	off := allocs(nil)
 	sampledOut := allocs(runtime.NewTracingTo(dropSpans{}, 0))
 	t.Logf("allocations per call: off %.2f, sampled out %.2f", off, sampledOut)
-	if sampledOut > off+1 {
+	if sampledOut > off+1+raceAllocNoise {
 		t.Errorf("a sampled-out call allocates %.2f times, a call with tracing off %.2f", sampledOut, off)
 	}
 }
