@@ -136,7 +136,14 @@ cleanup() {
 	if [ -n "${STOP_PG+x}" ]; then "${STOP_PG[@]}" >/dev/null 2>&1 || true; fi
 	if [ -n "${PGDIR:-}" ]; then rm -rf "$PGDIR"; fi
 	if [ -n "${MYDIR:-}" ]; then
-		if [ -f "$MYDIR/mysqld.pid" ]; then kill "$(cat "$MYDIR/mysqld.pid")" 2>/dev/null || true; fi
+		if [ -f "$MYDIR/mysqld.pid" ]; then
+			# mariadbd writes its files until it has exited: wait (10 s at
+			# most) before removing them.
+			local pid i
+			pid=$(cat "$MYDIR/mysqld.pid")
+			kill "$pid" 2>/dev/null || true
+			for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		fi
 		rm -rf "$MYDIR"
 	fi
 	if [ -n "${REDISDIR:-}" ]; then
