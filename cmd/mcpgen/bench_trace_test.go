@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -23,6 +26,8 @@ import (
 //   - on: every call's spans (tools/call, guard, the SQL span) are built
 //     and batched, and the exporter drops them;
 //   - sampled-out: tracing on with a sample ratio of 0;
+//   - direct-off, direct-on: off and on through Server.DirectCall, the
+//     path the transports take for a tools/call;
 //   - otlp: the real OTLP/HTTP exporter, to the receiver at
 //     BENCH_OTLP_ENDPOINT, which must run in another process (skipped
 //     without it).
@@ -41,6 +46,18 @@ func BenchmarkToolCallTraced(b *testing.B) {
 	}
 	b.Run("off", func(b *testing.B) { run(b, nil) })
 	b.Run("on", func(b *testing.B) { run(b, runtime.NewTracingTo(dropSpans{}, 1)) })
+	// The path both transports take for a tools/call: runtime.DirectCall.
+	direct := func(b *testing.B, tracing *runtime.Tracing) {
+		defer func() {
+			if err := tracing.Shutdown(context.Background()); err != nil {
+				b.Error(err)
+			}
+		}()
+		opts := runtime.ServerOptions{Log: zerolog.Nop(), Audit: audit.New(io.Discard), Metrics: metrics.New(), Tracing: tracing}
+		benchDirectCalls(b, runtime.NewServer(gen, opts))
+	}
+	b.Run("direct-off", func(b *testing.B) { direct(b, nil) })
+	b.Run("direct-on", func(b *testing.B) { direct(b, runtime.NewTracingTo(dropSpans{}, 1)) })
 	b.Run("sampled-out", func(b *testing.B) { run(b, runtime.NewTracingTo(dropSpans{}, 0)) })
 	b.Run("otlp", func(b *testing.B) {
 		endpoint := os.Getenv("BENCH_OTLP_ENDPOINT")
@@ -53,6 +70,35 @@ func BenchmarkToolCallTraced(b *testing.B) {
 			b.Fatalf("tracing: %v %v", tracing, err)
 		}
 		run(b, tracing)
+	})
+}
+
+// benchDirectCalls is benchCalls through Server.DirectCall, as the HTTP
+// and stdio transports answer a tools/call.
+func benchDirectCalls(b *testing.B, s *runtime.Server) {
+	ctx := context.Background()
+	init := `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}`
+	s.MCP().HandleMessage(ctx, json.RawMessage(init))
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			i++
+			id := strconv.Itoa(i)
+			msg := `{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call","params":{"name":"get_order","arguments":{"order_id":` + strconv.Itoa(1+(i*7919)%100000) + `}}}`
+			resp, ok := s.DirectCall(ctx, json.RawMessage(id), []byte(msg))
+			if !ok {
+				b.Fatal("DirectCall did not take the call")
+			}
+			out, err := json.Marshal(resp)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if strings.Contains(string(out), `"isError":true`) || !strings.Contains(string(out), `"structuredContent"`) {
+				b.Fatalf("call failed: %s", out)
+			}
+		}
 	})
 }
 
