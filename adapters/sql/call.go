@@ -206,10 +206,11 @@ func (t *Tool) run(ctx context.Context, q execQuerier, stmt *stdsql.Stmt, args [
 		case truncated:
 			return nil, errManyRows
 		}
-		return &adapter.Result{Structured: out[0], Rows: 1}, nil
+		// The row by pointer: boxing the value would copy it once more.
+		return &adapter.Result{Structured: &out[0], Rows: 1}, nil
 	}
 	return &adapter.Result{
-		Structured: adapter.Rows{Rows: out, Truncated: truncated},
+		Structured: &adapter.Rows{Rows: out, Truncated: truncated},
 		Rows:       len(out),
 		Truncated:  truncated,
 	}, nil
@@ -258,9 +259,10 @@ func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]adapter.
 		return nil, false, err
 	}
 	// Each row is scanned into a slice of its own, converted in place and
-	// kept as the row's values.
-	var vals []any
-	ptrs := make([]any, len(names))
+	// kept as the row's values. The pointers Scan takes share the first
+	// row's allocation: one fewer for the common one-row lookup.
+	n := len(names)
+	var vals, ptrs []any
 	out := make([]adapter.Row, 0, min(limit, 64))
 	truncated := false
 	for (len(out) < limit || checkMore) && rows.Next() {
@@ -268,7 +270,12 @@ func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]adapter.
 			truncated = true
 			break
 		}
-		vals = make([]any, len(names))
+		if ptrs == nil {
+			both := make([]any, 2*n)
+			vals, ptrs = both[:n:n], both[n:]
+		} else {
+			vals = make([]any, n)
+		}
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
