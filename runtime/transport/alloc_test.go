@@ -80,8 +80,9 @@ func TestTransportAllocations(t *testing.T) {
 		t.Errorf("HTTP adds %.0f allocations per tools/call, want at most %d", extra, bound)
 	}
 	// The direct path saves part of what HandleMessage cost: 321
-	// allocations over HTTP before it, 284 after (race 308).
-	if ceiling := 292.0 + raceAllocs; overHTTP > ceiling {
+	// allocations over HTTP before it, 284 after (race 308); 281 (race
+	// 306) once guards reused their activations.
+	if ceiling := 289.0 + raceAllocs; overHTTP > ceiling {
 		t.Errorf("%.0f allocations per tools/call over HTTP, want at most %.0f", overHTTP, ceiling)
 	}
 }
