@@ -113,6 +113,9 @@ func (t *Tool) inTx(ctx context.Context, db beginner, opts *stdsql.TxOptions, ar
 // A read-only tool runs its prepared statement, when it has one.
 func (t *Tool) onMemory(ctx context.Context, args []any) (*adapter.Result, error) {
 	s := t.src
+	if s.memConn == nil {
+		return nil, errors.New("the in-memory database is not open")
+	}
 	select {
 	case s.memTurn <- struct{}{}:
 	case <-ctx.Done():
