@@ -114,6 +114,9 @@ func (s *Server) DirectCall(ctx context.Context, id json.RawMessage, body []byte
 	for _, hook := range hooks.OnAfterCallTool {
 		hook(ctx, reqID, req, answer)
 	}
+	if result != nil {
+		answer = directResult{result} // the same JSON, written for less
+	}
 	return mcp.NewJSONRPCResultResponse(mcp.NewRequestId(reqID), answer), true
 }
 

@@ -1,6 +1,7 @@
 package sql
 
 import (
+	stdsql "database/sql"
 	"net/url"
 	"strings"
 	"sync"
@@ -78,10 +79,16 @@ type Source struct {
 	ro     *sqlx.DB    // sqlite file: the query_only pool; mysql: the read-only session pool; nil otherwise
 	memory bool        // sqlite in-memory: one connection, read-only set per call
 	memRO  atomic.Bool // whether the single-connection authorizer refuses writes now
-	// memQueryOnly is the driver connection of the in-memory database on
-	// which query_only is known to be on (nil: not known). Read only by
-	// whoever holds that one connection (onMemory).
-	memQueryOnly any
+	// memConn is the in-memory database's one connection, taken from db
+	// at Open and held until Close, so that read-only tools can keep
+	// statements prepared on it. A call holds memTurn (a token: one call
+	// at a time, and a waiting call still sees its context end) while it
+	// uses memConn.
+	memConn *stdsql.Conn
+	memTurn chan struct{}
+	// memQueryOnly says query_only is known to be on for memConn. Read and
+	// written only by the holder of memTurn.
+	memQueryOnly bool
 	scrub        scrubber
 }
 

@@ -110,22 +110,29 @@ func (t *Tool) inTx(ctx context.Context, db beginner, opts *stdsql.TxOptions, ar
 
 // onMemory runs the statement on the one connection of an in-memory
 // database, with query_only (and the authorizer) set for what the tool is.
+// A read-only tool runs its prepared statement, when it has one.
 func (t *Tool) onMemory(ctx context.Context, args []any) (*adapter.Result, error) {
-	conn, err := t.src.db.Conn(ctx)
-	if err != nil {
-		return nil, err
+	s := t.src
+	if s.memConn == nil {
+		return nil, errors.New("the in-memory database is not open")
 	}
-	defer conn.Close()
-	// Holding the only connection, the flag is ours until Close.
-	t.src.memRO.Store(t.readOnly)
-	defer t.src.memRO.Store(false)
+	select {
+	case s.memTurn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-s.memTurn }()
+	conn := s.memConn
+	// Holding the turn, the flag is ours until we give it back.
+	s.memRO.Store(t.readOnly)
+	defer s.memRO.Store(false)
 	if t.readOnly {
-		if err := t.src.queryOnly(ctx, conn); err != nil {
+		if err := s.queryOnly(ctx, conn); err != nil {
 			return nil, err
 		}
-		return t.run(ctx, conn, nil, args)
+		return t.run(ctx, conn, t.prepared, args)
 	}
-	t.src.memQueryOnly = nil
+	s.memQueryOnly = false
 	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 0"); err != nil {
 		return nil, err
 	}
@@ -133,23 +140,17 @@ func (t *Tool) onMemory(ctx context.Context, args []any) (*adapter.Result, error
 }
 
 // queryOnly turns query_only on for conn, the in-memory database's one
-// connection, which the caller holds. It stays on from one read to the
-// next: only a write tool turns it off (a read's authorizer refuses to),
-// and the write path forgets it first. A new connection, had the pool
-// replaced the old one, is told again.
+// connection, whose turn the caller holds. It stays on from one read to
+// the next: only a write tool turns it off (a read's authorizer refuses
+// to), and the write path forgets it first.
 func (s *Source) queryOnly(ctx context.Context, conn *stdsql.Conn) error {
-	var dc any
-	if err := conn.Raw(func(c any) error { dc = c; return nil }); err != nil {
-		return err
-	}
-	if dc == s.memQueryOnly {
+	if s.memQueryOnly {
 		return nil
 	}
-	s.memQueryOnly = nil
 	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
 		return err
 	}
-	s.memQueryOnly = dc
+	s.memQueryOnly = true
 	return nil
 }
 
@@ -208,10 +209,11 @@ func (t *Tool) run(ctx context.Context, q execQuerier, stmt *stdsql.Stmt, args [
 		case truncated:
 			return nil, errManyRows
 		}
-		return &adapter.Result{Structured: out[0], Rows: 1}, nil
+		// The row by pointer: boxing the value would copy it once more.
+		return &adapter.Result{Structured: &out[0], Rows: 1}, nil
 	}
 	return &adapter.Result{
-		Structured: adapter.Rows{Rows: out, Truncated: truncated},
+		Structured: &adapter.Rows{Rows: out, Truncated: truncated},
 		Rows:       len(out),
 		Truncated:  truncated,
 	}, nil
@@ -260,9 +262,10 @@ func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]adapter.
 		return nil, false, err
 	}
 	// Each row is scanned into a slice of its own, converted in place and
-	// kept as the row's values.
-	var vals []any
-	ptrs := make([]any, len(names))
+	// kept as the row's values. The pointers Scan takes share the first
+	// row's allocation: one fewer for the common one-row lookup.
+	n := len(names)
+	var vals, ptrs []any
 	out := make([]adapter.Row, 0, min(limit, 64))
 	truncated := false
 	for (len(out) < limit || checkMore) && rows.Next() {
@@ -270,7 +273,12 @@ func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]adapter.
 			truncated = true
 			break
 		}
-		vals = make([]any, len(names))
+		if ptrs == nil {
+			both := make([]any, 2*n)
+			vals, ptrs = both[:n:n], both[n:]
+		} else {
+			vals = make([]any, n)
+		}
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}

@@ -35,10 +35,11 @@
 //
 // SQLite, in-memory database (":memory:", mode=memory, vfs=memdb, an empty
 // name): every connection would see a different database, so there is one
-// connection for the life of the source. Each call takes it, sets
-// PRAGMA query_only for what the tool is, and switches the authorizer the
-// same way (it reads a flag only the holder of the connection sets).
-// Calls are serialised; this is for demos and tests.
+// connection, which the source holds from Open to Close. Each call takes
+// its turn on it, sets PRAGMA query_only for what the tool is, and switches
+// the authorizer the same way (it reads a flag only the call whose turn it
+// is sets). Read-only tools keep their statements prepared on it. Calls are
+// serialised; this is for demos and tests.
 //
 // PostgreSQL: one pool. Read-only tools run in BEGIN READ ONLY
 // transactions, write tools in read-write transactions that commit when

@@ -319,12 +319,16 @@ func structured(res *adapter.Result) map[string]any {
 
 func plain(v any) any {
 	switch x := v.(type) {
+	case *adapter.Row:
+		return plain(*x)
 	case adapter.Row:
 		m := make(map[string]any, len(x.Columns))
 		for i, c := range x.Columns {
 			m[c] = x.Values[i]
 		}
 		return m
+	case *adapter.Rows:
+		return plain(*x)
 	case adapter.Rows:
 		rows := make([]any, len(x.Rows))
 		for i, r := range x.Rows {

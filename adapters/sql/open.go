@@ -108,7 +108,42 @@ func (s *Source) openMemory(ctx context.Context, dsn string, tools []*Tool, log 
 		diags = append(diags, s.diag(hcl.DiagWarning, s.dsnRange, "Pool size ignored",
 			"An in-memory SQLite database lives in a single connection; max_open_conns has no effect."))
 	}
-	return append(diags, s.openScratch(ctx, dsn, tools, log)...)
+	diags = append(diags, s.openScratch(ctx, dsn, tools, log)...)
+	if s.db == nil {
+		return diags
+	}
+	return append(diags, s.holdMemory(ctx, tools)...)
+}
+
+// holdMemory takes the in-memory database's one connection for the life
+// of the source and prepares the read-only tools' statements on it: a
+// statement prepared on the pool could not run while a call holds the
+// connection. Each is prepared under the read-only authorizer, as at its
+// calls; SQLite prepares again, under the same authorizer, a statement
+// that a change of schema made stale.
+func (s *Source) holdMemory(ctx context.Context, tools []*Tool) hcl.Diagnostics {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return s.connError(err)
+	}
+	s.memConn, s.memTurn = conn, make(chan struct{}, 1)
+	if !prepareSQLite {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	for _, t := range tools {
+		if !t.readOnly || !t.described { // a write, or a statement Open refused
+			continue
+		}
+		s.memRO.Store(true)
+		t.prepared, err = conn.PrepareContext(ctx, t.stmt.query)
+		s.memRO.Store(false)
+		if err != nil {
+			diags = append(diags, s.diag(hcl.DiagError, t.sqlRange, "Invalid SQL statement",
+				"SQLite: "+s.scrub.text(err.Error())+"."))
+		}
+	}
+	return diags
 }
 
 // openScratch opens an in-memory database on one connection, seeds it and
@@ -379,6 +414,19 @@ func (s *Source) Ping(ctx context.Context) error {
 	if s.db == nil {
 		return errors.New("sql source " + s.name + " is not open")
 	}
+	if s.memConn != nil {
+		// The pool's one connection is held: ask it, in turn.
+		select {
+		case s.memTurn <- struct{}{}:
+		case <-ctx.Done():
+			return fmt.Errorf("sql source %s: %w", s.name, ctx.Err())
+		}
+		defer func() { <-s.memTurn }()
+		if err := s.memConn.PingContext(ctx); err != nil {
+			return fmt.Errorf("sql source %s: %w", s.name, s.scrub.err(err))
+		}
+		return nil
+	}
 	for _, db := range []*sqlx.DB{s.db, s.ro} {
 		if db == nil {
 			continue
@@ -401,6 +449,10 @@ func (s *Source) Close() error {
 		}
 	}
 	s.mu.Unlock()
+	if s.memConn != nil {
+		errs = append(errs, s.memConn.Close())
+		s.memConn = nil
+	}
 	for _, db := range []*sqlx.DB{s.ro, s.db} {
 		if db != nil {
 			errs = append(errs, db.Close())

@@ -2,6 +2,7 @@ package sql
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -187,6 +188,55 @@ tool "sneaky" {
 	mustCall(t, tools["add"], map[string]any{"id": int64(5)})
 	if got := itemCount(t, tools); got != 5 {
 		t.Errorf("items = %d, want 5", got)
+	}
+}
+
+// TestInMemoryTurn: the in-memory database's connection is held for the
+// source's life; calls and Ping take turns on it, a call waiting for its
+// turn sees its context end, and a read's prepared statement sees what a
+// write just did.
+func TestInMemoryTurn(t *testing.T) {
+	t.Parallel()
+	s, tools, diags := decodeConfig(t, sourceHCL("sqlite", ":memory:", itemsSeed)+countItemsTool+`
+tool "add" {
+  read_only = false
+  param "id" {}
+  sql = "INSERT INTO items (id, name) VALUES (:id, 'x')"
+}
+`)
+	if diags.HasErrors() {
+		t.Fatalf("decode: %s", diags)
+	}
+	defer s.Close()
+	if d := s.Open(context.Background(), serveOpts()); d.HasErrors() {
+		t.Fatalf("open: %s", d)
+	}
+	if tools["count_items"].prepared == nil || tools["add"].prepared != nil {
+		t.Fatalf("prepared: count_items %v, add %v; want only the read-only tool's",
+			tools["count_items"].prepared != nil, tools["add"].prepared != nil)
+	}
+	if err := s.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+
+	s.memTurn <- struct{}{} // as a call in progress would
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := tools["count_items"].Call(ctx, &adapter.Call{RequestID: "test", Tool: "count_items"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("call waiting for its turn, context cancelled: %v, want context.Canceled", err)
+	}
+	if err := s.Ping(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Ping waiting for its turn, context cancelled: %v, want context.Canceled", err)
+	}
+	<-s.memTurn
+
+	before := itemCount(t, tools)
+	mustCall(t, tools["add"], map[string]any{"id": int64(10)})
+	if got := itemCount(t, tools); got != before+1 {
+		t.Errorf("items after a write = %d, want %d", got, before+1)
+	}
+	if err := s.Ping(context.Background()); err != nil {
+		t.Errorf("Ping after calls: %v", err)
 	}
 }
 

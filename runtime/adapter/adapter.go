@@ -188,7 +188,7 @@ type Upstream struct {
 
 // Result is what a tool returns. Structured becomes structuredContent and,
 // as compact JSON, the text content. It must marshal to a JSON object: a
-// Row, Rows, or a map[string]any.
+// Row or *Row, Rows or *Rows, or a map[string]any.
 type Result struct {
 	Structured any
 	// Rows is the number of rows (or items) returned, for logs and audit.

@@ -213,7 +213,7 @@ func program(env *cel.Env, ast *cel.Ast) (*Program, error) {
 // Allow evaluates a guard. Any evaluation error (a missing claim, the cost
 // limit) is returned, and callers deny.
 func (p *Program) Allow(v Vars) (bool, error) {
-	out, _, err := p.prg.Eval(activationOf(v))
+	out, err := p.eval(v)
 	if err != nil {
 		return false, err
 	}
@@ -256,11 +256,27 @@ func (p *Program) Possible(v Vars) bool {
 // Value evaluates a bind and converts the result to a value SQL can bind:
 // string, int64, float64, bool, or []any of those.
 func (p *Program) Value(v Vars) (any, error) {
-	out, _, err := p.prg.Eval(activationOf(v))
+	out, err := p.eval(v)
 	if err != nil {
 		return nil, err
 	}
 	return native(out)
+}
+
+// activations are reused from one evaluation to the next: every call
+// evaluates a guard and its binds. An evaluation reads its activation only
+// while it runs (the result holds values, never the activation), and eval
+// clears it before putting it back, so no call's values reach another.
+var activations = sync.Pool{New: func() any { return new(activation) }}
+
+// eval evaluates the program with v on a pooled activation.
+func (p *Program) eval(v Vars) (ref.Val, error) {
+	a := activations.Get().(*activation)
+	a.set(v)
+	out, _, err := p.prg.Eval(a)
+	*a = activation{}
+	activations.Put(a)
+	return out, err
 }
 
 // activation resolves the four variables of v without building a map of
@@ -294,7 +310,14 @@ func (a *activation) Parent() interpreter.Activation { return nil }
 var emptyMap = types.NewRefValMap(types.DefaultTypeAdapter, map[ref.Val]ref.Val{})
 
 func activationOf(v Vars) *activation {
-	a := &activation{principal: v.Principal, tool: v.Tool, request: v.Request, args: emptyMap}
+	a := new(activation)
+	a.set(v)
+	return a
+}
+
+// set makes a resolve v's variables, an absent one as an empty map.
+func (a *activation) set(v Vars) {
+	*a = activation{principal: v.Principal, tool: v.Tool, request: v.Request, args: emptyMap}
 	if v.Args != nil {
 		a.args = v.Args
 	}
@@ -303,7 +326,6 @@ func activationOf(v Vars) *activation {
 			*f = emptyMap
 		}
 	}
-	return a
 }
 
 func native(v ref.Val) (any, error) {

@@ -286,3 +286,44 @@ func TestCompileKey(t *testing.T) {
 		}
 	}
 }
+
+// TestActivationReuse: evaluations share pooled activations, and one
+// evaluation's variables never reach the next, whichever activation it
+// gets: a guard that reads arguments, a principal and a tool sees them
+// absent right after a call that had them.
+func TestActivationReuse(t *testing.T) {
+	base, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := base.WithParams(params)
+	prg, err := env.CompileGuard(`has(args.order_id) || has(principal.sub) || has(tool.name)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bind, err := env.CompileBind(`has(principal.claims) ? principal.claims.org : 'nobody'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if ok, err := prg.Allow(vars()); err != nil || !ok {
+			t.Fatalf("round %d, with every variable: %v, %v; want true", i, ok, err)
+		}
+		if v, err := bind.Value(vars()); err != nil || v != "acme" {
+			t.Fatalf("round %d, bind with a principal: %v, %v; want acme", i, v, err)
+		}
+		if ok, err := prg.Allow(Vars{}); err != nil || ok {
+			t.Fatalf("round %d, with none: %v, %v; an earlier evaluation's variables were seen", i, ok, err)
+		}
+		if v, err := bind.Value(Vars{}); err != nil || v != "nobody" {
+			t.Fatalf("round %d, bind without a principal: %v, %v; want nobody", i, v, err)
+		}
+	}
+	// What is left in the pool holds nothing.
+	for range 4 {
+		a := activations.Get().(*activation)
+		if a.principal != nil || a.args != nil || a.tool != nil || a.request != nil {
+			t.Fatalf("a pooled activation still holds %+v", *a)
+		}
+	}
+}
