@@ -56,7 +56,8 @@ func (s *Server) DirectCall(ctx context.Context, id json.RawMessage, body []byte
 		return nil, false
 	}
 	var msg directMessage
-	if json.Unmarshal(body, &msg) != nil || !msg.JSONRPC || msg.Method != string(mcp.MethodToolsCall) {
+	if json.Unmarshal(body, &msg) != nil || !msg.JSONRPC || msg.Method != string(mcp.MethodToolsCall) ||
+		len(msg.Result) > 0 && string(msg.Result) != "null" {
 		return nil, false // HandleMessage answers what is wrong
 	}
 	req := &msg.CallToolRequest
@@ -209,6 +210,9 @@ func urlElicitationRequired(err error) (mcp.URLElicitationRequiredError, bool) {
 // "2.0".
 type directMessage struct {
 	JSONRPC rpcVersion `json:"jsonrpc"`
+	// Result, when present and not null, makes the message an answer to
+	// HandleMessage, which runs nothing for it.
+	Result json.RawMessage `json:"result"`
 	mcp.CallToolRequest
 }
 

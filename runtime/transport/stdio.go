@@ -198,6 +198,8 @@ func (c *stdio) dispatch(reading, ctx context.Context, line []byte) {
 	go func() {
 		defer c.requests.Done()
 		defer cancel()
+		var resp mcp.JSONRPCMessage
+		run := true
 		if call {
 			defer func() { <-c.queued }()
 			select {
@@ -205,8 +207,14 @@ func (c *stdio) dispatch(reading, ctx context.Context, line []byte) {
 				defer func() { <-c.calls }()
 			case <-reqCtx.Done():
 			}
+			// A call its client cancelled while it waited for its turn
+			// never runs (nor takes a turn it was not given). One that
+			// shutdown cancelled runs and ends cancelled, answered.
+			run = !(tracked && c.flights.cancelled(k))
 		}
-		resp := c.handle(reqCtx, line, &m)
+		if run {
+			resp = c.handle(reqCtx, line, &m)
+		}
 		if tracked && c.flights.end(k) {
 			// The client cancelled it: the specification asks for no
 			// answer, and a client that gave up may have stopped reading.
@@ -238,6 +246,14 @@ func (f *flights) begin(k string, cancel context.CancelFunc) {
 	}
 	f.m[k] = &stdioFlight{cancel: cancel}
 	f.mu.Unlock()
+}
+
+// cancelled reports whether the client cancelled request k.
+func (f *flights) cancelled(k string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fl := f.m[k]
+	return fl != nil && fl.cancelled
 }
 
 // cancel cancels request k, if it is being served.

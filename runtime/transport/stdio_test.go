@@ -428,3 +428,66 @@ func TestStdioCancelledGetsNoAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestStdioCallWithResult: a tools/call that also carries a result is an
+// answer to mcp-go, which runs nothing for it; stdio's direct path does
+// the same.
+func TestStdioCallWithResult(t *testing.T) {
+	srv, logs := newServer(t, serverBlock+sqlSource())
+	s := serveStdio(t, srv, longGrace)
+	out := readOutput(t, s.stdout)
+	s.send(t, stdioInitialize)
+	out.until(t, `"id":1`)
+	s.send(t, stdioInitialized)
+	s.send(t, `{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"word":"with-result"}},"result":{}}`)
+	s.send(t, `{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"echo","arguments":{"word":"plain"}}}`)
+	out.until(t, `"id":6`)
+	s.stdin.Close()
+	out.rest(t)
+	s.awaitReturn(t)
+	for _, line := range out.written() {
+		if id, answer := answerID(line); answer && id == "5" {
+			t.Errorf("a message with a result was answered as a call: %s", line)
+		}
+	}
+	if strings.Contains(logs.String(), "with-result") {
+		t.Error("a message with a result ran its tool")
+	}
+}
+
+// TestStdioCancelledWhileQueued: a tools/call waiting for its turn
+// behind stdioCalls running ones, which its client then cancels, never
+// runs, and gets no answer.
+func TestStdioCancelledWhileQueued(t *testing.T) {
+	up := newUpstream(t)
+	srv, logs := newServer(t, serverBlock+sqlSource()+up.source())
+	s := serveStdio(t, srv, longGrace)
+	out := readOutput(t, s.stdout)
+	s.send(t, stdioInitialize)
+	out.until(t, `"id":1`)
+	s.send(t, stdioInitialized)
+	for i := 10; i < 15; i++ { // every turn taken
+		s.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"wait","arguments":{}}}`, i))
+	}
+	for range 5 {
+		awaitSignal(t, up.arrived, "a wait call reaching the upstream")
+	}
+	s.send(t, `{"jsonrpc":"2.0","id":20,"method":"tools/call","params":{"name":"echo","arguments":{"word":"queued"}}}`)
+	s.send(t, `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":20}}`)
+	// Lines are dispatched in order: once the ping is answered, the
+	// cancellation has been taken.
+	s.send(t, `{"jsonrpc":"2.0","id":21,"method":"ping"}`)
+	out.until(t, `"id":21`)
+	up.release()
+	s.stdin.Close()
+	out.rest(t)
+	s.awaitReturn(t)
+	for _, line := range out.written() {
+		if id, answer := answerID(line); answer && id == "20" {
+			t.Errorf("the cancelled queued call was answered: %s", line)
+		}
+	}
+	if strings.Contains(logs.String(), "queued") || strings.Contains(logs.String(), `"tool":"echo"`) {
+		t.Errorf("the cancelled queued call ran:\n%s", logs.String())
+	}
+}
