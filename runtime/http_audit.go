@@ -28,6 +28,27 @@ func (s *Server) AuditHTTP(r *http.Request, class, reason string) {
 	})
 }
 
+// AuditStdio records a message over stdio that the transport ignored for
+// a reason of its own (an answer no call waits for), as AuditHTTP does,
+// under the configuration's stdio principal.
+func (s *Server) AuditStdio(class, reason string) {
+	var subject string
+	if gen, ok := s.hold(); ok {
+		if gen.stdio != nil {
+			subject = gen.stdio.Subject
+		}
+		s.drop(gen)
+	}
+	s.audit.Write(&audit.Record{
+		RequestID:  newRequestID(),
+		Transport:  "stdio",
+		Subject:    subject,
+		Outcome:    audit.Denied,
+		ErrorClass: class,
+		Reason:     reason,
+	})
+}
+
 // Metrics is the server's metrics, for transports to record theirs (nil:
 // none, which records nothing).
 func (s *Server) Metrics() *metrics.Metrics { return s.metrics }

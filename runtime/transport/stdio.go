@@ -418,7 +418,7 @@ func (s *stdioSession) RequestElicitation(ctx context.Context, req mcp.Elicitati
 }
 
 // deliver hands the client's answer m to the call waiting for it; an
-// answer nothing waits for is dropped.
+// answer nothing waits for is dropped and audited.
 func (s *stdioSession) deliver(m *message) {
 	id, err := strconv.ParseInt(string(bytes.TrimSpace(m.ID)), 10, 64)
 	if err != nil {
@@ -438,7 +438,12 @@ func (s *stdioSession) deliver(m *message) {
 	} else {
 		a.result = m.Result
 	}
-	s.answer(id, a)
+	if !s.answer(id, a) {
+		// An answer to a question withdrawn at shutdown or timed out:
+		// the operator sees the user's answer was lost.
+		s.conn.s.AuditStdio("stale_answer", fmt.Sprintf(
+			"an answer to request %d of the server's, which no call waits for (withdrawn or timed out)", id))
+	}
 }
 
 // stdioIDs number the server's requests to stdio clients.

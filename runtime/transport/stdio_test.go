@@ -491,3 +491,19 @@ func TestStdioCancelledWhileQueued(t *testing.T) {
 		t.Errorf("the cancelled queued call ran:\n%s", logs.String())
 	}
 }
+
+// TestStdioStaleAnswer: an answer to a request of the server's that no
+// call waits for is dropped and audited as stale_answer, as over HTTP.
+func TestStdioStaleAnswer(t *testing.T) {
+	srv, logs := newServer(t, serverBlock+sqlSource())
+	s := serveStdio(t, srv, longGrace)
+	out := readOutput(t, s.stdout)
+	s.send(t, stdioInitialize)
+	out.until(t, `"id":1`)
+	s.send(t, stdioInitialized)
+	s.send(t, `{"jsonrpc":"2.0","id":77,"result":{"action":"accept","content":{}}}`)
+	logs.await(t, `"log":"audit"`, `"transport":"stdio"`, `"error_class":"stale_answer"`, `request 77`)
+	s.stdin.Close()
+	out.rest(t)
+	s.awaitReturn(t)
+}
