@@ -324,12 +324,13 @@ func toolText(a answer) (string, error) {
 	return rpc.Result.Content[0].Text, nil
 }
 
-// audited returns the audit records matching every field of want.
-func (e *callersEndpoint) audited(t *testing.T, want map[string]any) []map[string]any {
+// auditedIn returns the audit records in text matching every field of
+// want.
+func auditedIn(t *testing.T, text string, want map[string]any) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 next:
-	for line := range strings.SplitSeq(e.logs.String(), "\n") {
+	for line := range strings.SplitSeq(text, "\n") {
 		if !strings.Contains(line, `"log":"audit"`) {
 			continue
 		}
@@ -345,6 +346,12 @@ next:
 		out = append(out, r)
 	}
 	return out
+}
+
+// audited returns the audit records matching every field of want.
+func (e *callersEndpoint) audited(t *testing.T, want map[string]any) []map[string]any {
+	t.Helper()
+	return auditedIn(t, e.logs.String(), want)
 }
 
 // metric returns the value of one series on /metrics ("" when absent).

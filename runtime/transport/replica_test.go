@@ -117,30 +117,6 @@ func (b *balancer) sendTo(t *testing.T, e *endpoint) {
 	b.target.Store(u)
 }
 
-// auditedIn returns the audit records in text matching every field of
-// want.
-func auditedIn(t *testing.T, text string, want map[string]any) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-next:
-	for line := range strings.SplitSeq(text, "\n") {
-		if !strings.Contains(line, `"log":"audit"`) {
-			continue
-		}
-		var r map[string]any
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatalf("audit line %q: %v", line, err)
-		}
-		for k, v := range want {
-			if r[k] != v {
-				continue next
-			}
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
 func resultText(res *mcp.CallToolResult) string {
 	var b strings.Builder
 	for _, c := range res.Content {

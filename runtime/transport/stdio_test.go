@@ -73,6 +73,17 @@ func (s *stdioServer) awaitReturn(t *testing.T) {
 	}
 }
 
+// initialized initializes the session over raw lines (initialize,
+// notifications/initialized) and returns the reader of stdout.
+func (s *stdioServer) initialized(t *testing.T) *output {
+	t.Helper()
+	out := readOutput(t, s.stdout)
+	s.send(t, stdioInitialize)
+	out.until(t, `"id":1`)
+	s.send(t, stdioInitialized)
+	return out
+}
+
 // send writes one message line to the server's stdin.
 func (s *stdioServer) send(t *testing.T, line string) {
 	t.Helper()
@@ -262,10 +273,7 @@ func TestStdioDrain(t *testing.T) {
 			up := newUpstream(t)
 			srv, logs := newServer(t, serverBlock+sqlSource()+up.source())
 			s := serveStdio(t, srv, longGrace)
-			out := readOutput(t, s.stdout)
-			s.send(t, stdioInitialize)
-			out.until(t, `"id":1`)
-			s.send(t, stdioInitialized)
+			out := s.initialized(t)
 			s.send(t, stdioCallWait)
 			awaitSignal(t, up.arrived, "the call reaching the upstream")
 			s.send(t, `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":99}}`)
@@ -357,10 +365,7 @@ func TestStdioDrainSurvivesUnparsableLine(t *testing.T) {
 	up := newUpstream(t)
 	srv, _ := newServer(t, serverBlock+sqlSource()+up.source())
 	s := serveStdio(t, srv, longGrace)
-	out := readOutput(t, s.stdout)
-	s.send(t, stdioInitialize)
-	out.until(t, `"id":1`)
-	s.send(t, stdioInitialized)
+	out := s.initialized(t)
 	s.send(t, stdioCallWait)
 	awaitSignal(t, up.arrived, "the call reaching the upstream")
 	s.send(t, `this is not JSON`)
@@ -407,10 +412,7 @@ func TestStdioCancelledGetsNoAnswer(t *testing.T) {
 	up := newUpstream(t)
 	srv, logs := newServer(t, serverBlock+sqlSource()+up.source())
 	s := serveStdio(t, srv, longGrace)
-	out := readOutput(t, s.stdout)
-	s.send(t, stdioInitialize)
-	out.until(t, `"id":1`)
-	s.send(t, stdioInitialized)
+	out := s.initialized(t)
 	s.send(t, `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":3}}`)
 	s.send(t, stdioCallWait)
 	awaitSignal(t, up.arrived, "the call reaching the upstream")
@@ -435,10 +437,7 @@ func TestStdioCancelledGetsNoAnswer(t *testing.T) {
 func TestStdioCallWithResult(t *testing.T) {
 	srv, logs := newServer(t, serverBlock+sqlSource())
 	s := serveStdio(t, srv, longGrace)
-	out := readOutput(t, s.stdout)
-	s.send(t, stdioInitialize)
-	out.until(t, `"id":1`)
-	s.send(t, stdioInitialized)
+	out := s.initialized(t)
 	s.send(t, `{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"word":"with-result"}},"result":{}}`)
 	s.send(t, `{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"echo","arguments":{"word":"plain"}}}`)
 	out.until(t, `"id":6`)
@@ -462,10 +461,7 @@ func TestStdioCancelledWhileQueued(t *testing.T) {
 	up := newUpstream(t)
 	srv, logs := newServer(t, serverBlock+sqlSource()+up.source())
 	s := serveStdio(t, srv, longGrace)
-	out := readOutput(t, s.stdout)
-	s.send(t, stdioInitialize)
-	out.until(t, `"id":1`)
-	s.send(t, stdioInitialized)
+	out := s.initialized(t)
 	for i := 10; i < 15; i++ { // every turn taken
 		s.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"wait","arguments":{}}}`, i))
 	}
@@ -497,10 +493,7 @@ func TestStdioCancelledWhileQueued(t *testing.T) {
 func TestStdioStaleAnswer(t *testing.T) {
 	srv, logs := newServer(t, serverBlock+sqlSource())
 	s := serveStdio(t, srv, longGrace)
-	out := readOutput(t, s.stdout)
-	s.send(t, stdioInitialize)
-	out.until(t, `"id":1`)
-	s.send(t, stdioInitialized)
+	out := s.initialized(t)
 	s.send(t, `{"jsonrpc":"2.0","id":77,"result":{"action":"accept","content":{}}}`)
 	logs.await(t, `"log":"audit"`, `"transport":"stdio"`, `"error_class":"stale_answer"`, `request 77`)
 	s.stdin.Close()
