@@ -8,11 +8,13 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
+	"github.com/mcpgen/mcpgen/internal/heapfloor"
 	"github.com/mcpgen/mcpgen/review/lock"
 	"github.com/mcpgen/mcpgen/runtime"
 	"github.com/mcpgen/mcpgen/runtime/audit"
@@ -94,6 +96,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	log := runtime.NewLogger(stderr, secrets, runtime.ParseLevel(*logLevel))
 	build := currentBuild()
 	build.log(log)
+	startHeapFloor(log)
 	scheme := "http"
 	if exposure.TLS {
 		certs, err := transport.LoadCertificates(*tlsCert, *tlsKey, log)
@@ -167,6 +170,18 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	log.Info().Msg("stopped")
 	return nil
+}
+
+var heapFloor sync.Once
+
+// startHeapFloor keeps a floor under the heap goal for the life of the
+// process (internal/heapfloor), unless the operator set GOGC.
+func startHeapFloor(log zerolog.Logger) {
+	heapFloor.Do(func() {
+		if _, on := heapfloor.Start(heapfloor.DefaultFloor); on {
+			log.Debug().Int("heap_floor_mib", heapfloor.DefaultFloor>>20).Msg("GOGC unset: collecting a small heap once it has grown by the floor")
+		}
+	})
 }
 
 // serveOps serves metrics and health checks on addr until stop is called:
