@@ -116,7 +116,10 @@ func (s *Server) DirectCall(ctx context.Context, id json.RawMessage, body []byte
 		hook(ctx, reqID, req, answer)
 	}
 	if result != nil {
-		answer = directResult{result} // the same JSON, written for less
+		if text, plain := plainText(result); plain {
+			// The whole response written without encoding/json.
+			return &DirectAnswer{id: reqID, result: result, text: text}, true
+		}
 	}
 	return mcp.NewJSONRPCResultResponse(mcp.NewRequestId(reqID), answer), true
 }

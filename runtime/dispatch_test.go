@@ -200,7 +200,12 @@ func newSide(t *testing.T, upstreamURL string) *side {
 		s.hooks.add("beforeAny %T %v %s %T", id, id, method, msg)
 	})
 	hooks.AddBeforeCallTool(func(_ context.Context, id any, req *mcp.CallToolRequest) {
-		s.hooks.add("beforeCallTool %v %s header=%v", id, req.Params.Name, req.Header)
+		// What a handler reads of the request: mcpgen's read the raw
+		// arguments (the map is not built on the direct path).
+		meta, _ := json.Marshal(req.Params.Meta)
+		task, _ := json.Marshal(req.Params.Task)
+		s.hooks.add("beforeCallTool %v %s header=%v arguments=%s _meta=%s task=%s", id, req.Params.Name, req.Header,
+			req.Params.RawArguments, meta, task)
 	})
 	hooks.AddOnSuccess(func(_ context.Context, id any, method mcp.MCPMethod, _ any, result any) {
 		s.hooks.add("success %v %s %T", id, method, result)
@@ -239,11 +244,7 @@ func (s *side) send(t *testing.T, who *runtime.Principal, body string, direct bo
 		resp = s.srv.MCP().HandleMessage(ctx, json.RawMessage(body))
 	}
 	var x exchange
-	out, err := json.Marshal(resp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x.answer = string(out)
+	x.answer = written(t, resp)
 	for _, n := range s.sess.drain() {
 		b, err := json.Marshal(n)
 		if err != nil {
@@ -290,6 +291,24 @@ func (s *side) send(t *testing.T, who *runtime.Principal, body string, direct bo
 		x.notes[i] = noteDuration.ReplaceAllString(x.notes[i], `"duration_ms":0`)
 	}
 	return x, took
+}
+
+// written is the answer as a transport writes it, newline included: the
+// bytes of a runtime.DirectAnswer, anything else through a json.Encoder.
+func written(t *testing.T, resp mcp.JSONRPCMessage) string {
+	t.Helper()
+	if a, ok := resp.(*runtime.DirectAnswer); ok {
+		out, err := a.AppendJSON(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out) + "\n"
+	}
+	var b strings.Builder
+	if err := json.NewEncoder(&b).Encode(resp); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 // noteDuration is the timing in a log message's data.

@@ -310,7 +310,7 @@ func (c *stdio) write(msg any, id string) {
 		return
 	}
 	b := getBuffer()
-	if err := b.enc.Encode(msg); err != nil {
+	if err := b.encode(msg); err != nil {
 		putBuffer(b)
 		c.log.Error().Err(err).Msg("encoding a stdio message")
 		if id != "" {
