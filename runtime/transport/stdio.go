@@ -292,7 +292,7 @@ func (c *stdio) handle(ctx context.Context, line []byte, m *message) (resp mcp.J
 		}
 	}()
 	if m != nil && m.Method == string(mcp.MethodToolsCall) {
-		if resp, ok := c.s.DirectCall(ctx, m.ID, line); ok {
+		if resp, ok := c.s.DirectMessage(ctx, &m.Message, line); ok {
 			return resp
 		}
 	}

@@ -336,7 +336,7 @@ func (h *streamable) directCall(ctx context.Context, x *exchange, modern bool) (
 	if modern || m.Method != string(mcp.MethodToolsCall) || len(m.Result) > 0 {
 		return nil, false
 	}
-	return h.s.DirectCall(ctx, m.ID, x.body)
+	return h.s.DirectMessage(ctx, &m.Message, x.body)
 }
 
 // isJSON reports whether a Content-Type is application/json, with or
