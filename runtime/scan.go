@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"encoding/json"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -99,6 +100,7 @@ func ScanMessage(body []byte) (m Message, ok bool) {
 				case keyInputResponses, keyRequestState:
 					call.other = true
 				}
+				s.wide = false
 				if !s.value(0) {
 					return false
 				}
@@ -106,11 +108,15 @@ func ScanMessage(body []byte) (m Message, ok bool) {
 				switch k {
 				case keyArguments:
 					m.Call.arguments = raw
+					// mcp-go fails to read the request when it
+					// cannot make a map of its arguments.
+					call.other = call.other || s.wide
 				case keyMeta:
 					m.Params.Meta = raw
-					if raw[0] == '{' {
+					switch {
+					case raw[0] == '{' && !s.wide:
 						m.Call.meta = raw
-					} else if raw[0] != 'n' {
+					case raw[0] != 'n':
 						call.other = true // mcp-go fails to read the request
 					}
 				case keyRequestID:
@@ -238,6 +244,9 @@ func method(v []byte) string {
 type scanner struct {
 	b []byte
 	i int
+	// wide: a number read was beyond float64, which encoding/json fails
+	// to decode into an any (mcp-go's map of the arguments).
+	wide bool
 }
 
 // maxDepth is how deep a value the scanner reads; deeper ones are left
@@ -474,17 +483,25 @@ func (s *scanner) value(depth int) bool {
 	return false
 }
 
-// number reads a number as JSON spells it:
-// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+// number reads a number as JSON spells it,
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, and notes one beyond
+// float64 (wide). Without an exponent, 308 digits before the point are
+// below the largest float64; others are parsed to tell.
 func (s *scanner) number() bool {
+	start := s.i
 	if s.b[s.i] == '-' {
 		s.i++
 	}
+	check := false
 	switch {
 	case s.i < len(s.b) && s.b[s.i] == '0':
 		s.i++
-	case s.digits() == 0:
-		return false
+	default:
+		n := s.digits()
+		if n == 0 {
+			return false
+		}
+		check = n > 308
 	}
 	if s.i < len(s.b) && s.b[s.i] == '.' {
 		s.i++
@@ -500,8 +517,20 @@ func (s *scanner) number() bool {
 		if s.digits() == 0 {
 			return false
 		}
+		check = true
+	}
+	if check {
+		s.checkRange(start)
 	}
 	return true
+}
+
+// checkRange notes the number from start as wide when it is beyond
+// float64.
+func (s *scanner) checkRange(start int) {
+	if _, err := strconv.ParseFloat(string(s.b[start:s.i]), 64); err != nil {
+		s.wide = true
+	}
 }
 
 func (s *scanner) digits() int {
