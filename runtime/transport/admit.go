@@ -77,7 +77,9 @@ func parseMessage(body []byte) (m message, ok bool) {
 	if m.Message, ok = runtime.ScanMessage(body); ok {
 		return m, true
 	}
-	if err := json.Unmarshal(body, &m); err != nil {
+	// Into the runtime.Message itself, so that an error's Field is the
+	// path of JSON keys, with no Go field in front.
+	if err := json.Unmarshal(body, &m.Message); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if !errors.As(err, &typeErr) || typeErr.Field != "params" && !strings.HasPrefix(typeErr.Field, "params.") {
 			return message{}, false
