@@ -3,6 +3,8 @@ package runtime
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -23,26 +25,87 @@ func (d directResult) MarshalJSON() ([]byte, error) {
 	if !ok {
 		return r.MarshalJSON()
 	}
-	raw := r.RawStructuredContent
-	var b bytes.Buffer
-	b.Grow(len(`{"content":[{"type":"text","text":""}],"structuredContent":}`) + len(text) + len(raw) + 16)
-	b.WriteString(`{"content":[{"type":"text","text":"`)
+	b := make([]byte, 0, len(`{"content":[{"type":"text","text":""}],"structuredContent":}`)+len(text)+len(r.RawStructuredContent)+16)
+	return appendResult(b, text, r.RawStructuredContent)
+}
+
+// appendResult appends the JSON of a result of the common shape: text,
+// plain (plainText), and raw, its structured content.
+func appendResult(b []byte, text string, raw json.RawMessage) ([]byte, error) {
+	b = append(b, `{"content":[{"type":"text","text":`...)
+	b = appendQuoted(b, text)
+	b = append(b, `}],"structuredContent":`...)
+	// mcp-go's json.Marshal compacts the raw message; so does this.
+	buf := bytes.NewBuffer(b)
+	if err := json.Compact(buf, raw); err != nil {
+		return nil, err
+	}
+	return append(buf.Bytes(), '}'), nil
+}
+
+// appendQuoted appends s as a JSON string, s plain: only its quotes and
+// backslashes are escaped, as encoding/json escapes them.
+func appendQuoted(b []byte, s string) []byte {
+	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(text); i++ {
-		if c := text[i]; c == '"' || c == '\\' {
-			b.WriteString(text[start:i])
-			b.WriteByte('\\')
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\')
 			start = i // the quote or backslash itself follows
 		}
 	}
-	b.WriteString(text[start:])
-	b.WriteString(`"}],"structuredContent":`)
-	// mcp-go's json.Marshal compacts the raw message; so does this.
-	if err := json.Compact(&b, raw); err != nil {
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// DirectAnswer is DirectCall's answer to a tools/call whose result has the
+// common shape (directResult): the whole JSON-RPC response, which a
+// transport appends to its own buffer (AppendJSON) without encoding/json.
+// It writes the same bytes as mcp-go's JSONRPCResponse of the result,
+// encoded by a json.Encoder (HTML escaped); MarshalJSON gives them to
+// whoever encodes it as any other message.
+type DirectAnswer struct {
+	id     any // a string or a float64 (directID)
+	result *mcp.CallToolResult
+	text   string // the result's text, plain
+}
+
+// Result is the tool's result, as the hooks saw it.
+func (a *DirectAnswer) Result() *mcp.CallToolResult { return a.result }
+
+// AppendJSON appends the response's JSON to b, without a newline; it fails
+// only when the result's raw structured content is not JSON.
+func (a *DirectAnswer) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"jsonrpc":"2.0","id":`...)
+	b = appendID(b, a.id)
+	b = append(b, `,"result":`...)
+	b, err := appendResult(b, a.text, a.result.RawStructuredContent)
+	if err != nil {
 		return nil, err
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(b, '}'), nil
+}
+
+func (a *DirectAnswer) MarshalJSON() ([]byte, error) { return a.AppendJSON(nil) }
+
+// appendID appends a request id as encoding/json writes it: a plain
+// string quoted, an integer's float64 in full (below 1e21, where
+// encoding/json turns to exponents); anything else through encoding/json
+// itself.
+func appendID(b []byte, id any) []byte {
+	switch v := id.(type) {
+	case string:
+		if plain(v, false) {
+			return appendQuoted(b, v)
+		}
+	case float64:
+		if math.Abs(v) < 1e21 {
+			return strconv.AppendFloat(b, v, 'f', -1, 64)
+		}
+	}
+	out, _ := json.Marshal(id) // a string or a float64: cannot fail
+	return append(b, out...)
 }
 
 // plainText returns the text of r when r is the common shape and both its

@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -70,7 +71,50 @@ func TestDirectResultMatchesMCPGo(t *testing.T) {
 			if !bytes.Equal(gotResp, wantResp) {
 				t.Fatalf("response:\n%s\nwant:\n%s", gotResp, wantResp)
 			}
+			if !tt.fast {
+				return
+			}
+			// The whole response DirectCall answers, as a transport
+			// writes it, against mcp-go's response through an encoder.
+			for _, id := range directIDs {
+				var want bytes.Buffer
+				if err := json.NewEncoder(&want).Encode(mcp.NewJSONRPCResultResponse(mcp.NewRequestId(id), tt.r)); err != nil {
+					t.Fatal(err)
+				}
+				a := &DirectAnswer{id: id, result: tt.r, text: tt.r.Content[0].(mcp.TextContent).Text}
+				got, err := a.AppendJSON([]byte("prefix "))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := string(got) + "\n"; got != "prefix "+want.String() {
+					t.Fatalf("id %#v: AppendJSON wrote\n%s\nwant\n%s", id, got, "prefix "+want.String())
+				}
+				var enc bytes.Buffer
+				if err := json.NewEncoder(&enc).Encode(a); err != nil || enc.String() != want.String() {
+					t.Fatalf("id %#v: encoded\n%s (%v)\nwant\n%s", id, enc.String(), err, want.String())
+				}
+			}
 		})
+	}
+}
+
+// directIDs are request ids as DirectCall holds them (directID): strings,
+// and integers as float64s, also those encoding/json writes otherwise.
+var directIDs = []any{float64(7), float64(-3), math.Copysign(0, -1), float64(9007199254740992), 1e20, 1e21, -1e22,
+	"req-1", "", `q"b\\c`, "a<b>&", "tab\there", "line\u2028sep", "bad\xffutf8", "Zürich"}
+
+// TestDirectAnswerBadStructuredContent: raw structured content that is not
+// JSON fails the answer, as it fails encoding/json.
+func TestDirectAnswerBadStructuredContent(t *testing.T) {
+	r := &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent("x")}, RawStructuredContent: []byte(`{"a":`)}
+	if _, plain := plainText(r); !plain {
+		t.Fatal("not the common shape")
+	}
+	if _, err := json.Marshal(mcp.NewJSONRPCResultResponse(mcp.NewRequestId(1), r)); err == nil {
+		t.Fatal("encoding/json wrote it")
+	}
+	if out, err := (&DirectAnswer{id: float64(1), result: r, text: "x"}).AppendJSON(nil); err == nil {
+		t.Fatalf("AppendJSON wrote %s", out)
 	}
 }
 

@@ -15,9 +15,10 @@ import (
 
 // DirectCall answers a tools/call without mcp-go's HandleMessage, which
 // parses each message four times (its envelope, _meta for the protocol
-// era, _meta again for trace context, then the request) where the HTTP
-// gate has already read the envelope: here the body is parsed once, into
-// the request the tool handler takes.
+// era, _meta again for trace context, then the request). A transport reads
+// the message once (ScanMessage) and calls DirectMessage with what it
+// read; DirectCall is the same for a body not yet read: id is the
+// message's "id" as the caller read it (raw JSON), body the whole message.
 //
 // It mirrors mcp-go v1.2.1's HandleMessage for tools/call
 // (server/request_handler.go, and handleToolCall and handlerError in
@@ -41,28 +42,52 @@ import (
 // finds nothing in a direct call's context, as only HandleMessage can set
 // its key: mcpgen's code asks mcpServerFrom, which finds either.
 //
+// The request the hooks and the tool handler see is the one mcp-go
+// builds, but for the map of the arguments (Params.Arguments), which is
+// not built: its raw JSON (Params.RawArguments, a slice of the body) is
+// what mcpgen's code reads whenever it is there, and it is there whenever
+// the message has arguments. Nothing in mcpgen reads the map of a
+// tools/call from the wire.
+//
 // ok is false when DirectCall did nothing, because it does not handle the
 // message as HandleMessage would: the caller hands it to HandleMessage.
 // That is every message but a tools/call request of protocol 2025-11-25
-// or earlier, whose id is a string or an integer, whose body parses as
-// mcp-go's CallToolRequest, with "jsonrpc":"2.0", no task, of a tool mcp-go
-// serves to everyone (not a session's own tool) that runs without a task,
-// and that the caller may call (a hidden or unknown tool is answered by
-// mcp-go, which audits it through auditNotFound). id is the message's
-// "id" as the caller read it (raw JSON); body is the whole message.
+// or earlier that ScanMessage was sure of, whose id is a string or an
+// integer, with "jsonrpc":"2.0", no task, of a tool mcp-go serves to
+// everyone (not a session's own tool) that runs without a task, and that
+// the caller may call (a hidden or unknown tool is answered by mcp-go,
+// which audits it through auditNotFound).
 func (s *Server) DirectCall(ctx context.Context, id json.RawMessage, body []byte) (resp mcp.JSONRPCMessage, ok bool) {
-	reqID, ok := directID(id)
+	m, sure := ScanMessage(body)
+	if !sure || !bytes.Equal(m.ID, id) {
+		return nil, false
+	}
+	return s.DirectMessage(ctx, &m, body)
+}
+
+// DirectMessage is DirectCall for a message m that ScanMessage read from
+// body (which it must not change).
+func (s *Server) DirectMessage(ctx context.Context, m *Message, body []byte) (resp mcp.JSONRPCMessage, ok bool) {
+	c := &m.Call
+	if !c.ok {
+		return nil, false // HandleMessage answers, or says what is wrong
+	}
+	reqID, ok := directID(m.ID)
 	if !ok {
 		return nil, false
 	}
-	var msg directMessage
-	if json.Unmarshal(body, &msg) != nil || !msg.JSONRPC || msg.Method != string(mcp.MethodToolsCall) ||
-		len(msg.Result) > 0 && string(msg.Result) != "null" {
-		return nil, false // HandleMessage answers what is wrong
+	req := &mcp.CallToolRequest{}
+	req.Method = string(mcp.MethodToolsCall)
+	req.Params.Name = c.name
+	req.Params.RawArguments = c.arguments
+	if c.meta != nil {
+		// As mcp-go reads it; its keys are taken as written.
+		if json.Unmarshal(c.meta, &req.Params.Meta) != nil {
+			return nil, false
+		}
 	}
-	req := &msg.CallToolRequest
 	version := req.Params.Meta.ProtocolVersion()
-	if mcp.IsModernProtocol(version) || req.Params.Task != nil {
+	if mcp.IsModernProtocol(version) {
 		return nil, false
 	}
 	if own, is := server.ClientSessionFromContext(ctx).(server.SessionWithTools); is && own.GetSessionTools() != nil {
@@ -116,7 +141,10 @@ func (s *Server) DirectCall(ctx context.Context, id json.RawMessage, body []byte
 		hook(ctx, reqID, req, answer)
 	}
 	if result != nil {
-		answer = directResult{result} // the same JSON, written for less
+		if text, plain := plainText(result); plain {
+			// The whole response written without encoding/json.
+			return &DirectAnswer{id: reqID, result: result, text: text}, true
+		}
 	}
 	return mcp.NewJSONRPCResultResponse(mcp.NewRequestId(reqID), answer), true
 }
@@ -203,27 +231,6 @@ func urlElicitationRequired(err error) (mcp.URLElicitationRequiredError, bool) {
 		return *pointer, true
 	}
 	return required, false
-}
-
-// directMessage is a tools/call as HandleMessage reads it: the request
-// (mcp-go's type, parsed as mcp-go parses it) and whether its jsonrpc is
-// "2.0".
-type directMessage struct {
-	JSONRPC rpcVersion `json:"jsonrpc"`
-	// Result, when present and not null, makes the message an answer to
-	// HandleMessage, which runs nothing for it.
-	Result json.RawMessage `json:"result"`
-	mcp.CallToolRequest
-}
-
-// rpcVersion is whether a message's jsonrpc member is exactly "2.0",
-// read without making a string of it. Another spelling of the same string
-// ("\u0032.0") is left to HandleMessage.
-type rpcVersion bool
-
-func (v *rpcVersion) UnmarshalJSON(b []byte) error {
-	*v = rpcVersion(bytes.Equal(b, []byte(`"`+mcp.JSONRPC_VERSION+`"`)))
-	return nil
 }
 
 // directID is a request id as HandleMessage holds it (encoding/json into

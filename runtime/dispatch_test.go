@@ -200,7 +200,12 @@ func newSide(t *testing.T, upstreamURL string) *side {
 		s.hooks.add("beforeAny %T %v %s %T", id, id, method, msg)
 	})
 	hooks.AddBeforeCallTool(func(_ context.Context, id any, req *mcp.CallToolRequest) {
-		s.hooks.add("beforeCallTool %v %s header=%v", id, req.Params.Name, req.Header)
+		// What a handler reads of the request: mcpgen's read the raw
+		// arguments (the map is not built on the direct path).
+		meta, _ := json.Marshal(req.Params.Meta)
+		task, _ := json.Marshal(req.Params.Task)
+		s.hooks.add("beforeCallTool %v %s header=%v arguments=%s _meta=%s task=%s", id, req.Params.Name, req.Header,
+			req.Params.RawArguments, meta, task)
 	})
 	hooks.AddOnSuccess(func(_ context.Context, id any, method mcp.MCPMethod, _ any, result any) {
 		s.hooks.add("success %v %s %T", id, method, result)
@@ -239,11 +244,7 @@ func (s *side) send(t *testing.T, who *runtime.Principal, body string, direct bo
 		resp = s.srv.MCP().HandleMessage(ctx, json.RawMessage(body))
 	}
 	var x exchange
-	out, err := json.Marshal(resp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x.answer = string(out)
+	x.answer = written(t, resp)
 	for _, n := range s.sess.drain() {
 		b, err := json.Marshal(n)
 		if err != nil {
@@ -290,6 +291,24 @@ func (s *side) send(t *testing.T, who *runtime.Principal, body string, direct bo
 		x.notes[i] = noteDuration.ReplaceAllString(x.notes[i], `"duration_ms":0`)
 	}
 	return x, took
+}
+
+// written is the answer as a transport writes it, newline included: the
+// bytes of a runtime.DirectAnswer, anything else through a json.Encoder.
+func written(t *testing.T, resp mcp.JSONRPCMessage) string {
+	t.Helper()
+	if a, ok := resp.(*runtime.DirectAnswer); ok {
+		out, err := a.AppendJSON(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out) + "\n"
+	}
+	var b strings.Builder
+	if err := json.NewEncoder(&b).Encode(resp); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 // noteDuration is the timing in a log message's data.
@@ -360,8 +379,51 @@ func TestDirectCallMatchesHandleMessage(t *testing.T) {
 			direct: true, see: `"code":-32600,"message":"refused by a hook"`, quiet: true},
 		{name: "members in another order", who: alice, direct: true,
 			body: `{"params":{"arguments":{"k":"a"},"name":"get"},"method":"tools/call","id":28,"jsonrpc":"2.0"}`},
+		{name: "whitespace everywhere", who: alice, direct: true,
+			body: " {\n\t\"jsonrpc\" : \"2.0\" ,\r\n \"id\" : 29 , \"method\":\"tools/call\", \"params\" : { \"name\" : \"get\" , \"arguments\" : { \"k\" : \"a\" } } }\n"},
+		{name: "unknown members", who: alice, direct: true, see: `"structuredContent":{"k":"a","v":"one"}`,
+			body: `{"jsonrpc":"2.0","id":30,"x":[{"method":"ping"}],"method":"tools/call","params":{"name":"get","y":null,"arguments":{"k":"a"}}}`},
+		{name: "arguments a string", who: alice, body: call("31", "get", `"k"`), direct: true},
+		{name: "arguments null", who: alice, body: call("32", "get", `null`), direct: true},
+		{name: "arguments with escapes and numbers", who: alice, direct: true, see: `must be a string`,
+			body: call("33", "get", `{"k":-1.5e+3,"\u006b2":"\"\u00e9\""}`)},
+		{name: "numbers at the edges of float64", who: alice, direct: true, see: `must be a string`,
+			body: call("38", "get", `{"k":1e-400,"n":1.7976931348623157e308,"m":-0}`)},
+		{name: "_meta null", who: alice, direct: true,
+			body: `{"jsonrpc":"2.0","id":34,"method":"tools/call","params":{"name":"get","arguments":{"k":"a"},"_meta":null}}`},
+		{name: "task null", who: alice, direct: true,
+			body: `{"jsonrpc":"2.0","id":35,"method":"tools/call","params":{"name":"get","arguments":{"k":"a"},"task":null}}`},
+		{name: "result null", who: alice, direct: true,
+			body: `{"jsonrpc":"2.0","id":36,"result":null,"method":"tools/call","params":{"name":"get","arguments":{"k":"a"}}}`},
+		{name: "params inside an unknown member", who: alice, direct: true, see: `"structuredContent":{"k":"a","v":"one"}`,
+			body: `{"jsonrpc":"2.0","id":37,"method":"tools/call","params":{"name":"get","arguments":{"k":"a"}},"other":{"params":null}}`},
 
 		// Left to HandleMessage.
+		{name: "Method spelled in capitals", who: alice, body: `{"jsonrpc":"2.0","id":60,"Method":"tools/call","params":{"name":"get","arguments":{"k":"a"}}}`},
+		{name: "NAME spelled in capitals", who: alice, body: `{"jsonrpc":"2.0","id":61,"method":"tools/call","params":{"NAME":"get","arguments":{"k":"a"}}}`},
+		{name: "Arguments spelled with a capital", who: alice, body: `{"jsonrpc":"2.0","id":62,"method":"tools/call","params":{"name":"get","Arguments":{"k":"a"}}}`},
+		{name: "a key with an escape", who: alice, body: `{"jsonrpc":"2.0","id":63,"method":"tools/call","p\u0061rams":{"name":"get","arguments":{"k":"a"}}}`},
+		{name: "a key folding to params", who: alice, body: `{"jsonrpc":"2.0","id":64,"method":"tools/call","param\u017f":{"name":"get","arguments":{"k":"a"}}}`},
+		{name: "non-ASCII key folding to params", who: alice, body: "{\"jsonrpc\":\"2.0\",\"id\":65,\"method\":\"tools/call\",\"param\u017f\":{\"name\":\"get\",\"arguments\":{\"k\":\"a\"}}}"},
+		{name: "duplicate name", who: alice, body: `{"jsonrpc":"2.0","id":66,"method":"tools/call","params":{"name":"nope","name":"get","arguments":{"k":"a"}}}`},
+		{name: "duplicate arguments", who: alice, body: `{"jsonrpc":"2.0","id":67,"method":"tools/call","params":{"name":"get","arguments":{"k":"zz"},"arguments":{"k":"a"}}}`},
+		{name: "duplicate params", who: alice, body: `{"jsonrpc":"2.0","id":68,"method":"tools/call","params":{"name":"nope"},"params":{"name":"get","arguments":{"k":"a"}}}`},
+		{name: "duplicate method", who: alice, body: `{"jsonrpc":"2.0","id":69,"method":"tools/list","method":"tools/call","params":{"name":"get","arguments":{"k":"a"}}}`},
+		{name: "duplicate id", who: alice, body: `{"jsonrpc":"2.0","id":70,"id":71,"method":"tools/call","params":{"name":"get","arguments":{"k":"a"}}}`},
+		{name: "duplicate jsonrpc", who: alice, body: `{"jsonrpc":"1.0","jsonrpc":"2.0","id":72,"method":"tools/call","params":{"name":"get","arguments":{"k":"a"}}}`},
+		{name: "escape in method", who: alice, body: `{"jsonrpc":"2.0","id":73,"method":"tools\/call","params":{"name":"get","arguments":{"k":"a"}}}`},
+		{name: "escape in name", who: alice, body: `{"jsonrpc":"2.0","id":74,"method":"tools/call","params":{"name":"g\u0065t","arguments":{"k":"a"}}}`},
+		{name: "escape in jsonrpc", who: alice, body: `{"jsonrpc":"\u0032.0","id":75,"method":"tools/call","params":{"name":"get","arguments":{"k":"a"}}}`},
+		{name: "_meta not an object", who: alice, body: `{"jsonrpc":"2.0","id":76,"method":"tools/call","params":{"name":"get","arguments":{"k":"a"},"_meta":5}}`},
+		{name: "inputResponses", who: alice, body: `{"jsonrpc":"2.0","id":77,"method":"tools/call","params":{"name":"get","arguments":{"k":"a"},"inputResponses":{}}}`},
+		{name: "trailing comma", who: alice, body: `{"jsonrpc":"2.0","id":78,"method":"tools/call","params":{"name":"get","arguments":{"k":"a"},}}`},
+		{name: "a bad escape in the arguments", who: alice, body: `{"jsonrpc":"2.0","id":79,"method":"tools/call","params":{"name":"get","arguments":{"k":"\0"}}}`},
+		{name: "more after the message", who: alice, body: `{"jsonrpc":"2.0","id":80,"method":"tools/call","params":{"name":"get","arguments":{"k":"a"}}} {}`},
+		{name: "invalid UTF-8 in name", who: alice, body: "{\"jsonrpc\":\"2.0\",\"id\":81,\"method\":\"tools/call\",\"params\":{\"name\":\"get\xff\",\"arguments\":{\"k\":\"a\"}}}"},
+		{name: "a number beyond float64 in the arguments", who: alice, body: call("83", "get", `{"k":"a","n":[1e400]}`)},
+		{name: "a number beyond float64 in _meta", who: alice,
+			body: `{"jsonrpc":"2.0","id":84,"method":"tools/call","params":{"name":"get","arguments":{"k":"a"},"_meta":{"n":-2e308}}}`},
+		{name: "result", who: alice, body: `{"jsonrpc":"2.0","id":82,"result":{},"method":"tools/call","params":{"name":"get","arguments":{"k":"a"}}}`},
 		{name: "unknown tool", who: alice, body: call("40", "nope", `{}`), see: "tool 'nope' not found"},
 		{name: "hidden tool", who: alice, body: call("41", "staff_only", `{}`), see: "tool 'staff_only' not found"},
 		{name: "hidden for a missing claim", who: noOrg, body: call("42", "my_org", `{}`)},

@@ -37,19 +37,12 @@ func (c *callers) admit(w http.ResponseWriter, r *http.Request, x *exchange) (*h
 	return r, func() {}, true
 }
 
-// message is what the transport reads of a posted JSON-RPC message: what
-// routes it, the id a cancellation names, and the protocol version a
-// 2026-07-28 request declares. mcp-go's HandleMessage reads the rest.
-type message struct {
-	ID     json.RawMessage `json:"id"`
-	Method string          `json:"method"`
-	Result json.RawMessage `json:"result"`
-	Error  json.RawMessage `json:"error"`
-	Params struct {
-		RequestID json.RawMessage `json:"requestId"`
-		Meta      json.RawMessage `json:"_meta"`
-	} `json:"params"`
-}
+// message is what the transport reads of a posted JSON-RPC message
+// (runtime.Message): what routes it, the id a cancellation names, the
+// protocol version a 2026-07-28 request declares, and what
+// runtime.DirectMessage takes of a tools/call. mcp-go's HandleMessage
+// reads the rest.
+type message struct{ runtime.Message }
 
 // metaVersion is the protocol version the message's _meta declares, read
 // as mcp-go reads it (keys matched exactly); "" for none.
@@ -74,11 +67,19 @@ func (m *message) params(body []byte) json.RawMessage {
 	return w.Params
 }
 
-// parseMessage reads body as mcp-go does (encoding/json, so keys match
-// alike), or says it cannot, when mcp-go cannot either. Params that are not
-// an object leave the rest read.
+// parseMessage reads body as mcp-go does, or says it cannot, when mcp-go
+// cannot either: in one pass (runtime.ScanMessage) when it can be sure to
+// read it as encoding/json does, through encoding/json otherwise (keys
+// matched alike, but nothing read for runtime.DirectMessage, which
+// leaves such a message to HandleMessage). Params that are not an object
+// leave the rest read.
 func parseMessage(body []byte) (m message, ok bool) {
-	if err := json.Unmarshal(body, &m); err != nil {
+	if m.Message, ok = runtime.ScanMessage(body); ok {
+		return m, true
+	}
+	// Into the runtime.Message itself, so that an error's Field is the
+	// path of JSON keys, with no Go field in front.
+	if err := json.Unmarshal(body, &m.Message); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if !errors.As(err, &typeErr) || typeErr.Field != "params" && !strings.HasPrefix(typeErr.Field, "params.") {
 			return message{}, false

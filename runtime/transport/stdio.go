@@ -292,7 +292,7 @@ func (c *stdio) handle(ctx context.Context, line []byte, m *message) (resp mcp.J
 		}
 	}()
 	if m != nil && m.Method == string(mcp.MethodToolsCall) {
-		if resp, ok := c.s.DirectCall(ctx, m.ID, line); ok {
+		if resp, ok := c.s.DirectMessage(ctx, &m.Message, line); ok {
 			return resp
 		}
 	}
@@ -310,7 +310,7 @@ func (c *stdio) write(msg any, id string) {
 		return
 	}
 	b := getBuffer()
-	if err := b.enc.Encode(msg); err != nil {
+	if err := b.encode(msg); err != nil {
 		putBuffer(b)
 		c.log.Error().Err(err).Msg("encoding a stdio message")
 		if id != "" {

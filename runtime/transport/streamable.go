@@ -336,7 +336,7 @@ func (h *streamable) directCall(ctx context.Context, x *exchange, modern bool) (
 	if modern || m.Method != string(mcp.MethodToolsCall) || len(m.Result) > 0 {
 		return nil, false
 	}
-	return h.s.DirectCall(ctx, m.ID, x.body)
+	return h.s.DirectMessage(ctx, &m.Message, x.body)
 }
 
 // isJSON reports whether a Content-Type is application/json, with or
@@ -615,7 +615,7 @@ func (x *exchange) writeJSON(msg any, status int) {
 func (x *exchange) writeJSONLocked(msg any, status int) {
 	b := getBuffer()
 	defer putBuffer(b)
-	if err := b.enc.Encode(msg); err != nil {
+	if err := b.encode(msg); err != nil {
 		x.h.log.Error().Err(err).Msg("encoding an answer")
 		http.Error(x.w, "Internal error: cannot encode the answer", http.StatusInternalServerError)
 		return
@@ -644,6 +644,25 @@ var buffers = sync.Pool{New: func() any {
 
 func getBuffer() *buffer { return buffers.Get().(*buffer) }
 
+// encode appends msg and a newline, as a json.Encoder writes it: a
+// tools/call answered by DirectCall as its bytes (runtime.DirectAnswer),
+// anything else through the encoder.
+func (b *buffer) encode(msg any) error {
+	a, ok := msg.(*runtime.DirectAnswer)
+	if !ok {
+		if b.enc == nil {
+			b.enc = json.NewEncoder(&b.buf)
+		}
+		return b.enc.Encode(msg)
+	}
+	out, err := a.AppendJSON(b.buf.AvailableBuffer())
+	if err != nil {
+		return err
+	}
+	b.buf.Write(append(out, '\n'))
+	return nil
+}
+
 func putBuffer(b *buffer) {
 	if b.buf.Cap() > 64<<10 { // keep no large answer's buffer
 		return
@@ -659,12 +678,11 @@ var (
 
 // event appends msg as an SSE event, filtered through a when given.
 func (b *buffer) event(msg any, a *runtime.Answers) error {
-	var data bytes.Buffer
-	enc := json.NewEncoder(&data)
-	if err := enc.Encode(msg); err != nil {
+	var data buffer
+	if err := data.encode(msg); err != nil {
 		return err
 	}
-	out := bytes.TrimRight(data.Bytes(), "\n")
+	out := bytes.TrimRight(data.buf.Bytes(), "\n")
 	if a != nil {
 		out = a.Filter(out)
 	}
