@@ -72,9 +72,13 @@ func NewAPIKey() (key, hash string, err error) {
 // APIKeys is a fixed set of API keys, safe for concurrent use.
 type APIKeys struct {
 	keys []APIKey
-	// compare is subtle.ConstantTimeCompare; a test swaps it to count comparisons.
-	compare func(a, b []byte) int
+	// compare is compareHashes; a test swaps it to count comparisons. The
+	// hashes go by value, so that the hash of the key looked up stays on
+	// the stack.
+	compare func(a, b [32]byte) int
 }
+
+func compareHashes(a, b [32]byte) int { return subtle.ConstantTimeCompare(a[:], b[:]) }
 
 // NewAPIKeys checks the keys and copies them. Duplicate hashes are an error (one key would
 // stand for two principals), and so are duplicate names (the audit trail could not tell them
@@ -103,7 +107,7 @@ func NewAPIKeys(keys []APIKey) (*APIKeys, error) {
 		k.Identity.KeyName = k.Name
 		out[i] = k
 	}
-	return &APIKeys{keys: out, compare: subtle.ConstantTimeCompare}, nil
+	return &APIKeys{keys: out, compare: compareHashes}, nil
 }
 
 // Len is the number of keys.
@@ -111,17 +115,20 @@ func (k *APIKeys) Len() int { return len(k.keys) }
 
 // Lookup hashes key once and compares the hash with every entry in constant time, without
 // stopping at a match, so neither the position of a key nor its prefix shows in the timing.
-// The Identity is a copy; its Scopes and Claims are shared and must not be modified.
+// The Identity is the key's own, shared by every lookup, as a cached token's is: it must not
+// be modified, nor its Scopes and Claims.
 func (k *APIKeys) Lookup(key string) (*Identity, bool) {
-	sum := sha256.Sum256([]byte(key))
+	// A key NewAPIKey made fits buf, which stays on the stack; []byte(key)
+	// would copy it to the heap.
+	var buf [64]byte
+	sum := sha256.Sum256(append(buf[:0], key...))
 	found := -1
 	for i := range k.keys {
-		eq := k.compare(sum[:], k.keys[i].Hash[:])
+		eq := k.compare(sum, k.keys[i].Hash)
 		found = subtle.ConstantTimeSelect(eq, i, found)
 	}
 	if found < 0 {
 		return nil, false
 	}
-	id := k.keys[found].Identity
-	return &id, true
+	return &k.keys[found].Identity, true
 }
