@@ -264,6 +264,24 @@ func checkCost(env *cel.Env, ast *cel.Ast, vars map[string]*bound) error {
 	return fmt.Errorf("the estimated worst-case cost is %s, over the limit of %s: %s", thousands(cost), thousands(CostLimit), fix)
 }
 
+// runtimeLimit is how an evaluation of the checked expression ast is held
+// to CostLimit: by tracking its cost as it runs, which is the backstop for
+// input beyond the bounds checkCost assumed (stdio has no body cap, serve
+// --max-body can raise it, principals written in the configuration are
+// only assumed small). An expression whose estimate stays within the limit
+// whatever size its variables have (a select such as principal.claims.org,
+// a comparison with a constant) cannot reach it, and CEL's estimate is an
+// upper bound of what its tracker counts (TestEstimateCoversActualCost);
+// such an expression runs untracked, since the tracking costs more than
+// the expression itself: four to six allocations per evaluation.
+func runtimeLimit(env *cel.Env, ast *cel.Ast) (opts []cel.ProgramOption, tracked bool) {
+	// No bounds at all: every variable may be of any size.
+	if cost, _, err := estimate(env, ast, nil, nil); err == nil && cost <= CostLimit {
+		return nil, false
+	}
+	return []cel.ProgramOption{cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100)}, true
+}
+
 // thousands writes n with commas, as people read large numbers.
 func thousands(n uint64) string {
 	if n == math.MaxUint64 {

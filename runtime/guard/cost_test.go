@@ -165,3 +165,58 @@ func TestEstimateCoversActualCost(t *testing.T) {
 		})
 	}
 }
+
+// TestCostTrackedWhenSizeMatters: an expression whose cost could grow
+// with what its variables hold is stopped by the limit at run time on
+// input beyond the bounds checkCost assumed (here a configured principal
+// with more scopes than a token could carry); one whose cost cannot grow
+// runs untracked, with the same results, whatever its variables hold.
+func TestCostTrackedWhenSizeMatters(t *testing.T) {
+	base, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := base.WithParams(params)
+	huge := make([]any, CostLimit+1)
+	for i := range huge {
+		huge[i] = fmt.Sprint("scope-", i)
+	}
+	v := vars()
+	v.Principal.(map[string]any)["scopes"] = huge
+	const overLimit = "cost limit exceeded"
+	tests := []struct {
+		compile compileFunc
+		src     string
+		tracked bool
+		want    any    // the value
+		err     string // or a substring of the error
+	}{
+		{guardExpr, `'orders.read' in principal.scopes`, true, nil, overLimit},
+		{guardExpr, `principal.scopes.exists(s, s == 'orders.read') && args.order_id > 0`, true, nil, overLimit},
+		{keyExpr, `principal.sub + '/' + principal.claims.org`, true, "alice/acme", ""}, // the lengths of strings count
+		{guardExpr, `principal.claims.org == 'acme' && args.order_id > 0 && tool.read_only`, false, true, ""},
+		{guardExpr, `size(principal.scopes) > 3 && has(principal.claims.org)`, false, true, ""},
+		{bindExpr, `principal.claims.org`, false, "acme", ""},
+		{keyExpr, `principal.claims.level`, false, int64(3), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.src, func(t *testing.T) {
+			prg, err := tt.compile(env, tt.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if prg.tracked != tt.tracked {
+				t.Errorf("tracked = %v, want %v", prg.tracked, tt.tracked)
+			}
+			for name, vs := range map[string]Vars{"maps": v, "precomputed": precomputed(v)} {
+				got, err := prg.Value(vs)
+				switch {
+				case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+					t.Errorf("%s: %v, %v; want an error containing %q", name, got, err, tt.err)
+				case tt.err == "" && (err != nil || got != tt.want):
+					t.Errorf("%s: %v, %v; want %v", name, got, err, tt.want)
+				}
+			}
+		})
+	}
+}

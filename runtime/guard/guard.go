@@ -118,6 +118,9 @@ type Program struct {
 	// usesArgs is false for a guard that never reads args: its result
 	// does not depend on the arguments, so Possible is Allow.
 	usesArgs bool
+	// tracked is whether evaluations count their cost against CostLimit:
+	// not when nothing the variables hold could bring it near (runtimeLimit).
+	tracked bool
 }
 
 // UsesArgs reports whether the guard may read its arguments; when it does
@@ -156,8 +159,8 @@ func (e *Env) CompileGuard(src string) (*Program, error) {
 		return nil, err
 	}
 	p.usesArgs = readsArgs(ast)
-	p.partial, err = e.guards.Program(ast, cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100),
-		cel.EvalOptions(cel.OptPartialEval))
+	limit, _ := runtimeLimit(e.guards, ast)
+	p.partial, err = e.guards.Program(ast, append(limit, cel.EvalOptions(cel.OptPartialEval))...)
 	if err != nil {
 		return nil, err
 	}
@@ -203,11 +206,12 @@ func (e *Env) guardBounds() map[string]*bound {
 }
 
 func program(env *cel.Env, ast *cel.Ast) (*Program, error) {
-	prg, err := env.Program(ast, cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100))
+	limit, tracked := runtimeLimit(env, ast)
+	prg, err := env.Program(ast, limit...)
 	if err != nil {
 		return nil, err
 	}
-	return &Program{prg: prg}, nil
+	return &Program{prg: prg, tracked: tracked}, nil
 }
 
 // Allow evaluates a guard. Any evaluation error (a missing claim, the cost

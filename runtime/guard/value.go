@@ -57,7 +57,8 @@ func (e *ValueEnv) Compile(src string) (*ValueProgram, error) {
 	if iss.Err() != nil {
 		return nil, errors.New(oneLine(iss.Err().Error()))
 	}
-	prg, err := e.env.Program(ast, cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100))
+	limit, _ := runtimeLimit(e.env, ast)
+	prg, err := e.env.Program(ast, limit...)
 	if err != nil {
 		return nil, err
 	}
