@@ -38,6 +38,7 @@ type Params struct {
 type param struct {
 	*cfg.Param
 	pattern *regexp.Regexp
+	index   int // in Params.params
 }
 
 // NewParams compiles a tool's params. Diagnostics point at the attribute
@@ -90,6 +91,7 @@ func NewParams(tool *cfg.Tool) (*Params, hcl.Diagnostics) {
 				})
 			}
 		}
+		p.index = len(ps.params)
 		ps.params = append(ps.params, p)
 		ps.byName[decl.Name] = p
 	}
@@ -203,11 +205,38 @@ func (e *ArgumentError) Error() string {
 // arguments with defaults applied; optional params that are absent and have
 // no default are present with a nil value, so adapters can bind NULL.
 func (ps *Params) Validate(raw json.RawMessage) (map[string]any, error) {
-	in, err := decodeArguments(raw)
-	if err != nil {
-		return nil, &ArgumentError{Problems: []string{err.Error()}}
+	// Each param's raw value, found in one pass over the object; a member
+	// named twice counts with its last value, as encoding/json decodes it.
+	var stack [8][]byte
+	values := stack[:0]
+	if len(ps.params) > len(stack) {
+		values = make([][]byte, len(ps.params))
+	} else {
+		values = stack[:len(ps.params)]
 	}
-	return ps.check(in)
+	var binds, unknown []string
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
+		if !json.Valid(raw) {
+			return nil, &ArgumentError{Problems: []string{"arguments are not valid JSON"}}
+		}
+		if raw[0] != '{' {
+			return nil, &ArgumentError{Problems: []string{"arguments must be a JSON object"}}
+		}
+		for key, value := range members(raw) {
+			p := ps.byName[string(key)]
+			switch {
+			case ps.binds[string(key)]:
+				binds = append(binds, string(key))
+			case p == nil:
+				unknown = append(unknown, string(key))
+			}
+			if p != nil {
+				values[p.index] = value
+			}
+		}
+	}
+	return ps.check(values, binds, unknown)
 }
 
 // ValidateMap checks arguments that were already decoded (an in-process
@@ -224,32 +253,33 @@ func (ps *Params) ValidateMap(in map[string]any) (map[string]any, error) {
 // make the server write far more than it sent.
 const maxProblems = 8
 
-func (ps *Params) check(in map[string]json.RawMessage) (map[string]any, error) {
+// check checks the raw value of each param (nil: absent, in the order of
+// ps.params), given the members that name a bind or nothing at all.
+func (ps *Params) check(values [][]byte, binds, unknown []string) (map[string]any, error) {
 	var problems []string
-	var unknown []string
-	for name := range in {
-		switch {
-		case ps.binds[name]:
+	if len(binds) > 0 {
+		slices.Sort(binds)
+		for _, name := range slices.Compact(binds) {
 			problems = append(problems, fmt.Sprintf("argument %q is not accepted: its value comes from the caller's identity", name))
-		case ps.byName[name] == nil:
-			unknown = append(unknown, name)
 		}
 	}
 	if len(unknown) > 0 {
-		problems = append(problems, ps.unknownProblem(unknown))
+		slices.Sort(unknown)
+		problems = append(problems, ps.unknownProblem(slices.Compact(unknown)))
 	}
 	out := make(map[string]any, len(ps.params))
 	for _, p := range ps.params {
-		raw, present := in[p.Name]
+		raw := values[p.index]
 		var v any
-		if present {
+		val, ok := p.convertRaw(raw)
+		if !ok && raw != nil {
 			var err error
 			if v, err = rawValue(raw); err != nil {
 				problems = append(problems, fmt.Sprintf("argument %q is not valid JSON", p.Name))
 				continue
 			}
 		}
-		if v == nil {
+		if !ok && v == nil {
 			switch {
 			case p.Default != nil:
 				out[p.Name] = p.Default
@@ -260,10 +290,12 @@ func (ps *Params) check(in map[string]json.RawMessage) (map[string]any, error) {
 			}
 			continue
 		}
-		val, err := p.convert(v)
-		if err != "" {
-			problems = append(problems, fmt.Sprintf("argument %q %s", p.Name, err))
-			continue
+		if !ok {
+			var err string
+			if val, err = p.convert(v); err != "" {
+				problems = append(problems, fmt.Sprintf("argument %q %s", p.Name, err))
+				continue
+			}
 		}
 		for _, msg := range p.check(val) {
 			problems = append(problems, fmt.Sprintf("argument %q %s", p.Name, msg))
@@ -279,6 +311,48 @@ func (ps *Params) check(in map[string]json.RawMessage) (map[string]any, error) {
 	}
 	return out, nil
 }
+
+// convertRaw converts the raw JSON value of a scalar param when it is of
+// the param's type and takes no decoding to read: the common case, done
+// without building the decoded value first. ok is false for anything else
+// (absent, null, another type, an escaped string, an array), which
+// rawValue and convert then decode and judge, giving the same value or
+// saying what is wrong.
+func (p *param) convertRaw(raw []byte) (v any, ok bool) {
+	if len(raw) == 0 {
+		return nil, false
+	}
+	switch p.Type {
+	case cfg.TypeInteger:
+		if isNumber(raw[0]) {
+			if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
+				return n, true
+			}
+		}
+	case cfg.TypeNumber:
+		if isNumber(raw[0]) {
+			if f, err := strconv.ParseFloat(string(raw), 64); err == nil {
+				return f, true
+			}
+		}
+	case cfg.TypeString:
+		if raw[0] == '"' {
+			if s := raw[1 : len(raw)-1]; bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
+				return string(s), true
+			}
+		}
+	case cfg.TypeBoolean:
+		switch raw[0] {
+		case 't':
+			return true, true
+		case 'f':
+			return false, true
+		}
+	}
+	return nil, false
+}
+
+func isNumber(c byte) bool { return c == '-' || '0' <= c && c <= '9' }
 
 // unknownProblem names a few unknown arguments, not all of them.
 func (ps *Params) unknownProblem(names []string) string {
@@ -316,8 +390,82 @@ func (ps *Params) accepted() string {
 	return "this tool takes " + strings.Join(names, ", ")
 }
 
-// decodeArguments splits the arguments object into raw fields, so that
-// numbers keep their exact text; each is decoded when its param is checked.
+// members yields the members of a JSON object in order: each key,
+// decoded, and its value's bytes, from the first to the last. raw must be
+// valid JSON and an object.
+func members(raw []byte) func(yield func(key, value []byte) bool) {
+	return func(yield func(key, value []byte) bool) {
+		i := skipSpace(raw, 1)
+		for raw[i] != '}' {
+			end := skipValue(raw, i)
+			key := keyText(raw[i:end])
+			i = skipSpace(raw, skipSpace(raw, end)+1) // past the colon
+			end = skipValue(raw, i)
+			if !yield(key, raw[i:end]) {
+				return
+			}
+			if i = skipSpace(raw, end); raw[i] == ',' {
+				i = skipSpace(raw, i+1)
+			}
+		}
+	}
+}
+
+// keyText decodes a quoted key: in place when nothing in it needs
+// decoding, else as encoding/json decodes it (escapes, and invalid UTF-8
+// replaced), which param names never need.
+func keyText(quoted []byte) []byte {
+	s := quoted[1 : len(quoted)-1]
+	if bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
+		return s
+	}
+	var key string
+	if err := json.Unmarshal(quoted, &key); err != nil {
+		return s // not reached: raw is valid JSON
+	}
+	return []byte(key)
+}
+
+func skipSpace(raw []byte, i int) int {
+	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the end of the valid JSON value that starts at i.
+func skipValue(raw []byte, i int) int {
+	switch raw[i] {
+	case '"':
+		for i++; raw[i] != '"'; i++ {
+			if raw[i] == '\\' {
+				i++
+			}
+		}
+		return i + 1
+	case '{', '[':
+		depth := 0
+		for ; ; i++ {
+			switch raw[i] {
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			case '"':
+				i = skipValue(raw, i) - 1
+			}
+		}
+	}
+	for i < len(raw) && !strings.ContainsRune(",}] \t\n\r", rune(raw[i])) {
+		i++
+	}
+	return i
+}
+
+// decodeArguments splits the arguments object into raw fields, as they
+// came: the audit record of a call whose arguments were refused.
 func decodeArguments(raw json.RawMessage) (map[string]json.RawMessage, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -586,7 +734,7 @@ func (p *param) checkNoEnum(v any) []string {
 	case int64:
 		msgs = p.checkIntBounds(x)
 	case float64:
-		msgs = p.checkBounds(x, strconv.FormatFloat(x, 'g', -1, 64))
+		msgs = p.checkBounds(x)
 	case []any:
 		if p.MinItems != nil && len(x) < *p.MinItems {
 			msgs = append(msgs, fmt.Sprintf("must have at least %d items%s", *p.MinItems, p.got(", ", strconv.Itoa(len(x)))))
@@ -598,13 +746,15 @@ func (p *param) checkNoEnum(v any) []string {
 	return msgs
 }
 
-func (p *param) checkBounds(f float64, text string) []string {
+// checkBounds and checkIntBounds write the value only into a message:
+// most values are within bounds.
+func (p *param) checkBounds(f float64) []string {
 	var msgs []string
 	if p.Minimum != nil && f < *p.Minimum {
-		msgs = append(msgs, fmt.Sprintf("must be at least %s%s", bound(*p.Minimum), p.got(", ", text)))
+		msgs = append(msgs, fmt.Sprintf("must be at least %s%s", bound(*p.Minimum), p.got(", ", bound(f))))
 	}
 	if p.Maximum != nil && f > *p.Maximum {
-		msgs = append(msgs, fmt.Sprintf("must be at most %s%s", bound(*p.Maximum), p.got(", ", text)))
+		msgs = append(msgs, fmt.Sprintf("must be at most %s%s", bound(*p.Maximum), p.got(", ", bound(f))))
 	}
 	return msgs
 }
@@ -613,12 +763,11 @@ func (p *param) checkBounds(f float64, text string) []string {
 // a maximum of 2^53.
 func (p *param) checkIntBounds(v int64) []string {
 	var msgs []string
-	text := strconv.FormatInt(v, 10)
 	if p.Minimum != nil && below(v, *p.Minimum) {
-		msgs = append(msgs, fmt.Sprintf("must be at least %s%s", bound(*p.Minimum), p.got(", ", text)))
+		msgs = append(msgs, fmt.Sprintf("must be at least %s%s", bound(*p.Minimum), p.got(", ", strconv.FormatInt(v, 10))))
 	}
 	if p.Maximum != nil && above(v, *p.Maximum) {
-		msgs = append(msgs, fmt.Sprintf("must be at most %s%s", bound(*p.Maximum), p.got(", ", text)))
+		msgs = append(msgs, fmt.Sprintf("must be at most %s%s", bound(*p.Maximum), p.got(", ", strconv.FormatInt(v, 10))))
 	}
 	return msgs
 }

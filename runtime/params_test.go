@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -225,4 +226,137 @@ func TestIntegerBoundsAreExact(t *testing.T) {
 	if _, err := ps.Validate(json.RawMessage(`{"n": 9007199254740993}`)); err == nil {
 		t.Errorf("2^53+1 accepted under a maximum of 2^53")
 	}
+}
+
+// validateReference is Validate as it was before it read the object in
+// one pass: encoding/json splits it into a map, then each param is
+// checked. Validate must give the same answer for every input.
+func validateReference(ps *Params, raw json.RawMessage) (map[string]any, error) {
+	in, err := decodeArguments(raw)
+	if err != nil {
+		return nil, &ArgumentError{Problems: []string{err.Error()}}
+	}
+	var problems, binds, unknown []string
+	for name := range in {
+		switch {
+		case ps.binds[name]:
+			binds = append(binds, name)
+		case ps.byName[name] == nil:
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(binds) // map order before; sorted now
+	for _, name := range binds {
+		problems = append(problems, fmt.Sprintf("argument %q is not accepted: its value comes from the caller's identity", name))
+	}
+	if len(unknown) > 0 {
+		problems = append(problems, ps.unknownProblem(unknown))
+	}
+	out := make(map[string]any, len(ps.params))
+	for _, p := range ps.params {
+		raw, present := in[p.Name]
+		var v any
+		if present {
+			var err error
+			if v, err = rawValue(raw); err != nil {
+				problems = append(problems, fmt.Sprintf("argument %q is not valid JSON", p.Name))
+				continue
+			}
+		}
+		if v == nil {
+			switch {
+			case p.Default != nil:
+				out[p.Name] = p.Default
+			case p.Required:
+				problems = append(problems, fmt.Sprintf("argument %q is required", p.Name))
+			default:
+				out[p.Name] = nil
+			}
+			continue
+		}
+		val, err := p.convert(v)
+		if err != "" {
+			problems = append(problems, fmt.Sprintf("argument %q %s", p.Name, err))
+			continue
+		}
+		for _, msg := range p.check(val) {
+			problems = append(problems, fmt.Sprintf("argument %q %s", p.Name, msg))
+		}
+		out[p.Name] = val
+	}
+	if len(problems) > maxProblems {
+		n := len(problems) - maxProblems
+		problems = append(problems[:maxProblems], fmt.Sprintf("%d more problem%s", n, pluralS(n)))
+	}
+	if len(problems) > 0 {
+		return nil, &ArgumentError{Problems: problems}
+	}
+	return out, nil
+}
+
+// sameAsReference fails t unless Validate and validateReference agree on
+// raw: the same values, or the same error text.
+func sameAsReference(t *testing.T, ps *Params, raw []byte) {
+	t.Helper()
+	got, err := ps.Validate(raw)
+	want, wantErr := validateReference(ps, raw)
+	if fmt.Sprint(err) != fmt.Sprint(wantErr) || !reflect.DeepEqual(got, want) {
+		t.Errorf("Validate(%q)\n = %#v, %v\nwant %#v, %v", raw, got, err, want, wantErr)
+	}
+}
+
+// referenceCases are inputs where reading the object in one pass could
+// differ from encoding/json: repeated and escaped keys, invalid UTF-8,
+// nesting, whitespace, numbers at the edges, and what is not an object.
+var referenceCases = []string{
+	`{"id": 7}`, ` {"id":7} `, "\t{\n\"id\"\r:\n7\n}\n", `{}`, `null`, ` null `, ``, `   `,
+	`{"id": 1, "id": 2}`, `{"id": 1, "id": null}`, `{"id": "x", "id": 3}`, `{"id": 3, "id": "x"}`,
+	`{"i\u0064": 5}`, `{"id": 5, "i\u0064": 6}`, `{"\u006frg": 1}`, `{"org": 1, "org": 2, "id": 1}`,
+	"{\"id\": 1, \"q\xffx\": 1}", "{\"id\": 1, \"query\": \"a\xffb\"}", "{\"id\": 1, \"query\": \"\xe2\x82\"}",
+	`{"id": 1, "query": "a\"b", "status": "p\u0061id"}`, `{"id": 1, "query": "\u00e9\u00e9"}`, `{"id": 1, "email": "a\/b@c.d"}`,
+	`{"id": 1e2}`, `{"id": 1E2}`, `{"id": -0}`, `{"id": 1.0}`, `{"id": 100.000}`, `{"id": 1e-2}`, `{"id": -5}`,
+	`{"id": 9223372036854775807}`, `{"id": 9223372036854775808}`, `{"id": -9223372036854775808}`, `{"id": 1e400}`,
+	`{"id": 1, "ratio": 0.5}`, `{"id": 1, "ratio": 1}`, `{"id": 1, "ratio": -0.0}`, `{"id": 1, "ratio": 1e400}`, `{"id": 1, "ratio": 5e-324}`,
+	`{"id": 1, "flag": true}`, `{"id": 1, "flag": false}`, `{"id": 1, "flag": null}`, `{"id": 1, "flag": "true"}`,
+	`{"id": 1, "ids": [1, 2.0, 3]}`, `{"id": 1, "ids": [ ]}`, `{"id": 1, "ids": [[1]]}`, `{"id": 1, "ids": {"a": [1, "]"]}}`,
+	`{"id": 1, "tags": ["a", "b", "a"]}`, `{"id": 1, "tags": ["a\"]", "}"]}`, `{"id": 1, "x": {"y": [1, {"z": "}"}]}, "limit": 5}`,
+	`{"id": 1, "limit": null}`, `{"id": 1, "limit": 0}`, `{"id": 1, "status": "paid", "color": 1, "color": 2, "a": 0}`,
+	`{"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "org": 6, "id": 0, "limit": 99, "ratio": 2, "query": "", "flag": 1}`,
+	`[1]`, `"{}"`, `7`, `true`, `{"id": 1} x`, `{"id": 1}}`, `{"id": }`, `{"id" 1}`, `{id: 1}`, `{"id": 1,}`, `nul`,
+	"\u00a0{\"id\": 1}\u00a0", "\u00a0null", `{"id": 01}`, `{"id": 1, "query": "a` + "\x01" + `"}`,
+}
+
+// TestValidateMatchesReference: reading the object in one pass answers
+// every input as decoding it into a map did, errors included.
+func TestValidateMatchesReference(t *testing.T) {
+	ps, diags := NewParams(testTool())
+	if diags.HasErrors() {
+		t.Fatalf("NewParams: %s", diags.Error())
+	}
+	// More params than fit the values kept on the stack.
+	var many []*cfg.Param
+	for i := range 12 {
+		many = append(many, &cfg.Param{Name: fmt.Sprint("p", i), Type: cfg.TypeInteger, Required: i%2 == 0})
+	}
+	wide, diags := NewParams(&cfg.Tool{Name: "wide", Params: many})
+	if diags.HasErrors() {
+		t.Fatalf("NewParams: %s", diags.Error())
+	}
+	for _, in := range referenceCases {
+		sameAsReference(t, ps, []byte(in))
+	}
+	for _, in := range []string{`{"p0": 1, "p2": 2, "p4": 4, "p6": 6, "p8": 8, "p10": 10, "p11": 11}`, `{"p0": 1}`, `{"p11": "x", "p12": 1}`} {
+		sameAsReference(t, wide, []byte(in))
+	}
+}
+
+func FuzzValidateMatchesReference(f *testing.F) {
+	for _, seed := range referenceCases {
+		f.Add([]byte(seed))
+	}
+	ps, diags := NewParams(testTool())
+	if diags.HasErrors() {
+		f.Fatal(diags.Error())
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) { sameAsReference(t, ps, raw) })
 }
