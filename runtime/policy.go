@@ -315,7 +315,7 @@ func (t *toolEntry) visible(ctx context.Context) bool {
 		binds, err := t.bindValues(vars)
 		v.visible, v.binds = err == nil, binds
 	}
-	st.remember(&v)
+	st.remember(v)
 	return v.visible
 }
 

@@ -53,7 +53,21 @@ const (
 
 // WithPrincipal attaches the authenticated caller to ctx, for one request.
 func WithPrincipal(ctx context.Context, p *Principal) context.Context {
-	return context.WithValue(ctx, principalKey, &requestState{p: p})
+	return &stateCtx{Context: ctx, st: requestState{p: p}}
+}
+
+// stateCtx is context.WithValue(ctx, principalKey, &st) in one allocation
+// instead of two: every request makes one.
+type stateCtx struct {
+	context.Context
+	st requestState
+}
+
+func (c *stateCtx) Value(key any) any {
+	if key == principalKey {
+		return &c.st
+	}
+	return c.Context.Value(key)
 }
 
 // PrincipalFrom returns the caller attached to ctx, or Anonymous.
@@ -74,9 +88,9 @@ type requestState struct {
 
 	mu       sync.Mutex
 	req      map[string]any
-	lazyReq  guard.Lazy
-	first    verdict    // a request names one tool: one verdict,
-	verdicts []*verdict // rarely more
+	reqCtx   context.Context // where req is made from, once read
+	first    verdict         // a request names one tool: one verdict,
+	verdicts []*verdict      // rarely more
 }
 
 // verdict is whether a tool is visible to the request's caller, with the
@@ -94,25 +108,33 @@ func requestStateFrom(ctx context.Context) *requestState {
 
 // request is what expressions see as request in ctx, built once per
 // request state (a nil state builds it every time). It stays a map, made
-// a CEL value only if an expression reads it: few do.
+// a CEL value only if an expression reads it (Make): few do.
 func (st *requestState) request(ctx context.Context) guard.Lazy {
 	if st == nil {
-		return func() any { return requestValue(ctx) }
+		return requestIn{ctx}
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.lazyReq == nil {
-		st.lazyReq = func() any {
-			st.mu.Lock()
-			defer st.mu.Unlock()
-			if st.req == nil {
-				st.req = requestValue(ctx)
-			}
-			return st.req
-		}
+	if st.reqCtx == nil {
+		st.reqCtx = ctx
 	}
-	return st.lazyReq
+	return st
 }
+
+// Make is the request, made from the context request was first given.
+func (st *requestState) Make() any {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.req == nil {
+		st.req = requestValue(st.reqCtx)
+	}
+	return st.req
+}
+
+// requestIn is the request of a context without a request state.
+type requestIn struct{ ctx context.Context }
+
+func (r requestIn) Make() any { return requestValue(r.ctx) }
 
 func (st *requestState) verdict(t *toolEntry) *verdict {
 	if st == nil {
@@ -131,17 +153,17 @@ func (st *requestState) verdict(t *toolEntry) *verdict {
 	return nil
 }
 
-func (st *requestState) remember(v *verdict) {
+func (st *requestState) remember(v verdict) {
 	if st == nil {
 		return
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.first.t == nil {
-		st.first = *v
+		st.first = v
 		return
 	}
-	st.verdicts = append(st.verdicts, v)
+	st.verdicts = append(st.verdicts, &verdict{t: v.t, visible: v.visible, binds: v.binds})
 }
 
 // caller is ctx with the stdio principal of g attached when the request

@@ -38,8 +38,11 @@ type Vars struct {
 }
 
 // Lazy is a value of Vars built only if an expression reads it (few
-// guards read request), and then once per evaluation that does.
-type Lazy func() any
+// guards read request): Make is called once per evaluation that does.
+// An interface rather than a function, so that what holds the value can
+// be given as it is, without a closure made for each request. (Not
+// Value: every CEL value has a Value method.)
+type Lazy interface{ Make() any }
 
 // Precompute makes m a CEL value ahead of evaluation, with every nested
 // map and list converted too: evaluations that read it then convert
@@ -302,7 +305,7 @@ func (a *activation) ResolveName(name string) (any, bool) {
 		return nil, false
 	}
 	if l, ok := v.(Lazy); ok {
-		if v = l(); v == nil {
+		if v = l.Make(); v == nil {
 			v = emptyMap
 		}
 	}

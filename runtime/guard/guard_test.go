@@ -327,3 +327,41 @@ func TestActivationReuse(t *testing.T) {
 		}
 	}
 }
+
+// lazyRequest counts how often its value is made.
+type lazyRequest struct{ made int }
+
+func (l *lazyRequest) Make() any {
+	l.made++
+	return map[string]any{"transport": "stdio"}
+}
+
+// TestLazy: a Lazy variable is made only by an evaluation that reads it,
+// and a CEL value, which has a Value method of its own, is never taken
+// for one.
+func TestLazy(t *testing.T) {
+	env, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads, err := env.CompileGuard(`request.transport == 'stdio'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignores, err := env.CompileGuard(`principal.sub == 'alice'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &lazyRequest{}
+	v := precomputed(vars())
+	v.Request = l
+	if ok, err := ignores.Allow(v); err != nil || !ok || l.made != 0 {
+		t.Errorf("a guard that does not read request: %v, %v, request made %d times; want true, made 0 times", ok, err, l.made)
+	}
+	if ok, err := reads.Allow(v); err != nil || !ok || l.made != 1 {
+		t.Errorf("a guard that reads request: %v, %v, request made %d times; want true, made once", ok, err, l.made)
+	}
+	if _, ok := v.Principal.(Lazy); ok {
+		t.Errorf("a precomputed value is taken for a Lazy one")
+	}
+}
