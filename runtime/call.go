@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -165,12 +166,25 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 	adm.keep(out, text)
 	note.result(out)
 	log.Debug().Int("rows", out.Rows).Bool("truncated", out.Truncated).Dur("duration", time.Since(start)).Msg("tool call")
-	return &mcp.CallToolResult{
-		Content:           []mcp.Content{mcp.NewTextContent(string(text))},
-		StructuredContent: out.Structured,
-		// Encoded once: the response reuses the text's bytes.
-		RawStructuredContent: text,
-	}, false
+	return textResult(text, out.Structured), false
+}
+
+// textResult is the answer of a call that returned structured, encoded
+// as text: its one text block and its structured content, which the
+// response writes from the same bytes. Nothing writes to text once it is
+// encoded (the cache keeps it as it is), so the text block reads those
+// bytes too instead of a copy of what may be a large result; the result
+// and its content list are one allocation.
+func textResult(text []byte, structured any) *mcp.CallToolResult {
+	r := new(struct {
+		mcp.CallToolResult
+		content [1]mcp.Content
+	})
+	r.content[0] = mcp.NewTextContent(unsafe.String(unsafe.SliceData(text), len(text)))
+	r.Content = r.content[:]
+	r.StructuredContent = structured
+	r.RawStructuredContent = text
+	return &r.CallToolResult
 }
 
 // record starts the audit record of one request by the caller in ctx for
