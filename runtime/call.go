@@ -78,7 +78,9 @@ func toolGone(name string) *mcp.CallToolResult {
 func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequest) (res *mcp.CallToolResult, hidden bool) {
 	start := time.Now()
 	ctx, span := cp.tracing.startCall(ctx, "tools/call", t.decl.Name, req.Params.Meta)
-	rec := cp.record(ctx, t.decl.Name)
+	m := new(callMemory)
+	rec := &m.rec
+	fillRecord(rec, ctx, t.decl.Name, m.requestID())
 	rec.TraceID = span.traceID()
 	id := rec.RequestID
 	log := callLog{cp.log, id, t.decl.Name, rec.TraceID}
@@ -143,7 +145,8 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 	log.Debug().Msg("call started")
 	callCtx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
-	c := &adapter.Call{RequestID: id, Tool: t.decl.Name, Args: args, Binds: binds}
+	c := &m.call
+	*c = adapter.Call{RequestID: id, Tool: t.decl.Name, Args: args, Binds: binds}
 	out, err := t.impl.Call(callCtx, c)
 	rec.UpstreamStatus, rec.Attempts = c.Upstream.Status, c.Upstream.Attempts
 	cp.metrics.Upstream(t.decl.Source.Key(), c.Upstream.Status, c.Upstream.Attempts)
@@ -187,11 +190,35 @@ func textResult(text []byte, structured any) *mcp.CallToolResult {
 	return &r.CallToolResult
 }
 
+// callMemory is what one tools/call allocates for itself, in one piece:
+// its audit record, what the adapter is given, and the request id's text.
+type callMemory struct {
+	rec  audit.Record
+	call adapter.Call
+	id   [16]byte
+}
+
+// requestID makes a new request id in m.id and returns it as a string
+// that reads those bytes, which are never written again.
+func (m *callMemory) requestID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	hex.Encode(m.id[:], b[:])
+	return unsafe.String(&m.id[0], len(m.id))
+}
+
 // record starts the audit record of one request by the caller in ctx for
 // the tool (or "resource:NAME", "prompt:NAME") named tool.
 func (cp *callPath) record(ctx context.Context, tool string) *audit.Record {
-	return &audit.Record{
-		RequestID: newRequestID(),
+	rec := new(audit.Record)
+	fillRecord(rec, ctx, tool, newRequestID())
+	return rec
+}
+
+// fillRecord starts rec as record does, with the request id id.
+func fillRecord(rec *audit.Record, ctx context.Context, tool, id string) {
+	*rec = audit.Record{
+		RequestID: id,
 		SessionID: sessionID(ctx),
 		Transport: transportFrom(ctx),
 		Subject:   PrincipalFrom(ctx).Subject,
