@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -253,13 +252,12 @@ func (cp *callPath) admit(ctx context.Context, log callLog, rec *audit.Record, t
 		case cfg.KeyPrincipal:
 			key = append(key, PrincipalFrom(ctx).Subject...) // empty: anonymous callers share one bucket
 		case "expr":
-			v, err := r.expr.Value(t.vars(ctx, args))
-			if err != nil {
+			var err error
+			if key, err = r.expr.AppendValue(key, t.vars(ctx, args)); err != nil {
 				log.Info().Err(err).Msg("call denied: no rate limit key")
 				rec.Outcome, rec.ErrorClass = audit.Denied, "rate_limit_key"
 				return adm, errorResult("Permission denied: the server's policy does not allow this call for this caller.")
 			}
-			key = appendKeyValue(key, v)
 		}
 		step := cp.tracing.step(ctx, "rate limit")
 		ok, retry, unavailable := cp.allow(ctx, gl, key, r.limit)
@@ -306,19 +304,6 @@ func (cp *callPath) admit(ctx context.Context, log callLog, rec *audit.Record, t
 		}
 	}
 	return adm, nil
-}
-
-// appendKeyValue appends a rate limit key's value as fmt.Sprint writes it.
-func appendKeyValue(key []byte, v any) []byte {
-	switch x := v.(type) {
-	case string:
-		return append(key, x...)
-	case int64:
-		return strconv.AppendInt(key, x, 10)
-	case bool:
-		return strconv.AppendBool(key, x)
-	}
-	return fmt.Append(key, v)
 }
 
 func (cp *callPath) busy(rec *audit.Record, t *toolEntry, msg string) *mcp.CallToolResult {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -268,6 +269,32 @@ func (p *Program) Value(v Vars) (any, error) {
 		return nil, err
 	}
 	return native(out)
+}
+
+// AppendValue evaluates a rate limit key and appends its value to dst as
+// fmt.Sprint writes what Value returns, with the same errors (and dst as
+// it was). A string, an integer or a boolean is appended without being
+// made a Go value first: every call with a keyed limit evaluates one.
+func (p *Program) AppendValue(dst []byte, v Vars) ([]byte, error) {
+	out, err := p.eval(v)
+	if err != nil {
+		return dst, err
+	}
+	switch x := out.(type) {
+	case types.String:
+		return append(dst, x...), nil
+	case types.Int:
+		return strconv.AppendInt(dst, int64(x), 10), nil
+	case types.Uint:
+		return strconv.AppendInt(dst, int64(x), 10), nil // as native converts it
+	case types.Bool:
+		return strconv.AppendBool(dst, bool(x)), nil
+	}
+	val, err := native(out)
+	if err != nil {
+		return dst, err
+	}
+	return fmt.Append(dst, val), nil
 }
 
 // activations are reused from one evaluation to the next: every call

@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -363,5 +364,36 @@ func TestLazy(t *testing.T) {
 	}
 	if _, ok := v.Principal.(Lazy); ok {
 		t.Errorf("a precomputed value is taken for a Lazy one")
+	}
+}
+
+// TestAppendValue: a rate limit key's value goes into the bucket key as
+// fmt.Sprint writes what Value returns, whatever its type, so that
+// buckets stay the same; an error is Value's, and leaves the key as it was.
+func TestAppendValue(t *testing.T) {
+	base, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := base.WithParams(params)
+	for _, src := range []string{
+		`principal.claims.org`, `''`, `-42`, `principal.claims.level`, `args.order_id`, `7u`, `18446744073709551615u`,
+		`true`, `false`, `2.5`, `1e21`, `dyn([1, 'a'])`, `dyn(principal.scopes)`, `dyn(null)`, `dyn({'k': 'v'})`, `principal.claims.missing`,
+	} {
+		prg, err := env.CompileKey(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		for name, v := range bothVars {
+			got, err := prg.AppendValue([]byte("p|"), v())
+			val, wantErr := prg.Value(v())
+			want := "p|"
+			if wantErr == nil {
+				want += fmt.Sprint(val)
+			}
+			if string(got) != want || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Errorf("%s, %s: %q, %v; want %q, %v", src, name, got, err, want, wantErr)
+			}
+		}
 	}
 }
