@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/checker"
@@ -262,6 +263,64 @@ func checkCost(env *cel.Env, ast *cel.Ast, vars map[string]*bound) error {
 		fix = strings.Join(hints, ", ") + ", or simplify it"
 	}
 	return fmt.Errorf("the estimated worst-case cost is %s, over the limit of %s: %s", thousands(cost), thousands(CostLimit), fix)
+}
+
+// maxHoldsDepth is how deep holds looks: a value nested deeper is taken
+// as beyond its bound, which only means its evaluation is tracked.
+const maxHoldsDepth = 16
+
+// holds reports whether v is certainly within b: no string longer (in
+// bytes, which are at least as many as its characters) and no list or map
+// larger than its bound, at any depth, and no entry of a record that the
+// bound does not name. It errs on the side of false: a value of a type it
+// does not know is beyond every bound.
+func (b *bound) holds(v any, depth int) bool {
+	if b == nil || depth > maxHoldsDepth {
+		return false
+	}
+	switch x := v.(type) {
+	case nil, bool, int, int64, float64, time.Time:
+		return true
+	case string:
+		return uint64(len(x)) <= b.size
+	case []string:
+		if uint64(len(x)) > b.size {
+			return false
+		}
+		for _, e := range x {
+			if !b.elem.holds(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		if uint64(len(x)) > b.size {
+			return false
+		}
+		for _, e := range x {
+			if !b.elem.holds(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		if uint64(len(x)) > b.size {
+			return false
+		}
+		for k, e := range x {
+			eb := b.elem
+			if b.fields != nil {
+				eb = b.fields[k]
+			} else if !b.key.holds(k, depth+1) {
+				return false
+			}
+			if !eb.holds(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // runtimeLimit is how an evaluation of the checked expression ast is held

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // compileFunc compiles one kind of expression.
@@ -218,5 +219,103 @@ func TestCostTrackedWhenSizeMatters(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBoundsHold: holds says a value is within a bound only when it
+// certainly is, at every depth; anything it cannot tell is beyond.
+func TestBoundsHold(t *testing.T) {
+	args := argsBound(Params{
+		"q":    {Type: "string", MaxLength: ptr(4)},
+		"note": {Type: "string"},
+		"ids":  {Type: "array", Items: "integer", MaxItems: ptr(2)},
+		"tags": {Type: "array", Items: "string", MaxItems: ptr(2)},
+	})
+	deep := map[string]any{}
+	for range maxHoldsDepth {
+		deep = map[string]any{"a": deep}
+	}
+	long := strings.Repeat("x", maxClaimsJSON+1)
+	principal := func(sub string, scopes []string, claims map[string]any) map[string]any {
+		return map[string]any{"sub": sub, "scopes": scopes, "claims": claims}
+	}
+	tests := []struct {
+		name string
+		b    *bound
+		v    any
+		want bool
+	}{
+		{"principal", principalBound, principal("alice", []string{"orders.read"}, map[string]any{"org": "acme", "n": 3.0, "groups": []any{"a"}}), true},
+		{"no claims", principalBound, principal("alice", nil, nil), true},
+		{"a long subject", principalBound, principal(long, nil, nil), false},
+		{"too many scopes", principalBound, principal("alice", make([]string, maxScopes+1), nil), false},
+		{"a long claim", principalBound, principal("alice", nil, map[string]any{"org": long}), false},
+		{"a long claim name", principalBound, principal("alice", nil, map[string]any{long: 1.0}), false},
+		{"claims nested too deep", principalBound, principal("alice", nil, deep), false},
+		{"a field no bound names", principalBound, map[string]any{"sub": "alice", "extra": 1.0}, false},
+		{"a value of an unknown type", principalBound, principal("alice", nil, map[string]any{"org": struct{}{}}), false},
+		{"request", requestBound, map[string]any{"transport": "http", "time": time.Now()}, true},
+		{"tool", toolBound, map[string]any{"name": "get_order", "read_only": true}, true},
+		{"args", args, map[string]any{"q": "abcd", "note": strings.Repeat("n", 1000), "ids": []any{int64(1), int64(2)}, "tags": nil}, true},
+		{"no args", args, map[string]any(nil), true},
+		{"a string over max_length", args, map[string]any{"q": "abcde"}, false},
+		{"an array over max_items", args, map[string]any{"ids": []any{int64(1), int64(2), int64(3)}}, false},
+		{"an argument no param declares", args, map[string]any{"other": "x"}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.b.holds(tt.v, 0); got != tt.want {
+			t.Errorf("%s: holds = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestFits: a tracked expression skips the tracking only when every
+// variable it reads is within its bounds: a precomputed one as found
+// when it was made, args as they are, a Lazy one never.
+func TestFits(t *testing.T) {
+	base, err := NewEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := base.WithParams(params)
+	scopes, err := env.CompileGuard(`'orders.read' in principal.scopes`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := env.CompileGuard(`args.ids.exists(i, i == 2)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	transport, err := env.CompileGuard(`request.transport.matches('^h')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := vars()
+	huge.Principal.(map[string]any)["scopes"] = make([]any, maxScopes+1)
+	lazy := precomputed(vars())
+	lazy.Request = &lazyRequest{}
+	tests := []struct {
+		name string
+		prg  *Program
+		v    Vars
+		want bool
+	}{
+		{"within, maps", scopes, vars(), true},
+		{"within, precomputed", scopes, precomputed(vars()), true},
+		{"too many scopes, maps", scopes, huge, false},
+		{"too many scopes, precomputed", scopes, precomputed(huge), false},
+		{"args within", ids, vars(), true},
+		{"args beyond max_items", ids, Vars{Args: map[string]any{"ids": make([]any, 101)}}, false},
+		{"a huge principal it does not read", ids, precomputed(huge), true},
+		{"a lazy request it reads", transport, lazy, false},
+		{"a lazy request it does not read", scopes, lazy, true},
+	}
+	for _, tt := range tests {
+		if tt.prg.fast == nil {
+			t.Fatalf("%s: the expression is not tracked", tt.name)
+		}
+		if got := tt.prg.fits(tt.v); got != tt.want {
+			t.Errorf("%s: fits = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,12 +48,27 @@ type Lazy interface{ Make() any }
 
 // Precompute makes m a CEL value ahead of evaluation, with every nested
 // map and list converted too: evaluations that read it then convert
-// nothing. Expressions see the same values as with m itself.
+// nothing. Expressions see the same values as with m itself. It also
+// notes whether m is within the bounds the cost check assumes of a
+// principal, a tool or a request, so that evaluations need not find out.
 func Precompute(m map[string]any) any {
 	if m == nil {
 		m = map[string]any{}
 	}
-	return precompute(m)
+	p := &precomputedValue{val: precompute(m)}
+	for _, b := range []*bound{principalBound, toolBound, requestBound} {
+		if b.holds(m, 0) {
+			p.within = append(p.within, b)
+		}
+	}
+	return p
+}
+
+// precomputedValue is a value Precompute made, and the bounds of
+// variables it is within.
+type precomputedValue struct {
+	val    ref.Val
+	within []*bound
 }
 
 func precompute(v any) ref.Val {
@@ -125,6 +141,14 @@ type Program struct {
 	// tracked is whether evaluations count their cost against CostLimit:
 	// not when nothing the variables hold could bring it near (runtimeLimit).
 	tracked bool
+	// fast is a tracked expression's program without the tracking, for
+	// evaluations whose variables are all within the bounds its cost was
+	// checked against (fits): the estimate, within the limit, then bounds
+	// what the tracker would count. reads and args say which variables it
+	// reads, and the bound of args.
+	fast  cel.Program
+	reads map[string]bool
+	args  *bound
 }
 
 // UsesArgs reports whether the guard may read its arguments; when it does
@@ -132,17 +156,17 @@ type Program struct {
 // principal, tool and request.
 func (p *Program) UsesArgs() bool { return p.usesArgs }
 
-// readsArgs reports whether any identifier of ast is args: a guard that
-// reads its arguments must name them (a comprehension variable of that
-// name counts too, which only errs on the safe side).
-func readsArgs(ast *cel.Ast) bool {
-	found := false
+// readVars reports the variables ast reads: an expression that reads one
+// must name it (a comprehension variable of that name counts too, which
+// only errs on the safe side).
+func readVars(ast *cel.Ast) map[string]bool {
+	read := map[string]bool{}
 	celast.PreOrderVisit(ast.NativeRep().Expr(), celast.NewExprVisitor(func(e celast.Expr) {
-		if e.Kind() == celast.IdentKind && e.AsIdent() == "args" {
-			found = true
+		if e.Kind() == celast.IdentKind {
+			read[e.AsIdent()] = true
 		}
 	}))
-	return found
+	return read
 }
 
 // CompileGuard compiles a guard, which must type-check to bool and stay
@@ -155,14 +179,15 @@ func (e *Env) CompileGuard(src string) (*Program, error) {
 	if !ast.OutputType().IsExactType(cel.BoolType) {
 		return nil, notBool(ast.OutputType(), src)
 	}
-	if err := checkCost(e.guards, ast, e.guardBounds()); err != nil {
+	bounds := e.guardBounds()
+	if err := checkCost(e.guards, ast, bounds); err != nil {
 		return nil, err
 	}
-	p, err := program(e.guards, ast)
+	p, err := program(e.guards, ast, bounds)
 	if err != nil {
 		return nil, err
 	}
-	p.usesArgs = readsArgs(ast)
+	p.usesArgs = readVars(ast)["args"]
 	limit, _ := runtimeLimit(e.guards, ast)
 	p.partial, err = e.guards.Program(ast, append(limit, cel.EvalOptions(cel.OptPartialEval))...)
 	if err != nil {
@@ -178,10 +203,11 @@ func (e *Env) CompileBind(src string) (*Program, error) {
 	if iss.Err() != nil {
 		return nil, errors.New(oneLine(iss.Err().Error()))
 	}
-	if err := checkCost(e.binds, ast, map[string]*bound{"principal": principalBound, "request": requestBound}); err != nil {
+	bounds := map[string]*bound{"principal": principalBound, "request": requestBound}
+	if err := checkCost(e.binds, ast, bounds); err != nil {
 		return nil, err
 	}
-	return program(e.binds, ast)
+	return program(e.binds, ast, bounds)
 }
 
 // CompileKey compiles a rate limit key: an expression over principal,
@@ -198,10 +224,11 @@ func (e *Env) CompileKey(src string) (*Program, error) {
 	default:
 		return nil, fmt.Errorf("a rate limit key must be a string, number or boolean, but this one is %s", a(typeName(t)))
 	}
-	if err := checkCost(e.guards, ast, e.guardBounds()); err != nil {
+	bounds := e.guardBounds()
+	if err := checkCost(e.guards, ast, bounds); err != nil {
 		return nil, err
 	}
-	return program(e.guards, ast)
+	return program(e.guards, ast, bounds)
 }
 
 // guardBounds bounds the variables of guards and keys.
@@ -209,13 +236,50 @@ func (e *Env) guardBounds() map[string]*bound {
 	return map[string]*bound{"principal": principalBound, "args": argsBound(e.params), "tool": toolBound, "request": requestBound}
 }
 
-func program(env *cel.Env, ast *cel.Ast) (*Program, error) {
+// program makes the programs of an expression whose cost checkCost found
+// within the limit for variables within bounds.
+func program(env *cel.Env, ast *cel.Ast, bounds map[string]*bound) (*Program, error) {
 	limit, tracked := runtimeLimit(env, ast)
 	prg, err := env.Program(ast, limit...)
 	if err != nil {
 		return nil, err
 	}
-	return &Program{prg: prg, tracked: tracked}, nil
+	p := &Program{prg: prg, tracked: tracked}
+	if tracked {
+		if p.fast, err = env.Program(ast); err != nil {
+			return nil, err
+		}
+		p.reads, p.args = readVars(ast), bounds["args"]
+	}
+	return p, nil
+}
+
+// fits reports whether every variable of v that the expression reads is
+// certainly within the bounds its cost was checked against. A principal,
+// tool or request made by Precompute was checked then; args are checked
+// here, which is cheap for arguments that passed validation; a Lazy value
+// is not made to be checked.
+func (p *Program) fits(v Vars) bool {
+	for _, x := range []struct {
+		name string
+		val  any
+		b    *bound
+	}{{"principal", v.Principal, principalBound}, {"tool", v.Tool, toolBound}, {"request", v.Request, requestBound}} {
+		if p.reads[x.name] && !fitsVar(x.val, x.b) {
+			return false
+		}
+	}
+	return !p.reads["args"] || p.args.holds(v.Args, 0)
+}
+
+func fitsVar(v any, b *bound) bool {
+	switch x := v.(type) {
+	case *precomputedValue:
+		return slices.Contains(x.within, b)
+	case Lazy:
+		return false
+	}
+	return b.holds(v, 0)
 }
 
 // Allow evaluates a guard. Any evaluation error (a missing claim, the cost
@@ -305,9 +369,13 @@ var activations = sync.Pool{New: func() any { return new(activation) }}
 
 // eval evaluates the program with v on a pooled activation.
 func (p *Program) eval(v Vars) (ref.Val, error) {
+	prg := p.prg
+	if p.fast != nil && p.fits(v) {
+		prg = p.fast
+	}
 	a := activations.Get().(*activation)
 	a.set(v)
-	out, _, err := p.prg.Eval(a)
+	out, _, err := prg.Eval(a)
 	*a = activation{}
 	activations.Put(a)
 	return out, err
@@ -335,6 +403,9 @@ func (a *activation) ResolveName(name string) (any, bool) {
 		if v = l.Make(); v == nil {
 			v = emptyMap
 		}
+	}
+	if pc, ok := v.(*precomputedValue); ok {
+		v = pc.val
 	}
 	return v, true
 }
