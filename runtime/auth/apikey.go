@@ -118,10 +118,7 @@ func (k *APIKeys) Len() int { return len(k.keys) }
 // The Identity is the key's own, shared by every lookup, as a cached token's is: it must not
 // be modified, nor its Scopes and Claims.
 func (k *APIKeys) Lookup(key string) (*Identity, bool) {
-	// A key NewAPIKey made fits buf, which stays on the stack; []byte(key)
-	// would copy it to the heap.
-	var buf [64]byte
-	sum := sha256.Sum256(append(buf[:0], key...))
+	sum := sum256(key)
 	found := -1
 	for i := range k.keys {
 		eq := k.compare(sum, k.keys[i].Hash)

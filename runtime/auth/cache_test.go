@@ -16,18 +16,21 @@ func TestCacheHonoursExpiry(t *testing.T) {
 	clock := &fakeClock{}
 	j := newTestJWT(t, iss, clock, func(o *JWTOptions) { o.Leeway = 10 * time.Second })
 	tok := iss.Token(claims("exp", time.Now().Add(time.Minute).Unix()))
+	var first *Identity
 	for range 2 {
 		id, err := j.Validate(context.Background(), tok)
 		if err != nil {
 			t.Fatalf("Validate: %v", err)
 		}
-		id.Subject = "changed" // must not reach the remembered identity
+		if first == nil {
+			first = id
+		}
 	}
 	if n := j.cache.len(); n != 1 {
 		t.Fatalf("cache holds %d tokens, want 1", n)
 	}
-	if id, _ := j.Validate(context.Background(), tok); id.Subject != "alice" {
-		t.Errorf("subject from the cache = %q, want alice", id.Subject)
+	if id, _ := j.Validate(context.Background(), tok); id != first || id.Subject != "alice" {
+		t.Errorf("from the cache: %p %q, want the remembered identity %p, alice", id, id.Subject, first)
 	}
 	clock.advance(time.Minute + 5*time.Second) // inside the leeway
 	if _, err := j.Validate(context.Background(), tok); err != nil {
@@ -135,5 +138,28 @@ func TestMemoPerToken(t *testing.T) {
 	uncached := newTestJWT(t, iss, clock, func(o *JWTOptions) { o.CacheSize = -1 })
 	if id, err := uncached.Validate(ctx, iss.Token(claims())); err != nil || id.Memo != nil {
 		t.Errorf("without a cache: identity %+v, %v; want no Memo", id, err)
+	}
+}
+
+// TestRememberedTokenAllocatesNothing: a token seen before costs its hash
+// and a map read, every request, without copying the token or its identity.
+func TestRememberedTokenAllocatesNothing(t *testing.T) {
+	iss := authtest.NewIssuer(t)
+	j := newTestJWT(t, iss, &fakeClock{}, nil)
+	tok := iss.Token(claims())
+	if _, err := j.Validate(context.Background(), tok); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	var failed error
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := j.Validate(context.Background(), tok); err != nil {
+			failed = err
+		}
+	})
+	if failed != nil {
+		t.Fatal(failed)
+	}
+	if allocs != 0 {
+		t.Errorf("a remembered token allocates %.0f times per request, want 0", allocs)
 	}
 }

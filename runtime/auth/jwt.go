@@ -212,8 +212,9 @@ type header struct {
 
 // Validate checks token and returns who it stands for. Every refusal is an *Error with
 // Status 401 and Code "invalid_token". A token that passed is remembered until it expires (or
-// the key set changes), so its next uses skip the signature check. The Identity is the
-// caller's; its Scopes and Claims are shared and must not be modified.
+// the key set changes), so its next uses skip the signature check. A remembered token's
+// Identity is shared by all its uses, as an API key's is: it must not be modified, nor its
+// Scopes and Claims.
 func (j *JWT) Validate(ctx context.Context, token string) (*Identity, error) {
 	if len(token) > j.maxBytes {
 		return nil, invalidToken(fmt.Sprintf("token too large (%d bytes, limit %d)", len(token), j.maxBytes))
@@ -223,8 +224,7 @@ func (j *JWT) Validate(ctx context.Context, token string) (*Identity, error) {
 		if expired {
 			return nil, invalidToken("token expired")
 		}
-		cp := *id
-		return &cp, nil
+		return id, nil
 	}
 	hdrPart, rest, ok1 := strings.Cut(token, ".")
 	payloadPart, sigPart, ok2 := strings.Cut(rest, ".")
@@ -283,8 +283,7 @@ func (j *JWT) Validate(ctx context.Context, token string) (*Identity, error) {
 		id.Memo = &Memo{}
 		j.cache.put(token, id, exp.Add(j.leeway), now, gen)
 	}
-	cp := *id
-	return &cp, nil
+	return id, nil
 }
 
 func decodeSegment(seg string, v any) error {
