@@ -147,7 +147,7 @@ type Program struct {
 	// what the tracker would count. reads and args say which variables it
 	// reads, and the bound of args.
 	fast  cel.Program
-	reads map[string]bool
+	reads struct{ principal, args, tool, request bool }
 	args  *bound
 }
 
@@ -249,7 +249,9 @@ func program(env *cel.Env, ast *cel.Ast, bounds map[string]*bound) (*Program, er
 		if p.fast, err = env.Program(ast); err != nil {
 			return nil, err
 		}
-		p.reads, p.args = readVars(ast), bounds["args"]
+		read := readVars(ast)
+		p.reads.principal, p.reads.args, p.reads.tool, p.reads.request = read["principal"], read["args"], read["tool"], read["request"]
+		p.args = bounds["args"]
 	}
 	return p, nil
 }
@@ -260,16 +262,10 @@ func program(env *cel.Env, ast *cel.Ast, bounds map[string]*bound) (*Program, er
 // here, which is cheap for arguments that passed validation; a Lazy value
 // is not made to be checked.
 func (p *Program) fits(v Vars) bool {
-	for _, x := range []struct {
-		name string
-		val  any
-		b    *bound
-	}{{"principal", v.Principal, principalBound}, {"tool", v.Tool, toolBound}, {"request", v.Request, requestBound}} {
-		if p.reads[x.name] && !fitsVar(x.val, x.b) {
-			return false
-		}
-	}
-	return !p.reads["args"] || p.args.holds(v.Args, 0)
+	return (!p.reads.principal || fitsVar(v.Principal, principalBound)) &&
+		(!p.reads.tool || fitsVar(v.Tool, toolBound)) &&
+		(!p.reads.request || fitsVar(v.Request, requestBound)) &&
+		(!p.reads.args || p.args.holds(v.Args, 0))
 }
 
 func fitsVar(v any, b *bound) bool {
