@@ -186,20 +186,21 @@ func (t *Tool) run(ctx context.Context, q execQuerier, stmt *stdsql.Stmt, args [
 	}
 	defer rows.Close()
 
-	limit := t.maxRows
-	if t.one {
-		limit = 1
-	}
 	// A read-only tool with one = true takes the first row. A write checks
 	// for a second one: an UPDATE that promised one row and touched more
 	// must roll back.
 	checkMore := !t.one || !t.readOnly
-	out, truncated, err := t.collect(rows, limit, checkMore)
-	if err != nil {
-		return nil, err
-	}
 	if t.one {
+		// The result and its row in one allocation; the row by pointer:
+		// boxing the value would copy it once more.
+		one := new(struct {
+			res adapter.Result
+			row [1]adapter.Row
+		})
+		out, truncated, err := t.collect(rows, one.row[:0], 1, checkMore)
 		switch {
+		case err != nil:
+			return nil, err
 		case len(out) == 0:
 			msg := t.notFound
 			if msg == "" {
@@ -209,8 +210,12 @@ func (t *Tool) run(ctx context.Context, q execQuerier, stmt *stdsql.Stmt, args [
 		case truncated:
 			return nil, errManyRows
 		}
-		// The row by pointer: boxing the value would copy it once more.
-		return &adapter.Result{Structured: &out[0], Rows: 1}, nil
+		one.res = adapter.Result{Structured: &out[0], Rows: 1}
+		return &one.res, nil
+	}
+	out, truncated, err := t.collect(rows, make([]adapter.Row, 0, min(t.maxRows, 64)), t.maxRows, checkMore)
+	if err != nil {
+		return nil, err
 	}
 	return &adapter.Result{
 		Structured: &adapter.Rows{Rows: out, Truncated: truncated},
@@ -240,9 +245,9 @@ func (t *Tool) columnKinds(rows *stdsql.Rows) ([]colKind, error) {
 	return kinds, nil
 }
 
-// collect reads up to limit rows and, when checkMore is set, one more to know
-// whether it cut.
-func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]adapter.Row, bool, error) {
+// collect reads up to limit rows into out, which it appends to, and, when
+// checkMore is set, one more to know whether it cut.
+func (t *Tool) collect(rows *stdsql.Rows, out []adapter.Row, limit int, checkMore bool) ([]adapter.Row, bool, error) {
 	names := t.columns // described at Open; shared by every row, never written
 	if len(names) == 0 {
 		var err error
@@ -266,7 +271,6 @@ func (t *Tool) collect(rows *stdsql.Rows, limit int, checkMore bool) ([]adapter.
 	// row's allocation: one fewer for the common one-row lookup.
 	n := len(names)
 	var vals, ptrs []any
-	out := make([]adapter.Row, 0, min(limit, 64))
 	truncated := false
 	for (len(out) < limit || checkMore) && rows.Next() {
 		if len(out) == limit {
