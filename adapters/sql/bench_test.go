@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/mcpgen/mcpgen/runtime/adapter"
 )
@@ -26,10 +27,14 @@ tool "get_order" {
   }
 }
 `
+	// "deadline" runs under a context that can end, as every call does
+	// (the tool's timeout): database/sql and the driver then each start a
+	// goroutine per query to watch it.
 	for _, bm := range []struct {
-		name    string
-		prepare bool
-	}{{"prepared", true}, {"unprepared", false}} {
+		name     string
+		prepare  bool
+		deadline bool
+	}{{"prepared", true, false}, {"unprepared", false, false}, {"prepared-deadline", true, true}} {
 		b.Run(bm.name, func(b *testing.B) {
 			old := prepareSQLite
 			prepareSQLite = bm.prepare
@@ -37,6 +42,11 @@ tool "get_order" {
 			_, tools := openConfig(b, config, serveOpts())
 			tool := tools["get_order"]
 			ctx := context.Background()
+			if bm.deadline {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, time.Hour)
+				defer cancel()
+			}
 			args := map[string]any{"order_id": int64(0)}
 			c := &adapter.Call{Tool: "get_order", Args: args}
 			b.ReportAllocs()
