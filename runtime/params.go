@@ -208,11 +208,9 @@ func (ps *Params) Validate(raw json.RawMessage) (map[string]any, error) {
 	// Each param's raw value, found in one pass over the object; a member
 	// named twice counts with its last value, as encoding/json decodes it.
 	var stack [8][]byte
-	values := stack[:0]
+	values := stack[:min(len(ps.params), len(stack))]
 	if len(ps.params) > len(stack) {
 		values = make([][]byte, len(ps.params))
-	} else {
-		values = stack[:len(ps.params)]
 	}
 	var binds, unknown []string
 	raw = bytes.TrimSpace(raw)
