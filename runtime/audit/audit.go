@@ -175,15 +175,24 @@ type File struct {
 	dirty bool
 	stop  chan struct{}
 	done  chan struct{}
+
+	// every and sync are the "interval" policy's period and its fsync,
+	// which a test makes slow.
+	every time.Duration
+	sync  func(*os.File) error
 }
 
 // OpenFile opens (creating, appending) the audit file.
 func OpenFile(opts FileOptions) (*File, error) {
+	return openFile(opts, time.Second, (*os.File).Sync)
+}
+
+func openFile(opts FileOptions, every time.Duration, sync func(*os.File) error) (*File, error) {
 	f, size, err := openAppend(opts.Path)
 	if err != nil {
 		return nil, err
 	}
-	a := &File{opts: opts, f: f, size: size, stop: make(chan struct{}), done: make(chan struct{})}
+	a := &File{opts: opts, f: f, size: size, stop: make(chan struct{}), done: make(chan struct{}), every: every, sync: sync}
 	go a.syncLoop()
 	return a, nil
 }
@@ -258,19 +267,27 @@ func (a *File) syncLoop() {
 		<-a.stop
 		return
 	}
-	t := time.NewTicker(time.Second)
+	t := time.NewTicker(a.every)
 	defer t.Stop()
 	for {
 		select {
 		case <-a.stop:
 			return
 		case <-t.C:
+			// Sync outside the lock: an fsync can take milliseconds, and
+			// every call writing its record would wait them out. What is
+			// written while it runs marks the file dirty again, for the
+			// next tick. A rotation meanwhile syncs the old file itself;
+			// syncing it here too (or failing on it once closed) is
+			// harmless.
 			a.mu.Lock()
-			if a.dirty && a.f != nil {
-				_ = a.f.Sync()
-				a.dirty = false
-			}
+			f := a.f
+			dirty := a.dirty && f != nil
+			a.dirty = false
 			a.mu.Unlock()
+			if dirty {
+				_ = a.sync(f)
+			}
 		}
 	}
 }

@@ -404,3 +404,49 @@ func TestRefusedReasonsBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestIntervalSyncDoesNotHoldWrites: with fsync = "interval", records are
+// written while the periodic fsync runs, however long it takes, instead
+// of every call waiting for it.
+func TestIntervalSyncDoesNotHoldWrites(t *testing.T) {
+	syncing, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	slowSync := func(f *os.File) error {
+		once.Do(func() {
+			close(syncing)
+			<-release // the first fsync lasts until the records below are written
+		})
+		return f.Sync()
+	}
+	path := filepath.Join(t.TempDir(), "audit.log")
+	f, err := openFile(FileOptions{Path: path, Fsync: "interval", MaxSize: 1 << 20, MaxFiles: 1}, time.Millisecond, slowSync)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := New(f)
+	l.Write(&Record{RequestID: "before", Tool: "t", Outcome: OK}) // makes the file dirty
+	<-syncing
+	written := make(chan struct{})
+	go func() {
+		for i := range 10 {
+			l.Write(&Record{RequestID: fmt.Sprint("during-", i), Tool: "t", Outcome: OK})
+		}
+		close(written)
+	}()
+	select {
+	case <-written:
+	case <-time.After(30 * time.Second):
+		t.Fatal("records waited for the periodic fsync to end")
+	}
+	close(release)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(data), "\n"); n != 11 {
+		t.Errorf("%d records in the file, want 11:\n%s", n, data)
+	}
+}
