@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,14 @@ func openBench(b *testing.B, more ...string) *runtime.Generation {
 // benchCalls sends get_order calls for spread-out ids through s, as a
 // transport would, and encodes each response.
 func benchCalls(b *testing.B, s *mcpserver.MCPServer) {
+	benchAnswers(b, s, func(ctx context.Context, _ string, msg []byte) any {
+		return s.HandleMessage(ctx, json.RawMessage(msg))
+	})
+}
+
+// benchAnswers initializes s, then answers get_order calls in parallel
+// with answer (given each message and its id), checking every answer.
+func benchAnswers(b *testing.B, s *mcpserver.MCPServer, answer func(ctx context.Context, id string, msg []byte) any) {
 	ctx := context.Background()
 	init := `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}`
 	s.HandleMessage(ctx, json.RawMessage(init))
@@ -75,9 +84,9 @@ func benchCalls(b *testing.B, s *mcpserver.MCPServer) {
 		i := 0
 		for pb.Next() {
 			i++
-			msg := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"get_order","arguments":{"order_id":%d}}}`, i, 1+(i*7919)%100000)
-			resp := s.HandleMessage(ctx, json.RawMessage(msg))
-			out, err := json.Marshal(resp)
+			id := strconv.Itoa(i)
+			msg := `{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call","params":{"name":"get_order","arguments":{"order_id":` + strconv.Itoa(1+(i*7919)%100000) + `}}}`
+			out, err := json.Marshal(answer(ctx, id, []byte(msg)))
 			if err != nil {
 				b.Fatal(err)
 			}

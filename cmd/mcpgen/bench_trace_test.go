@@ -6,8 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -76,29 +74,12 @@ func BenchmarkToolCallTraced(b *testing.B) {
 // benchDirectCalls is benchCalls through Server.DirectCall, as the HTTP
 // and stdio transports answer a tools/call.
 func benchDirectCalls(b *testing.B, s *runtime.Server) {
-	ctx := context.Background()
-	init := `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}`
-	s.MCP().HandleMessage(ctx, json.RawMessage(init))
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			i++
-			id := strconv.Itoa(i)
-			msg := `{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call","params":{"name":"get_order","arguments":{"order_id":` + strconv.Itoa(1+(i*7919)%100000) + `}}}`
-			resp, ok := s.DirectCall(ctx, json.RawMessage(id), []byte(msg))
-			if !ok {
-				b.Fatal("DirectCall did not take the call")
-			}
-			out, err := json.Marshal(resp)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if strings.Contains(string(out), `"isError":true`) || !strings.Contains(string(out), `"structuredContent"`) {
-				b.Fatalf("call failed: %s", out)
-			}
+	benchAnswers(b, s.MCP(), func(ctx context.Context, id string, msg []byte) any {
+		resp, ok := s.DirectCall(ctx, json.RawMessage(id), msg)
+		if !ok {
+			b.Fatal("DirectCall did not take the call")
 		}
+		return resp
 	})
 }
 
