@@ -225,8 +225,8 @@ tool "add" {
 	if _, err := tools["count_items"].Call(ctx, &adapter.Call{RequestID: "test", Tool: "count_items"}); !errors.Is(err, context.Canceled) {
 		t.Errorf("call waiting for its turn, context cancelled: %v, want context.Canceled", err)
 	}
-	if err := s.Ping(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("Ping waiting for its turn, context cancelled: %v, want context.Canceled", err)
+	if err := s.Ping(ctx); err != nil {
+		t.Errorf("Ping while a call holds the connection: %v, want nil at once (the database is at work)", err)
 	}
 	<-s.memTurn
 
