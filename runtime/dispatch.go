@@ -272,7 +272,14 @@ func directID(raw json.RawMessage) (any, bool) {
 // server.ServerFromContext) that no one else can set.
 type mcpServerKey struct{}
 
+// withMCPServer is ctx carrying srv. A request state in ctx (the HTTP
+// gate's, WithRequest) carries it, at no cost; it is one server's for
+// good, so a context shared with another server's calls gets a value of
+// its own.
 func withMCPServer(ctx context.Context, srv *server.MCPServer) context.Context {
+	if st := requestStateFrom(ctx); st != nil && (st.mcp.CompareAndSwap(nil, srv) || st.mcp.Load() == srv) {
+		return ctx
+	}
 	return context.WithValue(ctx, mcpServerKey{}, srv)
 }
 

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -14,13 +15,14 @@ import (
 // session id not issued to the caller, a cancellation of someone else's
 // request, an answer no call waits for): who sent it, on which session,
 // from where, and why. class names the check ("session", "cancellation",
-// "stale_answer"); reason is one sentence.
-func (s *Server) AuditHTTP(r *http.Request, class, reason string) {
+// "stale_answer"); reason is one sentence. ctx is the request's, which
+// carries its caller.
+func (s *Server) AuditHTTP(ctx context.Context, r *http.Request, class, reason string) {
 	s.audit.Write(&audit.Record{
 		RequestID:  newRequestID(),
 		SessionID:  clip(r.Header.Get(server.HeaderKeySessionID)),
 		Transport:  "http",
-		Subject:    PrincipalFrom(r.Context()).Subject,
+		Subject:    PrincipalFrom(ctx).Subject,
 		Remote:     r.RemoteAddr,
 		Outcome:    audit.Denied,
 		ErrorClass: class,

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -31,14 +32,16 @@ func refusal(status int, header, value, message string) *Refusal {
 }
 
 // AuthenticateHTTP authenticates a request to the MCP endpoint when the
-// configuration declares HTTP credentials. It returns the request carrying
-// its caller (see PrincipalFrom), or a refusal: 401 for a missing or
+// configuration declares HTTP credentials, in ctx, the request's context.
+// It returns the request's caller (Anonymous when the configuration
+// declares no HTTP credentials), for the transport to attach to the
+// request's context (WithRequest), or a refusal: 401 for a missing or
 // invalid credential, 400 for a malformed request, 403 insufficient_scope
 // for a valid caller without the scopes every request needs, 429 for a
 // client address past DefaultRefusedLimit, 503 when the server is shutting
 // down. Each refusal is audited, with repeated ones from one address
 // summed up (audit.Logger.Refused).
-func (s *Server) AuthenticateHTTP(r *http.Request) (*http.Request, *Refusal) {
+func (s *Server) AuthenticateHTTP(ctx context.Context, r *http.Request) (*Principal, *Refusal) {
 	gen, ok := s.hold() // its token validator must stay open while it checks
 	if !ok {
 		return nil, refusal(http.StatusServiceUnavailable, "", "", "Service unavailable: the server is shutting down")
@@ -46,7 +49,7 @@ func (s *Server) AuthenticateHTTP(r *http.Request) (*http.Request, *Refusal) {
 	defer s.drop(gen)
 	n := gen.authn
 	if n == nil || r.Method == http.MethodOptions { // CORS preflights carry no credentials
-		return r, nil
+		return Anonymous, nil
 	}
 	start := time.Now()
 	audited := func(outcome, class, reason, subject string) {
@@ -71,15 +74,15 @@ func (s *Server) AuthenticateHTTP(r *http.Request) (*http.Request, *Refusal) {
 				"Too many requests: this address sent too many requests without valid credentials; retry after %d s", secs))
 		}
 	}
-	refuse := func(status int, challenge, class, reason, subject string) (*http.Request, *Refusal) {
+	refuse := func(status int, challenge, class, reason, subject string) (*Principal, *Refusal) {
 		if limit != nil {
-			_, _, _ = limit.Allow(r.Context(), addr, DefaultRefusedLimit) // memory: never fails
+			_, _, _ = limit.Allow(ctx, addr, DefaultRefusedLimit) // memory: never fails
 		}
 		audited(audit.Denied, class, reason, subject)
 		return nil, refusal(status, "WWW-Authenticate", challenge, http.StatusText(status)+": "+reason)
 	}
 
-	p, err := n.authenticate(r.Context(), r.Header)
+	p, err := n.authenticate(ctx, r.Header)
 	if err != nil {
 		var ae *auth.Error
 		if !errors.As(err, &ae) {
@@ -97,7 +100,7 @@ func (s *Server) AuthenticateHTTP(r *http.Request) (*http.Request, *Refusal) {
 		return refuse(http.StatusForbidden, n.challenge("insufficient_scope", "the token lacks a required scope", scope),
 			"scope", "missing scopes: "+strings.Join(missing, " "), p.Subject)
 	}
-	return r.WithContext(WithPrincipal(r.Context(), p)), nil
+	return p, nil
 }
 
 // ProtectedResourceMetadataPath is where RFC 9728 puts protected resource

@@ -105,14 +105,14 @@ tool "t" {
 				r.Header.Add("Authorization", v)
 			}
 			before := len(h.records(t))
-			got, refused := h.srv.AuthenticateHTTP(r)
+			got, refused := h.srv.AuthenticateHTTP(r.Context(), r)
 			recs := h.records(t)[before:]
 			if tt.status == 0 {
 				if refused != nil {
 					t.Fatalf("refused: %+v", refused)
 				}
-				if p := runtime.PrincipalFrom(got.Context()); p.Subject != tt.subject {
-					t.Errorf("the request's caller is %q, want %q", p.Subject, tt.subject)
+				if got.Subject != tt.subject {
+					t.Errorf("the request's caller is %q, want %q", got.Subject, tt.subject)
 				}
 				if len(recs) != 0 {
 					t.Errorf("a request let through was audited: %+v", recs)
@@ -165,7 +165,7 @@ tool "t" {
 		h.srv.Close()
 		r := httptest.NewRequest(http.MethodPost, "/mcp", nil)
 		r.Header.Set("Authorization", "Bearer "+key)
-		if _, refused := h.srv.AuthenticateHTTP(r); refused == nil || refused.Status != http.StatusServiceUnavailable {
+		if _, refused := h.srv.AuthenticateHTTP(r.Context(), r); refused == nil || refused.Status != http.StatusServiceUnavailable {
 			t.Errorf("after Close: %+v", refused)
 		}
 	})
@@ -177,8 +177,8 @@ tool "t" {
 func TestAuthenticateHTTPWithoutCredentials(t *testing.T) {
 	h := serve(t, build(t, writeFiles(t, t.TempDir(), "main.hcl", `server { name = "open" }`)...))
 	r := httptest.NewRequest(http.MethodPost, "/mcp", nil)
-	got, refused := h.srv.AuthenticateHTTP(r)
-	if refused != nil || runtime.PrincipalFrom(got.Context()) != runtime.Anonymous {
+	got, refused := h.srv.AuthenticateHTTP(r.Context(), r)
+	if refused != nil || got != runtime.Anonymous {
 		t.Errorf("got %v, refused %+v", got, refused)
 	}
 	if _, ok := h.srv.ProtectedResourceMetadata(runtime.ProtectedResourceMetadataPath); ok {
@@ -288,7 +288,7 @@ limits {
 				if token != "" {
 					r.Header.Set("Authorization", "Bearer "+token)
 				}
-				_, refused := srv.AuthenticateHTTP(r)
+				_, refused := srv.AuthenticateHTTP(r.Context(), r)
 				return refused
 			}
 			// A token comes back every second: count the 401s until the

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mark3labs/mcp-go/server"
+
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime/guard"
 )
@@ -56,16 +58,40 @@ func WithPrincipal(ctx context.Context, p *Principal) context.Context {
 	return &stateCtx{Context: ctx, st: requestState{p: p}}
 }
 
-// stateCtx is context.WithValue(ctx, principalKey, &st) in one allocation
-// instead of two: every request makes one.
+// WithRequest attaches what a transport knows of one request to ctx, in
+// one context value: the transport's name (as WithTransport), the caller
+// (as WithPrincipal; nil: Anonymous) and the answer filter (as
+// WithAnswers; nil: none). The HTTP gate makes one per request.
+func WithRequest(ctx context.Context, transport string, p *Principal, a *Answers) context.Context {
+	return &stateCtx{Context: ctx, st: requestState{p: p, transport: transport, answers: a}}
+}
+
+// stateCtx is one request's state in one context value, instead of a
+// context.WithValue (and often a copy of the http.Request) for each of
+// its parts: every request makes one. It answers the keys of the parts it
+// holds, and passes on those of the parts it lacks, so that what is
+// attached later (WithTransport, WithAnswers) or earlier still counts.
 type stateCtx struct {
 	context.Context
 	st requestState
 }
 
 func (c *stateCtx) Value(key any) any {
-	if key == principalKey {
+	switch key {
+	case principalKey:
 		return &c.st
+	case transportKey:
+		if c.st.transport != "" {
+			return c.st.transport
+		}
+	case answersKey{}:
+		if c.st.answers != nil {
+			return c.st.answers
+		}
+	case mcpServerKey{}:
+		if srv := c.st.mcp.Load(); srv != nil {
+			return srv
+		}
 	}
 	return c.Context.Value(key)
 }
@@ -85,6 +111,11 @@ func PrincipalFrom(ctx context.Context) *Principal {
 // (authorize). It lives as long as the request's context.
 type requestState struct {
 	p *Principal
+	// What WithRequest attaches besides the caller, and the mcp-go server
+	// of a call DirectMessage runs (withMCPServer).
+	transport string
+	answers   *Answers
+	mcp       atomic.Pointer[server.MCPServer]
 
 	mu       sync.Mutex
 	req      map[string]any

@@ -19,22 +19,23 @@ import (
 // that passed the gate's other checks: its session must have been issued
 // to its caller, the caller's sessions and streams must stay under
 // CallerLimits, and a cancellation reaches only the caller's own request.
-// It returns the request to serve and what to call once it is served (for
-// a POST, finish), or false when it has answered the request itself.
+// ctx is the request's context, p its caller. It returns the context to
+// serve the request in and what to call once it is served (for a POST,
+// finish), or false when it has answered the request itself.
 //
 // A POST's body is read and parsed here, once, into x, along with its
 // session.
-func (c *callers) admit(w http.ResponseWriter, r *http.Request, x *exchange) (*http.Request, func(), bool) {
-	caller := c.callerOf(r)
+func (c *callers) admit(ctx context.Context, w http.ResponseWriter, r *http.Request, p *runtime.Principal, x *exchange) (context.Context, func(), bool) {
+	caller := c.callerOf(r, p)
 	switch r.Method {
 	case http.MethodPost:
-		return c.admitPost(w, r, caller, x)
+		return c.admitPost(ctx, w, r, caller, x)
 	case http.MethodGet:
-		return c.admitGet(w, r, caller)
+		return c.admitGet(ctx, w, r, caller)
 	case http.MethodDelete:
-		return c.admitDelete(w, r, caller)
+		return c.admitDelete(ctx, w, r, caller)
 	}
-	return r, func() {}, true
+	return ctx, func() {}, true
 }
 
 // message is what the transport reads of a posted JSON-RPC message
@@ -99,7 +100,7 @@ func modern(h http.Header) bool {
 	return mcp.IsModernProtocol(h.Get(mcp.HeaderProtocolVersion))
 }
 
-func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller string, x *exchange) (*http.Request, func(), bool) {
+func (c *callers) admitPost(ctx context.Context, w http.ResponseWriter, r *http.Request, caller string, x *exchange) (context.Context, func(), bool) {
 	body, err := readBody(r) // capped by the gate
 	if err != nil {
 		http.Error(w, "Cannot read the request body", http.StatusBadRequest)
@@ -107,7 +108,7 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 	}
 	x.body = body
 	if x.msg, x.json = parseMessage(body); !x.json {
-		return r, nil, true // answered with a parse error
+		return ctx, nil, true // answered with a parse error
 	}
 	msg := &x.msg
 
@@ -132,7 +133,7 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 				}
 				session = ""
 			case session != "":
-				if x.live = c.checkSession(w, r, session, caller, true); x.live == nil {
+				if x.live = c.checkSession(ctx, w, r, session, caller, true); x.live == nil {
 					return nil, nil, false
 				}
 			}
@@ -143,17 +144,17 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 
 	switch {
 	case msg.Method == string(mcp.MethodNotificationCancelled):
-		c.cancelRequest(r, caller, session, msg.Params.RequestID)
+		c.cancelRequest(ctx, r, caller, session, msg.Params.RequestID)
 		w.WriteHeader(http.StatusAccepted)
 		return nil, nil, false
 	case !msg.isRequest():
 		x.release = release
-		return r, nil, true
+		return ctx, nil, true
 	}
 	id, ok := idKey(msg.ID)
 	if !ok {
 		x.release = release
-		return r, nil, true // HandleMessage refuses it
+		return ctx, nil, true // HandleMessage refuses it
 	}
 	if msg.Method == string(mcp.MethodSubscriptionsListen) {
 		var no *runtime.Refusal
@@ -162,13 +163,13 @@ func (c *callers) admitPost(w http.ResponseWriter, r *http.Request, caller strin
 			return nil, nil, false
 		}
 	}
-	ctx, cancel := context.WithCancel(r.Context())
+	ctx, cancel := context.WithCancel(ctx)
 	x.flight = flight{cancel: cancel}
 	x.flightKey = flightKey{caller, session, id}
 	x.inFlight = true
 	c.flights.begin(x.flightKey, &x.flight)
 	x.release = release
-	return r.WithContext(ctx), nil, true
+	return ctx, nil, true
 }
 
 // finish ends what admitPost began for x, once it is answered.
@@ -184,9 +185,9 @@ func (c *callers) finish(x *exchange) {
 
 // admitGet admits a GET stream (up to 2025-11-25): on a session of the
 // caller's when sessions are issued, and under the stream limits.
-func (c *callers) admitGet(w http.ResponseWriter, r *http.Request, caller string) (*http.Request, func(), bool) {
+func (c *callers) admitGet(ctx context.Context, w http.ResponseWriter, r *http.Request, caller string) (context.Context, func(), bool) {
 	if modern(r.Header) {
-		return r, func() {}, true // mcp-go refuses it: 2026-07-28 has no GET stream
+		return ctx, func() {}, true // mcp-go refuses it: 2026-07-28 has no GET stream
 	}
 	session := r.Header.Get(server.HeaderKeySessionID)
 	if c.ids != nil {
@@ -194,45 +195,45 @@ func (c *callers) admitGet(w http.ResponseWriter, r *http.Request, caller string
 			http.Error(w, "Bad Request: a GET stream needs the Mcp-Session-Id header that initialize returned", http.StatusBadRequest)
 			return nil, nil, false
 		}
-		live := c.checkSession(w, r, session, caller, true)
+		live := c.checkSession(ctx, w, r, session, caller, true)
 		if live == nil {
 			return nil, nil, false
 		}
-		r = r.WithContext(context.WithValue(r.Context(), liveKey{}, live))
+		ctx = context.WithValue(ctx, liveKey{}, live)
 	}
 	release, no := c.openStream(caller, session)
 	if no != nil {
 		refuse(w, no)
 		return nil, nil, false
 	}
-	return r, release, true
+	return ctx, release, true
 }
 
 // admitDelete admits ending a session of the caller's, which
 // streamable.delete then ends.
-func (c *callers) admitDelete(w http.ResponseWriter, r *http.Request, caller string) (*http.Request, func(), bool) {
+func (c *callers) admitDelete(ctx context.Context, w http.ResponseWriter, r *http.Request, caller string) (context.Context, func(), bool) {
 	if c.ids == nil || modern(r.Header) {
-		return r, func() {}, true
+		return ctx, func() {}, true
 	}
 	session := r.Header.Get(server.HeaderKeySessionID)
 	if session == "" {
 		http.Error(w, "Bad Request: DELETE ends the session named by the Mcp-Session-Id header, and there is none", http.StatusBadRequest)
 		return nil, nil, false
 	}
-	if c.checkSession(w, r, session, caller, false) == nil {
+	if c.checkSession(ctx, w, r, session, caller, false) == nil {
 		return nil, nil, false
 	}
-	return r, func() {}, true
+	return ctx, func() {}, true
 }
 
 // checkSession answers 404 (and audits it) when session was not issued to
 // caller, so the request touches nothing of the session it names; and
 // applies useSession, returning the live session (nil: answered).
-func (c *callers) checkSession(w http.ResponseWriter, r *http.Request, session, caller string, revive bool) *clientSession {
+func (c *callers) checkSession(ctx context.Context, w http.ResponseWriter, r *http.Request, session, caller string, revive bool) *clientSession {
 	d, ok := c.ids.check(session, caller)
 	if !ok {
 		c.metrics.SessionRejected(metrics.SessionNotIssued)
-		c.s.AuditHTTP(r, "session", errNotIssued.Error())
+		c.s.AuditHTTP(ctx, r, "session", errNotIssued.Error())
 		http.Error(w, "Not Found: no such session for this caller; initialize a new one", http.StatusNotFound)
 		return nil
 	}

@@ -111,10 +111,10 @@ func newCallers(s *runtime.Server, o HTTPOptions) *callers {
 	return c
 }
 
-// callerOf names who sent r: its authenticated subject, or for an
-// anonymous request the client's address.
-func (c *callers) callerOf(r *http.Request) string {
-	if p := runtime.PrincipalFrom(r.Context()); p.Subject != "" {
+// callerOf names who sent r, whose caller is p: its authenticated
+// subject, or for an anonymous request the client's address.
+func (c *callers) callerOf(r *http.Request, p *runtime.Principal) string {
+	if p.Subject != "" {
 		return "sub:" + p.Subject
 	}
 	return "addr:" + c.clientKey(r)

@@ -129,7 +129,7 @@ func idKey(raw json.RawMessage) (string, bool) {
 // cancelRequest handles a notifications/cancelled that caller posted on
 // session: it cancels caller's own request, if in flight, and nothing
 // else.
-func (c *callers) cancelRequest(r *http.Request, caller, session string, requestID json.RawMessage) {
+func (c *callers) cancelRequest(ctx context.Context, r *http.Request, caller, session string, requestID json.RawMessage) {
 	log := c.s.Log()
 	id, ok := idKey(requestID)
 	if !ok {
@@ -145,7 +145,7 @@ func (c *callers) cancelRequest(r *http.Request, caller, session string, request
 		c.metrics.Cancellation(metrics.CancelNotYours)
 		log.Warn().Str("request_id", short(id[1:])).Str("remote", r.RemoteAddr).
 			Msg("notifications/cancelled names a request this caller did not send: ignored")
-		c.s.AuditHTTP(r, "cancellation", "notifications/cancelled names a request this caller did not send on this session")
+		c.s.AuditHTTP(ctx, r, "cancellation", "notifications/cancelled names a request this caller did not send on this session")
 	default:
 		c.metrics.Cancellation(metrics.CancelNotInFlight)
 		log.Debug().Str("request_id", short(id[1:])).Msg("notifications/cancelled for no request in flight: ignored")

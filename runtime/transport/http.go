@@ -168,17 +168,16 @@ func gate(serving context.Context, s *runtime.Server, o HTTPOptions, callers *ca
 	otherName := "HTTP " + o.Path
 	tracing := s.Tracing()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The request's context travels beside r from here on: each
+		// r.WithContext would copy the whole request.
+		ctx := r.Context()
 		var span *runtime.Request
 		if tracing != nil { // runtime/trace.go: the request's span, from where it enters
-			var ctx context.Context
-			ctx, span = tracing.StartRequest(r.Context(), r.Header, cmp.Or(spanNames[r.Method], otherName))
-			if ctx != r.Context() { // a trace nobody records leaves it as it was
-				r = r.WithContext(ctx)
-			}
+			ctx, span = tracing.StartRequest(ctx, r.Header, cmp.Or(spanNames[r.Method], otherName))
 		}
 		refused := "" // why the gate refused the request, for its span
 		defer func() { span.End(refused) }()
-		if no := s.AllowHTTP(r.Context(), clientKey(r)); no != nil {
+		if no := s.AllowHTTP(ctx, clientKey(r)); no != nil {
 			refused = "http_rate_limit"
 			refuse(w, no)
 			return
@@ -188,8 +187,8 @@ func gate(serving context.Context, s *runtime.Server, o HTTPOptions, callers *ca
 			http.Error(w, fmt.Sprintf("Forbidden: origin %q is not allowed", origin), http.StatusForbidden)
 			return
 		}
-		authn := span.Step(r.Context(), "authenticate")
-		r, no := s.AuthenticateHTTP(r)
+		authn := span.Step(ctx, "authenticate")
+		p, no := s.AuthenticateHTTP(ctx, r)
 		authn.End(no != nil)
 		if no != nil {
 			refused = "authentication"
@@ -197,39 +196,53 @@ func gate(serving context.Context, s *runtime.Server, o HTTPOptions, callers *ca
 			return
 		}
 		var x *exchange
-		if r.Method == http.MethodPost {
+		if r.Method != http.MethodPost {
+			ctx = runtime.WithRequest(ctx, "http", p, nil)
+		} else {
 			if !capBody(w, r, o.MaxBodyBytes) {
 				refused = "body"
 				return
 			}
 			x = &exchange{h: h, w: w, answers: s.NewAnswers("http", r.RemoteAddr)}
-			r = r.WithContext(runtime.WithAnswers(r.Context(), x.answers))
+			// The request's one state: its caller, transport and answers.
+			ctx = runtime.WithRequest(ctx, "http", p, x.answers)
 			if r.Header.Get(mcp.HeaderMethod) == string(mcp.MethodSubscriptionsListen) {
 				// A listen stream (2026-07-28) runs until its request
 				// ends; shutdown ends it at once rather than waiting for
 				// it as for a call, then cutting it off after --grace.
-				ctx, cancel := context.WithCancel(r.Context())
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithCancel(ctx)
 				defer cancel()
 				defer context.AfterFunc(serving, cancel)()
-				r = r.WithContext(ctx)
 			} else {
 				timeout := max(o.WriteTimeout, s.Generation().MaxTimeout()+writeMargin)
-				_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout))
+				setWriteDeadline(w, time.Now().Add(timeout))
 			}
 		}
-		r, done, ok := callers.admit(w, r, x)
+		ctx, done, ok := callers.admit(ctx, w, r, p, x)
 		if !ok {
 			refused = "callers"
 			return
 		}
 		if x != nil {
 			defer callers.finish(x)
-			h.serve(x, r)
+			h.serve(ctx, x, r)
 			return
 		}
 		defer done()
-		h.serveBodyless(w, r)
+		h.serveBodyless(ctx, w, r)
 	})
+}
+
+// setWriteDeadline sets the deadline of writing w's response, as
+// http.ResponseController does, without allocating one when w can do it
+// itself (net/http's own response writer can).
+func setWriteDeadline(w http.ResponseWriter, deadline time.Time) {
+	if d, ok := w.(interface{ SetWriteDeadline(time.Time) error }); ok {
+		_ = d.SetWriteDeadline(deadline)
+		return
+	}
+	_ = http.NewResponseController(w).SetWriteDeadline(deadline)
 }
 
 // refuse writes the server's refusal of a request.
@@ -280,10 +293,10 @@ func capBody(w http.ResponseWriter, r *http.Request, limit int64) bool {
 		tooLarge()
 		return false
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if r.ContentLength >= 0 {
-		return true // net/http stops reading at Content-Length
+		return true // net/http stops reading at Content-Length, within the cap
 	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	body, err := io.ReadAll(r.Body)
 	var maxErr *http.MaxBytesError
 	switch {

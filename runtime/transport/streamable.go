@@ -195,14 +195,15 @@ func flush(w http.ResponseWriter) {
 }
 
 // serveBodyless serves a request without a body the gate let through
-// (GET, DELETE, HEAD); POSTs come with their exchange (serve).
-func (h *streamable) serveBodyless(w http.ResponseWriter, r *http.Request) {
+// (GET, DELETE, HEAD) in ctx, the context the gate gave it (r's is not);
+// POSTs come with their exchange (serve).
+func (h *streamable) serveBodyless(ctx context.Context, w http.ResponseWriter, r *http.Request) {
 	if !h.prelude(w, r) {
 		return
 	}
 	switch r.Method {
 	case http.MethodGet:
-		h.get(w, r)
+		h.get(ctx, w, r)
 	case http.MethodDelete:
 		h.delete(w, r)
 	case http.MethodHead:
@@ -231,8 +232,8 @@ func (h *streamable) prelude(w http.ResponseWriter, r *http.Request) bool {
 // errAnswered: the request was answered, its stream is over.
 var errAnswered = errors.New("the request was answered: its stream is closed")
 
-// serve answers a POST.
-func (h *streamable) serve(x *exchange, r *http.Request) {
+// serve answers a POST in ctx, the context the gate gave it (r's is not).
+func (h *streamable) serve(ctx context.Context, x *exchange, r *http.Request) {
 	defer x.close()
 	w := x.w
 	if !h.prelude(w, r) {
@@ -242,7 +243,6 @@ func (h *streamable) serve(x *exchange, r *http.Request) {
 		httpError(w, "Invalid content type: must be 'application/json'", http.StatusBadRequest)
 		return
 	}
-	ctx := r.Context()
 	if !x.json {
 		x.answers.NotJSON(ctx)
 		x.writeJSON(createError(nil, mcp.PARSE_ERROR, "request body is not valid json"), http.StatusBadRequest)
@@ -258,7 +258,7 @@ func (h *streamable) serve(x *exchange, r *http.Request) {
 		return
 	}
 	if m.Method == "" && len(m.ID) > 0 {
-		h.answer(x, r, modern)
+		h.answer(ctx, x, r, modern)
 		return
 	}
 	if modern {
@@ -272,7 +272,8 @@ func (h *streamable) serve(x *exchange, r *http.Request) {
 		return
 	}
 
-	ctx = runtime.WithTransport(h.mcp.WithContext(ctx, x), "http")
+	// The gate's request state (runtime.WithRequest) names the transport.
+	ctx = h.mcp.WithContext(ctx, x)
 	var key string // a listen stream's, registered for broadcasts
 	if x.listening {
 		x.listenID = x.msg.rawID()
@@ -449,7 +450,7 @@ func (h *streamable) paramHeaders(header http.Header, params json.RawMessage) er
 
 // answer takes a client's answer to a request of the server's
 // (elicitation/create) to the call waiting for it on the same session.
-func (h *streamable) answer(x *exchange, r *http.Request, modern bool) {
+func (h *streamable) answer(ctx context.Context, x *exchange, r *http.Request, modern bool) {
 	w, m := x.w, &x.msg
 	empty := func(raw json.RawMessage) bool {
 		s := bytes.TrimSpace(raw)
@@ -495,7 +496,7 @@ func (h *streamable) answer(x *exchange, r *http.Request, modern bool) {
 		// Most often an answer to a question asked by a replica that has
 		// since restarted, or withdrawn at its shutdown: the operator sees
 		// the user's answer was lost.
-		h.s.AuditHTTP(r, "stale_answer", fmt.Sprintf(
+		h.s.AuditHTTP(ctx, r, "stale_answer", fmt.Sprintf(
 			"an answer to request %d of the server's on this session, which no call waits for (withdrawn, timed out, or asked before a restart)", id))
 		httpError(w, "No pending sampling request found for the given request ID", http.StatusBadRequest)
 		return
@@ -505,7 +506,7 @@ func (h *streamable) answer(x *exchange, r *http.Request, modern bool) {
 
 // get serves a session's stream (up to 2025-11-25): what is broadcast to
 // the session, until the client goes, the session ends or shutdown begins.
-func (h *streamable) get(w http.ResponseWriter, r *http.Request) {
+func (h *streamable) get(ctx context.Context, w http.ResponseWriter, r *http.Request) {
 	if mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) {
 		modernVerb(w, http.MethodGet)
 		return
@@ -518,7 +519,6 @@ func (h *streamable) get(w http.ResponseWriter, r *http.Request) {
 		httpError(w, "Streaming unsupported", http.StatusMethodNotAllowed)
 		return
 	}
-	ctx := r.Context()
 	cs, _ := ctx.Value(liveKey{}).(*clientSession)
 	if cs == nil { // no sessions: a stream of its own, for broadcasts
 		cs = newClientSession(newListenKey())
