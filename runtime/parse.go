@@ -45,7 +45,17 @@ const maxPendingAnswers = 64
 // NewAnswers returns the answer filter of one HTTP request (remote is the
 // client's address) or of a stdio session (remote "").
 func (s *Server) NewAnswers(transport, remote string) *Answers {
-	return &Answers{s: s, transport: transport, remote: remote}
+	a := &Answers{}
+	s.InitAnswers(a, transport, remote)
+	return a
+}
+
+// InitAnswers makes a, a zero Answers inside a value of the transport's
+// that lives as long as the request, what NewAnswers would return: the
+// HTTP transport keeps one in each request's exchange, saving an
+// allocation per request.
+func (s *Server) InitAnswers(a *Answers, transport, remote string) {
+	a.s, a.transport, a.remote = s, transport, remote
 }
 
 type answersKey struct{}

@@ -66,6 +66,21 @@ func WithRequest(ctx context.Context, transport string, p *Principal, a *Answers
 	return &stateCtx{Context: ctx, st: requestState{p: p, transport: transport, answers: a}}
 }
 
+// A RequestContext is the context WithRequest returns, made in place
+// inside a value of the transport's that lives as long as the request:
+// the HTTP transport keeps one in each POST's exchange, saving an
+// allocation per request. Its zero value is ready for Init; it must not
+// be copied once initialized.
+type RequestContext struct{ c stateCtx }
+
+// Init makes rc what WithRequest(ctx, transport, p, a) would return, and
+// returns it. It is called once.
+func (rc *RequestContext) Init(ctx context.Context, transport string, p *Principal, a *Answers) context.Context {
+	rc.c.Context = ctx
+	rc.c.st.p, rc.c.st.transport, rc.c.st.answers = p, transport, a
+	return &rc.c
+}
+
 // stateCtx is one request's state in one context value, instead of a
 // context.WithValue (and often a copy of the http.Request) for each of
 // its parts: every request makes one. It answers the keys of the parts it
@@ -82,7 +97,7 @@ func (c *stateCtx) Value(key any) any {
 		return &c.st
 	case transportKey:
 		if c.st.transport != "" {
-			return c.st.transport
+			return &c.st // not the string, which would be boxed anew each time
 		}
 	case answersKey{}:
 		if c.st.answers != nil {
@@ -215,7 +230,10 @@ func WithTransport(ctx context.Context, name string) context.Context {
 }
 
 func transportFrom(ctx context.Context) string {
-	if t, ok := ctx.Value(transportKey).(string); ok {
+	switch t := ctx.Value(transportKey).(type) {
+	case *requestState: // WithRequest's
+		return t.transport
+	case string:
 		return t
 	}
 	return "in-process"

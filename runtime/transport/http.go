@@ -203,9 +203,10 @@ func gate(serving context.Context, s *runtime.Server, o HTTPOptions, callers *ca
 				refused = "body"
 				return
 			}
-			x = &exchange{h: h, w: w, answers: s.NewAnswers("http", r.RemoteAddr)}
+			x = &exchange{h: h, w: w}
+			s.InitAnswers(&x.answers, "http", r.RemoteAddr)
 			// The request's one state: its caller, transport and answers.
-			ctx = runtime.WithRequest(ctx, "http", p, x.answers)
+			ctx = x.reqCtx.Init(ctx, "http", p, &x.answers)
 			if r.Header.Get(mcp.HeaderMethod) == string(mcp.MethodSubscriptionsListen) {
 				// A listen stream (2026-07-28) runs until its request
 				// ends; shutdown ends it at once rather than waiting for

@@ -69,9 +69,12 @@ type exchange struct {
 	// session id; both empty without sessions.
 	live    *clientSession
 	issued  string
-	taken   bool        // the issued id was sent to the client
-	own     clientState // a request without a session
-	answers *runtime.Answers
+	taken   bool            // the issued id was sent to the client
+	own     clientState     // a request without a session
+	answers runtime.Answers // the request's answer filter
+	// reqCtx is the request's context as the gate made it (its caller,
+	// transport and answers; runtime.WithRequest).
+	reqCtx runtime.RequestContext
 	// What admit began and finish ends: the request in flight, and what
 	// it holds (an initialize's new session, a listen stream).
 	flight    flight
@@ -309,7 +312,7 @@ func (h *streamable) serve(ctx context.Context, x *exchange, r *http.Request) {
 	if x.sse {
 		b := getBuffer()
 		defer putBuffer(b)
-		if err := b.event(response, x.answers); err == nil {
+		if err := b.event(response, &x.answers); err == nil {
 			_, _ = w.Write(b.buf.Bytes())
 			flush(w)
 		}
