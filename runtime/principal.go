@@ -22,6 +22,20 @@ type Principal struct {
 	// cel is what guards see as principal, built on first use: a
 	// principal does not change once made.
 	cel atomic.Pointer[any]
+	key atomic.Pointer[string] // SubjectKey, built on first use
+}
+
+// SubjectKey is "sub:" and the subject: what the HTTP transport keys an
+// authenticated caller's sessions and requests by. It is made once per
+// principal, which lives as long as its API key or remembered token, not
+// once per request.
+func (p *Principal) SubjectKey() string {
+	if k := p.key.Load(); k != nil {
+		return *k
+	}
+	k := "sub:" + p.Subject
+	p.key.Store(&k)
+	return k
 }
 
 // HasScope reports whether the principal was granted scope.

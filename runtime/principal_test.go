@@ -86,3 +86,15 @@ func TestMCPServerInRequestState(t *testing.T) {
 		t.Errorf("without a request state: server %p, want %p", got, other)
 	}
 }
+
+// TestSubjectKey: a principal's key is "sub:" and its subject, made once:
+// the HTTP transport asks for it on every request.
+func TestSubjectKey(t *testing.T) {
+	p := &Principal{Subject: "alice"}
+	if got := p.SubjectKey(); got != "sub:alice" {
+		t.Errorf("SubjectKey = %q, want %q", got, "sub:alice")
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = p.SubjectKey() }); n != 0 {
+		t.Errorf("SubjectKey allocates %.0f times once made, want none", n)
+	}
+}

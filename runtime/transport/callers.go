@@ -115,7 +115,7 @@ func newCallers(s *runtime.Server, o HTTPOptions) *callers {
 // subject, or for an anonymous request the client's address.
 func (c *callers) callerOf(r *http.Request, p *runtime.Principal) string {
 	if p.Subject != "" {
-		return "sub:" + p.Subject
+		return p.SubjectKey()
 	}
 	return "addr:" + c.clientKey(r)
 }
