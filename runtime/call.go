@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 	"unsafe"
 
@@ -87,12 +88,15 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 	defer cp.finish(rec, start)
 	defer span.end(rec)
 	defer func() {
-		// A panic (an adapter's bug) is answered by toolMiddleware's
-		// recovery; the record says what happened rather than nothing.
+		// A panic (an adapter's bug) is a failure like any other: the
+		// client is told the tool failed, never the panic's value, which
+		// may quote a query or a driver's state; the operator finds the
+		// value and the stack in the log, and the record says what
+		// happened.
 		if r := recover(); r != nil {
 			rec.Outcome, rec.ErrorClass, rec.Reason = audit.Error, "panic", fmt.Sprint(r)
-			log.Error().Interface("panic", r).Msg("tool handler panicked")
-			panic(r)
+			log.Error().Interface("panic", r).Bytes("stack", debug.Stack()).Msg("tool handler panicked")
+			res, hidden = serverFault(id), false
 		}
 	}()
 	note := cp.notes(ctx, req, rec)
@@ -331,7 +335,13 @@ func (cp *callPath) failure(log callLog, rec *audit.Record, t *toolEntry, parent
 	}
 	rec.ErrorClass = "backend"
 	log.Error().Err(err).Msg("tool failed")
-	return errorResult(fmt.Sprintf("The tool failed on the server side (request id %s); the operator can find the cause in the server log.", rec.RequestID))
+	return serverFault(rec.RequestID)
+}
+
+// serverFault is the answer to a call that failed on the server's side:
+// the request id, by which the operator finds the cause in the log.
+func serverFault(requestID string) *mcp.CallToolResult {
+	return errorResult(fmt.Sprintf("The tool failed on the server side (request id %s); the operator can find the cause in the server log.", requestID))
 }
 
 func errorResult(text string) *mcp.CallToolResult {

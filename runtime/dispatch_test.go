@@ -365,7 +365,7 @@ func TestDirectCallMatchesHandleMessage(t *testing.T) {
 		{name: "cache hit", who: alice, body: call("19", "cached", `{"k":"a"}`), direct: true},
 		{name: "content tool", who: alice, body: call("20", "about", `{}`), direct: true},
 		{name: "declared error", who: alice, body: call("21", "declared_error", `{}`), direct: true},
-		{name: "panicking tool", who: alice, body: call("22", "boom", `{}`), direct: true, see: "panic recovered in boom tool handler", class: "panic"},
+		{name: "panicking tool", who: alice, body: call("22", "boom", `{}`), direct: true, see: `"isError":true`, class: "panic"},
 		{name: "progress token", who: alice, direct: true, notes: true,
 			body: `{"jsonrpc":"2.0","id":23,"method":"tools/call","params":{"name":"get","arguments":{"k":"b"},"_meta":{"progressToken":"p-23"}}}`},
 		{name: "progress token and log level", who: alice, level: mcp.LoggingLevelDebug, direct: true, notes: true,
@@ -475,6 +475,9 @@ func TestDirectCallMatchesHandleMessage(t *testing.T) {
 			// What the case is about happened, on the direct side too.
 			if !strings.Contains(got.answer, tc.see) {
 				t.Errorf("the answer %s does not say %q", got.answer, tc.see)
+			}
+			if strings.Contains(got.answer, "always panics") {
+				t.Errorf("the answer %s quotes the panic: the client must only hear that the tool failed", got.answer)
 			}
 			if tc.notes && len(got.notes) == 0 {
 				t.Error("the client heard nothing")
