@@ -284,25 +284,9 @@ func (b *bound) holds(v any, depth int) bool {
 	case string:
 		return uint64(len(x)) <= b.size
 	case []string:
-		if uint64(len(x)) > b.size {
-			return false
-		}
-		for _, e := range x {
-			if !b.elem.holds(e, depth+1) {
-				return false
-			}
-		}
-		return true
+		return holdsList(b, x, depth)
 	case []any:
-		if uint64(len(x)) > b.size {
-			return false
-		}
-		for _, e := range x {
-			if !b.elem.holds(e, depth+1) {
-				return false
-			}
-		}
-		return true
+		return holdsList(b, x, depth)
 	case map[string]any:
 		if uint64(len(x)) > b.size {
 			return false
@@ -321,6 +305,20 @@ func (b *bound) holds(v any, depth int) bool {
 		return true
 	}
 	return false
+}
+
+// holdsList is holds for a list: no longer than b, each element within
+// b's element bound.
+func holdsList[T any](b *bound, x []T, depth int) bool {
+	if uint64(len(x)) > b.size {
+		return false
+	}
+	for _, e := range x {
+		if !b.elem.holds(e, depth+1) {
+			return false
+		}
+	}
+	return true
 }
 
 // runtimeLimit is how an evaluation of the checked expression ast is held
