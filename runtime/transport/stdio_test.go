@@ -193,6 +193,17 @@ func (o *output) written() []string {
 	return slices.Clone(o.all)
 }
 
+// unanswered checks that nothing written answered the request with id;
+// what says which request that is, for the error.
+func (o *output) unanswered(t *testing.T, id, what string) {
+	t.Helper()
+	for _, line := range o.written() {
+		if got, answer := answerID(line); answer && got == id {
+			t.Errorf("%s was answered: %s", what, line)
+		}
+	}
+}
+
 const (
 	stdioInitialize  = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
 	stdioInitialized = `{"jsonrpc":"2.0","method":"notifications/initialized"}`
@@ -424,11 +435,7 @@ func TestStdioCancelledGetsNoAnswer(t *testing.T) {
 	s.stdin.Close()
 	out.rest(t)
 	s.awaitReturn(t)
-	for _, line := range out.written() {
-		if id, answer := answerID(line); answer && id == "2" {
-			t.Errorf("the cancelled call was answered: %s", line)
-		}
-	}
+	out.unanswered(t, "2", "the cancelled call")
 }
 
 // TestStdioCallWithResult: a tools/call that also carries a result is an
@@ -444,11 +451,7 @@ func TestStdioCallWithResult(t *testing.T) {
 	s.stdin.Close()
 	out.rest(t)
 	s.awaitReturn(t)
-	for _, line := range out.written() {
-		if id, answer := answerID(line); answer && id == "5" {
-			t.Errorf("a message with a result was answered as a call: %s", line)
-		}
-	}
+	out.unanswered(t, "5", "a message with a result")
 	if strings.Contains(logs.String(), "with-result") {
 		t.Error("a message with a result ran its tool")
 	}
@@ -478,11 +481,7 @@ func TestStdioCancelledWhileQueued(t *testing.T) {
 	s.stdin.Close()
 	out.rest(t)
 	s.awaitReturn(t)
-	for _, line := range out.written() {
-		if id, answer := answerID(line); answer && id == "20" {
-			t.Errorf("the cancelled queued call was answered: %s", line)
-		}
-	}
+	out.unanswered(t, "20", "the cancelled queued call")
 	if strings.Contains(logs.String(), "queued") || strings.Contains(logs.String(), `"tool":"echo"`) {
 		t.Errorf("the cancelled queued call ran:\n%s", logs.String())
 	}
