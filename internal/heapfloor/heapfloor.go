@@ -75,8 +75,9 @@ func Start(floor uint64) (*Floor, bool) {
 		return nil, false
 	}
 	f := &Floor{floor: floor, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
-	f.before = debug.SetGCPercent(100)
-	debug.SetGCPercent(f.before)
+	now := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(now)
+	f.before = int(now[0].Value.Uint64())
 	f.adjust()
 	return f, true
 }
