@@ -230,6 +230,9 @@ func (c *callers) admitDelete(ctx context.Context, w http.ResponseWriter, r *htt
 // caller, so the request touches nothing of the session it names; and
 // applies useSession, returning the live session (nil: answered).
 func (c *callers) checkSession(ctx context.Context, w http.ResponseWriter, r *http.Request, session, caller string, revive bool) *clientSession {
+	if live := c.liveSession(session, caller); live != nil {
+		return live
+	}
 	d, ok := c.ids.check(session, caller)
 	if !ok {
 		c.metrics.SessionRejected(metrics.SessionNotIssued)
