@@ -67,6 +67,9 @@ type toolEntry struct {
 	// applies: nobody may call the tool.
 	closed bool
 	binds  []compiledBind
+	// verdicts is where principals remember whether the tool is visible
+	// to them (rememberedVerdict); unset for entries that are not tools.
+	verdicts verdictSlot
 	// toolVar is what guards see as `tool`, a CEL value built once.
 	toolVar any
 	impl    adapter.Tool
@@ -150,8 +153,12 @@ func checkPinned(conf *cfg.Config, pinned map[string]json.RawMessage) (*Generati
 	diags = append(diags, g.checkPrimitives(env)...)
 	sort.Slice(g.tools, func(i, j int) bool { return g.tools[i].decl.Name < g.tools[j].decl.Name })
 	g.byName = make(map[string]*toolEntry, len(g.tools))
-	for _, t := range g.tools {
+	scope := &verdictScope{id: verdictScopes.Add(1), tools: len(g.tools)}
+	for i, t := range g.tools {
 		g.byName[t.decl.Name] = t
+		if t.sameEveryRequest() {
+			t.verdicts = verdictSlot{scope: scope, index: i}
+		}
 	}
 	diags = append(diags, g.describe()...)
 	return g, diags

@@ -309,6 +309,11 @@ func (t *toolEntry) visible(ctx context.Context) bool {
 	if v := st.verdict(t); v != nil {
 		return v.visible
 	}
+	p := PrincipalFrom(ctx)
+	if f := p.rememberedVerdict(t.verdicts); f != nil {
+		st.remember(verdict{t: t, visible: f.visible, binds: f.binds})
+		return f.visible
+	}
 	vars := t.vars(ctx, nil)
 	v := verdict{t: t}
 	if t.guard == nil || t.guard.Possible(vars) {
@@ -316,7 +321,26 @@ func (t *toolEntry) visible(ctx context.Context) bool {
 		v.visible, v.binds = err == nil, binds
 	}
 	st.remember(v)
+	p.rememberVerdict(t.verdicts, v)
 	return v.visible
+}
+
+// sameEveryRequest reports whether visible finds the same verdict for a
+// principal on every request: the guard and the binds read nothing of
+// the request (the principal and the tool do not change, and the
+// arguments are unknown to visible), and CEL's functions give the same
+// value for the same input. A principal then remembers its verdict, with
+// the values of the binds, which every call reads and none changes.
+func (t *toolEntry) sameEveryRequest() bool {
+	if t.guard != nil && t.guard.UsesRequest() {
+		return false
+	}
+	for _, b := range t.binds {
+		if b.prg.UsesRequest() {
+			return false
+		}
+	}
+	return true
 }
 
 // reasonHidden is the audit reason of a request for something the caller

@@ -118,3 +118,108 @@ tool "t" {
 		}
 	})
 }
+
+// TestRememberedVerdicts: a principal remembers whether a tool is visible
+// to it, and the values of its binds, for the tools of one generation
+// whose guard and binds read nothing of the request; what it remembers
+// is its own, and the generation's.
+func TestRememberedVerdicts(t *testing.T) {
+	source := func(scope string) string {
+		return `
+source "sql" "db" {
+  driver = "sqlite"
+  dsn    = "file:remembered_verdicts?mode=memory"
+}
+
+tool "scoped" {
+  description = "For holders of one scope, bound to their org."
+  source      = source.sql.db
+  guard       = "'` + scope + `' in principal.scopes"
+  bind "org" {
+    from = "principal.claims.org"
+  }
+  sql = "SELECT :org AS org"
+}
+
+tool "over_http" {
+  description = "Over HTTP only."
+  source      = source.sql.db
+  guard       = "request.transport == 'http'"
+  sql         = "SELECT 1 AS one"
+}
+
+tool "bound_to_transport" {
+  description = "Bound to the transport."
+  source      = source.sql.db
+  guard       = "'a' in principal.scopes"
+  bind "via" {
+    from = "request.transport"
+  }
+  sql = "SELECT :via AS via"
+}
+`
+	}
+	gen1, gen2 := checkSource(t, source("a")), checkSource(t, source("b"))
+	alice := &Principal{Subject: "alice", Scopes: []string{"a"}, Claims: map[string]any{"org": "acme"}}
+	bob := &Principal{Subject: "bob", Scopes: []string{"b"}, Claims: map[string]any{"org": "globex"}}
+	over := func(transport string, p *Principal) context.Context {
+		return WithRequest(context.Background(), transport, p, nil)
+	}
+
+	for _, name := range []string{"over_http", "bound_to_transport"} {
+		if gen1.byName[name].verdicts.scope != nil {
+			t.Errorf("%s reads the request, yet its verdicts are remembered", name)
+		}
+	}
+	if gen1.byName["scoped"].verdicts.scope == nil {
+		t.Fatal("scoped reads only the principal, yet its verdicts are not remembered")
+	}
+
+	// Asked again and again, in turn: each principal's own answer, from
+	// each generation, and from the request over each transport.
+	for round := range 3 {
+		for _, c := range []struct {
+			gen       *Generation
+			tool      string
+			transport string
+			p         *Principal
+			want      bool
+		}{
+			{gen1, "scoped", "http", alice, true},
+			{gen1, "scoped", "http", bob, false},
+			{gen2, "scoped", "http", alice, false},
+			{gen2, "scoped", "http", bob, true},
+			{gen1, "over_http", "http", alice, true},
+			{gen1, "over_http", "stdio", alice, false},
+		} {
+			if got := c.gen.byName[c.tool].visible(over(c.transport, c.p)); got != c.want {
+				t.Errorf("round %d: %s on generation %d over %s for %s: visible %v, want %v",
+					round, c.tool, map[*Generation]int{gen1: 1, gen2: 2}[c.gen], c.transport, c.p.Subject, got, c.want)
+			}
+		}
+	}
+	if alice.verdicts.Load() == nil || bob.verdicts.Load() == nil {
+		t.Error("no verdict remembered")
+	}
+
+	// The binds a call gets are the principal's, whether found or
+	// remembered, and those read from the request are the request's.
+	for range 2 {
+		binds, err := gen1.byName["scoped"].authorize(over("http", alice), nil)
+		if err != nil || binds["org"] != "acme" {
+			t.Errorf("alice's binds %v (%v), want org acme", binds, err)
+		}
+		if binds, err = gen2.byName["scoped"].authorize(over("http", bob), nil); err != nil || binds["org"] != "globex" {
+			t.Errorf("bob's binds %v (%v), want org globex", binds, err)
+		}
+		for _, transport := range []string{"http", "stdio"} {
+			ctx := over(transport, alice)
+			if !gen1.byName["bound_to_transport"].visible(ctx) {
+				t.Fatalf("bound_to_transport hidden from alice over %s", transport)
+			}
+			if binds, err := gen1.byName["bound_to_transport"].authorize(ctx, nil); err != nil || binds["via"] != transport {
+				t.Errorf("binds over %s: %v (%v), want via %s", transport, binds, err, transport)
+			}
+		}
+	}
+}

@@ -23,6 +23,71 @@ type Principal struct {
 	// principal does not change once made.
 	cel atomic.Pointer[any]
 	key atomic.Pointer[string] // SubjectKey, built on first use
+	// verdicts is what visible found for this principal on the tools of
+	// one generation that it may remember (verdictSlot).
+	verdicts atomic.Pointer[verdictMemo]
+}
+
+// verdictMemo is a principal's verdicts on the tools of one generation,
+// by the tool's place in it. It holds no pointer into the generation, so
+// that a principal which outlives a generation (Anonymous, a remembered
+// token across a reload) does not keep it alive.
+type verdictMemo struct {
+	gen   uint64 // the generation's verdictScope.id
+	tools []atomic.Pointer[found]
+}
+
+// found is a remembered verdict, without its tool.
+type found struct {
+	visible bool
+	binds   map[string]any
+}
+
+// verdictScope is shared by the tools of one generation: an id no other
+// generation of the process has, and how many tools it holds.
+type verdictScope struct {
+	id    uint64
+	tools int
+}
+
+var verdictScopes atomic.Uint64
+
+// verdictSlot is where a tool's verdicts are remembered: its generation's
+// scope and its place among the generation's tools. scope is nil for an
+// entry whose verdict may change from one request to the next (its guard
+// or a bind reads request) and for entries that are not tools.
+type verdictSlot struct {
+	scope *verdictScope
+	index int
+}
+
+// rememberedVerdict is what visible found before for p on the tool at
+// slot, or nil.
+func (p *Principal) rememberedVerdict(slot verdictSlot) *found {
+	if slot.scope == nil || p == nil {
+		return nil
+	}
+	if m := p.verdicts.Load(); m != nil && m.gen == slot.scope.id {
+		return m.tools[slot.index].Load()
+	}
+	return nil
+}
+
+// rememberVerdict keeps v for p on the tool at slot. A principal holds
+// the verdicts of one generation: those of another are dropped.
+func (p *Principal) rememberVerdict(slot verdictSlot, v verdict) {
+	if slot.scope == nil || p == nil {
+		return
+	}
+	m := p.verdicts.Load()
+	if m == nil || m.gen != slot.scope.id {
+		next := &verdictMemo{gen: slot.scope.id, tools: make([]atomic.Pointer[found], slot.scope.tools)}
+		if !p.verdicts.CompareAndSwap(m, next) {
+			return // another request did the same: this one's verdict is not kept
+		}
+		m = next
+	}
+	m.tools[slot.index].Store(&found{visible: v.visible, binds: v.binds})
 }
 
 // SubjectKey is "sub:" and the subject: what the HTTP transport keys an

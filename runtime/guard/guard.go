@@ -138,6 +138,10 @@ type Program struct {
 	// usesArgs is false for a guard that never reads args: its result
 	// does not depend on the arguments, so Possible is Allow.
 	usesArgs bool
+	// usesRequest is false for an expression that never reads request
+	// (its time, its transport): its value depends on the principal and
+	// the tool alone.
+	usesRequest bool
 	// tracked is whether evaluations count their cost against CostLimit:
 	// not when nothing the variables hold could bring it near (runtimeLimit).
 	tracked bool
@@ -155,6 +159,12 @@ type Program struct {
 // not, one evaluation without them decides every call with the same
 // principal, tool and request.
 func (p *Program) UsesArgs() bool { return p.usesArgs }
+
+// UsesRequest reports whether the expression may read request. When it
+// does not, nothing it reads changes from one request to the next but
+// the principal and the arguments: the same principal and tool, with
+// the arguments unknown or not read, give the same value every time.
+func (p *Program) UsesRequest() bool { return p.usesRequest }
 
 // readVars reports the variables ast reads: an expression that reads one
 // must name it (a comprehension variable of that name counts too, which
@@ -244,12 +254,12 @@ func program(env *cel.Env, ast *cel.Ast, bounds map[string]*bound) (*Program, er
 	if err != nil {
 		return nil, err
 	}
-	p := &Program{prg: prg, tracked: tracked}
+	read := readVars(ast)
+	p := &Program{prg: prg, tracked: tracked, usesRequest: read["request"]}
 	if tracked {
 		if p.fast, err = env.Program(ast); err != nil {
 			return nil, err
 		}
-		read := readVars(ast)
 		p.reads.principal, p.reads.args, p.reads.tool, p.reads.request = read["principal"], read["args"], read["tool"], read["request"]
 		p.args = bounds["args"]
 	}
