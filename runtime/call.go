@@ -153,7 +153,9 @@ func (cp *callPath) call(ctx context.Context, t *toolEntry, req mcp.CallToolRequ
 	*c = adapter.Call{RequestID: id, Tool: t.decl.Name, Args: args, Binds: binds}
 	out, err := t.impl.Call(callCtx, c)
 	rec.UpstreamStatus, rec.Attempts = c.Upstream.Status, c.Upstream.Attempts
-	cp.metrics.Upstream(t.decl.Source.Key(), c.Upstream.Status, c.Upstream.Attempts)
+	if c.Upstream.Attempts > 0 { // a call that asked an upstream (not SQL)
+		cp.metrics.Upstream(t.decl.Source.Key(), c.Upstream.Status, c.Upstream.Attempts)
+	}
 	if err != nil {
 		return cp.failure(log, rec, t, ctx, callCtx, err), false
 	}
