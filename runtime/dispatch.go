@@ -93,7 +93,7 @@ func (s *Server) DirectMessage(ctx context.Context, m *Message, body []byte) (re
 	if own, is := server.ClientSessionFromContext(ctx).(server.SessionWithTools); is && own.GetSessionTools() != nil {
 		return nil, false
 	}
-	tool := s.mcp.GetTool(req.Params.Name)
+	tool := s.installedTool(req.Params.Name)
 	if tool == nil || tool.Tool.Execution != nil {
 		return nil, false
 	}
@@ -151,6 +151,16 @@ func (s *Server) DirectMessage(ctx context.Context, m *Message, body []byte) (re
 
 // DirectCalls is how many tools/calls DirectCall answered itself.
 func (s *Server) DirectCalls() uint64 { return s.direct.Load() }
+
+// installedTool is the tool swap gave mcp-go under name, or nil. A tool
+// put in mcp-go any other way is not found here, and its call goes to
+// HandleMessage.
+func (s *Server) installedTool(name string) *server.ServerTool {
+	if m := s.tools.Load(); m != nil {
+		return (*m)[name]
+	}
+	return nil
+}
 
 // runTool runs handler under toolMiddleware, as handleToolCall does, and
 // turns what went wrong into the error mcp-go would answer.

@@ -51,6 +51,10 @@ type Server struct {
 	subs subscriptions
 	// direct counts the tools/calls DirectCall answered itself.
 	direct atomic.Uint64
+	// tools is what swap last gave mcp-go (SetTools), by name, for
+	// DirectCall to find a tool without mcp-go's GetTool, which copies
+	// the whole definition under a lock on every call.
+	tools atomic.Pointer[map[string]*server.ServerTool]
 }
 
 // ServerOptions configure a Server.
@@ -166,6 +170,11 @@ func (s *Server) swap(gen *Generation) *Generation {
 	s.swapPrimitives(old, gen)
 	s.resourcesUpdated(old, surface)
 	s.mcp.SetTools(tools...)
+	byName := make(map[string]*server.ServerTool, len(tools))
+	for i := range tools {
+		byName[tools[i].Tool.Name] = &tools[i]
+	}
+	s.tools.Store(&byName)
 	s.metrics.Serving(gen.number, len(gen.tools))
 	s.metrics.ConfigHash(gen.hash)
 	return old
