@@ -454,7 +454,7 @@ func (b *replyBudget) read(r *bufio.Reader, depth int) (reply, error) {
 		case n < 0:
 			return reply{}, protocolErr("bulk string length %d", n)
 		case n > int64(b.bytes):
-			return reply{}, protocolErr("a bulk string of %d bytes, more than the %d a reply may have", n, maxReplyBytes)
+			return reply{}, protocolErr("a bulk string of %d bytes, past the %d bytes a reply may have in all", n, maxReplyBytes)
 		}
 		b.bytes -= int(n)
 		buf := make([]byte, n+2)
@@ -475,7 +475,7 @@ func (b *replyBudget) read(r *bufio.Reader, depth int) (reply, error) {
 		case n < 0:
 			return reply{}, protocolErr("array length %d", n)
 		case n > int64(b.elems):
-			return reply{}, protocolErr("an array of %d elements, more than the %d a reply may have", n, maxReplyElems)
+			return reply{}, protocolErr("an array of %d elements, past the %d elements a reply may have in all", n, maxReplyElems)
 		case depth >= maxReplyDepth:
 			return reply{}, protocolErr("arrays nested more than %d deep", maxReplyDepth)
 		}
@@ -520,7 +520,7 @@ func (b *replyBudget) line(r *bufio.Reader) ([]byte, error) {
 		return nil, protocolErr("a line not ended by CRLF: %.40q", line)
 	}
 	if len(line) > b.bytes {
-		return nil, protocolErr("more than the %d bytes a reply may have", maxReplyBytes)
+		return nil, protocolErr("past the %d bytes a reply may have in all", maxReplyBytes)
 	}
 	b.bytes -= len(line)
 	return line[:len(line)-2], nil
