@@ -663,3 +663,53 @@ func TestHasCode(t *testing.T) {
 		}
 	}
 }
+
+// TestRedisRetriesOnlySetup: a connection lost while it is set up (AUTH
+// here) is dialled once more, since nothing of the call was sent; one lost
+// after the command was sent is not, since the command may have run.
+func TestRedisRetriesOnlySetup(t *testing.T) {
+	var mu sync.Mutex
+	conns := 0
+	// Each connection reads commands and answers them as the test says:
+	// the first hangs up at AUTH, the second answers everything, the
+	// third hangs up at the script.
+	s := newFakeServer(t, func(c net.Conn) {
+		mu.Lock()
+		conns++
+		n := conns
+		mu.Unlock()
+		rd := bufio.NewReader(c)
+		for {
+			b := replyBudget{bytes: maxReplyBytes, elems: maxReplyElems}
+			cmd, err := b.read(rd, 0)
+			if err != nil || len(cmd.elems) == 0 {
+				return
+			}
+			verb := cmd.elems[0].str
+			answer := map[string]string{"AUTH": "+OK\r\n", "EVALSHA": ":0\r\n"}[verb]
+			if n == 1 && verb == "AUTH" || n == 3 && verb == "EVALSHA" {
+				c.Close()
+				return
+			}
+			if _, err := c.Write([]byte(answer)); err != nil {
+				return
+			}
+		}
+	})
+	r := newRedisURL(t, strings.Replace(s.url(), "redis://", "redis://:pw@", 1))
+	l := Limit{Rate: 1, Period: time.Second, Burst: 1}
+	if ok, _, err := r.Allow(context.Background(), "k", l); !ok || err != nil {
+		t.Fatalf("a connection lost during AUTH: allowed %v, err %v; want it dialled again", ok, err)
+	}
+	if n := s.connections(); n != 2 {
+		t.Fatalf("%d connections, want 2", n)
+	}
+	// Another client dials the third.
+	other := newRedisURL(t, strings.Replace(s.url(), "redis://", "redis://:pw@", 1))
+	if _, _, err := other.Allow(context.Background(), "k", l); err == nil {
+		t.Error("a connection lost after the script was sent: no error; the call was sent again")
+	}
+	if n := s.connections(); n != 3 {
+		t.Errorf("%d connections, want 3: the script must not be sent twice", n)
+	}
+}
