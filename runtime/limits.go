@@ -105,8 +105,9 @@ func (g *Generation) compileLimits() hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid redis_url",
-				Detail:   "redis_url must be a URL such as redis://host:6379/0 or rediss://user:password@host:6380.",
-				Subject:  l.DeclRange.Ptr(),
+				Detail: strings.TrimPrefix(err.Error(), "ratelimit: redis_url: ") +
+					". redis_url must be a URL such as redis://host:6379/0 or rediss://user:password@host:6380.",
+				Subject: l.DeclRange.Ptr(),
 			})
 			g.limits.store = newShared(&bucketStore{Limiter: ratelimit.NewMemory(l.MaxKeys, nil)}, closeBuckets)
 			break

@@ -9,7 +9,10 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/rs/zerolog"
 
 	"github.com/mcpgen/mcpgen/runtime"
 )
@@ -283,5 +286,24 @@ tool "unlimited" {
 				t.Errorf("AllowHTTP: %+v, want 503 with Retry-After 1", r)
 			}
 		})
+	}
+}
+
+// TestRedisURLDiagnostic: a redis_url the client cannot use is a load
+// error that says what is wrong with it, and never repeats its password.
+func TestRedisURLDiagnostic(t *testing.T) {
+	paths := writeFiles(t, t.TempDir(), "main.hcl", `
+limits {
+  backend   = "redis"
+  redis_url = "redis://app:s3cret@127.0.0.1:6379/0?pool=5"
+}
+`)
+	_, diags := runtime.Build(context.Background(), paths, runtime.BuildOptions{Mode: runtime.BuildOffline, Log: zerolog.Nop()})
+	text := diags.Error()
+	if !diags.HasErrors() || !strings.Contains(text, "Invalid redis_url") || !strings.Contains(text, `unknown query parameter "pool"`) {
+		t.Errorf("diagnostics %q, want Invalid redis_url naming the unknown parameter", text)
+	}
+	if strings.Contains(text, "s3cret") {
+		t.Errorf("the diagnostic repeats the password: %q", text)
 	}
 }
