@@ -109,11 +109,11 @@ func isAnswerTo(raw []byte, id int64) bool {
 	return json.Unmarshal(raw, &m) == nil && m.Method == "" && string(m.ID) == strconv.FormatInt(id, 10)
 }
 
-// readSSE returns the data of the event on r that answers id; the server
-// may send notifications (progress, logging) before it.
-func readSSE(r io.Reader, id int64) ([]byte, error) {
-	br := bufio.NewReader(r)
-	var data []byte
+// readSSE returns the data of the event on br that answers id, read into
+// data; the server may send notifications (progress, logging) before it.
+// On an error, it returns data for reuse all the same.
+func readSSE(br *bufio.Reader, id int64, data []byte) ([]byte, error) {
+	data = data[:0]
 	for {
 		line, err := br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
@@ -140,9 +140,9 @@ func readSSE(r io.Reader, id int64) ([]byte, error) {
 				return data, nil
 			}
 			if err == io.EOF {
-				return nil, fmt.Errorf("the event stream ended without an answer to id %d", id)
+				return data, fmt.Errorf("the event stream ended without an answer to id %d", id)
 			}
-			return nil, err
+			return data, err
 		}
 	}
 }

@@ -76,17 +76,20 @@ func TestParseArgs(t *testing.T) {
 // stream, the case TestRunReadsEventStreams is about.
 func TestSSEServerStreams(t *testing.T) {
 	url := sseServer(t)
-	e := newHTTPEndpoint(url, nil, DefaultProtocol, 1)
+	e, err := newHTTPEndpoint(url, nil, DefaultProtocol, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c, err := e.open(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	hc := c.(*httpConn)
-	resp, raw, err := hc.post(t.Context(), []byte(`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"say":"x"}}}`), 5)
+	raw, err := hc.post(t.Context(), []byte(`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"say":"x"}}}`), 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" || check(raw, 5, []byte("said x")) != nil {
+	if ct := string(hc.resp.contentType); ct != "text/event-stream" || check(raw, 5, []byte("said x")) != nil {
 		t.Fatalf("%s: %s", ct, raw)
 	}
 }
