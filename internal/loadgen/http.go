@@ -231,8 +231,7 @@ func (c *httpConn) finish(ctx context.Context, err error) error {
 	if !c.body.done || c.resp.close {
 		c.shut()
 	}
-	var f *failure
-	if err != nil && !errors.As(err, &f) {
+	if _, ok := err.(*failure); err != nil && !ok {
 		return &failure{ClassTransport, c.explain(ctx, err)}
 	}
 	return err

@@ -370,9 +370,7 @@ func (l *load) run(ctx context.Context, ep endpoint, p *process, d time.Duration
 				t.lat = append(t.lat, time.Since(t0))
 				var f *failure
 				if err != nil {
-					if !errors.As(err, &f) {
-						f = &failure{ClassTransport, err.Error()}
-					}
+					f = asFailure(err)
 				} else {
 					f = check(raw, id, l.expect)
 				}
@@ -406,6 +404,20 @@ func (l *load) run(ctx context.Context, ep endpoint, p *process, d time.Duration
 		seg.failures = append(seg.failures, t.failures...)
 	}
 	return seg, nil
+}
+
+// asFailure is the failure err tells of; an error that is no failure is
+// a transport one. (A function of its own: errors.As makes its target
+// escape, which would cost the calls an allocation each.)
+func asFailure(err error) *failure {
+	if f, ok := err.(*failure); ok {
+		return f
+	}
+	var f *failure
+	if errors.As(err, &f) {
+		return f
+	}
+	return &failure{ClassTransport, err.Error()}
 }
 
 func tailOf(p *process) string {
