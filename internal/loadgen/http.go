@@ -208,7 +208,7 @@ func (c *httpConn) send(ctx context.Context) error {
 			if ctx.Err() != nil {
 				err = ctx.Err()
 			}
-			return &failure{ClassTransport, "dial: " + err.Error()}
+			return &failure{ClassTransport, err.Error()}
 		}
 	}
 	err := c.nc.SetDeadline(time.Now().Add(callTimeout))
