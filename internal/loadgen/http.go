@@ -136,16 +136,17 @@ func (e *httpEndpoint) open(ctx context.Context) (conn, error) {
 		}
 	}
 	if err == nil {
-		c.session = string(c.resp.session)
-		c.protocol = negotiated(raw, e.protocol)
-		for what, v := range map[string]string{"Mcp-Session-Id": c.session, "protocol version": c.protocol} {
-			if strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
-				err = fmt.Errorf("the server's %s %q is not visible ASCII", what, truncate([]byte(v), 100))
+		// Both go into every request's head: no line ends, no controls.
+		c.session, c.protocol = string(c.resp.session), negotiated(raw, e.protocol)
+		for _, v := range [][2]string{{"Mcp-Session-Id", c.session}, {"protocol version", c.protocol}} {
+			if err == nil && strings.ContainsFunc(v[1], func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+				err = fmt.Errorf("the server's %s %q is not visible ASCII", v[0], truncate([]byte(v[1]), 100))
 			}
 		}
 	}
 	if err != nil {
-		c.shut()
+		c.session = ""
+		c.close()
 		return nil, fmt.Errorf("initialize: %v", err)
 	}
 	c.buildHead()

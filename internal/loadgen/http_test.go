@@ -472,3 +472,25 @@ func FuzzReadResponse(f *testing.F) {
 		}
 	})
 }
+
+// TestHTTPBadSessionID: a session id that cannot go into a request's head
+// as it is ends initialize, and no request carries it.
+func TestHTTPBadSessionID(t *testing.T) {
+	var deletes atomic.Int64
+	s := &rawServer{answer: func(method string) (string, bool) {
+		switch method {
+		case "initialize":
+			return httpAnswer("200 OK", "Content-Type: application/json\r\nMcp-Session-Id: a\x01b\r\n", `{"jsonrpc":"2.0","id":0,"result":{}}`), false
+		case "DELETE":
+			deletes.Add(1)
+		}
+		return goodAnswers(method)
+	}}
+	_, err := Run(t.Context(), Options{Tool: "echo", Concurrency: 1, Calls: 1}, []Target{{Name: "raw", URL: s.start(t)}})
+	if err == nil || !strings.Contains(err.Error(), `initialize: the server's Mcp-Session-Id "a\x01b" is not visible ASCII`) {
+		t.Fatalf("%v, want the session id refused", err)
+	}
+	if n := deletes.Load(); n != 0 {
+		t.Errorf("%d DELETEs with the session id", n)
+	}
+}
