@@ -345,6 +345,8 @@ func TestHTTPMalformedAnswers(t *testing.T) {
 		{"status line", "HTTP/1.1 2OO OK\r\nContent-Length: 0\r\n\r\n", false, ClassTransport, `malformed status line "HTTP/1.1 2OO OK"`},
 		{"no status line", "\r\n\r\n", false, ClassTransport, `malformed status line ""`},
 		{"header line", "HTTP/1.1 200 OK\r\nContent Type: x\r\n\r\n", false, ClassTransport, `malformed header line "Content Type: x"`},
+		{"header line too long", "HTTP/1.1 200 OK\r\nX-Long: " + strings.Repeat("x", 20000) + "\r\n\r\n", false, ClassTransport, "a header line longer than 16384 bytes"},
+		{"header too long", "HTTP/1.1 200 OK\r\n" + strings.Repeat("X-Long: "+strings.Repeat("x", 8000)+"\r\n", 10) + "\r\n", false, ClassTransport, "a header longer than 65536 bytes"},
 		{"two lengths", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", false, ClassTransport, `bad Content-Length "4"`},
 		{"gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", false, ClassTransport, `unsupported Transfer-Encoding "gzip"`},
 		{"truncated body", "HTTP/1.1 200 OK\r\n" + json + "Content-Length: 100\r\n\r\n" + answer, true, ClassTransport,

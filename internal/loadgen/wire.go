@@ -99,9 +99,9 @@ func readOneHead(br *bufio.Reader, h *answerHead) error {
 				keepAlive = keepAlive || bytes.EqualFold(t, []byte("keep-alive"))
 			}
 		case bytes.EqualFold(name, []byte("Content-Type")):
-			h.contentType = append(h.contentType, value...)
+			h.contentType = append(h.contentType[:0], value...)
 		case bytes.EqualFold(name, []byte("Mcp-Session-Id")):
-			h.session = append(h.session, value...)
+			h.session = append(h.session[:0], value...)
 		}
 	}
 	if http10 && !keepAlive {
@@ -118,8 +118,11 @@ func readOneHead(br *bufio.Reader, h *answerHead) error {
 func headLine(br *bufio.Reader, read *int) ([]byte, error) {
 	line, err := br.ReadSlice('\n')
 	*read += len(line)
-	if err == bufio.ErrBufferFull || *read > maxHead {
-		return nil, fmt.Errorf("a header longer than %d bytes", min(maxHead, br.Size()))
+	switch {
+	case err == bufio.ErrBufferFull:
+		return nil, fmt.Errorf("a header line longer than %d bytes", br.Size())
+	case *read > maxHead:
+		return nil, fmt.Errorf("a header longer than %d bytes", maxHead)
 	}
 	if err != nil {
 		return line, err
