@@ -111,6 +111,9 @@ func toolText(raw []byte) string {
 // isAnswerTo reports whether a message read from a stream is the answer
 // to id, rather than a notification or a request from the server.
 func isAnswerTo(raw []byte, id int64) bool {
+	if plainlyGood(raw, id, nil) { // a plain answer, with no "method"
+		return true
+	}
 	var m struct {
 		ID     json.RawMessage `json:"id"`
 		Method string          `json:"method"`
