@@ -46,9 +46,10 @@ type httpEndpoint struct {
 	protocol string
 }
 
-// newHTTPEndpoint checks the URL and the --header fields. roots are the
-// certificate authorities an https server is checked against; nil: the
-// system's.
+// newHTTPEndpoint checks the URL and the --header fields, which replace
+// the bench's own of the same name (Host too; Content-Length and
+// Transfer-Encoding are the bench's alone). roots are the certificate
+// authorities an https server is checked against; nil: the system's.
 func newHTTPEndpoint(rawURL string, headers http.Header, protocol string, roots *x509.CertPool) (*httpEndpoint, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {

@@ -427,7 +427,7 @@ func TestHTTPCancelEndsCall(t *testing.T) {
 }
 
 // TestHTTPHeaderFields refuses --header fields that would break the
-// request.
+// request, and sends the others in the place of the bench's own.
 func TestHTTPHeaderFields(t *testing.T) {
 	for _, h := range []http.Header{
 		{"X-A": {"one\r\nX-B: two"}},
@@ -437,6 +437,17 @@ func TestHTTPHeaderFields(t *testing.T) {
 		if _, err := newHTTPEndpoint("http://127.0.0.1:1/mcp", h, DefaultProtocol, nil); err == nil {
 			t.Errorf("%v: no error", h)
 		}
+	}
+	// --header replaces what the bench would send, the Host field included.
+	e, err := newHTTPEndpoint("http://127.0.0.1:1/mcp?x=1", http.Header{"Host": {"mcp.example"}, "Accept": {"application/json"}}, DefaultProtocol, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &httpConn{e: e, session: "s1", protocol: DefaultProtocol}
+	want := "POST /mcp?x=1 HTTP/1.1\r\nHost: mcp.example\r\nContent-Type: application/json\r\nAccept: application/json\r\n" +
+		"Mcp-Session-Id: s1\r\nMcp-Protocol-Version: 2025-06-18\r\n"
+	if head := string(c.appendHead(nil, "POST")); head != want {
+		t.Errorf("%q, want %q", head, want)
 	}
 	for _, u := range []string{"ftp://x/y", "http:///mcp", "http://u:p@x/"} {
 		if _, err := newHTTPEndpoint(u, nil, DefaultProtocol, nil); err == nil {
