@@ -8,7 +8,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -431,5 +430,3 @@ func (k *idleCheck) peerSpoke() bool {
 	}
 	return k.spoke
 }
-
-var _ io.Reader = (*bodyReader)(nil)

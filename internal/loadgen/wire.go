@@ -176,6 +176,8 @@ type bodyReader struct {
 	err     error
 }
 
+var _ io.Reader = (*bodyReader)(nil)
+
 const (
 	bodyFixed = iota
 	bodyChunked
