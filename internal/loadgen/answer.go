@@ -44,6 +44,15 @@ func (f *failure) Error() string { return f.class + ": " + f.detail }
 // check tells a good answer to call id from a failed one. An answer is
 // good when it is a result, not a tool error, and holds expect (if any).
 func check(raw []byte, id int64, expect []byte) *failure {
+	if plainlyGood(raw, id, expect) {
+		return nil
+	}
+	return checkDecoded(raw, id, expect)
+}
+
+// checkDecoded is check by encoding/json: the judge of every answer that
+// plainlyGood does not pass, and the measure of plainlyGood in its tests.
+func checkDecoded(raw []byte, id int64, expect []byte) *failure {
 	var m message
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return &failure{ClassAnswer, err.Error() + ": " + truncate(raw, 200)}
@@ -102,6 +111,9 @@ func toolText(raw []byte) string {
 // isAnswerTo reports whether a message read from a stream is the answer
 // to id, rather than a notification or a request from the server.
 func isAnswerTo(raw []byte, id int64) bool {
+	if plainlyGood(raw, id, nil) { // a plain answer, with no "method"
+		return true
+	}
 	var m struct {
 		ID     json.RawMessage `json:"id"`
 		Method string          `json:"method"`
@@ -109,11 +121,11 @@ func isAnswerTo(raw []byte, id int64) bool {
 	return json.Unmarshal(raw, &m) == nil && m.Method == "" && string(m.ID) == strconv.FormatInt(id, 10)
 }
 
-// readSSE returns the data of the event on r that answers id; the server
-// may send notifications (progress, logging) before it.
-func readSSE(r io.Reader, id int64) ([]byte, error) {
-	br := bufio.NewReader(r)
-	var data []byte
+// readSSE returns the data of the event on br that answers id, read into
+// data; the server may send notifications (progress, logging) before it.
+// On an error, it returns data for reuse all the same.
+func readSSE(br *bufio.Reader, id int64, data []byte) ([]byte, error) {
+	data = data[:0]
 	for {
 		line, err := br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
@@ -140,9 +152,9 @@ func readSSE(r io.Reader, id int64) ([]byte, error) {
 				return data, nil
 			}
 			if err == io.EOF {
-				return nil, fmt.Errorf("the event stream ended without an answer to id %d", id)
+				return data, fmt.Errorf("the event stream ended without an answer to id %d", id)
 			}
-			return nil, err
+			return data, err
 		}
 	}
 }

@@ -7,6 +7,7 @@ package loadgen
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,6 +30,8 @@ type Target struct {
 	Env     []string // the command's environment (nil: the bench's own)
 	Stdio   bool     // the command speaks MCP on stdin/stdout
 	Headers http.Header
+
+	roots *x509.CertPool // for an https URL; nil: the system's (tests set it)
 }
 
 // Options is one bench run.
@@ -186,8 +189,10 @@ func Run(ctx context.Context, o Options, targets []Target) (*Result, error) {
 			r.Transport = "stdio"
 			continue
 		}
-		e := newHTTPEndpoint(url, t.Headers, o.Protocol, 2*o.Concurrency)
-		defer e.closeIdle()
+		e, err := newHTTPEndpoint(url, t.Headers, o.Protocol, t.roots)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", t.Name, err)
+		}
 		eps[i] = e
 		r.Transport = "Streamable HTTP"
 	}
@@ -320,7 +325,7 @@ func (l *load) run(ctx context.Context, ep endpoint, p *process, d time.Duration
 	}
 	seg := &segment{}
 	if hc, ok := conns[0].(*httpConn); ok {
-		seg.stateless = hc.header.Get("Mcp-Session-Id") == ""
+		seg.stateless = hc.session == ""
 	}
 	var cpu0 time.Duration
 	if p != nil {
@@ -365,9 +370,7 @@ func (l *load) run(ctx context.Context, ep endpoint, p *process, d time.Duration
 				t.lat = append(t.lat, time.Since(t0))
 				var f *failure
 				if err != nil {
-					if !errors.As(err, &f) {
-						f = &failure{ClassTransport, err.Error()}
-					}
+					f = asFailure(err)
 				} else {
 					f = check(raw, id, l.expect)
 				}
@@ -401,6 +404,20 @@ func (l *load) run(ctx context.Context, ep endpoint, p *process, d time.Duration
 		seg.failures = append(seg.failures, t.failures...)
 	}
 	return seg, nil
+}
+
+// asFailure is the failure err tells of; an error that is no failure is
+// a transport one. (A function of its own: errors.As makes its target
+// escape, which would cost the calls an allocation each.)
+func asFailure(err error) *failure {
+	if f, ok := err.(*failure); ok {
+		return f
+	}
+	var f *failure
+	if errors.As(err, &f) {
+		return f
+	}
+	return &failure{ClassTransport, err.Error()}
 }
 
 func tailOf(p *process) string {

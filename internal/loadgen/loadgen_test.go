@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -11,8 +12,9 @@ import (
 )
 
 // sseServer is an mcp-go server on 127.0.0.1 whose tool logs to the client
-// before it answers, which turns the answer into an event stream.
-func sseServer(t *testing.T) string {
+// before it answers, which turns the answer into an event stream. It
+// counts the connections it accepts.
+func sseServer(t *testing.T) (string, *atomic.Int64) {
 	t.Helper()
 	s := server.NewMCPServer("sse", "1", server.WithLogging())
 	s.AddTool(mcp.NewTool("echo", mcp.WithString("say", mcp.Required())),
@@ -27,14 +29,19 @@ func sseServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &http.Server{Handler: server.NewStreamableHTTPServer(s)}
+	conns := new(atomic.Int64)
+	hs := &http.Server{Handler: server.NewStreamableHTTPServer(s), ConnState: func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}}
 	go func() { _ = hs.Serve(ln) }()
 	t.Cleanup(func() { _ = hs.Close() })
-	return "http://" + ln.Addr().String() + "/mcp"
+	return "http://" + ln.Addr().String() + "/mcp", conns
 }
 
 func TestRunReadsEventStreams(t *testing.T) {
-	url := sseServer(t)
+	url, conns := sseServer(t)
 	target := []Target{{Name: "sse", URL: url}}
 	o := Options{Tool: "echo", Args: `{"say": "hi {{int 7 7}}"}`, Concurrency: 3, Calls: 60, Expect: "said hi 7"}
 	res, err := Run(t.Context(), o, target)
@@ -43,6 +50,10 @@ func TestRunReadsEventStreams(t *testing.T) {
 	}
 	if r := res.Reports[0]; r.Calls != 60 || r.Errors != 0 {
 		t.Fatalf("%d calls, errors %v %v", r.Calls, r.ErrorClasses, r.ErrorSamples)
+	}
+	// The client reads each stream to its end, and so keeps its connection.
+	if n := conns.Load(); n != 3 {
+		t.Errorf("%d connections for 3 clients", n)
 	}
 
 	o.Expect = "said bye"
@@ -75,18 +86,21 @@ func TestParseArgs(t *testing.T) {
 // TestSSEServerStreams checks that sseServer does answer with an event
 // stream, the case TestRunReadsEventStreams is about.
 func TestSSEServerStreams(t *testing.T) {
-	url := sseServer(t)
-	e := newHTTPEndpoint(url, nil, DefaultProtocol, 1)
+	url, _ := sseServer(t)
+	e, err := newHTTPEndpoint(url, nil, DefaultProtocol, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c, err := e.open(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	hc := c.(*httpConn)
-	resp, raw, err := hc.post(t.Context(), []byte(`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"say":"x"}}}`), 5)
+	raw, err := hc.post(t.Context(), []byte(`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"echo","arguments":{"say":"x"}}}`), 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" || check(raw, 5, []byte("said x")) != nil {
+	if ct := string(hc.resp.contentType); ct != "text/event-stream" || check(raw, 5, []byte("said x")) != nil {
 		t.Fatalf("%s: %s", ct, raw)
 	}
 }

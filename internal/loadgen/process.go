@@ -97,8 +97,10 @@ func startProcess(ctx context.Context, t Target, protocol string) (*process, err
 	case <-ctx.Done():
 		return fail(ctx.Err())
 	}
-	e := newHTTPEndpoint(p.url, t.Headers, protocol, 1)
-	defer e.closeIdle()
+	e, err := newHTTPEndpoint(p.url, t.Headers, protocol, nil)
+	if err != nil {
+		return fail(err)
+	}
 	c, err := e.open(ctx)
 	if err != nil {
 		return fail(err)
