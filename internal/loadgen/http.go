@@ -25,7 +25,10 @@ const DefaultProtocol = "2025-06-18"
 
 const (
 	callTimeout = time.Minute // a call, from its request to the end of its answer
-	dialTimeout = 5 * time.Second
+	// streamEndGrace is how long an event stream may stay open after the
+	// answer it carried before its connection is given up.
+	streamEndGrace = 20 * time.Millisecond
+	dialTimeout    = 5 * time.Second
 )
 
 // httpEndpoint is a Streamable HTTP server; each client of the load opens
@@ -295,9 +298,16 @@ func (c *httpConn) readAnswer(id int64) ([]byte, error) {
 		if err != nil {
 			return nil, &failure{ClassAnswer, err.Error()}
 		}
-		// The server ends the stream after the answer: read on to its
-		// end, so that the connection serves the next call.
-		if _, err := c.buf.ReadFrom(&c.body); err != nil {
+		// The server should end the stream after the answer: read on to
+		// its end, so that the connection serves the next call. One that
+		// keeps the stream open has streamEndGrace to end it; then the
+		// connection is left (finish closes a body not read to its end),
+		// as a client with a pool of connections would leave it and use
+		// another, and the answer stands.
+		if err := c.nc.SetReadDeadline(time.Now().Add(streamEndGrace)); err != nil {
+			return nil, err
+		}
+		if _, err := c.buf.ReadFrom(&c.body); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 			return nil, err
 		}
 		return raw, nil

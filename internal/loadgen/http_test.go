@@ -29,7 +29,8 @@ import (
 // session it opened, or without the X-Bench field the tests send.
 type miniServer struct {
 	write    func(w http.ResponseWriter, body []byte)
-	status   int // for tools/call, if not 0: answer with it
+	status   int           // for tools/call, if not 0: answer with it
+	hold     chan struct{} // if not nil: a tools/call's answer ends when it closes
 	mu       sync.Mutex
 	sessions map[string]bool // opened; false once deleted
 	conns    atomic.Int64    // accepted connections
@@ -71,6 +72,13 @@ func (m *miniServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "overloaded", m.status)
 	default:
 		m.write(w, []byte(`{"jsonrpc":"2.0","id":`+string(msg.ID)+`,"result":{"content":[{"type":"text","text":"said `+msg.Params.Arguments.Say+`"}]}}`))
+		if m.hold != nil {
+			w.(http.Flusher).Flush()
+			select {
+			case <-m.hold:
+			case <-r.Context().Done():
+			}
+		}
 	}
 }
 
@@ -128,6 +136,12 @@ func writeClose(w http.ResponseWriter, body []byte) {
 	writeJSON(w, body)
 }
 
+// writeSSE sends the answer as the one event of a stream.
+func writeSSE(w http.ResponseWriter, body []byte) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	fmt.Fprintf(w, "event: message\ndata: %s\n\n", body)
+}
+
 // writeToEOF frames the body by closing the connection after it, as an
 // HTTP/1.0 server does.
 func writeToEOF(w http.ResponseWriter, body []byte) {
@@ -153,18 +167,27 @@ func TestHTTPAnswers(t *testing.T) {
 		write func(http.ResponseWriter, []byte)
 		tls   bool
 		conns int64
+		hold  bool // the stream of a call's answer stays open after it
 	}{
-		{"content-length", writeJSON, false, clients},
-		{"chunked", writeChunked, false, clients},
+		{"content-length", writeJSON, false, clients, false},
+		{"chunked", writeChunked, false, clients, false},
 		// Per client: initialize, notifications/initialized with the first
 		// call (202 Accepted keeps the connection), each other call, DELETE.
-		{"connection close", writeClose, false, 2*clients + calls},
-		{"until EOF", writeToEOF, false, 2*clients + calls},
-		{"https", writeJSON, true, clients},
-		{"https chunked", writeChunked, true, clients},
+		{"connection close", writeClose, false, 2*clients + calls, false},
+		{"until EOF", writeToEOF, false, 2*clients + calls, false},
+		{"https", writeJSON, true, clients, false},
+		{"https chunked", writeChunked, true, clients, false},
+		{"event stream", writeSSE, false, clients, false},
+		// Each call's stream is left open after its answer, so each call
+		// but the first of a client, and its DELETE, take a new connection.
+		{"event stream held open", writeSSE, false, calls + clients, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			m := &miniServer{write: tt.write}
+			if tt.hold {
+				m.hold = make(chan struct{})
+				t.Cleanup(func() { close(m.hold) }) // before the server's own Close
+			}
 			url, roots := m.start(t, tt.tls)
 			target := []Target{{Name: tt.name, URL: url, Headers: http.Header{"X-Bench": {"yes"}}, roots: roots}}
 			o := Options{Tool: "echo", Args: `{"say": "hi {{int 7 7}}"}`, Concurrency: clients, Calls: calls, Expect: "said hi 7"}

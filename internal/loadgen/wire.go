@@ -321,5 +321,5 @@ func chunkError(what string, err error) error {
 	case io.EOF:
 		err = errors.New("the connection closed")
 	}
-	return fmt.Errorf("chunked body: %s: %v", what, err)
+	return fmt.Errorf("chunked body: %s: %w", what, err)
 }
