@@ -713,3 +713,36 @@ func TestRedisRetriesOnlySetup(t *testing.T) {
 		t.Errorf("%d connections, want 3: the script must not be sent twice", n)
 	}
 }
+
+// TestRedisURLPasswordNeedsEscape: a password holding a character a URL
+// must escape (/ ? # or a stray %) is refused without any of it in the
+// error: url.Parse would otherwise split the URL inside the password and
+// quote a piece of it as a port, a database or an escape.
+func TestRedisURLPasswordNeedsEscape(t *testing.T) {
+	for _, tt := range []struct{ url, secret string }{
+		{"redis://:hun%ter2@cache", "%te"},
+		{"redis://alice:hun%ter2@cache:6379/1", "%te"},
+		{"redis://alice:zebra/quux@cache", "zebra"},
+		{"redis://alice:1234/5678@cache", "5678"},
+		{"redis://alice:zq#ssword@cache", "zq"},
+		{"rediss://alice:zq?ss=word@cache", "zq"},
+		{"unix://alice:zq/cret@/run/redis.sock", "zq"},
+	} {
+		_, err := NewRedis(tt.url)
+		switch {
+		case err == nil:
+			t.Errorf("%s: accepted", tt.url)
+		case strings.Contains(err.Error(), tt.secret):
+			t.Errorf("%s: the error %q repeats part of the password", tt.url, err)
+		case !strings.Contains(err.Error(), "%25"):
+			t.Errorf("%s: %q does not say how to escape", tt.url, err)
+		}
+	}
+	// An @ in a socket's path is no password.
+	if _, err := NewRedis("unix:///run/redis@6379.sock"); err != nil {
+		t.Errorf("unix:///run/redis@6379.sock: %v", err)
+	}
+	if _, err := NewRedis("redis://alice:hun%25ter%2F2@cache"); err != nil {
+		t.Errorf("an escaped password: %v", err)
+	}
+}
