@@ -230,9 +230,11 @@ func (c *httpConn) send(ctx context.Context) error {
 }
 
 // finish keeps the connection for the next call if the answer was read
-// whole and the server keeps it open, and closes it otherwise.
+// whole and the server keeps it open, and closes it otherwise. A body
+// read to the end of the connection leaves nothing to keep, whatever the
+// header said.
 func (c *httpConn) finish(ctx context.Context, err error) error {
-	if !c.body.done || c.resp.close {
+	if !c.body.done || c.resp.close || c.body.mode == bodyToEOF {
 		c.shut()
 	}
 	if _, ok := err.(*failure); err != nil && !ok {
