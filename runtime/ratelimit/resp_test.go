@@ -746,3 +746,26 @@ func TestRedisURLPasswordNeedsEscape(t *testing.T) {
 		t.Errorf("an escaped password: %v", err)
 	}
 }
+
+// TestRedisKeepsIdleConnection: a connection idle past the deadline of
+// its last command is still good, and the next command uses it rather
+// than dialling (and authenticating) anew. The deadline is moved into the
+// past here, as ioTimeout of idleness would.
+func TestRedisKeepsIdleConnection(t *testing.T) {
+	ctx := context.Background()
+	p := newCountingProxy(t, redisAddr(t))
+	r := newRedisURL(t, "redis://"+p.ln.Addr().String())
+	for i := range 3 {
+		if err := r.Ping(ctx); err != nil {
+			t.Fatalf("ping %d: %v", i+1, err)
+		}
+		r.c.mu.Lock()
+		for _, cn := range r.c.idle {
+			_ = cn.nc.SetDeadline(time.Unix(1, 0))
+		}
+		r.c.mu.Unlock()
+	}
+	if _, _, accepted := p.counts(); accepted != 1 {
+		t.Errorf("%d connections for 3 commands one after another, want 1", accepted)
+	}
+}
