@@ -22,6 +22,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // miniServer is a small MCP server on net/http: sessions, the echo tool,
@@ -570,5 +571,45 @@ func TestHTTPAnswerToEOFEndsConnection(t *testing.T) {
 	}
 	if n := s.conns.Load(); n != 3 {
 		t.Errorf("%d connections, want 3: the first with initialize, then one per call", n)
+	}
+}
+
+// TestHTTPKeepsIdleConnection: a connection idle past the read deadline
+// its last answer left (streamEndGrace after an event stream, callTimeout
+// after any) is still the server's, and the next call uses it. The
+// deadline is moved into the past here, as that much idleness would.
+func TestHTTPKeepsIdleConnection(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		write func(http.ResponseWriter, []byte)
+	}{{"json", writeJSON}, {"event stream", writeSSE}} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &miniServer{write: tt.write}
+			url, _ := m.start(t, false)
+			e, err := newHTTPEndpoint(url, http.Header{"X-Bench": {"yes"}}, DefaultProtocol, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cn, err := e.open(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := cn.(*httpConn)
+			defer c.close()
+			for i := range int64(3) {
+				_ = c.nc.SetReadDeadline(time.Unix(1, 0))
+				body := []byte(`{"jsonrpc":"2.0","id":` + strconv.FormatInt(i+1, 10) + `,"method":"tools/call","params":{"name":"echo","arguments":{"say":"x"}}}`)
+				raw, err := c.call(t.Context(), i+1, body)
+				if err != nil {
+					t.Fatalf("call %d: %v", i+1, err)
+				}
+				if f := check(raw, i+1, []byte("said x")); f != nil {
+					t.Fatalf("call %d: %v", i+1, f)
+				}
+			}
+			if n := m.conns.Load(); n != 1 {
+				t.Errorf("%d connections, want 1", n)
+			}
+		})
 	}
 }
