@@ -211,6 +211,12 @@ func (c *respClient) do(ctx context.Context, build func([]byte) []byte) (reply, 
 	if err != nil {
 		return reply{}, err
 	}
+	if err := ctx.Err(); err != nil {
+		// Ended while a connection was found (get's select may take a
+		// free slot over a done context): nothing was sent on it.
+		c.put(cn, false)
+		return reply{}, err
+	}
 	cn.w = build(cn.w[:0])
 	rep, err := cn.exchange(ctx, c.ioTimeout)
 	c.put(cn, err != nil)

@@ -769,3 +769,27 @@ func TestRedisKeepsIdleConnection(t *testing.T) {
 		t.Errorf("%d connections for 3 commands one after another, want 1", accepted)
 	}
 }
+
+// TestRedisCancelledKeepsConnection: a command whose context has ended
+// before it was sent fails, and the connection it would have used, on
+// which nothing was sent, stays for the next.
+func TestRedisCancelledKeepsConnection(t *testing.T) {
+	p := newCountingProxy(t, redisAddr(t))
+	r := newRedisURL(t, "redis://"+p.ln.Addr().String())
+	if err := r.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := range 20 {
+		if err := r.Ping(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("ping %d with its context cancelled: %v", i+1, err)
+		}
+	}
+	if err := r.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, accepted := p.counts(); accepted != 1 {
+		t.Errorf("%d connections, want 1: no command was sent but on the first", accepted)
+	}
+}
