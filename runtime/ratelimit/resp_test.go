@@ -793,3 +793,27 @@ func TestRedisCancelledKeepsConnection(t *testing.T) {
 		t.Errorf("%d connections, want 1: no command was sent but on the first", accepted)
 	}
 }
+
+// TestRedisFastestRate: the fastest rate a configuration may name, one
+// call per nanosecond, is below what the script's clock (seconds since
+// 2017 as a double) can tell apart from no time at all. Memory allows
+// such calls; Redis must too, rather than fail them all on an expiry of
+// zero milliseconds.
+func TestRedisFastestRate(t *testing.T) {
+	ctx := context.Background()
+	r := newRedis(t)
+	m := NewMemory(0, nil)
+	key := uniqueKey(t, "k")
+	for _, l := range []Limit{
+		{Rate: 1_000_000_000, Period: time.Second, Burst: 1},
+		{Rate: 50_000_000, Period: time.Second, Burst: 1},
+	} {
+		for i := range 3 {
+			okM, _, _ := m.Allow(ctx, key, l)
+			okR, _, err := r.Allow(ctx, key, l)
+			if err != nil || !okR || !okM {
+				t.Errorf("%+v, call %d: Redis allowed %v (%v), Memory %v", l, i+1, okR, err, okM)
+			}
+		}
+	}
+}
