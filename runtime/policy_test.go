@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -222,4 +223,57 @@ tool "bound_to_transport" {
 			}
 		}
 	}
+}
+
+// TestRememberedVerdictsConcurrent: requests of one principal on two
+// generations at once, as during a reload, each get their own
+// generation's verdict and binds while the principal's memory passes
+// from one generation to the other and back.
+func TestRememberedVerdictsConcurrent(t *testing.T) {
+	source := func(scope, org string) string {
+		return `
+source "sql" "db" {
+  driver = "sqlite"
+  dsn    = "file:remembered_concurrent?mode=memory"
+}
+
+tool "scoped" {
+  description = "For holders of one scope."
+  source      = source.sql.db
+  guard       = "'` + scope + `' in principal.scopes"
+  bind "org" {
+    from = "principal.claims.` + org + `"
+  }
+  sql = "SELECT :org AS org"
+}
+`
+	}
+	gens := []*Generation{checkSource(t, source("a", "org")), checkSource(t, source("a", "team")), checkSource(t, source("b", "org"))}
+	want := []struct {
+		visible bool
+		org     any
+	}{{true, "acme"}, {true, "red"}, {false, nil}}
+	alice := &Principal{Subject: "alice", Scopes: []string{"a"}, Claims: map[string]any{"org": "acme", "team": "red"}}
+	var wg sync.WaitGroup
+	for w := range 6 {
+		wg.Go(func() {
+			for i := range 300 {
+				g := (w + i) % len(gens)
+				ctx := WithRequest(context.Background(), "http", alice, nil)
+				tool := gens[g].byName["scoped"]
+				if got := tool.visible(ctx); got != want[g].visible {
+					t.Errorf("generation %d: visible %v, want %v", g+1, got, want[g].visible)
+					return
+				}
+				if !want[g].visible {
+					continue
+				}
+				if binds, err := tool.authorize(ctx, nil); err != nil || binds["org"] != want[g].org {
+					t.Errorf("generation %d: binds %v (%v), want org %v", g+1, binds, err, want[g].org)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -230,9 +230,11 @@ func (c *httpConn) send(ctx context.Context) error {
 }
 
 // finish keeps the connection for the next call if the answer was read
-// whole and the server keeps it open, and closes it otherwise.
+// whole and the server keeps it open, and closes it otherwise. A body
+// read to the end of the connection leaves nothing to keep, whatever the
+// header said.
 func (c *httpConn) finish(ctx context.Context, err error) error {
-	if !c.body.done || c.resp.close {
+	if !c.body.done || c.resp.close || c.body.mode == bodyToEOF {
 		c.shut()
 	}
 	if _, ok := err.(*failure); err != nil && !ok {
@@ -408,10 +410,14 @@ func (c *httpConn) watch(ctx context.Context) {
 // idleCheck tells whether the server has closed a connection, or sent
 // on it unasked, while it was idle. Without it, a call sent on a
 // connection the server has just closed fails, and a call that may have
-// been sent is never sent again (tools are not idempotent).
+// been sent is never sent again (tools are not idempotent). It peeks
+// under RawConn.Control, not Read: Read fails at once once the read
+// deadline the last answer left (streamEndGrace after an event stream)
+// has passed, and every connection idle that long would be taken for
+// one the server had closed.
 type idleCheck struct {
 	rc    syscall.RawConn // nil: no check here
-	peek  func(fd uintptr) bool
+	peek  func(fd uintptr)
 	spoke bool
 	b     [1]byte
 }
@@ -435,7 +441,7 @@ func (k *idleCheck) peerSpoke() bool {
 	if k.rc == nil {
 		return false
 	}
-	if err := k.rc.Read(k.peek); err != nil {
+	if err := k.rc.Control(k.peek); err != nil {
 		return true
 	}
 	return k.spoke

@@ -22,6 +22,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // miniServer is a small MCP server on net/http: sessions, the echo tool,
@@ -528,5 +529,87 @@ func TestHTTPBadSessionID(t *testing.T) {
 	}
 	if n := deletes.Load(); n != 0 {
 		t.Errorf("%d DELETEs with the session id", n)
+	}
+}
+
+// TestHTTPAnswerToEOFEndsConnection: an HTTP/1.1 answer with neither a
+// length nor chunks ends where the server closes the connection, so the
+// next call dials a new one even where an idle connection cannot be
+// peeked at (idleCheck without a RawConn, as on other systems than Linux).
+func TestHTTPAnswerToEOFEndsConnection(t *testing.T) {
+	const answer = `{"jsonrpc":"2.0","id":1,"result":{}}`
+	s := &rawServer{answer: func(method string) (string, bool) {
+		if method == "tools/call" {
+			return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + answer, true
+		}
+		return goodAnswers(method)
+	}}
+	url := s.start(t)
+	e, err := newHTTPEndpoint(url, nil, DefaultProtocol, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cn, err := e.open(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cn.(*httpConn)
+	defer c.close()
+	body := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{}}}`)
+	for i := range 3 {
+		c.idle = idleCheck{} // no peeking: only what the answer said counts
+		raw, err := c.call(t.Context(), 1, body)
+		if err != nil {
+			t.Fatalf("call %d: %v", i+1, err)
+		}
+		if f := check(raw, 1, nil); f != nil {
+			t.Fatalf("call %d: %v", i+1, f)
+		}
+		if c.nc != nil {
+			t.Errorf("call %d: the connection is kept after an answer the server ended by closing it", i+1)
+		}
+	}
+	if n := s.conns.Load(); n != 3 {
+		t.Errorf("%d connections, want 3: the first with initialize, then one per call", n)
+	}
+}
+
+// TestHTTPKeepsIdleConnection: a connection idle past the read deadline
+// its last answer left (streamEndGrace after an event stream, callTimeout
+// after any) is still the server's, and the next call uses it. The
+// deadline is moved into the past here, as that much idleness would.
+func TestHTTPKeepsIdleConnection(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		write func(http.ResponseWriter, []byte)
+	}{{"json", writeJSON}, {"event stream", writeSSE}} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &miniServer{write: tt.write}
+			url, _ := m.start(t, false)
+			e, err := newHTTPEndpoint(url, http.Header{"X-Bench": {"yes"}}, DefaultProtocol, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cn, err := e.open(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := cn.(*httpConn)
+			defer c.close()
+			for i := range int64(3) {
+				_ = c.nc.SetReadDeadline(time.Unix(1, 0))
+				body := []byte(`{"jsonrpc":"2.0","id":` + strconv.FormatInt(i+1, 10) + `,"method":"tools/call","params":{"name":"echo","arguments":{"say":"x"}}}`)
+				raw, err := c.call(t.Context(), i+1, body)
+				if err != nil {
+					t.Fatalf("call %d: %v", i+1, err)
+				}
+				if f := check(raw, i+1, []byte("said x")); f != nil {
+					t.Fatalf("call %d: %v", i+1, f)
+				}
+			}
+			if n := m.conns.Load(); n != 1 {
+				t.Errorf("%d connections, want 1", n)
+			}
+		})
 	}
 }

@@ -14,9 +14,14 @@ import (
 // waiting bytes may be a record such as a session ticket, which the next
 // read handles, so only a closed or failed socket counts there. It is made
 // once per connection, so that checking allocates nothing.
+//
+// The peek runs under RawConn.Control, not Read: Read first checks the
+// read deadline, which the last command left set and which has passed on
+// a connection idle for longer than ioTimeout, and would fail every such
+// connection as if Redis had closed it.
 type connCheck struct {
 	raw     syscall.RawConn // nil: cannot peek
-	peek    func(fd uintptr) bool
+	peek    func(fd uintptr)
 	overTLS bool
 	ok      bool
 	buf     [1]byte
@@ -30,7 +35,7 @@ func newConnCheck(nc net.Conn, overTLS bool) *connCheck {
 	if sc, ok := nc.(syscall.Conn); ok {
 		c.raw, _ = sc.SyscallConn()
 	}
-	c.peek = func(fd uintptr) bool {
+	c.peek = func(fd uintptr) {
 		n, _, err := syscall.Recvfrom(int(fd), c.buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		switch {
 		case errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK):
@@ -40,7 +45,6 @@ func newConnCheck(nc net.Conn, overTLS bool) *connCheck {
 		default:
 			c.ok = c.overTLS
 		}
-		return true
 	}
 	return c
 }
@@ -49,5 +53,5 @@ func (c *connCheck) alive() bool {
 	if c.raw == nil {
 		return true
 	}
-	return c.raw.Read(c.peek) == nil && c.ok
+	return c.raw.Control(c.peek) == nil && c.ok
 }

@@ -36,7 +36,9 @@ func NewRedis(url string) (*Redis, error) {
 // buckets during an upgrade. The reply is 0 when the call may run, else
 // the microseconds until it may, rounded up so that waiting that long is
 // enough. The key expires when its bucket is full again: it then carries
-// nothing.
+// nothing. It lives at least a millisecond: an interval shorter than the
+// clock can resolve (tens of nanoseconds, this far from 2017) leaves after
+// equal to now, and Redis refuses an expiry of zero.
 const gcraScript = `local interval = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local clock = redis.call('TIME')
@@ -50,7 +52,7 @@ local allow_at = after - burst * interval
 if now < allow_at then
   return math.ceil((allow_at - now) * 1000000)
 end
-redis.call('SET', KEYS[1], after, 'PX', math.ceil((after - now) * 1000))
+redis.call('SET', KEYS[1], after, 'PX', math.max(1, math.ceil((after - now) * 1000)))
 return 0
 `
 

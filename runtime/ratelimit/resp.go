@@ -62,6 +62,9 @@ var errClientClosed = errors.New("the client is closed")
 // over TLS, or unix://[[user]:password@]/path/to/socket[?db=N]. Errors
 // never repeat the password.
 func newRespClient(rawURL string) (*respClient, error) {
+	if err := checkUserinfo(rawURL); err != nil {
+		return nil, err
+	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		// url.Error repeats the whole URL, password included.
@@ -147,6 +150,30 @@ func newRespClient(rawURL string) (*respClient, error) {
 	return c, nil
 }
 
+// checkUserinfo refuses a user or password holding what a URL must
+// escape there: '/', '?' or '#', which end the host part early, or a '%'
+// not followed by two hex digits. url.Parse would split such a URL inside
+// the password, and its error, or ours about the port or database it then
+// found, would quote a piece of the password. The user and password are
+// taken to be everything between "//" and the last '@', unless that starts
+// with '/' (a unix socket's path with an '@' in it).
+func checkUserinfo(rawURL string) error {
+	_, rest, ok := strings.Cut(rawURL, "://")
+	at := strings.LastIndexByte(rest, '@')
+	if !ok || at < 0 || strings.HasPrefix(rest, "/") {
+		return nil
+	}
+	userinfo := rest[:at]
+	if strings.ContainsAny(userinfo, "/?#") {
+		return errors.New("the user or password holds '/', '?' or '#', which a URL must escape there: " +
+			"write them as %2F, %3F and %23 (and '%' itself as %25; an '@' in a socket's path as %40)")
+	}
+	if _, err := url.PathUnescape(userinfo); err != nil {
+		return errors.New("the user or password holds a '%' not followed by two hex digits: write '%' itself as %25")
+	}
+	return nil
+}
+
 func parseDB(s string) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 {
@@ -182,6 +209,12 @@ func hasCode(err error, code string) bool {
 func (c *respClient) do(ctx context.Context, build func([]byte) []byte) (reply, error) {
 	cn, err := c.get(ctx)
 	if err != nil {
+		return reply{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		// Ended while a connection was found (get's select may take a
+		// free slot over a done context): nothing was sent on it.
+		c.put(cn, false)
 		return reply{}, err
 	}
 	cn.w = build(cn.w[:0])

@@ -713,3 +713,107 @@ func TestRedisRetriesOnlySetup(t *testing.T) {
 		t.Errorf("%d connections, want 3: the script must not be sent twice", n)
 	}
 }
+
+// TestRedisURLPasswordNeedsEscape: a password holding a character a URL
+// must escape (/ ? # or a stray %) is refused without any of it in the
+// error: url.Parse would otherwise split the URL inside the password and
+// quote a piece of it as a port, a database or an escape.
+func TestRedisURLPasswordNeedsEscape(t *testing.T) {
+	for _, tt := range []struct{ url, secret string }{
+		{"redis://:hun%ter2@cache", "%te"},
+		{"redis://alice:hun%ter2@cache:6379/1", "%te"},
+		{"redis://alice:zebra/quux@cache", "zebra"},
+		{"redis://alice:1234/5678@cache", "5678"},
+		{"redis://alice:zq#ssword@cache", "zq"},
+		{"rediss://alice:zq?ss=word@cache", "zq"},
+		{"unix://alice:zq/cret@/run/redis.sock", "zq"},
+	} {
+		_, err := NewRedis(tt.url)
+		switch {
+		case err == nil:
+			t.Errorf("%s: accepted", tt.url)
+		case strings.Contains(err.Error(), tt.secret):
+			t.Errorf("%s: the error %q repeats part of the password", tt.url, err)
+		case !strings.Contains(err.Error(), "%25"):
+			t.Errorf("%s: %q does not say how to escape", tt.url, err)
+		}
+	}
+	// An @ in a socket's path is no password.
+	if _, err := NewRedis("unix:///run/redis@6379.sock"); err != nil {
+		t.Errorf("unix:///run/redis@6379.sock: %v", err)
+	}
+	if _, err := NewRedis("redis://alice:hun%25ter%2F2@cache"); err != nil {
+		t.Errorf("an escaped password: %v", err)
+	}
+}
+
+// TestRedisKeepsIdleConnection: a connection idle past the deadline of
+// its last command is still good, and the next command uses it rather
+// than dialling (and authenticating) anew. The deadline is moved into the
+// past here, as ioTimeout of idleness would.
+func TestRedisKeepsIdleConnection(t *testing.T) {
+	ctx := context.Background()
+	p := newCountingProxy(t, redisAddr(t))
+	r := newRedisURL(t, "redis://"+p.ln.Addr().String())
+	for i := range 3 {
+		if err := r.Ping(ctx); err != nil {
+			t.Fatalf("ping %d: %v", i+1, err)
+		}
+		r.c.mu.Lock()
+		for _, cn := range r.c.idle {
+			_ = cn.nc.SetDeadline(time.Unix(1, 0))
+		}
+		r.c.mu.Unlock()
+	}
+	if _, _, accepted := p.counts(); accepted != 1 {
+		t.Errorf("%d connections for 3 commands one after another, want 1", accepted)
+	}
+}
+
+// TestRedisCancelledKeepsConnection: a command whose context has ended
+// before it was sent fails, and the connection it would have used, on
+// which nothing was sent, stays for the next.
+func TestRedisCancelledKeepsConnection(t *testing.T) {
+	p := newCountingProxy(t, redisAddr(t))
+	r := newRedisURL(t, "redis://"+p.ln.Addr().String())
+	if err := r.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := range 20 {
+		if err := r.Ping(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("ping %d with its context cancelled: %v", i+1, err)
+		}
+	}
+	if err := r.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, accepted := p.counts(); accepted != 1 {
+		t.Errorf("%d connections, want 1: no command was sent but on the first", accepted)
+	}
+}
+
+// TestRedisFastestRate: the fastest rate a configuration may name, one
+// call per nanosecond, is below what the script's clock (seconds since
+// 2017 as a double) can tell apart from no time at all. Memory allows
+// such calls; Redis must too, rather than fail them all on an expiry of
+// zero milliseconds.
+func TestRedisFastestRate(t *testing.T) {
+	ctx := context.Background()
+	r := newRedis(t)
+	m := NewMemory(0, nil)
+	key := uniqueKey(t, "k")
+	for _, l := range []Limit{
+		{Rate: 1_000_000_000, Period: time.Second, Burst: 1},
+		{Rate: 50_000_000, Period: time.Second, Burst: 1},
+	} {
+		for i := range 3 {
+			okM, _, _ := m.Allow(ctx, key, l)
+			okR, _, err := r.Allow(ctx, key, l)
+			if err != nil || !okR || !okM {
+				t.Errorf("%+v, call %d: Redis allowed %v (%v), Memory %v", l, i+1, okR, err, okM)
+			}
+		}
+	}
+}

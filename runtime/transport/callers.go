@@ -228,13 +228,6 @@ func (c *callers) touch(id string) {
 	}
 }
 
-// useSession accepts a request of caller on session id, whose binding to
-// caller was checked: ended sessions are refused, known ones touched, and
-// others (issued before a restart, or by another replica) counted anew,
-// with what their id declares (d), unless revive is false.
-//
-// It returns the live session; for a session not known and not revived, a
-// session of the request's own, never registered.
 // liveSession is the session id when this process holds it for caller,
 // marked as seen now; nil otherwise. Such an id had its MAC checked for
 // this caller when it was issued or first shown here, under the one key
@@ -251,6 +244,13 @@ func (c *callers) liveSession(id, caller string) *clientSession {
 	return s.mcp
 }
 
+// useSession accepts a request of caller on session id, whose binding to
+// caller was checked: ended sessions are refused, known ones touched, and
+// others (issued before a restart, or by another replica) counted anew,
+// with what their id declares (d), unless revive is false.
+//
+// It returns the live session; for a session not known and not revived, a
+// session of the request's own, never registered.
 func (c *callers) useSession(id, caller string, d declared, revive bool) (*clientSession, *runtime.Refusal) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
