@@ -2,10 +2,10 @@ package runtime
 
 import (
 	"encoding/json"
-	"strconv"
-	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/mcpgen/mcpgen/internal/jsonscan"
 )
 
 // Message is what a transport reads of a JSON-RPC message: what routes
@@ -54,12 +54,12 @@ type ToolCall struct {
 // The raw values in m are slices of body, not copies: body must not be
 // changed while m is in use.
 func ScanMessage(body []byte) (m Message, ok bool) {
-	s := scanner{b: body}
+	s := jsonscan.New(body)
 	var call struct {
 		rpc, name, nameOK, task, other bool
 	}
 	seen := 0 // known keys seen, a bit each
-	ok = s.object(func(key []byte) bool {
+	ok = s.Object(func(key []byte) bool {
 		k := topKey(key)
 		if k < 0 {
 			return false
@@ -70,14 +70,14 @@ func ScanMessage(body []byte) (m Message, ok bool) {
 			}
 			seen |= 1 << k
 		}
-		start := s.i
+		start := s.Pos()
 		switch k {
 		case keyParams:
-			if s.literal("null") {
+			if s.Literal("null") {
 				return true
 			}
 			pseen := 0
-			return s.object(func(key []byte) bool {
+			return s.Object(func(key []byte) bool {
 				k := paramKey(key)
 				if k < 0 {
 					return false
@@ -88,33 +88,32 @@ func ScanMessage(body []byte) (m Message, ok bool) {
 					}
 					pseen |= 1 << k
 				}
-				start := s.i
+				start := s.Pos()
 				switch k {
 				case keyName:
-					if v, plain, isString := s.plainString(); isString {
+					if v, plain, isString := s.PlainString(); isString {
 						m.Call.name, call.nameOK = string(v), plain
 						return true
 					}
 				case keyTask:
-					call.task = !s.at("null")
+					call.task = !s.At("null")
 				case keyInputResponses, keyRequestState:
 					call.other = true
 				}
-				s.wide = false
-				if !s.value(0) {
+				if !s.Value() {
 					return false
 				}
-				raw := body[start:s.i]
+				raw := body[start:s.Pos()]
 				switch k {
 				case keyArguments:
 					m.Call.arguments = raw
 					// mcp-go fails to read the request when it
 					// cannot make a map of its arguments.
-					call.other = call.other || s.wide
+					call.other = call.other || s.Wide()
 				case keyMeta:
 					m.Params.Meta = raw
 					switch {
-					case raw[0] == '{' && !s.wide:
+					case raw[0] == '{' && !s.Wide():
 						m.Call.meta = raw
 					case raw[0] != 'n':
 						call.other = true // mcp-go fails to read the request
@@ -125,17 +124,17 @@ func ScanMessage(body []byte) (m Message, ok bool) {
 				return true
 			})
 		case keyMethod:
-			v, plain, isString := s.plainString()
+			v, plain, isString := s.PlainString()
 			if !isString || !plain {
 				return false
 			}
 			m.Method = method(v)
 			return true
 		}
-		if !s.value(0) {
+		if !s.Value() {
 			return false
 		}
-		raw := body[start:s.i]
+		raw := body[start:s.Pos()]
 		switch k {
 		case keyJSONRPC:
 			call.rpc = string(raw) == `"`+mcp.JSONRPC_VERSION+`"`
@@ -148,7 +147,7 @@ func ScanMessage(body []byte) (m Message, ok bool) {
 		}
 		return true
 	})
-	if !ok || !s.end() {
+	if !ok || !s.End() {
 		return Message{}, false
 	}
 	m.Call.ok = m.Method == string(mcp.MethodToolsCall) && call.rpc && call.nameOK && !call.task && !call.other &&
@@ -237,307 +236,4 @@ func method(v []byte) string {
 		return "notifications/initialized"
 	}
 	return string(v)
-}
-
-// scanner walks JSON text, checking it as it goes, as strictly as
-// encoding/json does but for what it leaves to encoding/json (false).
-type scanner struct {
-	b []byte
-	i int
-	// wide: a number read was beyond float64, which encoding/json fails
-	// to decode into an any (mcp-go's map of the arguments).
-	wide bool
-}
-
-// maxDepth is how deep a value the scanner reads; deeper ones are left
-// to encoding/json (whose limit is 10000).
-const maxDepth = 1000
-
-func (s *scanner) space() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-// end reports whether nothing but whitespace follows.
-func (s *scanner) end() bool {
-	s.space()
-	return s.i == len(s.b)
-}
-
-// object reads an object, calling member with each key, plain ASCII,
-// when the scanner stands at its value; member reads the value.
-func (s *scanner) object(member func(key []byte) bool) bool {
-	s.space()
-	if s.i >= len(s.b) || s.b[s.i] != '{' {
-		return false
-	}
-	s.i++
-	s.space()
-	if s.i < len(s.b) && s.b[s.i] == '}' {
-		s.i++
-		return true
-	}
-	for {
-		s.space()
-		key, plain, isString := s.plainString()
-		if !isString || !plain || !ascii(key) {
-			return false
-		}
-		s.space()
-		if s.i >= len(s.b) || s.b[s.i] != ':' {
-			return false
-		}
-		s.i++
-		s.space()
-		if !member(key) {
-			return false
-		}
-		s.space()
-		if s.i >= len(s.b) {
-			return false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return true
-		default:
-			return false
-		}
-	}
-}
-
-func ascii(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// plainString reads a string when the scanner stands at one (isString),
-// returning its content when it is plain: no escapes, valid UTF-8, so
-// the same as encoding/json would decode. A string that is not plain is
-// read past all the same. One that is not valid JSON ends the scan: the
-// scanner is left at the end of the text, where nothing more reads.
-func (s *scanner) plainString() (v []byte, plain, isString bool) {
-	if s.i >= len(s.b) || s.b[s.i] != '"' {
-		return nil, false, false
-	}
-	start := s.i + 1
-	plain, ok := s.str()
-	if !ok {
-		s.i = len(s.b)
-		return nil, false, true
-	}
-	v = s.b[start : s.i-1]
-	return v, plain && utf8.Valid(v), true
-}
-
-// str reads a string, the scanner at its opening quote; plain is false
-// when it holds an escape.
-func (s *scanner) str() (plain, ok bool) {
-	s.i++
-	plain = true
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			return plain, true
-		case c < 0x20:
-			return false, false
-		case c == '\\':
-			plain = false
-			s.i++
-			if s.i >= len(s.b) {
-				return false, false
-			}
-			switch s.b[s.i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i++
-			case 'u':
-				if s.i+4 >= len(s.b) {
-					return false, false
-				}
-				for _, h := range s.b[s.i+1 : s.i+5] {
-					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
-						return false, false
-					}
-				}
-				s.i += 5
-			default:
-				return false, false
-			}
-		default:
-			s.i++
-		}
-	}
-	return false, false
-}
-
-// at reports whether word (true, false, null) is next, reading nothing.
-func (s *scanner) at(word string) bool {
-	return len(s.b)-s.i >= len(word) && string(s.b[s.i:s.i+len(word)]) == word
-}
-
-// literal reads word (true, false, null) if the scanner stands at it.
-func (s *scanner) literal(word string) bool {
-	if len(s.b)-s.i < len(word) || string(s.b[s.i:s.i+len(word)]) != word {
-		return false
-	}
-	s.i += len(word)
-	return true
-}
-
-// value reads any JSON value, checking it.
-func (s *scanner) value(depth int) bool {
-	if s.i >= len(s.b) || depth > maxDepth {
-		return false
-	}
-	switch c := s.b[s.i]; {
-	case c == '"':
-		_, ok := s.str()
-		return ok
-	case c == '{':
-		s.i++
-		s.space()
-		if s.i < len(s.b) && s.b[s.i] == '}' {
-			s.i++
-			return true
-		}
-		for {
-			s.space()
-			if s.i >= len(s.b) || s.b[s.i] != '"' {
-				return false
-			}
-			if _, ok := s.str(); !ok {
-				return false
-			}
-			s.space()
-			if s.i >= len(s.b) || s.b[s.i] != ':' {
-				return false
-			}
-			s.i++
-			s.space()
-			if !s.value(depth + 1) {
-				return false
-			}
-			s.space()
-			if s.i >= len(s.b) {
-				return false
-			}
-			switch s.b[s.i] {
-			case ',':
-				s.i++
-			case '}':
-				s.i++
-				return true
-			default:
-				return false
-			}
-		}
-	case c == '[':
-		s.i++
-		s.space()
-		if s.i < len(s.b) && s.b[s.i] == ']' {
-			s.i++
-			return true
-		}
-		for {
-			s.space()
-			if !s.value(depth + 1) {
-				return false
-			}
-			s.space()
-			if s.i >= len(s.b) {
-				return false
-			}
-			switch s.b[s.i] {
-			case ',':
-				s.i++
-			case ']':
-				s.i++
-				return true
-			default:
-				return false
-			}
-		}
-	case c == 't':
-		return s.literal("true")
-	case c == 'f':
-		return s.literal("false")
-	case c == 'n':
-		return s.literal("null")
-	case c == '-' || '0' <= c && c <= '9':
-		return s.number()
-	}
-	return false
-}
-
-// number reads a number as JSON spells it,
-// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, and notes one beyond
-// float64 (wide). Without an exponent, 308 digits before the point are
-// below the largest float64; others are parsed to tell.
-func (s *scanner) number() bool {
-	start := s.i
-	if s.b[s.i] == '-' {
-		s.i++
-	}
-	check := false
-	switch {
-	case s.i < len(s.b) && s.b[s.i] == '0':
-		s.i++
-	default:
-		n := s.digits()
-		if n == 0 {
-			return false
-		}
-		check = n > 308
-	}
-	if s.i < len(s.b) && s.b[s.i] == '.' {
-		s.i++
-		if s.digits() == 0 {
-			return false
-		}
-	}
-	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
-		s.i++
-		if s.i < len(s.b) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
-			s.i++
-		}
-		if s.digits() == 0 {
-			return false
-		}
-		check = true
-	}
-	if check {
-		s.checkRange(start)
-	}
-	return true
-}
-
-// checkRange notes the number from start as wide when it is beyond
-// float64.
-func (s *scanner) checkRange(start int) {
-	if _, err := strconv.ParseFloat(string(s.b[start:s.i]), 64); err != nil {
-		s.wide = true
-	}
-}
-
-func (s *scanner) digits() int {
-	n := 0
-	for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
-		s.i++
-		n++
-	}
-	return n
 }
