@@ -164,6 +164,9 @@ func TestBenchStartsTheServer(t *testing.T) {
 			if !strings.HasPrefix(r.Transport, tc.transport) || r.StartMs <= 0 || r.IdleRSSMiB <= 0 || r.LoadRSSMiB <= 0 {
 				t.Fatalf("want %s, start time and memory: %+v", tc.transport, r)
 			}
+			if r.IdleAnonMiB <= 0 || r.IdleAnonMiB > r.IdleRSSMiB || r.LoadAnonMiB <= 0 || r.LoadAnonMiB > r.LoadRSSMiB {
+				t.Fatalf("want the anonymous part of each RSS: %+v", r)
+			}
 		})
 	}
 }

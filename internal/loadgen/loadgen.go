@@ -75,6 +75,10 @@ type Report struct {
 	StartMs                float64 `json:"start_ms,omitempty"`
 	IdleRSSMiB             float64 `json:"idle_rss_mib,omitempty"`
 	LoadRSSMiB             float64 `json:"rss_after_load_mib,omitempty"`
+	// The anonymous part of the RSS (RssAnon): what the server holds
+	// alone, without the executable's pages it shares with others.
+	IdleAnonMiB float64 `json:"idle_anon_mib,omitempty"`
+	LoadAnonMiB float64 `json:"anon_after_load_mib,omitempty"`
 	// OtherCores is the most CPU other processes used, in cores, during
 	// a kept run (the machine's load, Linux only); Redone counts the runs
 	// done again because it was over MaxOther.
@@ -180,8 +184,8 @@ func Run(ctx context.Context, o Options, targets []Target) (*Result, error) {
 					return nil, ctx.Err()
 				}
 			}
-			if b, err := rss(p.pid()); err == nil {
-				r.IdleRSSMiB = mib(b)
+			if rss, anon, err := memory(p.pid()); err == nil {
+				r.IdleRSSMiB, r.IdleAnonMiB = mib(rss), mib(anon)
 			}
 		}
 		if t.Stdio {
@@ -224,8 +228,8 @@ func Run(ctx context.Context, o Options, targets []Target) (*Result, error) {
 	for i, r := range res.Reports {
 		r.finish()
 		if p := procs[i]; p != nil {
-			if b, err := rss(p.pid()); err == nil {
-				r.LoadRSSMiB = mib(b)
+			if rss, anon, err := memory(p.pid()); err == nil {
+				r.LoadRSSMiB, r.LoadAnonMiB = mib(rss), mib(anon)
 			}
 			if r.Transport == "Streamable HTTP" {
 				r.Transport += ", " + p.url

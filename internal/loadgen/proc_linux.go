@@ -37,19 +37,35 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(utime+stime) * tick, nil
 }
 
-// rss is VmRSS from /proc/PID/status, in bytes.
-func rss(pid int) (int64, error) {
+// memory is what a process holds, from /proc/PID/status: VmRSS, all of
+// its resident pages, and RssAnon, the anonymous ones (heap, stacks). The
+// rest of VmRSS is mostly pages of the executable and other files, which
+// are shared with every process mapping them and can be dropped under
+// memory pressure; how many of those a process maps depends on the
+// kernel as much as on the process.
+func memory(pid int) (rss, anon int64, err error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10, err
+	kB := func(field string) (int64, error) {
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(line, field+":"); ok {
+				n, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+				if err != nil {
+					return 0, fmt.Errorf("/proc/%d/status: %s: %v", pid, field, err)
+				}
+				return n << 10, nil
+			}
 		}
+		return 0, fmt.Errorf("/proc/%d/status: no %s", pid, field)
 	}
-	return 0, fmt.Errorf("/proc/%d/status: no VmRSS", pid)
+	rss, err1 := kB("VmRSS")
+	anon, err2 := kB("RssAnon")
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, 0, err
+	}
+	return rss, anon, nil
 }
 
 // busyCPU is the CPU time every process has used since boot, plus time

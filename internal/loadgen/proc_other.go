@@ -14,7 +14,7 @@ func sysProcAttr() *syscall.SysProcAttr { return nil }
 
 func cpuTime(int) (time.Duration, error) { return 0, errNoProc }
 
-func rss(int) (int64, error) { return 0, errNoProc }
+func memory(int) (rss, anon int64, err error) { return 0, 0, errNoProc }
 
 func busyCPU() (time.Duration, error) { return 0, errNoProc }
 

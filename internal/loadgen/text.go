@@ -35,7 +35,8 @@ func (res *Result) WriteText(w io.Writer) {
 			fmt.Fprintf(w, "  start        %.1f ms to the first answered initialize\n", r.StartMs)
 		}
 		if r.IdleRSSMiB > 0 {
-			fmt.Fprintf(w, "  memory       RSS %.1f MiB idle, %.1f MiB after the load\n", r.IdleRSSMiB, r.LoadRSSMiB)
+			fmt.Fprintf(w, "  memory       RSS %.1f MiB idle, %.1f MiB after the load; anonymous %.1f and %.1f MiB\n",
+				r.IdleRSSMiB, r.LoadRSSMiB, r.IdleAnonMiB, r.LoadAnonMiB)
 		}
 		if r.OtherCores > 0 || r.Redone > 0 {
 			fmt.Fprintf(w, "  other load   up to %.2f cores used by other processes during a kept run", r.OtherCores)
