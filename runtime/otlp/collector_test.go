@@ -56,6 +56,7 @@ type answer struct {
 	status     int   // HTTP; 0 is 200
 	body       string
 	retryAfter string
+	hang       bool // answer only when the caller gives up
 }
 
 // collector records the export requests it receives and answers each as
@@ -97,29 +98,42 @@ func (c *collector) check(t *testing.T) {
 func (c *collector) Export(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
 	var enc string
-	if p, ok := ctx.Value(encodingKey{}).(*string); ok {
-		enc = *p
+	if w, ok := ctx.Value(encodingKey{}).(*wire); ok && w.compressed {
+		enc = w.encoding
 	}
 	a := c.next(received{req: req, headers: md, encoding: enc})
+	if a.hang {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
 	if a.err != nil {
 		return nil, a.err
 	}
 	return &coltracepb.ExportTraceServiceResponse{PartialSuccess: a.partial}, nil
 }
 
-// encodingKey carries the request's grpc-encoding, which gRPC keeps out
-// of the metadata, from the stats handler to Export.
+// encodingKey carries how the request came (its grpc-encoding, which
+// gRPC keeps out of the metadata, and whether its message was in fact
+// compressed) from the stats handler to Export.
 type encodingKey struct{}
+
+type wire struct {
+	encoding   string
+	compressed bool
+}
 
 type encodingRecorder struct{}
 
 func (encodingRecorder) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context {
-	var enc string
-	return context.WithValue(ctx, encodingKey{}, &enc)
+	return context.WithValue(ctx, encodingKey{}, &wire{})
 }
 func (encodingRecorder) HandleRPC(ctx context.Context, s stats.RPCStats) {
-	if h, ok := s.(*stats.InHeader); ok {
-		*ctx.Value(encodingKey{}).(*string) = h.Compression
+	w := ctx.Value(encodingKey{}).(*wire)
+	switch s := s.(type) {
+	case *stats.InHeader:
+		w.encoding = s.Compression
+	case *stats.InPayload:
+		w.compressed = s.CompressedLength != s.Length
 	}
 }
 func (encodingRecorder) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context {
@@ -180,6 +194,10 @@ func httpCollector(t *testing.T, c *collector, withTLS bool) *httptest.Server {
 		headers := r.Header.Clone()
 		headers[":path"] = []string{r.URL.Path}
 		a := c.next(received{req: req, headers: headers, encoding: enc})
+		if a.hang {
+			<-r.Context().Done()
+			return
+		}
 		if a.retryAfter != "" {
 			w.Header().Set("Retry-After", a.retryAfter)
 		}

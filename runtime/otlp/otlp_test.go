@@ -15,14 +15,18 @@ import (
 )
 
 // exporter is an exporter as the environment e says, failing the test
-// when it cannot be built; its retries wait a millisecond at first.
-func exporter(t *testing.T, protocol string, e env) *Exporter {
+// when it cannot be built; its retries wait a millisecond at first, or
+// backoff when it is given.
+func exporter(t *testing.T, protocol string, e env, backoff ...time.Duration) *Exporter {
 	t.Helper()
 	c, err := ConfigFromEnv(protocol, e.get)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.backoff, c.maxBackoff = time.Millisecond, 2*time.Millisecond
+	if len(backoff) > 0 {
+		c.backoff, c.maxBackoff = backoff[0], backoff[0]
+	}
 	exp, err := New(c)
 	if err != nil {
 		t.Fatal(err)
@@ -106,16 +110,27 @@ func TestRetry(t *testing.T) {
 		name     string
 		protocol string
 		answers  []answer
+		backoff  time.Duration // 0: a millisecond
 	}{
-		{"http 503 retry-after", HTTPProtobuf, []answer{{status: http.StatusServiceUnavailable, retryAfter: "0"}, {}}},
-		{"http 429 backoff", HTTPProtobuf, []answer{{status: http.StatusTooManyRequests}, {}}},
-		{"http 502 then 504", HTTPProtobuf, []answer{{status: http.StatusBadGateway}, {status: http.StatusGatewayTimeout}, {}}},
-		{"grpc unavailable", GRPC, []answer{{err: status.Error(codes.Unavailable, "starting")}, {}}},
-		{"grpc resource exhausted then aborted", GRPC, []answer{{err: status.Error(codes.ResourceExhausted, "busy")}, {err: status.Error(codes.Aborted, "again")}, {}}},
+		// The backoff would outlast the export: only Retry-After: 0 lets
+		// it succeed.
+		{"http 503 retry-after", HTTPProtobuf, []answer{{status: http.StatusServiceUnavailable, retryAfter: "0"}, {}}, time.Hour},
+		{"http 429 backoff", HTTPProtobuf, []answer{{status: http.StatusTooManyRequests}, {}}, 0},
+		{"http 502 then 504", HTTPProtobuf, []answer{{status: http.StatusBadGateway}, {status: http.StatusGatewayTimeout}, {}}, 0},
+		{"grpc unavailable", GRPC, []answer{{err: status.Error(codes.Unavailable, "starting")}, {}}, 0},
+		{"grpc resource exhausted then aborted", GRPC, []answer{{err: status.Error(codes.ResourceExhausted, "busy")}, {err: status.Error(codes.Aborted, "again")}, {}}, 0},
+		{"grpc the rest", GRPC, []answer{
+			{err: status.Error(codes.Canceled, "")}, {err: status.Error(codes.DeadlineExceeded, "")},
+			{err: status.Error(codes.OutOfRange, "")}, {err: status.Error(codes.DataLoss, "")}, {},
+		}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &collector{answers: tc.answers}
-			exp := exporter(t, tc.protocol, env{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint(t, tc.protocol, c)})
+			backoff := []time.Duration{}
+			if tc.backoff > 0 {
+				backoff = append(backoff, tc.backoff)
+			}
+			exp := exporter(t, tc.protocol, env{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint(t, tc.protocol, c)}, backoff...)
 			spans, want := fixture(t)
 			if err := exp.ExportSpans(context.Background(), spans); err != nil {
 				t.Fatal(err)
@@ -143,21 +158,31 @@ func endpoint(t *testing.T, protocol string, c *collector) string {
 }
 
 // TestRetryEnds: retries stop when the export's time runs out, and the
-// error is the collector's last.
+// error says why the export was retried, also when the time ran out
+// during an attempt.
 func TestRetryEnds(t *testing.T) {
-	for _, protocol := range []string{HTTPProtobuf, GRPC} {
-		t.Run(protocol, func(t *testing.T) {
-			c := &collector{answers: []answer{{status: http.StatusServiceUnavailable, body: "down", err: status.Error(codes.Unavailable, "down")}}}
-			exp := exporter(t, protocol, env{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint(t, protocol, c), "OTEL_EXPORTER_OTLP_TIMEOUT": "300"})
-			spans, _ := fixture(t)
-			err := exp.ExportSpans(context.Background(), spans)
-			if err == nil || !strings.Contains(err.Error(), "down") {
-				t.Fatalf("ExportSpans: %v, want the collector's error", err)
-			}
-			if n := len(c.calls()); n < 2 {
-				t.Errorf("the collector got %d calls, want retries", n)
-			}
-		})
+	down := answer{status: http.StatusServiceUnavailable, body: "down", err: status.Error(codes.Unavailable, "down")}
+	for _, tc := range []struct {
+		name    string
+		answers []answer
+	}{
+		{"unavailable", []answer{down}},
+		{"then no answer", []answer{down, {hang: true}}},
+	} {
+		for _, protocol := range []string{HTTPProtobuf, GRPC} {
+			t.Run(tc.name+" "+protocol, func(t *testing.T) {
+				c := &collector{answers: tc.answers}
+				exp := exporter(t, protocol, env{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint(t, protocol, c), "OTEL_EXPORTER_OTLP_TIMEOUT": "300"})
+				spans, _ := fixture(t)
+				err := exp.ExportSpans(context.Background(), spans)
+				if err == nil || !strings.Contains(err.Error(), "down") {
+					t.Fatalf("ExportSpans: %v, want the collector's error", err)
+				}
+				if n := len(c.calls()); n < 2 {
+					t.Errorf("the collector got %d calls, want retries", n)
+				}
+			})
+		}
 	}
 }
 
