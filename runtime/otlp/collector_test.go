@@ -283,7 +283,7 @@ var (
 // fixture is spans exercising every field of the transform, and the
 // export request a collector must receive for them: two resources, the
 // first with two scopes, one of which holds two spans.
-func fixture(t *testing.T) ([]sdktrace.ReadOnlySpan, *coltracepb.ExportTraceServiceRequest) {
+func fixture(t testing.TB) ([]sdktrace.ReadOnlySpan, *coltracepb.ExportTraceServiceRequest) {
 	t.Helper()
 	ts, err := trace.ParseTraceState("vendor=value,other=x")
 	if err != nil {

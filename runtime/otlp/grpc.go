@@ -93,15 +93,21 @@ func (s *StatusError) Error() string {
 // CodeName is the code's name as gRPC spells it (UNAVAILABLE).
 func (s *StatusError) CodeName() string { return codeName(s.Code) }
 
-func (g *grpcSender) send(ctx context.Context, msg []byte) error {
-	flag := byte(0)
+// frameHeader is the length of a gRPC message's header: a compressed
+// flag and a 4-byte big-endian length.
+const frameHeader = 5
+
+// send calls Export with the request in frame[frameHeader:], writing the
+// header in front of it (the same bytes on every attempt).
+func (g *grpcSender) send(ctx context.Context, frame []byte) error {
 	if g.gzip {
-		msg, flag = gzipped(msg), 1
+		z := gzipped(frame[frameHeader:])
+		frame = append(make([]byte, frameHeader, frameHeader+len(z)), z...)
+		frame[0] = 1
+	} else {
+		frame[0] = 0
 	}
-	frame := make([]byte, 5, 5+len(msg))
-	frame[0] = flag
-	binary.BigEndian.PutUint32(frame[1:], uint32(len(msg)))
-	frame = append(frame, msg...)
+	binary.BigEndian.PutUint32(frame[1:frameHeader], uint32(len(frame)-frameHeader))
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.url, bytes.NewReader(frame))
 	if err != nil {

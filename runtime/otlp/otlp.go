@@ -69,6 +69,7 @@ type Config struct {
 type Exporter struct {
 	client  *http.Client
 	send    func(ctx context.Context, body []byte) error // one attempt
+	prefix  int                                          // bytes send needs before the message
 	timeout time.Duration
 	backoff time.Duration
 	maxWait time.Duration
@@ -121,7 +122,7 @@ func New(c Config) (*Exporter, error) {
 			p.SetHTTP2(true)
 		}
 		transport.Protocols = &p
-		e.send = newGRPCSender(e.client, u, c.Headers, c.Gzip).send
+		e.send, e.prefix = newGRPCSender(e.client, u, c.Headers, c.Gzip).send, frameHeader
 	default:
 		return nil, fmt.Errorf("OTLP protocol %q: use %s or %s", c.Protocol, HTTPProtobuf, GRPC)
 	}
@@ -184,7 +185,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	if len(spans) == 0 {
 		return nil
 	}
-	body, err := exportRequest(spans)
+	body, err := exportRequest(spans, e.prefix)
 	if err != nil {
 		return err
 	}

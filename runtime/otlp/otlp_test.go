@@ -5,7 +5,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -312,5 +314,58 @@ func TestShutdown(t *testing.T) {
 	}
 	if n := len(c.calls()); n != 0 {
 		t.Errorf("the collector got %d calls, want none", n)
+	}
+}
+
+// TestGRPCNotFromGRPC: an answer from something other than a gRPC server
+// (a proxy in front of it) stands for the gRPC code its HTTP status maps
+// to: 503 is UNAVAILABLE and retried, 401 UNAUTHENTICATED and not, and a
+// 200 that is not application/grpc is UNKNOWN.
+func TestGRPCNotFromGRPC(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor != 2 || r.Header.Get("Te") != "trailers" || r.Header.Get("Content-Type") != "application/grpc+proto" {
+			t.Errorf("a gRPC call came as %s with te %q, content-type %q", r.Proto, r.Header.Get("Te"), r.Header.Get("Content-Type"))
+		}
+		switch calls.Add(1) {
+		case 1:
+			http.Error(w, "no backend", http.StatusServiceUnavailable)
+		case 2:
+			http.Error(w, "who are you", http.StatusUnauthorized)
+		default:
+			w.Write([]byte("<html>hello</html>"))
+		}
+	}))
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	srv.Config.Protocols = &p
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	exp := exporter(t, GRPC, env{"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL})
+	spans, _ := fixture(t)
+	var s *StatusError
+	err := exp.ExportSpans(context.Background(), spans)
+	if !errors.As(err, &s) || s.CodeName() != "UNAUTHENTICATED" || !strings.Contains(s.Message, "who are you") {
+		t.Errorf("ExportSpans: %v, want UNAUTHENTICATED with the body", err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("%d calls, want 2 (503 retried, 401 not)", n)
+	}
+	err = exp.ExportSpans(context.Background(), spans)
+	if !errors.As(err, &s) || s.CodeName() != "UNKNOWN" {
+		t.Errorf("ExportSpans: %v, want UNKNOWN", err)
+	}
+}
+
+// BenchmarkExportRequest is the cost of turning a batch of spans (the
+// fixture's five) into the bytes of an export request.
+func BenchmarkExportRequest(b *testing.B) {
+	spans, _ := fixture(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := exportRequest(spans, 0); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

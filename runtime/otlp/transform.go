@@ -221,11 +221,12 @@ func array[T any](vs []T, each func(T) *commonpb.AnyValue) *commonpb.AnyValue {
 }
 
 // exportRequest is the protobuf encoding of an ExportTraceServiceRequest
-// holding spans: field 1, each ResourceSpans as a length-delimited
-// message. It is written here rather than through the collector package,
-// whose generated code imports gRPC.
-func exportRequest(spans []sdktrace.ReadOnlySpan) ([]byte, error) {
-	var b []byte
+// holding spans, after prefix zero bytes (room for a gRPC frame's
+// header): field 1, each ResourceSpans as a length-delimited message. It
+// is written here rather than through the collector package, whose
+// generated code imports gRPC.
+func exportRequest(spans []sdktrace.ReadOnlySpan, prefix int) ([]byte, error) {
+	b := make([]byte, prefix)
 	for _, rs := range resourceSpans(spans) {
 		b = protowire.AppendTag(b, 1, protowire.BytesType)
 		b = protowire.AppendVarint(b, uint64(proto.Size(rs)))
