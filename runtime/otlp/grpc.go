@@ -129,7 +129,7 @@ func (g *grpcSender) send(ctx context.Context, frame []byte) error {
 	if deadline, ok := ctx.Deadline(); ok {
 		left := time.Until(deadline)
 		if left <= 0 {
-			return &retryableError{err: &StatusError{Code: codeDeadlineExceeded, Message: "no time left for the call"}}
+			return fmt.Errorf("OTLP gRPC export to %s: %w", g.url, context.DeadlineExceeded)
 		}
 		req.Header.Set("Grpc-Timeout", grpcTimeout(left))
 	}

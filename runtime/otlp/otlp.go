@@ -194,30 +194,39 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	var prev error // the previous attempt's, when it was retried
 	for attempt := 0; ; attempt++ {
 		err := e.send(ctx, body)
-		if err != nil && prev != nil && ctx.Err() != nil {
-			// Cut short by the deadline: why it had to be retried says more.
-			return fmt.Errorf("%w (retrying after: %w)", err, prev)
-		}
 		var r *retryableError
 		if !errors.As(err, &r) {
-			return err
+			if err != nil {
+				return giveUp(err, prev)
+			}
+			return nil
 		}
-		prev = r.err
 		wait := r.after
 		if !r.asked {
 			wait = e.delay(attempt)
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return fmt.Errorf("%w (the export's time ran out before it could be retried)", r.err)
+			return giveUp(fmt.Errorf("%w (the export's time ran out before it could be retried)", r.err), prev)
 		}
 		timer := time.NewTimer(wait)
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			return fmt.Errorf("%w (%w before it could be retried)", r.err, ctx.Err())
+			return giveUp(fmt.Errorf("%w (%w before it could be retried)", r.err, ctx.Err()), prev)
 		}
+		prev = r.err
 	}
+}
+
+// giveUp is the error an export ends with, err; when it was retried
+// because of another (the collector was unavailable, then the time ran
+// out during the next attempt), that one is named too.
+func giveUp(err, prev error) error {
+	if prev == nil || strings.HasPrefix(err.Error(), prev.Error()) {
+		return err
+	}
+	return fmt.Errorf("%w (retrying after: %w)", err, prev)
 }
 
 // delay is how long to wait before retry number attempt+1 when the
