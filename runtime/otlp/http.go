@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,6 +54,9 @@ func (h *httpSender) send(ctx context.Context, msg []byte) error {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		if err != nil {
 			return fmt.Errorf("OTLP export to %s: reading the answer: %w", h.url, err)
+		}
+		if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct != "application/x-protobuf" {
+			return nil // accepted, by something that says no more (a proxy, say)
 		}
 		p, err := decodeResponse(answer)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -367,5 +368,32 @@ func BenchmarkExportRequest(b *testing.B) {
 		if _, err := exportRequest(spans, 0); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestHTTPAnswers: a 2xx answer is read as an ExportTraceServiceResponse
+// only when it says it is protobuf; one that is protobuf but cannot be
+// read is an error.
+func TestHTTPAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		contentType, body string
+		ok                bool
+	}{
+		{"text/plain; charset=utf-8", "ok", true},
+		{"", "", true},
+		{"application/x-protobuf", "", true},
+		{"application/x-protobuf", "\x0a\x05", false}, // partial_success cut short
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Content-Type"] = []string{tc.contentType}
+			w.WriteHeader(http.StatusAccepted)
+			io.WriteString(w, tc.body)
+		}))
+		exp := exporter(t, HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL})
+		spans, _ := fixture(t)
+		if err := exp.ExportSpans(context.Background(), spans); (err == nil) != tc.ok {
+			t.Errorf("answer %q %q: ExportSpans: %v, want ok %v", tc.contentType, tc.body, err, tc.ok)
+		}
+		srv.Close()
 	}
 }
