@@ -97,17 +97,22 @@ func (s *StatusError) CodeName() string { return codeName(s.Code) }
 // flag and a 4-byte big-endian length.
 const frameHeader = 5
 
-// send calls Export with the request in frame[frameHeader:], writing the
-// header in front of it (the same bytes on every attempt).
-func (g *grpcSender) send(ctx context.Context, frame []byte) error {
+// frame is the body of a call: the message in buf[frameHeader:] after
+// its header, in place unless the message is compressed.
+func (g *grpcSender) frame(buf []byte) []byte {
 	if g.gzip {
-		z := gzipped(frame[frameHeader:])
-		frame = append(make([]byte, frameHeader, frameHeader+len(z)), z...)
-		frame[0] = 1
+		z := gzipped(buf[frameHeader:])
+		buf = append(make([]byte, frameHeader, frameHeader+len(z)), z...)
+		buf[0] = 1
 	} else {
-		frame[0] = 0
+		buf[0] = 0
 	}
-	binary.BigEndian.PutUint32(frame[1:frameHeader], uint32(len(frame)-frameHeader))
+	binary.BigEndian.PutUint32(buf[1:frameHeader], uint32(len(buf)-frameHeader))
+	return buf
+}
+
+// send calls Export with a framed request.
+func (g *grpcSender) send(ctx context.Context, frame []byte) error {
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.url, bytes.NewReader(frame))
 	if err != nil {

@@ -26,11 +26,15 @@ type httpSender struct {
 	gzip    bool
 }
 
-func (h *httpSender) send(ctx context.Context, msg []byte) error {
-	body := msg
+// encode is the body of a request: the message, compressed or not.
+func (h *httpSender) encode(msg []byte) []byte {
 	if h.gzip {
-		body = gzipped(msg)
+		return gzipped(msg)
 	}
+	return msg
+}
+
+func (h *httpSender) send(ctx context.Context, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.url, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("OTLP export: %w", err)

@@ -67,9 +67,12 @@ type Config struct {
 // Exporter sends spans to a collector over OTLP; it is an
 // sdktrace.SpanExporter. Its methods are safe for concurrent use.
 type Exporter struct {
-	client  *http.Client
-	send    func(ctx context.Context, body []byte) error // one attempt
-	prefix  int                                          // bytes send needs before the message
+	client *http.Client
+	// encode makes an export request (after prefix spare bytes) the
+	// body every attempt sends, once per export; send makes one attempt.
+	encode  func(req []byte) []byte
+	prefix  int
+	send    func(ctx context.Context, body []byte) error
 	timeout time.Duration
 	backoff time.Duration
 	maxWait time.Duration
@@ -105,7 +108,8 @@ func New(c Config) (*Exporter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("OTLP endpoint: %w", err)
 		}
-		e.send = (&httpSender{client: e.client, url: u.String(), headers: c.Headers, gzip: c.Gzip}).send
+		h := &httpSender{client: e.client, url: u.String(), headers: c.Headers, gzip: c.Gzip}
+		e.encode, e.send = h.encode, h.send
 	case GRPC:
 		u, plaintext, err := grpcEndpoint(c.Endpoint, c.Insecure)
 		if err != nil {
@@ -122,7 +126,8 @@ func New(c Config) (*Exporter, error) {
 			p.SetHTTP2(true)
 		}
 		transport.Protocols = &p
-		e.send, e.prefix = newGRPCSender(e.client, u, c.Headers, c.Gzip).send, frameHeader
+		g := newGRPCSender(e.client, u, c.Headers, c.Gzip)
+		e.encode, e.prefix, e.send = g.frame, frameHeader, g.send
 	default:
 		return nil, fmt.Errorf("OTLP protocol %q: use %s or %s", c.Protocol, HTTPProtobuf, GRPC)
 	}
@@ -185,10 +190,12 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	if len(spans) == 0 {
 		return nil
 	}
-	body, err := exportRequest(spans, e.prefix)
+	req, err := exportRequest(spans, e.prefix)
 	if err != nil {
 		return err
 	}
+	// Made once: an attempt that gave up may still be reading it.
+	body := e.encode(req)
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 	var prev error // the previous attempt's, when it was retried
