@@ -140,7 +140,7 @@ func (g *grpcSender) send(ctx context.Context, frame []byte) error {
 	}
 	resp, err := g.client.Do(req)
 	if err != nil {
-		return &retryableError{err: fmt.Errorf("OTLP gRPC export to %s: %w", g.url, err)}
+		return &retryableError{err: fmt.Errorf("OTLP gRPC export: %w", err)} // err names the URL
 	}
 	defer resp.Body.Close()
 	return classify(g.answer(resp))

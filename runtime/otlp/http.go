@@ -22,6 +22,7 @@ const maxResponse = 1 << 20
 type httpSender struct {
 	client  *http.Client
 	url     string
+	where   string // url without its password, for errors
 	headers map[string]string
 	gzip    bool
 }
@@ -50,29 +51,29 @@ func (h *httpSender) send(ctx context.Context, body []byte) error {
 	if err != nil {
 		// The collector could not be reached, or the export's time ran
 		// out: a later attempt may get through while time is left.
-		return &retryableError{err: fmt.Errorf("OTLP export to %s: %w", h.url, err)}
+		return &retryableError{err: fmt.Errorf("OTLP export: %w", err)} // err names the URL
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		if err != nil {
-			return fmt.Errorf("OTLP export to %s: reading the answer: %w", h.url, err)
+			return fmt.Errorf("OTLP export to %s: reading the answer: %w", h.where, err)
 		}
 		if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct != "application/x-protobuf" {
 			return nil // accepted, by something that says no more (a proxy, say)
 		}
 		p, err := decodeResponse(answer)
 		if err != nil {
-			return fmt.Errorf("OTLP export to %s: %w", h.url, err)
+			return fmt.Errorf("OTLP export to %s: %w", h.where, err)
 		}
 		return p.err()
 	case resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode == http.StatusBadGateway,
 		resp.StatusCode == http.StatusServiceUnavailable, resp.StatusCode == http.StatusGatewayTimeout:
 		after, asked := retryAfter(resp.Header.Get("Retry-After"))
-		return &retryableError{err: statusError(h.url, resp, answer), after: after, asked: asked}
+		return &retryableError{err: statusError(h.where, resp, answer), after: after, asked: asked}
 	}
-	return statusError(h.url, resp, answer)
+	return statusError(h.where, resp, answer)
 }
 
 // statusError names an HTTP status and the start of the answer's body.

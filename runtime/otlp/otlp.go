@@ -108,7 +108,7 @@ func New(c Config) (*Exporter, error) {
 		if err != nil {
 			return nil, fmt.Errorf("OTLP endpoint: %w", err)
 		}
-		h := &httpSender{client: e.client, url: u.String(), headers: c.Headers, gzip: c.Gzip}
+		h := &httpSender{client: e.client, url: u.String(), where: u.Redacted(), headers: c.Headers, gzip: c.Gzip}
 		e.encode, e.send = h.encode, h.send
 	case GRPC:
 		u, plaintext, err := grpcEndpoint(c.Endpoint, c.Insecure)

@@ -397,3 +397,21 @@ func TestHTTPAnswers(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// TestErrorHidesPassword: an endpoint's password never shows in an
+// export's error, whether the collector refused or could not be reached.
+func TestErrorHidesPassword(t *testing.T) {
+	c := &collector{answers: []answer{{status: http.StatusBadRequest}}}
+	refuses := strings.Replace(httpCollector(t, c, false).URL, "http://", "http://user:s3cret@", 1)
+	gone := httpCollector(t, &collector{}, false)
+	gone.Close()
+	unreachable := strings.Replace(gone.URL, "http://", "http://user:s3cret@", 1)
+	for _, endpoint := range []string{refuses, unreachable} {
+		exp := exporter(t, HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": endpoint, "OTEL_EXPORTER_OTLP_TIMEOUT": "100"})
+		spans, _ := fixture(t)
+		err := exp.ExportSpans(context.Background(), spans)
+		if err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("ExportSpans to %s: %v, want an error without the password", endpoint, err)
+		}
+	}
+}
