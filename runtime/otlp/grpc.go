@@ -113,7 +113,6 @@ func (g *grpcSender) frame(buf []byte) []byte {
 
 // send calls Export with a framed request.
 func (g *grpcSender) send(ctx context.Context, frame []byte) error {
-
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, g.url, bytes.NewReader(frame))
 	if err != nil {
 		return fmt.Errorf("OTLP gRPC export: %w", err)
@@ -129,7 +128,7 @@ func (g *grpcSender) send(ctx context.Context, frame []byte) error {
 	if g.gzip {
 		req.Header.Set("Grpc-Encoding", "gzip")
 	} else {
-		req.Header.Del("Grpc-Encoding")
+		req.Header.Del("Grpc-Encoding") // a configured header does not compress the message
 	}
 	if deadline, ok := ctx.Deadline(); ok {
 		left := time.Until(deadline)
@@ -170,12 +169,12 @@ func (g *grpcSender) answer(resp *http.Response) error {
 	if resp.Header.Get("Grpc-Status") != "" { // trailers only: no message
 		return callStatus(resp.Header, nil)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+5+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, frameHeader+maxResponse+1))
 	if err != nil {
 		return &retryableError{err: fmt.Errorf("OTLP gRPC export to %s: reading the answer: %w", g.url, err)}
 	}
-	if len(body) > maxResponse+5 {
-		return &StatusError{Code: codeResourceExhausted, Message: "the answer is too large"}
+	if len(body) > frameHeader+maxResponse {
+		return &StatusError{Code: codeInternal, Message: "the answer is too large"}
 	}
 	return callStatus(resp.Trailer, func() error {
 		msg, err := unframe(body, resp.Header.Get("Grpc-Encoding"))
@@ -226,14 +225,14 @@ func unframe(body []byte, encoding string) ([]byte, error) {
 	if len(body) == 0 {
 		return nil, nil
 	}
-	if len(body) < 5 {
+	if len(body) < frameHeader {
 		return nil, errors.New("the answer's message is cut short")
 	}
-	n := binary.BigEndian.Uint32(body[1:5])
-	if uint64(n) != uint64(len(body)-5) {
-		return nil, fmt.Errorf("the answer's message is %d bytes, its frame says %d", len(body)-5, n)
+	n := binary.BigEndian.Uint32(body[1:frameHeader])
+	if uint64(n) != uint64(len(body)-frameHeader) {
+		return nil, fmt.Errorf("the answer's message is %d bytes, its frame says %d", len(body)-frameHeader, n)
 	}
-	msg := body[5:]
+	msg := body[frameHeader:]
 	switch {
 	case body[0] == 0:
 		return msg, nil

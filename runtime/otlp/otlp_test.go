@@ -230,11 +230,13 @@ func TestPermanentError(t *testing.T) {
 }
 
 // TestPartialSuccess: spans the collector says it rejected are an error.
+// (With gzip, the gRPC collector compresses its answer too.)
 func TestPartialSuccess(t *testing.T) {
-	for _, protocol := range []string{HTTPProtobuf, GRPC} {
+	for _, protocol := range []string{HTTPProtobuf, GRPC, GRPC + " gzip"} {
 		t.Run(protocol, func(t *testing.T) {
 			c := &collector{answers: []answer{{partial: &coltracepb.ExportTracePartialSuccess{RejectedSpans: 2, ErrorMessage: "too old"}}}}
-			exp := exporter(t, protocol, env{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint(t, protocol, c)})
+			protocol, compression, _ := strings.Cut(protocol, " ")
+			exp := exporter(t, protocol, env{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint(t, protocol, c), "OTEL_EXPORTER_OTLP_COMPRESSION": compression})
 			spans, _ := fixture(t)
 			err := exp.ExportSpans(context.Background(), spans)
 			if err == nil || !strings.Contains(err.Error(), "rejected 2 spans: too old") {
