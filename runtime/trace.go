@@ -13,8 +13,6 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -22,6 +20,7 @@ import (
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/runtime/audit"
+	"github.com/mcpgen/mcpgen/runtime/otlp"
 )
 
 // Tracing is OpenTelemetry tracing of MCP requests, exported over OTLP. It
@@ -45,10 +44,11 @@ type Tracing struct {
 // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), and OTEL_SDK_DISABLED is not
 // "true". A block turns it on (exporter = "none" off), and what it sets
 // wins over the environment. The protocol is http/protobuf unless the
-// block or OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL says grpc. The exporters
-// read their other settings (headers, TLS, timeout) and the SDK its
-// sampler from the environment as the specification says; spans are
-// batched as OTEL_BSP_* say (batchConfigFromEnv), and a value there that
+// block or OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL says grpc. The exporter
+// reads its other settings (headers, TLS, timeout, compression) and the
+// SDK its sampler from the environment as the specification says
+// (otlp.ConfigFromEnv); spans are
+// batched as OTEL_BSP_* say (batchConfigFromEnv). A value in either that
 // cannot be used is an error.
 // service.name is the block's service_name, else OTEL_SERVICE_NAME, else
 // service (the server block's name).
@@ -81,23 +81,22 @@ func NewTracing(ctx context.Context, tm *cfg.Telemetry, service, version string)
 	if protocol == "" {
 		protocol = cmp.Or(os.Getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"), os.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL"))
 	}
-	var exp sdktrace.SpanExporter
 	switch protocol {
-	case "", "http/protobuf":
-		var opts []otlptracehttp.Option
-		if tm.Endpoint != "" {
-			opts = append(opts, otlptracehttp.WithEndpointURL(strings.TrimSuffix(tm.Endpoint, "/")+"/v1/traces"))
-		}
-		exp, err = otlptracehttp.New(ctx, opts...)
-	case "grpc":
-		var opts []otlptracegrpc.Option
-		if tm.Endpoint != "" {
-			opts = append(opts, otlptracegrpc.WithEndpointURL(tm.Endpoint))
-		}
-		exp, err = otlptracegrpc.New(ctx, opts...)
+	case "", otlp.HTTPProtobuf, otlp.GRPC:
 	default:
 		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL=%q: use http/protobuf or grpc", protocol)
 	}
+	expConf, err := otlp.ConfigFromEnv(protocol, os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("OTLP trace exporter: %w", err)
+	}
+	if tm.Endpoint != "" {
+		expConf.Endpoint = tm.Endpoint
+		if protocol != otlp.GRPC {
+			expConf.Endpoint = otlp.TracesURL(tm.Endpoint)
+		}
+	}
+	exp, err := otlp.New(expConf)
 	if err != nil {
 		return nil, fmt.Errorf("OTLP trace exporter: %w", err)
 	}

@@ -1,0 +1,149 @@
+package otlp
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestConfigFromEnv: each setting comes from its per-signal variable,
+// else the generic one; a generic http/protobuf endpoint is a base URL.
+func TestConfigFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		protocol string
+		env      env
+		want     Config
+	}{
+		{"http defaults", HTTPProtobuf, env{}, Config{Protocol: HTTPProtobuf}},
+		{"generic http endpoint gets the path", HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://c.example:4318/otlp/"},
+			Config{Protocol: HTTPProtobuf, Endpoint: "https://c.example:4318/otlp/v1/traces"}},
+		{"per-signal http endpoint as it is", HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://generic:4318", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://c:4318/custom"},
+			Config{Protocol: HTTPProtobuf, Endpoint: "http://c:4318/custom"}},
+		{"grpc endpoint as it is", GRPC, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://c.example:4317"},
+			Config{Protocol: GRPC, Endpoint: "https://c.example:4317"}},
+		{"grpc insecure host:port", GRPC, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "c:4317", "OTEL_EXPORTER_OTLP_TRACES_INSECURE": "TRUE", "OTEL_EXPORTER_OTLP_INSECURE": "false"},
+			Config{Protocol: GRPC, Endpoint: "c:4317", Insecure: true}},
+		{"timeout and compression", HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TIMEOUT": "2500", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION": "gzip", "OTEL_EXPORTER_OTLP_COMPRESSION": "none"},
+			Config{Protocol: HTTPProtobuf, Timeout: 2500 * time.Millisecond, Gzip: true}},
+		{"per-signal compression none", HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION": "none", "OTEL_EXPORTER_OTLP_COMPRESSION": "gzip"},
+			Config{Protocol: HTTPProtobuf}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ConfigFromEnv(tc.protocol, tc.env.get)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Protocol != tc.want.Protocol || got.Endpoint != tc.want.Endpoint || got.Insecure != tc.want.Insecure ||
+				got.Timeout != tc.want.Timeout || got.Gzip != tc.want.Gzip || got.TLS != nil || len(got.Headers) != 0 {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestConfigFromEnvTLS: the CA and the client certificate are read from
+// the files the variables name.
+func TestConfigFromEnvTLS(t *testing.T) {
+	cert, caFile := selfSigned(t)
+	keyFile := writeKey(t, cert)
+	c, err := ConfigFromEnv(GRPC, env{
+		"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE": caFile,
+		"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": caFile,
+		"OTEL_EXPORTER_OTLP_CLIENT_KEY":         keyFile,
+	}.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TLS == nil || c.TLS.RootCAs == nil || len(c.TLS.Certificates) != 1 {
+		t.Fatalf("TLS config %+v: want the CA and one client certificate", c.TLS)
+	}
+	if string(c.TLS.Certificates[0].Certificate[0]) != string(cert.Certificate[0]) {
+		t.Error("the client certificate is not the file's")
+	}
+}
+
+// TestConfigFromEnvErrors: a value that cannot be used is an error
+// naming its variable, and never shows a header's value.
+func TestConfigFromEnvErrors(t *testing.T) {
+	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "not.pem")
+	if err := os.WriteFile(notPEM, []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, caFile := selfSigned(t)
+	for _, tc := range []struct {
+		protocol string
+		env      env
+		want     string // in the error, with the variable's name
+	}{
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "::not a url"}, "OTEL_EXPORTER_OTLP_ENDPOINT"},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "ftp://c/v1/traces"}, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "c:4318"}, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
+		{GRPC, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "c"}, "OTEL_EXPORTER_OTLP_ENDPOINT"},
+		{GRPC, env{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "unix:///tmp/s"}, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_HEADERS": "authorization"}, "OTEL_EXPORTER_OTLP_HEADERS: entry 1 is not key=value"},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_HEADERS": "a=1,bad key=secret"}, "OTEL_EXPORTER_OTLP_TRACES_HEADERS: entry 2"},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_HEADERS": "k=%zzsecret"}, "OTEL_EXPORTER_OTLP_HEADERS: entry 1 (k)"},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_HEADERS": "k=secret%0Ax"}, "OTEL_EXPORTER_OTLP_HEADERS: entry 1 (k)"},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TIMEOUT": "10s"}, "OTEL_EXPORTER_OTLP_TIMEOUT"},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "0"}, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_COMPRESSION": "zstd"}, "OTEL_EXPORTER_OTLP_COMPRESSION"},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_CERTIFICATE": filepath.Join(dir, "missing.pem")}, "OTEL_EXPORTER_OTLP_CERTIFICATE"},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE": notPEM}, "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": caFile}, "OTEL_EXPORTER_OTLP_CLIENT_KEY"},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY": caFile}, "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE"},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": caFile, "OTEL_EXPORTER_OTLP_CLIENT_KEY": notPEM}, "OTEL_EXPORTER_OTLP_CLIENT_KEY"},
+		{GRPC, env{"OTEL_EXPORTER_OTLP_INSECURE": "yes"}, "OTEL_EXPORTER_OTLP_INSECURE"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			_, err := ConfigFromEnv(tc.protocol, tc.env.get)
+			if err == nil {
+				t.Fatalf("%v: no error", tc.env)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not name %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("error %q shows a header's value", err)
+			}
+		})
+	}
+}
+
+// TestNewErrors: a configuration New cannot use is an error naming
+// what was wrong (the block's endpoint comes this way).
+func TestNewErrors(t *testing.T) {
+	for _, c := range []Config{
+		{Protocol: "http/json"},
+		{Protocol: HTTPProtobuf, Endpoint: "localhost:4318"},
+		{Protocol: GRPC, Endpoint: "dns:///c:4317"},
+	} {
+		if _, err := New(c); err == nil {
+			t.Errorf("New(%+v): no error", c)
+		} else if !strings.Contains(err.Error(), cmpOr(c.Endpoint, c.Protocol)) {
+			t.Errorf("New(%+v): %v does not name the value", c, err)
+		}
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func TestGRPCTimeout(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		1500 * time.Microsecond: "2m",
+		10 * time.Second:        "10000m",
+		30 * time.Hour:          "108000S",
+	} {
+		if got := grpcTimeout(d); got != want {
+			t.Errorf("grpcTimeout(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

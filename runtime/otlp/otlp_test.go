@@ -1,0 +1,419 @@
+package otlp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// exporter is an exporter as the environment e says, failing the test
+// when it cannot be built; its retries wait a millisecond at first, or
+// backoff when it is given.
+func exporter(t *testing.T, protocol string, e env, backoff ...time.Duration) *Exporter {
+	t.Helper()
+	c, err := ConfigFromEnv(protocol, e.get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.backoff, c.maxBackoff = time.Millisecond, 2*time.Millisecond
+	if len(backoff) > 0 {
+		c.backoff, c.maxBackoff = backoff[0], backoff[0]
+	}
+	exp, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { exp.Shutdown(context.Background()) })
+	return exp
+}
+
+// TestExport: every field of the spans reaches a real collector, gRPC
+// (plaintext and TLS) and HTTP (plaintext and TLS), with and without
+// gzip, as the OTLP messages say.
+func TestExport(t *testing.T) {
+	cert, caFile := selfSigned(t)
+	for _, tc := range []struct {
+		name     string
+		protocol string
+		tls      bool
+		gzip     bool
+	}{
+		{"grpc", GRPC, false, false},
+		{"grpc gzip", GRPC, false, true},
+		{"grpc tls", GRPC, true, false},
+		{"grpc tls gzip", GRPC, true, true},
+		{"http", HTTPProtobuf, false, false},
+		{"http gzip", HTTPProtobuf, false, true},
+		{"http tls", HTTPProtobuf, true, false},
+		{"http tls gzip", HTTPProtobuf, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &collector{}
+			e := env{}
+			if tc.gzip {
+				e["OTEL_EXPORTER_OTLP_COMPRESSION"] = "gzip"
+			}
+			if tc.protocol == GRPC {
+				var serverCert *tls.Certificate
+				scheme := "http://"
+				if tc.tls {
+					serverCert, scheme = &cert, "https://"
+					e["OTEL_EXPORTER_OTLP_CERTIFICATE"] = caFile
+				}
+				e["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = scheme + grpcCollector(t, c, serverCert)
+			} else {
+				srv := httpCollector(t, c, tc.tls)
+				if tc.tls {
+					e["OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"] = writePEM(t, srv.Certificate().Raw)
+				}
+				e["OTEL_EXPORTER_OTLP_ENDPOINT"] = srv.URL
+			}
+			spans, want := fixture(t)
+			if err := exporter(t, tc.protocol, e).ExportSpans(context.Background(), spans); err != nil {
+				t.Fatal(err)
+			}
+			c.check(t)
+			got := c.calls()
+			if len(got) != 1 {
+				t.Fatalf("the collector got %d calls, want 1", len(got))
+			}
+			sameRequest(t, got[0].req, want)
+			wantEnc := ""
+			if tc.gzip {
+				wantEnc = "gzip"
+			}
+			if got[0].encoding != wantEnc {
+				t.Errorf("the request's encoding is %q, want %q", got[0].encoding, wantEnc)
+			}
+			if tc.protocol == HTTPProtobuf {
+				if p := got[0].headers[":path"]; len(p) != 1 || p[0] != "/v1/traces" {
+					t.Errorf("posted to %v, want /v1/traces under the base URL", p)
+				}
+			}
+		})
+	}
+}
+
+// TestRetry: a collector that is busy or unavailable gets the same
+// request again, after the delay it asks for or a backoff, until it
+// takes it.
+func TestRetry(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		protocol string
+		answers  []answer
+		backoff  time.Duration // 0: a millisecond
+	}{
+		// The backoff would outlast the export: only Retry-After: 0 lets
+		// it succeed.
+		{"http 503 retry-after", HTTPProtobuf, []answer{{status: http.StatusServiceUnavailable, retryAfter: "0"}, {}}, time.Hour},
+		{"http 429 backoff", HTTPProtobuf, []answer{{status: http.StatusTooManyRequests}, {}}, 0},
+		{"http 502 then 504", HTTPProtobuf, []answer{{status: http.StatusBadGateway}, {status: http.StatusGatewayTimeout}, {}}, 0},
+		{"grpc unavailable", GRPC, []answer{{err: status.Error(codes.Unavailable, "starting")}, {}}, 0},
+		{"grpc resource exhausted then aborted", GRPC, []answer{{err: status.Error(codes.ResourceExhausted, "busy")}, {err: status.Error(codes.Aborted, "again")}, {}}, 0},
+		{"grpc the rest", GRPC, []answer{
+			{err: status.Error(codes.Canceled, "")}, {err: status.Error(codes.DeadlineExceeded, "")},
+			{err: status.Error(codes.OutOfRange, "")}, {err: status.Error(codes.DataLoss, "")}, {},
+		}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &collector{answers: tc.answers}
+			backoff := []time.Duration{}
+			if tc.backoff > 0 {
+				backoff = append(backoff, tc.backoff)
+			}
+			exp := exporter(t, tc.protocol, env{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint(t, tc.protocol, c)}, backoff...)
+			spans, want := fixture(t)
+			if err := exp.ExportSpans(context.Background(), spans); err != nil {
+				t.Fatal(err)
+			}
+			c.check(t)
+			got := c.calls()
+			if len(got) != len(tc.answers) {
+				t.Fatalf("the collector got %d calls, want %d", len(got), len(tc.answers))
+			}
+			for _, r := range got {
+				sameRequest(t, r.req, want)
+			}
+		})
+	}
+}
+
+// endpoint starts a plaintext collector speaking protocol and returns
+// its base URL.
+func endpoint(t *testing.T, protocol string, c *collector) string {
+	t.Helper()
+	if protocol == GRPC {
+		return "http://" + grpcCollector(t, c, nil)
+	}
+	return httpCollector(t, c, false).URL
+}
+
+// TestRetryEnds: retries stop when the export's time runs out, and the
+// error says why the export was retried, also when the time ran out
+// during an attempt.
+func TestRetryEnds(t *testing.T) {
+	down := answer{status: http.StatusServiceUnavailable, body: "down", err: status.Error(codes.Unavailable, "down")}
+	for _, tc := range []struct {
+		name    string
+		answers []answer
+	}{
+		{"unavailable", []answer{down}},
+		{"then no answer", []answer{down, {hang: true}}},
+	} {
+		for _, protocol := range []string{HTTPProtobuf, GRPC} {
+			t.Run(tc.name+" "+protocol, func(t *testing.T) {
+				c := &collector{answers: tc.answers}
+				exp := exporter(t, protocol, env{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint(t, protocol, c), "OTEL_EXPORTER_OTLP_TIMEOUT": "300"})
+				spans, _ := fixture(t)
+				err := exp.ExportSpans(context.Background(), spans)
+				if err == nil || !strings.Contains(err.Error(), "down") {
+					t.Fatalf("ExportSpans: %v, want the collector's error", err)
+				}
+				if n := len(c.calls()); n < 2 {
+					t.Errorf("the collector got %d calls, want retries", n)
+				}
+			})
+		}
+	}
+}
+
+// TestPermanentError: a failure that is not worth retrying is returned
+// at once, naming the collector's status and message.
+func TestPermanentError(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		protocol string
+		answer   answer
+		want     []string
+	}{
+		{"http 400", HTTPProtobuf, answer{status: http.StatusBadRequest, body: "span 3 is \x00 bad"}, []string{"400 Bad Request", "span 3 is \uFFFD bad"}},
+		{"http 401", HTTPProtobuf, answer{status: http.StatusUnauthorized}, []string{"401 Unauthorized"}},
+		{"grpc invalid argument", GRPC, answer{err: status.Error(codes.InvalidArgument, "bad span: 100%")}, []string{"INVALID_ARGUMENT", "bad span: 100%"}},
+		{"grpc unauthenticated", GRPC, answer{err: status.Error(codes.Unauthenticated, "")}, []string{"UNAUTHENTICATED"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &collector{answers: []answer{tc.answer}}
+			exp := exporter(t, tc.protocol, env{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint(t, tc.protocol, c)})
+			spans, _ := fixture(t)
+			err := exp.ExportSpans(context.Background(), spans)
+			if err == nil {
+				t.Fatal("ExportSpans succeeded")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if n := len(c.calls()); n != 1 {
+				t.Errorf("the collector got %d calls, want 1 (no retry)", n)
+			}
+			if tc.protocol == GRPC {
+				var s *StatusError
+				if !errors.As(err, &s) || s.Code != int(status.Code(tc.answer.err)) {
+					t.Errorf("error %v is not a StatusError with code %v", err, status.Code(tc.answer.err))
+				}
+			}
+		})
+	}
+}
+
+// TestPartialSuccess: spans the collector says it rejected are an error.
+// (With gzip, the gRPC collector compresses its answer too.)
+func TestPartialSuccess(t *testing.T) {
+	for _, protocol := range []string{HTTPProtobuf, GRPC, GRPC + " gzip"} {
+		t.Run(protocol, func(t *testing.T) {
+			c := &collector{answers: []answer{{partial: &coltracepb.ExportTracePartialSuccess{RejectedSpans: 2, ErrorMessage: "too old"}}}}
+			protocol, compression, _ := strings.Cut(protocol, " ")
+			exp := exporter(t, protocol, env{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint(t, protocol, c), "OTEL_EXPORTER_OTLP_COMPRESSION": compression})
+			spans, _ := fixture(t)
+			err := exp.ExportSpans(context.Background(), spans)
+			if err == nil || !strings.Contains(err.Error(), "rejected 2 spans: too old") {
+				t.Errorf("ExportSpans: %v, want the 2 rejected spans", err)
+			}
+			if n := len(c.calls()); n != 1 {
+				t.Errorf("the collector got %d calls, want 1 (no retry)", n)
+			}
+		})
+	}
+}
+
+// TestHeaders: the headers the environment names arrive with each
+// export, the per-signal variable's over the generic one's.
+func TestHeaders(t *testing.T) {
+	for _, protocol := range []string{HTTPProtobuf, GRPC} {
+		t.Run(protocol, func(t *testing.T) {
+			c := &collector{}
+			exp := exporter(t, protocol, env{
+				"OTEL_EXPORTER_OTLP_ENDPOINT":       endpoint(t, protocol, c),
+				"OTEL_EXPORTER_OTLP_HEADERS":        "x-generic=1",
+				"OTEL_EXPORTER_OTLP_TRACES_HEADERS": "x-api-key=s3cret%20value, X-Tenant = acme ,",
+			})
+			spans, _ := fixture(t)
+			if err := exp.ExportSpans(context.Background(), spans); err != nil {
+				t.Fatal(err)
+			}
+			got := c.calls()[0].headers
+			value := func(k string) []string {
+				for name, v := range got {
+					if strings.EqualFold(name, k) {
+						return v
+					}
+				}
+				return nil
+			}
+			for k, want := range map[string]string{"x-api-key": "s3cret value", "x-tenant": "acme"} {
+				if v := value(k); len(v) != 1 || v[0] != want {
+					t.Errorf("header %s is %q, want %q", k, v, want)
+				}
+			}
+			if v := value("x-generic"); v != nil {
+				t.Errorf("header x-generic arrived (%q): the per-signal variable replaces the generic one", v)
+			}
+		})
+	}
+}
+
+// TestInsecure: a gRPC endpoint without a scheme is TLS unless
+// OTEL_EXPORTER_OTLP_INSECURE says otherwise.
+func TestInsecure(t *testing.T) {
+	c := &collector{}
+	addr := grpcCollector(t, c, nil)
+	spans, _ := fixture(t)
+	exp := exporter(t, GRPC, env{"OTEL_EXPORTER_OTLP_ENDPOINT": addr, "OTEL_EXPORTER_OTLP_INSECURE": "true"})
+	if err := exp.ExportSpans(context.Background(), spans); err != nil {
+		t.Fatalf("plaintext: %v", err)
+	}
+	exp = exporter(t, GRPC, env{"OTEL_EXPORTER_OTLP_ENDPOINT": addr, "OTEL_EXPORTER_OTLP_TIMEOUT": "500"})
+	if err := exp.ExportSpans(context.Background(), spans); err == nil {
+		t.Fatal("TLS to a plaintext collector succeeded")
+	}
+	if n := len(c.calls()); n != 1 {
+		t.Errorf("the collector got %d calls, want 1", n)
+	}
+}
+
+// TestShutdown: an exporter that was shut down exports nothing.
+func TestShutdown(t *testing.T) {
+	c := &collector{}
+	exp := exporter(t, HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint(t, HTTPProtobuf, c)})
+	if err := exp.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	spans, _ := fixture(t)
+	if err := exp.ExportSpans(context.Background(), spans); err == nil {
+		t.Error("ExportSpans after Shutdown succeeded")
+	}
+	if n := len(c.calls()); n != 0 {
+		t.Errorf("the collector got %d calls, want none", n)
+	}
+}
+
+// TestGRPCNotFromGRPC: an answer from something other than a gRPC server
+// (a proxy in front of it) stands for the gRPC code its HTTP status maps
+// to: 503 is UNAVAILABLE and retried, 401 UNAUTHENTICATED and not, and a
+// 200 that is not application/grpc is UNKNOWN.
+func TestGRPCNotFromGRPC(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor != 2 || r.Header.Get("Te") != "trailers" || r.Header.Get("Content-Type") != "application/grpc+proto" {
+			t.Errorf("a gRPC call came as %s with te %q, content-type %q", r.Proto, r.Header.Get("Te"), r.Header.Get("Content-Type"))
+		}
+		switch calls.Add(1) {
+		case 1:
+			http.Error(w, "no backend", http.StatusServiceUnavailable)
+		case 2:
+			http.Error(w, "who are you", http.StatusUnauthorized)
+		default:
+			w.Write([]byte("<html>hello</html>"))
+		}
+	}))
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	srv.Config.Protocols = &p
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	exp := exporter(t, GRPC, env{"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL})
+	spans, _ := fixture(t)
+	var s *StatusError
+	err := exp.ExportSpans(context.Background(), spans)
+	if !errors.As(err, &s) || s.CodeName() != "UNAUTHENTICATED" || !strings.Contains(s.Message, "who are you") {
+		t.Errorf("ExportSpans: %v, want UNAUTHENTICATED with the body", err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("%d calls, want 2 (503 retried, 401 not)", n)
+	}
+	err = exp.ExportSpans(context.Background(), spans)
+	if !errors.As(err, &s) || s.CodeName() != "UNKNOWN" {
+		t.Errorf("ExportSpans: %v, want UNKNOWN", err)
+	}
+}
+
+// BenchmarkExportRequest is the cost of turning a batch of spans (the
+// fixture's five) into the bytes of an export request.
+func BenchmarkExportRequest(b *testing.B) {
+	spans, _ := fixture(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := exportRequest(spans, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestHTTPAnswers: a 2xx answer is read as an ExportTraceServiceResponse
+// only when it says it is protobuf; one that is protobuf but cannot be
+// read is an error.
+func TestHTTPAnswers(t *testing.T) {
+	for _, tc := range []struct {
+		contentType, body string
+		ok                bool
+	}{
+		{"text/plain; charset=utf-8", "ok", true},
+		{"", "", true},
+		{"application/x-protobuf", "", true},
+		{"application/x-protobuf", "\x0a\x05", false}, // partial_success cut short
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Content-Type"] = []string{tc.contentType}
+			w.WriteHeader(http.StatusAccepted)
+			io.WriteString(w, tc.body)
+		}))
+		exp := exporter(t, HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL})
+		spans, _ := fixture(t)
+		if err := exp.ExportSpans(context.Background(), spans); (err == nil) != tc.ok {
+			t.Errorf("answer %q %q: ExportSpans: %v, want ok %v", tc.contentType, tc.body, err, tc.ok)
+		}
+		srv.Close()
+	}
+}
+
+// TestErrorHidesPassword: an endpoint's password never shows in an
+// export's error, whether the collector refused or could not be reached.
+func TestErrorHidesPassword(t *testing.T) {
+	c := &collector{answers: []answer{{status: http.StatusBadRequest}}}
+	refuses := strings.Replace(httpCollector(t, c, false).URL, "http://", "http://user:s3cret@", 1)
+	gone := httpCollector(t, &collector{}, false)
+	gone.Close()
+	unreachable := strings.Replace(gone.URL, "http://", "http://user:s3cret@", 1)
+	for _, endpoint := range []string{refuses, unreachable} {
+		exp := exporter(t, HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": endpoint, "OTEL_EXPORTER_OTLP_TIMEOUT": "100"})
+		spans, _ := fixture(t)
+		err := exp.ExportSpans(context.Background(), spans)
+		if err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("ExportSpans to %s: %v, want an error without the password", endpoint, err)
+		}
+	}
+}
