@@ -86,7 +86,18 @@ func NewTracing(ctx context.Context, tm *cfg.Telemetry, service, version string)
 	default:
 		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL=%q: use http/protobuf or grpc", protocol)
 	}
-	expConf, err := otlp.ConfigFromEnv(protocol, os.Getenv)
+	getenv := os.Getenv
+	if tm.Endpoint != "" {
+		// The block's endpoint wins: the environment's is not read, so a
+		// stale one there does not stop the server.
+		getenv = func(name string) string {
+			if name == "OTEL_EXPORTER_OTLP_ENDPOINT" || name == "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" {
+				return ""
+			}
+			return os.Getenv(name)
+		}
+	}
+	expConf, err := otlp.ConfigFromEnv(protocol, getenv)
 	if err != nil {
 		return nil, fmt.Errorf("OTLP trace exporter: %w", err)
 	}

@@ -90,3 +90,18 @@ func TestNewTracingBadEnv(t *testing.T) {
 		t.Errorf("NewTracing: %v, %v; want an error naming OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", tr, err)
 	}
 }
+
+// TestNewTracingBlockEndpointWins: with the block naming the collector, an
+// endpoint in the environment that could not be used is not read at all.
+func TestNewTracingBlockEndpointWins(t *testing.T) {
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "::")
+	tr, err := runtime.NewTracing(context.Background(), &cfg.Telemetry{Exporter: "otlp", Endpoint: "http://127.0.0.1:4318", SampleRatio: 1}, "server", "1")
+	if err != nil {
+		t.Fatalf("NewTracing with the block's endpoint: %v", err)
+	}
+	_ = tr.Shutdown(context.Background())
+	if _, err := runtime.NewTracing(context.Background(), nil, "server", "1"); err == nil || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") {
+		t.Fatalf("NewTracing without a block: %v; want an error naming OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", err)
+	}
+}
