@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -463,4 +464,44 @@ func attrBool(s *tracepb.Span, key string) (bool, bool) {
 		}
 	}
 	return false, false
+}
+
+// TestTracingExportFailureLogged: spans the collector refuses are reported
+// in the server's JSON log, naming the collector's answer and never the
+// credential the exporter sends it.
+func TestTracingExportFailureLogged(t *testing.T) {
+	refused := make(chan struct{}, 1)
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no such tenant", http.StatusBadRequest)
+		select {
+		case refused <- struct{}{}:
+		default:
+		}
+	}))
+	t.Cleanup(collector.Close)
+	s := startHTTP(t, []string{
+		"TRACE_UPSTREAM_URL=http://127.0.0.1:1",
+		"OTEL_EXPORTER_OTLP_ENDPOINT=" + collector.URL,
+		"OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20otlp-s3cret",
+		"OTEL_BSP_SCHEDULE_DELAY=50",
+	}, "testdata/trace/trace.hcl")
+	ok(t, call(t, s.client, "echo_word", map[string]any{"word": "hi"}))
+	// Once the collector has refused the batch, stopping lets that export
+	// finish and report: the warning is logged by then, or the wait below
+	// ends with the process's log.
+	<-refused
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	line := s.logs.await(t, "tracing: spans not exported")
+	var rec struct {
+		Level, Error string
+	}
+	if err := json.Unmarshal([]byte(line), &rec); err != nil || rec.Level != "warn" ||
+		!strings.Contains(rec.Error, "400") || !strings.Contains(rec.Error, "no such tenant") {
+		t.Errorf("want a JSON warning naming the collector's 400 and its text, got %s", line)
+	}
+	if strings.Contains(s.logs.String(), "otlp-s3cret") {
+		t.Errorf("the exporter's credential is in the log:\n%s", s.logs)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel"
 
 	cfg "github.com/mcpgen/mcpgen/hcl"
 	"github.com/mcpgen/mcpgen/internal/heapfloor"
@@ -129,6 +130,14 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		_ = gen.Close()
 		return &exitError{code: exitRuntime, msg: fmt.Sprintf("serve: tracing: %v", err)}
+	}
+	if tracing != nil {
+		// Spans that could not be exported are reported to OpenTelemetry's
+		// error handler, by default the standard library's log: one line
+		// of plain text among the JSON ones. Put them in the log instead.
+		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+			log.Warn().Err(err).Msg("tracing: spans not exported")
+		}))
 	}
 	defer flushTraces(tracing, log)
 	srv := runtime.NewServer(gen, runtime.ServerOptions{
