@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"strconv"
@@ -109,7 +110,11 @@ func snippet(body []byte) string {
 // retryAfter is the delay a Retry-After header asks for, in seconds or
 // as an HTTP date; ok is false when it is absent or cannot be read.
 func retryAfter(v string) (d time.Duration, ok bool) {
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil && s >= 0 {
+		// More seconds than a Duration holds is longer than any export.
+		if s > int64(math.MaxInt64/time.Second) {
+			return math.MaxInt64, true
+		}
 		return time.Duration(s) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {

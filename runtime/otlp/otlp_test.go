@@ -150,6 +150,27 @@ func TestRetry(t *testing.T) {
 	}
 }
 
+// TestRetryAfterHuge: a Retry-After longer than the export's time left
+// ends the export at once, without another attempt, also when its number
+// of seconds does not fit a time.Duration (it wrapped round to a negative
+// delay, and the exporter retried without pause until its time ran out).
+func TestRetryAfterHuge(t *testing.T) {
+	for _, v := range []string{"3600", "9223372037", "99999999999999999"} {
+		t.Run(v, func(t *testing.T) {
+			c := &collector{answers: []answer{{status: http.StatusServiceUnavailable, retryAfter: v}}}
+			exp := exporter(t, HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint(t, HTTPProtobuf, c), "OTEL_EXPORTER_OTLP_TIMEOUT": "2000"}, time.Hour)
+			spans, _ := fixture(t)
+			err := exp.ExportSpans(context.Background(), spans)
+			if err == nil || !strings.Contains(err.Error(), "ran out before it could be retried") {
+				t.Errorf("ExportSpans: %v, want the time to run out before a retry", err)
+			}
+			if n := len(c.calls()); n != 1 {
+				t.Errorf("the collector got %d calls, want 1", n)
+			}
+		})
+	}
+}
+
 // endpoint starts a plaintext collector speaking protocol and returns
 // its base URL.
 func endpoint(t *testing.T, protocol string, c *collector) string {
