@@ -161,7 +161,7 @@ func (g *grpcSender) answer(resp *http.Response) error {
 		// Not an answer from gRPC (a proxy's, say): the HTTP status stands
 		// for a gRPC code, as gRPC's own clients map it.
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return &StatusError{Code: httpCode(resp.StatusCode), Message: strings.TrimSpace(resp.Status + " " + snippet(body))}
+		return &StatusError{Code: httpCode(resp.StatusCode), Message: strings.TrimSpace(resp.Status + redirect(resp) + " " + snippet(body))}
 	}
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/grpc") {
 		return &StatusError{Code: codeUnknown, Message: fmt.Sprintf("the answer's content type is %q, not application/grpc", ct)}

@@ -80,9 +80,19 @@ func (h *httpSender) send(ctx context.Context, body []byte) error {
 // statusError names an HTTP status and the start of the answer's body.
 func statusError(url string, resp *http.Response, body []byte) error {
 	if s := snippet(body); s != "" {
-		return fmt.Errorf("OTLP export to %s: %s: %s", url, resp.Status, s)
+		return fmt.Errorf("OTLP export to %s: %s%s: %s", url, resp.Status, redirect(resp), s)
 	}
-	return fmt.Errorf("OTLP export to %s: %s", url, resp.Status)
+	return fmt.Errorf("OTLP export to %s: %s%s", url, resp.Status, redirect(resp))
+}
+
+// redirect says where a redirect points, for an error, so the operator
+// can configure that endpoint; "" when resp is not one.
+func redirect(resp *http.Response) string {
+	loc, err := resp.Location()
+	if resp.StatusCode < 300 || resp.StatusCode > 399 || err != nil {
+		return ""
+	}
+	return " (redirecting to " + snippet([]byte(loc.Redacted())) + ", which is not followed)"
 }
 
 // snippet is the start of an error body, safe to log: at most 200

@@ -101,7 +101,13 @@ func New(c Config) (*Exporter, error) {
 	if c.TLS != nil {
 		transport.TLSClientConfig = c.TLS.Clone()
 	}
-	e.client = &http.Client{Transport: transport}
+	e.client = &http.Client{
+		Transport: transport,
+		// A redirect is the collector's answer, not followed: following it
+		// would send the headers, API keys among them, to the host it
+		// names, and gRPC has no redirects.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 	switch c.Protocol {
 	case "", HTTPProtobuf:
 		u, err := httpEndpoint(c.Endpoint, defaultHTTPEndpoint)

@@ -341,6 +341,46 @@ func TestShutdown(t *testing.T) {
 	}
 }
 
+// TestNoRedirect: an exporter does not follow a redirect, which would
+// send the configured headers (API keys) to whatever host it names; gRPC
+// has no redirects at all. The export fails, naming the status and where
+// the collector pointed.
+func TestNoRedirect(t *testing.T) {
+	both := func(h http.HandlerFunc) *httptest.Server {
+		srv := httptest.NewUnstartedServer(h)
+		var p http.Protocols
+		p.SetHTTP1(true)
+		p.SetUnencryptedHTTP2(true)
+		srv.Config.Protocols = &p
+		srv.Start()
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	for _, protocol := range []string{HTTPProtobuf, GRPC} {
+		t.Run(protocol, func(t *testing.T) {
+			var reached atomic.Int32
+			elsewhere := both(func(w http.ResponseWriter, r *http.Request) {
+				reached.Add(1)
+				if k := r.Header.Get("X-Api-Key"); k != "" {
+					t.Errorf("the redirect's target got x-api-key %q", k)
+				}
+			})
+			redirector := both(func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, elsewhere.URL+r.URL.Path, http.StatusTemporaryRedirect)
+			})
+			exp := exporter(t, protocol, env{"OTEL_EXPORTER_OTLP_ENDPOINT": redirector.URL, "OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=s3cret"})
+			spans, _ := fixture(t)
+			err := exp.ExportSpans(context.Background(), spans)
+			if err == nil || !strings.Contains(err.Error(), "307") || !strings.Contains(err.Error(), elsewhere.URL) {
+				t.Errorf("ExportSpans: %v, want the redirect's status and target", err)
+			}
+			if n := reached.Load(); n != 0 {
+				t.Errorf("the redirect's target got %d requests, want none", n)
+			}
+		})
+	}
+}
+
 // TestGRPCNotFromGRPC: an answer from something other than a gRPC server
 // (a proxy in front of it) stands for the gRPC code its HTTP status maps
 // to: 503 is UNAVAILABLE and retried, 401 UNAUTHENTICATED and not, and a
