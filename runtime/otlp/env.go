@@ -140,8 +140,10 @@ func parseHeaders(v string) (map[string]string, error) {
 		if !ok || k == "" {
 			return nil, fmt.Errorf("entry %d is not key=value", i+1)
 		}
-		if !validHeaderName(k) {
-			return nil, fmt.Errorf("entry %d: %q is not a header name", i+1, k)
+		if r, ok := invalidHeaderName(k); ok {
+			// Not the name either: the key or token of an entry written
+			// with ":" rather than "=" ends up there.
+			return nil, fmt.Errorf("entry %d: the name before = holds %q, which a header name cannot", i+1, r)
 		}
 		val, err := url.PathUnescape(strings.TrimSpace(val))
 		if err != nil {
@@ -155,15 +157,16 @@ func parseHeaders(v string) (map[string]string, error) {
 	return h, nil
 }
 
-// validHeaderName is true for an HTTP token (RFC 9110).
-func validHeaderName(k string) bool {
+// invalidHeaderName is the first character of k that an HTTP token (RFC
+// 9110) cannot hold, and true, or false when k is a token.
+func invalidHeaderName(k string) (rune, bool) {
 	for _, r := range k {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
 		case strings.ContainsRune("!#$%&'*+-.^_`|~", r):
 		default:
-			return false
+			return r, true
 		}
 	}
-	return k != ""
+	return 0, false
 }

@@ -66,7 +66,8 @@ func TestConfigFromEnvTLS(t *testing.T) {
 }
 
 // TestConfigFromEnvErrors: a value that cannot be used is an error
-// naming its variable, and never shows a header's value.
+// naming its variable, and never shows a header's value or an
+// endpoint's password.
 func TestConfigFromEnvErrors(t *testing.T) {
 	dir := t.TempDir()
 	notPEM := filepath.Join(dir, "not.pem")
@@ -97,6 +98,13 @@ func TestConfigFromEnvErrors(t *testing.T) {
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY": caFile}, "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE"},
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": caFile, "OTEL_EXPORTER_OTLP_CLIENT_KEY": notPEM}, "OTEL_EXPORTER_OTLP_CLIENT_KEY"},
 		{GRPC, env{"OTEL_EXPORTER_OTLP_INSECURE": "yes"}, "OTEL_EXPORTER_OTLP_INSECURE"},
+		// An endpoint's password does not show, whether or not it parses.
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "ftp://user:secret@c/v1/traces"}, `"ftp://user:xxxxx@c/v1/traces" must be`},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://user:secret@c:port/"}, `"http://user:xxxxx@c:port/v1/traces" is not a URL`},
+		{GRPC, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "unix://user:secret@c/s"}, `"unix://user:xxxxx@c/s" must be`},
+		{GRPC, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "user:secret@c:4317"}, `"user:xxxxx@c:4317" must be`},
+		// Nor does a value written where the name should be.
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_HEADERS": "api-key:secret=="}, "OTEL_EXPORTER_OTLP_HEADERS: entry 1: the name before = holds ':', which a header name cannot"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			_, err := ConfigFromEnv(tc.protocol, tc.env.get)
@@ -107,7 +115,7 @@ func TestConfigFromEnvErrors(t *testing.T) {
 				t.Errorf("error %q does not name %q", err, tc.want)
 			}
 			if strings.Contains(err.Error(), "secret") {
-				t.Errorf("error %q shows a header's value", err)
+				t.Errorf("error %q shows a header's value or a password", err)
 			}
 		})
 	}

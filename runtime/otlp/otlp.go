@@ -148,10 +148,10 @@ func httpEndpoint(raw, def string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%q is not a URL", raw)
+		return nil, fmt.Errorf("%q is not a URL", redact(raw))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("%q must be an http or https URL with a host", raw)
+		return nil, fmt.Errorf("%q must be an http or https URL with a host", redact(raw))
 	}
 	if u.Path == "" {
 		u.Path = "/"
@@ -169,7 +169,7 @@ func grpcEndpoint(raw string, insecure bool) (u *url.URL, plaintext bool, err er
 	if !strings.Contains(raw, "://") {
 		host, port, err := net.SplitHostPort(raw)
 		if err != nil || host == "" || port == "" {
-			return nil, false, fmt.Errorf("%q must be an http or https URL, or a host:port", raw)
+			return nil, false, fmt.Errorf("%q must be an http or https URL, or a host:port", redact(raw))
 		}
 		scheme := "https"
 		if insecure {
@@ -179,11 +179,32 @@ func grpcEndpoint(raw string, insecure bool) (u *url.URL, plaintext bool, err er
 	}
 	u, err = url.Parse(raw)
 	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, false, fmt.Errorf("%q must be an http or https URL, or a host:port", raw)
+		return nil, false, fmt.Errorf("%q must be an http or https URL, or a host:port", redact(raw))
 	}
 	// The path is the method's: anything the URL had after its host is
 	// not part of the target.
 	return &url.URL{Scheme: u.Scheme, Host: u.Host}, u.Scheme == "http", nil
+}
+
+// redact is an endpoint as an error may show it: its password, if it
+// has one, replaced as url.URL.Redacted does, also when it is not a URL
+// (user:password@host:port would parse as one with the scheme "user").
+func redact(raw string) string {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		rest = raw
+	}
+	authority, _, _ := strings.Cut(rest, "/")
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return raw
+	}
+	user, _, hasPassword := strings.Cut(authority[:at], ":")
+	if !hasPassword {
+		return raw
+	}
+	start := len(raw) - len(rest)
+	return raw[:start] + user + ":xxxxx" + raw[start+at:]
 }
 
 // ExportSpans sends spans in one export request, retrying while the
