@@ -139,7 +139,7 @@ func (g *grpcSender) send(ctx context.Context, frame []byte) error {
 	}
 	resp, err := g.client.Do(req)
 	if err != nil {
-		return &retryableError{err: fmt.Errorf("OTLP gRPC export: %w", err)} // err names the URL
+		return unsent("OTLP gRPC export", err)
 	}
 	defer resp.Body.Close()
 	return classify(g.answer(resp))

@@ -50,9 +50,7 @@ func (h *httpSender) send(ctx context.Context, body []byte) error {
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {
-		// The collector could not be reached, or the export's time ran
-		// out: a later attempt may get through while time is left.
-		return &retryableError{err: fmt.Errorf("OTLP export: %w", err)} // err names the URL
+		return unsent("OTLP export", err)
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))

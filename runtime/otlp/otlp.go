@@ -282,6 +282,18 @@ func (e *Exporter) Shutdown(context.Context) error {
 	return nil
 }
 
+// unsent is the error of an attempt whose request got no answer (err,
+// from http.Client.Do, names the URL): worth retrying while time is left,
+// as the collector may be back, unless the exporter refused the
+// collector's certificate, which the next attempt would meet again.
+func unsent(prefix string, err error) error {
+	err = fmt.Errorf("%s: %w", prefix, err)
+	if _, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
+		return err
+	}
+	return &retryableError{err: err}
+}
+
 // retryableError is a failed attempt worth repeating: the collector was
 // unavailable or asked for less load. When asked is true, it named the
 // delay before the next attempt: after.

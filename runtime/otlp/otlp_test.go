@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -322,6 +324,40 @@ func TestInsecure(t *testing.T) {
 	}
 	if n := len(c.calls()); n != 1 {
 		t.Errorf("the collector got %d calls, want 1", n)
+	}
+}
+
+// TestUntrustedCertificate: a collector whose certificate the exporter
+// does not trust fails the export at once, without a retry: a new attempt
+// meets the same certificate. (It was retried until the export's time ran
+// out, a TLS handshake each millisecond.)
+func TestUntrustedCertificate(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("a request got through: %s %s", r.Method, r.URL)
+	}))
+	srv.EnableHTTP2 = true // for gRPC, which needs h2 by ALPN
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes' errors are expected
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	for _, protocol := range []string{HTTPProtobuf, GRPC} {
+		t.Run(protocol, func(t *testing.T) {
+			conns.Store(0)
+			exp := exporter(t, protocol, env{"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL})
+			spans, _ := fixture(t)
+			err := exp.ExportSpans(context.Background(), spans)
+			if err == nil || !strings.Contains(err.Error(), "certificate") {
+				t.Errorf("ExportSpans: %v, want the certificate's error", err)
+			}
+			if n := conns.Load(); n != 1 {
+				t.Errorf("%d connections, want 1 (no retry)", n)
+			}
+		})
 	}
 }
 
