@@ -18,7 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -76,8 +76,19 @@ type Exporter struct {
 	timeout time.Duration
 	backoff time.Duration
 	maxWait time.Duration
-	stopped atomic.Bool
+
+	// done is cancelled by Shutdown, ending the exports in flight, which
+	// inflight counts, so that Shutdown can close their connections once
+	// they are idle; stopped, under mu, turns later exports away.
+	done     context.Context
+	shutDown context.CancelCauseFunc
+	mu       sync.Mutex
+	stopped  bool
+	inflight sync.WaitGroup
+	conns    conns
 }
+
+var errShutDown = errors.New("OTLP exporter: shut down")
 
 var _ sdktrace.SpanExporter = (*Exporter)(nil)
 
@@ -88,6 +99,8 @@ func New(c Config) (*Exporter, error) {
 		backoff: c.backoff,
 		maxWait: c.maxBackoff,
 	}
+	e.done, e.shutDown = context.WithCancelCause(context.Background())
+	e.conns.dialer = net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second} // http.DefaultTransport's
 	if e.timeout <= 0 {
 		e.timeout = defaultTimeout
 	}
@@ -98,6 +111,8 @@ func New(c Config) (*Exporter, error) {
 		e.maxWait = 30 * time.Second
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
+	e.conns.open = map[net.Conn]struct{}{}
+	transport.DialContext = e.conns.dial
 	if c.TLS != nil {
 		transport.TLSClientConfig = c.TLS.Clone()
 	}
@@ -211,24 +226,35 @@ func redact(raw string) string {
 // collector says it is busy or unavailable, within the exporter's timeout
 // and ctx. Spans the collector reports it rejected are an error.
 func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	if e.stopped.Load() {
-		return errors.New("OTLP exporter: shut down")
-	}
 	if len(spans) == 0 {
 		return nil
 	}
+	e.mu.Lock()
+	if e.stopped {
+		e.mu.Unlock()
+		return errShutDown
+	}
+	e.inflight.Add(1)
+	e.mu.Unlock()
+	defer e.inflight.Done()
 	req, err := exportRequest(spans, e.prefix)
 	if err != nil {
 		return err
 	}
 	// Made once: an attempt that gave up may still be reading it.
 	body := e.encode(req)
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	defer context.AfterFunc(e.done, func() { stop(errShutDown) })()
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 	var prev error // the previous attempt's, when it was retried
 	for attempt := 0; ; attempt++ {
 		err := e.send(ctx, body)
 		var r *retryableError
+		if errors.Is(context.Cause(ctx), errShutDown) && err != nil {
+			return giveUp(fmt.Errorf("%w (%w)", err, errShutDown), prev)
+		}
 		if !errors.As(err, &r) {
 			if err != nil {
 				return giveUp(err, prev)
@@ -247,7 +273,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			return giveUp(fmt.Errorf("%w (%w before it could be retried)", r.err, ctx.Err()), prev)
+			return giveUp(fmt.Errorf("%w (%w before it could be retried)", r.err, context.Cause(ctx)), prev)
 		}
 		prev = r.err
 	}
@@ -274,12 +300,79 @@ func (e *Exporter) delay(attempt int) time.Duration {
 	return d/2 + rand.N(d)
 }
 
-// Shutdown makes later exports fail and closes idle connections. The
-// batcher exports what it holds before it calls Shutdown.
-func (e *Exporter) Shutdown(context.Context) error {
-	e.stopped.Store(true)
+// Shutdown makes later exports fail, ends those in flight, and closes
+// the connections once they are done with them, or when ctx ends first,
+// those already idle. The batcher exports what it holds before it calls
+// Shutdown.
+func (e *Exporter) Shutdown(ctx context.Context) error {
+	e.mu.Lock()
+	e.stopped = true
+	e.mu.Unlock()
+	e.shutDown(errShutDown)
+	ended := make(chan struct{})
+	go func() {
+		e.inflight.Wait()
+		close(ended)
+	}()
+	var err error
+	select {
+	case <-ended:
+	case <-ctx.Done():
+		err = fmt.Errorf("OTLP exporter: shutting down: %w", ctx.Err())
+	}
 	e.client.CloseIdleConnections()
-	return nil
+	// Those the transport still holds too: an HTTP/2 connection whose
+	// stream was cancelled is not idle until the server acknowledges it.
+	e.conns.closeAll()
+	return err
+}
+
+// conns are the connections an exporter dialed and has not closed.
+type conns struct {
+	dialer net.Dialer
+	mu     sync.Mutex
+	open   map[net.Conn]struct{}
+	closed bool
+}
+
+func (cs *conns) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := cs.dialer.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.closed {
+		c.Close()
+		return nil, errShutDown
+	}
+	tc := &trackedConn{Conn: c, conns: cs}
+	cs.open[tc] = struct{}{}
+	return tc, nil
+}
+
+func (cs *conns) closeAll() {
+	cs.mu.Lock()
+	cs.closed = true
+	open := cs.open
+	cs.open = nil
+	cs.mu.Unlock()
+	for c := range open {
+		c.Close()
+	}
+}
+
+// trackedConn leaves its conns when it is closed.
+type trackedConn struct {
+	net.Conn
+	conns *conns
+}
+
+func (c *trackedConn) Close() error {
+	c.conns.mu.Lock()
+	delete(c.conns.open, c)
+	c.conns.mu.Unlock()
+	return c.Conn.Close()
 }
 
 // unsent is the error of an attempt whose request got no answer (err,

@@ -417,6 +417,51 @@ func TestNoRedirect(t *testing.T) {
 	}
 }
 
+// TestShutdownDuringExport: Shutdown ends an export still waiting for its
+// collector, and leaves no connection open behind it. (The export went on
+// until its time ran out, and its connection stayed in the pool after
+// Shutdown had closed the idle ones.)
+func TestShutdownDuringExport(t *testing.T) {
+	for _, protocol := range []string{HTTPProtobuf, GRPC} {
+		t.Run(protocol, func(t *testing.T) {
+			arrived := make(chan struct{})
+			closed := make(chan struct{})
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.Copy(io.Discard, r.Body) // so that HTTP/1.1 notices the client leave
+				close(arrived)
+				<-r.Context().Done()
+			}))
+			var p http.Protocols
+			p.SetHTTP1(true)
+			p.SetUnencryptedHTTP2(true)
+			srv.Config.Protocols = &p
+			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateClosed {
+					close(closed) // there is one connection
+				}
+			}
+			srv.Start()
+			t.Cleanup(srv.Close)
+			exp := exporter(t, protocol, env{"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL, "OTEL_EXPORTER_OTLP_TIMEOUT": "3000"})
+			spans, _ := fixture(t)
+			done := make(chan error, 1)
+			go func() { done <- exp.ExportSpans(context.Background(), spans) }()
+			<-arrived
+			if err := exp.Shutdown(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-done; err == nil || !strings.Contains(err.Error(), "shut down") {
+				t.Errorf("ExportSpans: %v, want it ended by Shutdown", err)
+			}
+			select {
+			case <-closed:
+			case <-time.After(time.Minute): // not a measure: a guard against waiting forever
+				t.Error("the exporter's connection is still open after Shutdown")
+			}
+		})
+	}
+}
+
 // TestGRPCNotFromGRPC: an answer from something other than a gRPC server
 // (a proxy in front of it) stands for the gRPC code its HTTP status maps
 // to: 503 is UNAVAILABLE and retried, 401 UNAUTHENTICATED and not, and a
