@@ -149,8 +149,9 @@ func parseHeaders(v string) (map[string]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("entry %d (%s): the value is not valid percent-encoding", i+1, k)
 		}
-		if strings.ContainsAny(val, "\r\n\x00") {
-			return nil, fmt.Errorf("entry %d (%s): the value holds a line break or NUL", i+1, k)
+		if strings.ContainsFunc(val, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+			// net/http would refuse to send it, at every export.
+			return nil, fmt.Errorf("entry %d (%s): the value holds a control character (a line break, say)", i+1, k)
 		}
 		h[k] = val
 	}

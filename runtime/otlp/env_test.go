@@ -89,6 +89,9 @@ func TestConfigFromEnvErrors(t *testing.T) {
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_HEADERS": "a=1,bad key=secret"}, "OTEL_EXPORTER_OTLP_TRACES_HEADERS: entry 2"},
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_HEADERS": "k=%zzsecret"}, "OTEL_EXPORTER_OTLP_HEADERS: entry 1 (k)"},
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_HEADERS": "k=secret%0Ax"}, "OTEL_EXPORTER_OTLP_HEADERS: entry 1 (k)"},
+		// net/http refuses to send these: each export failed, and was retried.
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_HEADERS": "a=1,k=secret%01x"}, "OTEL_EXPORTER_OTLP_HEADERS: entry 2 (k): the value holds a control character"},
+		{GRPC, env{"OTEL_EXPORTER_OTLP_TRACES_HEADERS": "k=secret%7F"}, "OTEL_EXPORTER_OTLP_TRACES_HEADERS: entry 1 (k): the value holds a control character"},
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TIMEOUT": "10s"}, "OTEL_EXPORTER_OTLP_TIMEOUT"},
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "0"}, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"},
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_COMPRESSION": "zstd"}, "OTEL_EXPORTER_OTLP_COMPRESSION"},
