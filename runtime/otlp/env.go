@@ -121,9 +121,19 @@ func ConfigFromEnv(protocol string, getenv func(string) string) (Config, error) 
 }
 
 // TracesURL is the URL of the trace endpoint under an OTLP/HTTP base URL
-// (http://collector:4318 → http://collector:4318/v1/traces).
+// (http://collector:4318 → http://collector:4318/v1/traces), the path
+// appended to the base's path, before any query. A base that is not a
+// URL gets it appended as it is, for the error to show.
 func TracesURL(base string) string {
-	return strings.TrimSuffix(base, "/") + tracesPath
+	u, err := url.Parse(base)
+	if err != nil {
+		return strings.TrimSuffix(base, "/") + tracesPath
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + tracesPath
+	if u.RawPath != "" {
+		u.RawPath = strings.TrimSuffix(u.RawPath, "/") + tracesPath
+	}
+	return u.String()
 }
 
 // parseHeaders reads a list of headers as the specification writes it:
