@@ -377,11 +377,17 @@ func (c *trackedConn) Close() error {
 
 // unsent is the error of an attempt whose request got no answer (err,
 // from http.Client.Do, names the URL): worth retrying while time is left,
-// as the collector may be back, unless the exporter refused the
-// collector's certificate, which the next attempt would meet again.
+// as the collector may be back, unless TLS failed in a way the next
+// attempt would meet again: the exporter refused the collector's
+// certificate, or the collector refused the exporter's TLS (its client
+// certificate, its protocols) with an alert other than an internal error.
 func unsent(prefix string, err error) error {
 	err = fmt.Errorf("%s: %w", prefix, err)
 	if _, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
+		return err
+	}
+	// crypto/tls reports the peer's alert as this, its type unexported.
+	if op, ok := errors.AsType[*net.OpError](err); ok && op.Op == "remote error" && op.Err.Error() != "tls: internal error" {
 		return err
 	}
 	return &retryableError{err: err}

@@ -3,12 +3,14 @@ package otlp
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -356,6 +358,106 @@ func TestUntrustedCertificate(t *testing.T) {
 			}
 			if n := conns.Load(); n != 1 {
 				t.Errorf("%d connections, want 1 (no retry)", n)
+			}
+		})
+	}
+}
+
+// TestClientCertificate: the client certificate the environment names
+// is presented to a collector that requires one; without it, the
+// collector refuses the export, which is not retried: the collector's TLS
+// alert will not change. (It was retried until the export's time ran
+// out.) The collector speaks TLS 1.2, which refuses within the handshake:
+// TLS 1.3 refuses after it, and an attempt may first end with net/http's
+// "client conn could not be established", which is retried once more.
+func TestClientCertificate(t *testing.T) {
+	var hellos atomic.Int32
+	serverCert, caFile := selfSigned(t)
+	clientCert, clientFile := selfSigned(t)
+	keyFile := writeKey(t, clientCert)
+	clients := x509.NewCertPool()
+	clients.AppendCertsFromPEM(mustRead(t, clientFile))
+	requireClient := func() *tls.Config {
+		return &tls.Config{
+			Certificates: []tls.Certificate{serverCert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clients,
+			MaxVersion: tls.VersionTLS12,
+			GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+				hellos.Add(1)
+				return nil, nil
+			},
+		}
+	}
+	for _, protocol := range []string{HTTPProtobuf, GRPC} {
+		t.Run(protocol, func(t *testing.T) {
+			hellos.Store(0)
+			c := &collector{}
+			var url string
+			if protocol == GRPC {
+				url = "https://" + grpcCollectorTLS(t, c, requireClient())
+			} else {
+				srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					c.next(received{})
+				}))
+				srv.TLS = requireClient()
+				srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake's error is expected
+				srv.StartTLS()
+				t.Cleanup(srv.Close)
+				url = srv.URL
+			}
+			spans, _ := fixture(t)
+			e := env{"OTEL_EXPORTER_OTLP_ENDPOINT": url, "OTEL_EXPORTER_OTLP_CERTIFICATE": caFile}
+			if err := exporter(t, protocol, e).ExportSpans(context.Background(), spans); err == nil || !strings.Contains(err.Error(), "remote error: tls") {
+				t.Errorf("ExportSpans without a client certificate: %v, want the collector's refusal", err)
+			}
+			if n := hellos.Load(); n != 1 {
+				t.Errorf("%d TLS handshakes, want 1 (no retry)", n)
+			}
+			e["OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE"] = clientFile
+			e["OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY"] = keyFile
+			if err := exporter(t, protocol, e).ExportSpans(context.Background(), spans); err != nil {
+				t.Errorf("ExportSpans with the client certificate: %v", err)
+			}
+			if n := len(c.calls()); n != 1 {
+				t.Errorf("the collector got %d calls, want 1", n)
+			}
+		})
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestConcurrentExports: exports from several goroutines at once each
+// reach the collector whole (run with -race).
+func TestConcurrentExports(t *testing.T) {
+	const n = 8
+	for _, protocol := range []string{HTTPProtobuf, GRPC} {
+		t.Run(protocol, func(t *testing.T) {
+			c := &collector{}
+			exp := exporter(t, protocol, env{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint(t, protocol, c), "OTEL_EXPORTER_OTLP_COMPRESSION": "gzip"})
+			spans, want := fixture(t)
+			errs := make(chan error, n)
+			for range n {
+				go func() { errs <- exp.ExportSpans(context.Background(), spans) }()
+			}
+			for range n {
+				if err := <-errs; err != nil {
+					t.Error(err)
+				}
+			}
+			c.check(t)
+			got := c.calls()
+			if len(got) != n {
+				t.Fatalf("the collector got %d calls, want %d", len(got), n)
+			}
+			for _, r := range got {
+				sameRequest(t, r.req, want)
 			}
 		})
 	}
