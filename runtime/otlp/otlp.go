@@ -297,7 +297,7 @@ func (e *Exporter) delay(attempt int) time.Duration {
 	if d <= 0 || d > e.maxWait {
 		d = e.maxWait
 	}
-	return d/2 + rand.N(d)
+	return d/2 + rand.N(d-d/2) // within [d/2, d): never past maxWait
 }
 
 // Shutdown makes later exports fail, ends those in flight, and closes

@@ -154,6 +154,25 @@ func TestRetry(t *testing.T) {
 	}
 }
 
+// TestBackoffBounds: the delay before a retry the collector named no
+// delay for stays within the configured maximum, jitter included, and
+// never falls below half the backoff. (Jitter took it up to half as much
+// again as the maximum: 45s for the default 30s.)
+func TestBackoffBounds(t *testing.T) {
+	exp, err := New(Config{backoff: 5 * time.Second, maxBackoff: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for attempt := range 70 { // past the shift's cap
+		for range 100 {
+			d := exp.delay(attempt)
+			if d > 30*time.Second || d < 2500*time.Millisecond {
+				t.Fatalf("delay(%d) = %v, want within [2.5s, 30s]", attempt, d)
+			}
+		}
+	}
+}
+
 // TestRetryAfterHuge: a Retry-After longer than the export's time left
 // ends the export at once, without another attempt, also when its number
 // of seconds does not fit a time.Duration (it wrapped round to a negative
