@@ -47,6 +47,8 @@ func (h *httpSender) send(ctx context.Context, body []byte) error {
 	req.Header.Set("Content-Type", "application/x-protobuf")
 	if h.gzip {
 		req.Header.Set("Content-Encoding", "gzip")
+	} else {
+		req.Header.Del("Content-Encoding") // a configured header does not compress the body
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {

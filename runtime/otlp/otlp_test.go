@@ -246,6 +246,9 @@ func TestPermanentError(t *testing.T) {
 		{"http 401", HTTPProtobuf, answer{status: http.StatusUnauthorized}, []string{"401 Unauthorized"}},
 		{"grpc invalid argument", GRPC, answer{err: status.Error(codes.InvalidArgument, "bad span: 100%")}, []string{"INVALID_ARGUMENT", "bad span: 100%"}},
 		{"grpc unauthenticated", GRPC, answer{err: status.Error(codes.Unauthenticated, "")}, []string{"UNAUTHENTICATED"}},
+		// grpc-go percent-encodes what is not printable ASCII; the message
+		// arrives decoded, its line break replaced.
+		{"grpc message not ascii", GRPC, answer{err: status.Error(codes.PermissionDenied, "naïve ✓ 50%\nnext")}, []string{"PERMISSION_DENIED: naïve ✓ 50%\uFFFDnext"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &collector{answers: []answer{tc.answer}}
@@ -324,6 +327,28 @@ func TestHeaders(t *testing.T) {
 			}
 			if v := value("x-generic"); v != nil {
 				t.Errorf("header x-generic arrived (%q): the per-signal variable replaces the generic one", v)
+			}
+		})
+	}
+}
+
+// TestConfiguredEncodingHeader: a Content-Encoding (or grpc-encoding)
+// among the configured headers does not mislabel a request that is not
+// compressed; the collector reads it.
+func TestConfiguredEncodingHeader(t *testing.T) {
+	for _, protocol := range []string{HTTPProtobuf, GRPC} {
+		t.Run(protocol, func(t *testing.T) {
+			c := &collector{}
+			exp := exporter(t, protocol, env{"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint(t, protocol, c), "OTEL_EXPORTER_OTLP_HEADERS": "content-encoding=gzip,grpc-encoding=gzip"})
+			spans, want := fixture(t)
+			if err := exp.ExportSpans(context.Background(), spans); err != nil {
+				t.Fatal(err)
+			}
+			c.check(t)
+			if got := c.calls(); len(got) != 1 {
+				t.Errorf("the collector got %d calls, want 1", len(got))
+			} else {
+				sameRequest(t, got[0].req, want)
 			}
 		})
 	}
