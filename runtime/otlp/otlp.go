@@ -226,9 +226,6 @@ func redact(raw string) string {
 // collector says it is busy or unavailable, within the exporter's timeout
 // and ctx. Spans the collector reports it rejected are an error.
 func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	if len(spans) == 0 {
-		return nil
-	}
 	e.mu.Lock()
 	if e.stopped {
 		e.mu.Unlock()
@@ -237,6 +234,9 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	e.inflight.Add(1)
 	e.mu.Unlock()
 	defer e.inflight.Done()
+	if len(spans) == 0 {
+		return nil
+	}
 	req, err := exportRequest(spans, e.prefix)
 	if err != nil {
 		return err

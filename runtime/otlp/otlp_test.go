@@ -507,6 +507,35 @@ func TestConcurrentExports(t *testing.T) {
 	}
 }
 
+// TestGRPCToHTTP1: a TLS server that does not speak HTTP/2 refuses the
+// gRPC exporter's ALPN, an answer that will not change: the export fails
+// at once, saying so.
+func TestGRPCToHTTP1(t *testing.T) {
+	var hellos atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("a request got through: %s %s", r.Proto, r.URL)
+	}))
+	srv.TLS = &tls.Config{
+		NextProtos: []string{"http/1.1"},
+		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			hellos.Add(1)
+			return nil, nil
+		},
+	}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake's error is expected
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	exp := exporter(t, GRPC, env{"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL, "OTEL_EXPORTER_OTLP_CERTIFICATE": writePEM(t, srv.Certificate().Raw)})
+	spans, _ := fixture(t)
+	err := exp.ExportSpans(context.Background(), spans)
+	if err == nil || !strings.Contains(err.Error(), "no application protocol") {
+		t.Errorf("ExportSpans: %v, want the server's refusal of h2", err)
+	}
+	if n := hellos.Load(); n != 1 {
+		t.Errorf("%d TLS handshakes, want 1 (no retry)", n)
+	}
+}
+
 // TestShutdown: an exporter that was shut down exports nothing.
 func TestShutdown(t *testing.T) {
 	c := &collector{}
@@ -517,6 +546,9 @@ func TestShutdown(t *testing.T) {
 	spans, _ := fixture(t)
 	if err := exp.ExportSpans(context.Background(), spans); err == nil {
 		t.Error("ExportSpans after Shutdown succeeded")
+	}
+	if err := exp.ExportSpans(context.Background(), nil); err == nil {
+		t.Error("ExportSpans of no spans after Shutdown succeeded")
 	}
 	if n := len(c.calls()); n != 0 {
 		t.Errorf("the collector got %d calls, want none", n)
