@@ -681,6 +681,68 @@ func TestGRPCNotFromGRPC(t *testing.T) {
 	}
 }
 
+// TestGRPCMalformedAnswers: an answer that is not a well-formed gRPC
+// answer is an error naming what was wrong, read only up to a bound, and
+// not retried.
+func TestGRPCMalformedAnswers(t *testing.T) {
+	frame := func(flags byte, n uint32, msg string) string {
+		return string([]byte{flags, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}) + msg
+	}
+	for _, tc := range []struct {
+		name     string
+		encoding string // grpc-encoding of the answer
+		body     string
+		status   string // grpc-status trailer; "-" for none
+		message  string
+		want     string
+	}{
+		{"too large", "", frame(0, 2<<20, strings.Repeat("x", 2<<20)), "0", "", "INTERNAL: the answer is too large"},
+		{"frame longer than the body", "", frame(0, 10, "abc"), "0", "", "INTERNAL: the answer's message is 3 bytes, its frame says 10"},
+		{"cut short", "", "\x00\x00", "0", "", "INTERNAL: the answer's message is cut short"},
+		{"unknown compression", "snappy", frame(1, 3, "abc"), "0", "", `compressed with "snappy"`},
+		{"bad gzip", "gzip", frame(1, 3, "abc"), "0", "", "INTERNAL: the answer's message"},
+		{"no status", "", "", "-", "", "INTERNAL: the answer has no grpc-status"},
+		{"status not a number", "", "", "OK", "", `UNKNOWN: grpc-status "OK" is not a code`},
+		{"bad percent-encoding", "", "", "3", "100%zz", "INVALID_ARGUMENT: 100%zz"},
+		{"long message", "", "", "3", strings.Repeat("m", 1000), "INVALID_ARGUMENT: " + strings.Repeat("m", 200) + "…"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls atomic.Int32
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				io.Copy(io.Discard, r.Body)
+				w.Header().Set("Content-Type", "application/grpc")
+				if tc.encoding != "" {
+					w.Header().Set("Grpc-Encoding", tc.encoding)
+				}
+				w.Header().Set("Trailer", "Grpc-Status, Grpc-Message")
+				w.WriteHeader(http.StatusOK)
+				io.WriteString(w, tc.body)
+				if tc.status != "-" {
+					w.Header().Set("Grpc-Status", tc.status)
+				}
+				if tc.message != "" {
+					w.Header().Set("Grpc-Message", tc.message)
+				}
+			}))
+			var p http.Protocols
+			p.SetUnencryptedHTTP2(true)
+			srv.Config.Protocols = &p
+			srv.Start()
+			t.Cleanup(srv.Close)
+			exp := exporter(t, GRPC, env{"OTEL_EXPORTER_OTLP_ENDPOINT": srv.URL})
+			spans, _ := fixture(t)
+			err := exp.ExportSpans(context.Background(), spans)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("ExportSpans: %v, want %q", err, tc.want)
+			}
+			if n := calls.Load(); n != 1 {
+				t.Errorf("%d calls, want 1 (no retry)", n)
+			}
+		})
+	}
+}
+
 // BenchmarkExportRequest is the cost of turning a batch of spans (the
 // fixture's five) into the bytes of an export request.
 func BenchmarkExportRequest(b *testing.B) {
