@@ -1,11 +1,19 @@
 package otlp
 
 import (
+	"encoding/base64"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // TestConfigFromEnv: each setting comes from its per-signal variable,
@@ -164,5 +172,48 @@ func TestGRPCTimeout(t *testing.T) {
 		if got := grpcTimeout(d); got != want {
 			t.Errorf("grpcTimeout(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestRetryDelay: grpc-status-details-bin is read for a RetryInfo's
+// delay, with or without base64 padding; anything else asks for none.
+func TestRetryDelay(t *testing.T) {
+	details := func(delay *durationpb.Duration, others ...proto.Message) string {
+		var ds []protoadapt.MessageV1
+		for _, m := range append(others, newRetryInfo(t, delay)) {
+			ds = append(ds, protoadapt.MessageV1Of(m))
+		}
+		s, err := status.New(codes.Unavailable, "").WithDetails(ds...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := proto.Marshal(s.Proto())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return base64.StdEncoding.EncodeToString(b)
+	}
+	for _, tc := range []struct {
+		name  string
+		value string
+		want  time.Duration
+		ok    bool
+	}{
+		{"padded", details(durationpb.New(1500 * time.Millisecond)), 1500 * time.Millisecond, true},
+		{"unpadded", strings.TrimRight(details(durationpb.New(2*time.Second)), "="), 2 * time.Second, true},
+		{"after another detail", details(durationpb.New(time.Second), durationpb.New(time.Hour)), time.Second, true},
+		{"zero", details(&durationpb.Duration{}), 0, true},
+		{"longer than a Duration", details(&durationpb.Duration{Seconds: 1 << 62}), math.MaxInt64, true},
+		{"negative", details(&durationpb.Duration{Seconds: -1}), 0, false},
+		{"nanos out of range", details(&durationpb.Duration{Seconds: 1<<33 - 1, Nanos: 1<<31 - 1}), 0, false},
+		{"none", "", 0, false},
+		{"not base64", "!!!", 0, false},
+		{"not protobuf", base64.StdEncoding.EncodeToString([]byte{0xff, 0xff}), 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, ok := retryDelay(tc.value); got != tc.want || ok != tc.ok {
+				t.Errorf("retryDelay = %v, %v; want %v, %v", got, ok, tc.want, tc.ok)
+			}
+		})
 	}
 }

@@ -19,6 +19,14 @@ import (
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // exporter is an exporter as the environment e says, failing the test
@@ -125,6 +133,8 @@ func TestRetry(t *testing.T) {
 		{"http 429 backoff", HTTPProtobuf, []answer{{status: http.StatusTooManyRequests}, {}}, 0},
 		{"http 502 then 504", HTTPProtobuf, []answer{{status: http.StatusBadGateway}, {status: http.StatusGatewayTimeout}, {}}, 0},
 		{"grpc unavailable", GRPC, []answer{{err: status.Error(codes.Unavailable, "starting")}, {}}, 0},
+		// As for Retry-After: only the RetryInfo's delay lets it succeed.
+		{"grpc retry info", GRPC, []answer{{err: retryInfo(t, codes.ResourceExhausted, 0)}, {}}, time.Hour},
 		{"grpc resource exhausted then aborted", GRPC, []answer{{err: status.Error(codes.ResourceExhausted, "busy")}, {err: status.Error(codes.Aborted, "again")}, {}}, 0},
 		{"grpc the rest", GRPC, []answer{
 			{err: status.Error(codes.Canceled, "")}, {err: status.Error(codes.DeadlineExceeded, "")},
@@ -192,6 +202,45 @@ func TestRetryAfterHuge(t *testing.T) {
 			}
 		})
 	}
+}
+
+// retryInfo is a gRPC status error with a RetryInfo detail asking for
+// delay before the next attempt.
+func retryInfo(t testing.TB, code codes.Code, delay time.Duration) error {
+	t.Helper()
+	s, err := status.New(code, "slow down").WithDetails(protoadapt.MessageV1Of(newRetryInfo(t, durationpb.New(delay))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Err()
+}
+
+// newRetryInfo is a google.rpc.RetryInfo message, described here rather
+// than imported from genproto, which this module does not require.
+func newRetryInfo(t testing.TB, delay *durationpb.Duration) proto.Message {
+	t.Helper()
+	fd, err := protodesc.NewFile(&descriptorpb.FileDescriptorProto{
+		Name:       proto.String("otlp_test/retry_info.proto"),
+		Package:    proto.String("google.rpc"),
+		Syntax:     proto.String("proto3"),
+		Dependency: []string{"google/protobuf/duration.proto"},
+		MessageType: []*descriptorpb.DescriptorProto{{
+			Name: proto.String("RetryInfo"),
+			Field: []*descriptorpb.FieldDescriptorProto{{
+				Name: proto.String("retry_delay"), JsonName: proto.String("retryDelay"), Number: proto.Int32(1),
+				Label:    descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL.Enum(),
+				Type:     descriptorpb.FieldDescriptorProto_TYPE_MESSAGE.Enum(),
+				TypeName: proto.String(".google.protobuf.Duration"),
+			}},
+		}},
+	}, protoregistry.GlobalFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := fd.Messages().Get(0)
+	m := dynamicpb.NewMessage(md)
+	m.Set(md.Fields().Get(0), protoreflect.ValueOfMessage(delay.ProtoReflect()))
+	return m
 }
 
 // endpoint starts a plaintext collector speaking protocol and returns
