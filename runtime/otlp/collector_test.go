@@ -145,13 +145,23 @@ func (encodingRecorder) HandleConn(context.Context, stats.ConnStats) {}
 // not nil, and returns its address (host:port).
 func grpcCollector(t *testing.T, c *collector, cert *tls.Certificate) string {
 	t.Helper()
+	var tc *tls.Config
+	if cert != nil {
+		tc = &tls.Config{Certificates: []tls.Certificate{*cert}}
+	}
+	return grpcCollectorTLS(t, c, tc)
+}
+
+// grpcCollectorTLS is grpcCollector with TLS as tc says (nil: none).
+func grpcCollectorTLS(t *testing.T, c *collector, tc *tls.Config) string {
+	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts := []grpc.ServerOption{grpc.StatsHandler(encodingRecorder{})}
-	if cert != nil {
-		opts = append(opts, grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{*cert}})))
+	if tc != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tc)))
 	}
 	srv := grpc.NewServer(opts...)
 	coltracepb.RegisterTraceServiceServer(srv, c)
@@ -226,8 +236,8 @@ func (c *collector) fail(msg string) {
 	c.bad = append(c.bad, msg)
 }
 
-// selfSigned is a certificate for 127.0.0.1 and the path of a PEM file
-// holding it, to trust it by.
+// selfSigned is a certificate for 127.0.0.1, a server's or a client's,
+// and the path of a PEM file holding it, to trust it by.
 func selfSigned(t *testing.T) (tls.Certificate, string) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -241,7 +251,7 @@ func selfSigned(t *testing.T) (tls.Certificate, string) {
 		NotAfter:              time.Now().Add(time.Hour),
 		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}

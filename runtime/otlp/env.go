@@ -121,9 +121,19 @@ func ConfigFromEnv(protocol string, getenv func(string) string) (Config, error) 
 }
 
 // TracesURL is the URL of the trace endpoint under an OTLP/HTTP base URL
-// (http://collector:4318 → http://collector:4318/v1/traces).
+// (http://collector:4318 → http://collector:4318/v1/traces), the path
+// appended to the base's path, before any query. A base that is not a
+// URL gets it appended as it is, for the error to show.
 func TracesURL(base string) string {
-	return strings.TrimSuffix(base, "/") + tracesPath
+	u, err := url.Parse(base)
+	if err != nil {
+		return strings.TrimSuffix(base, "/") + tracesPath
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + tracesPath
+	if u.RawPath != "" {
+		u.RawPath = strings.TrimSuffix(u.RawPath, "/") + tracesPath
+	}
+	return u.String()
 }
 
 // parseHeaders reads a list of headers as the specification writes it:
@@ -140,30 +150,34 @@ func parseHeaders(v string) (map[string]string, error) {
 		if !ok || k == "" {
 			return nil, fmt.Errorf("entry %d is not key=value", i+1)
 		}
-		if !validHeaderName(k) {
-			return nil, fmt.Errorf("entry %d: %q is not a header name", i+1, k)
+		if r, ok := invalidHeaderName(k); ok {
+			// Not the name either: the key or token of an entry written
+			// with ":" rather than "=" ends up there.
+			return nil, fmt.Errorf("entry %d: the name before = holds %q, which a header name cannot", i+1, r)
 		}
 		val, err := url.PathUnescape(strings.TrimSpace(val))
 		if err != nil {
 			return nil, fmt.Errorf("entry %d (%s): the value is not valid percent-encoding", i+1, k)
 		}
-		if strings.ContainsAny(val, "\r\n\x00") {
-			return nil, fmt.Errorf("entry %d (%s): the value holds a line break or NUL", i+1, k)
+		if strings.ContainsFunc(val, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+			// net/http would refuse to send it, at every export.
+			return nil, fmt.Errorf("entry %d (%s): the value holds a control character (a line break, say)", i+1, k)
 		}
 		h[k] = val
 	}
 	return h, nil
 }
 
-// validHeaderName is true for an HTTP token (RFC 9110).
-func validHeaderName(k string) bool {
+// invalidHeaderName is the first character of k that an HTTP token (RFC
+// 9110) cannot hold, and true, or false when k is a token.
+func invalidHeaderName(k string) (rune, bool) {
 	for _, r := range k {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
 		case strings.ContainsRune("!#$%&'*+-.^_`|~", r):
 		default:
-			return false
+			return r, true
 		}
 	}
-	return k != ""
+	return 0, false
 }

@@ -1,11 +1,19 @@
 package otlp
 
 import (
+	"encoding/base64"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // TestConfigFromEnv: each setting comes from its per-signal variable,
@@ -20,6 +28,14 @@ func TestConfigFromEnv(t *testing.T) {
 		{"http defaults", HTTPProtobuf, env{}, Config{Protocol: HTTPProtobuf}},
 		{"generic http endpoint gets the path", HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://c.example:4318/otlp/"},
 			Config{Protocol: HTTPProtobuf, Endpoint: "https://c.example:4318/otlp/v1/traces"}},
+		{"generic http endpoint with a query", HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://c.example/otlp?tenant=a"},
+			Config{Protocol: HTTPProtobuf, Endpoint: "https://c.example/otlp/v1/traces?tenant=a"}},
+		{"generic http endpoint with the path already", HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318/v1/traces"},
+			Config{Protocol: HTTPProtobuf, Endpoint: "http://c:4318/v1/traces/v1/traces"}},
+		{"generic http endpoint ipv6", HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://[::1]:4318"},
+			Config{Protocol: HTTPProtobuf, Endpoint: "http://[::1]:4318/v1/traces"}},
+		{"grpc endpoint ipv6 host:port", GRPC, env{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "[::1]:4317", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://generic:4317"},
+			Config{Protocol: GRPC, Endpoint: "[::1]:4317"}},
 		{"per-signal http endpoint as it is", HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://generic:4318", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://c:4318/custom"},
 			Config{Protocol: HTTPProtobuf, Endpoint: "http://c:4318/custom"}},
 		{"grpc endpoint as it is", GRPC, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "https://c.example:4317"},
@@ -66,7 +82,8 @@ func TestConfigFromEnvTLS(t *testing.T) {
 }
 
 // TestConfigFromEnvErrors: a value that cannot be used is an error
-// naming its variable, and never shows a header's value.
+// naming its variable, and never shows a header's value or an
+// endpoint's password.
 func TestConfigFromEnvErrors(t *testing.T) {
 	dir := t.TempDir()
 	notPEM := filepath.Join(dir, "not.pem")
@@ -88,6 +105,9 @@ func TestConfigFromEnvErrors(t *testing.T) {
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_HEADERS": "a=1,bad key=secret"}, "OTEL_EXPORTER_OTLP_TRACES_HEADERS: entry 2"},
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_HEADERS": "k=%zzsecret"}, "OTEL_EXPORTER_OTLP_HEADERS: entry 1 (k)"},
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_HEADERS": "k=secret%0Ax"}, "OTEL_EXPORTER_OTLP_HEADERS: entry 1 (k)"},
+		// net/http refuses to send these: each export failed, and was retried.
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_HEADERS": "a=1,k=secret%01x"}, "OTEL_EXPORTER_OTLP_HEADERS: entry 2 (k): the value holds a control character"},
+		{GRPC, env{"OTEL_EXPORTER_OTLP_TRACES_HEADERS": "k=secret%7F"}, "OTEL_EXPORTER_OTLP_TRACES_HEADERS: entry 1 (k): the value holds a control character"},
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TIMEOUT": "10s"}, "OTEL_EXPORTER_OTLP_TIMEOUT"},
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "0"}, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"},
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_COMPRESSION": "zstd"}, "OTEL_EXPORTER_OTLP_COMPRESSION"},
@@ -97,6 +117,13 @@ func TestConfigFromEnvErrors(t *testing.T) {
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY": caFile}, "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE"},
 		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": caFile, "OTEL_EXPORTER_OTLP_CLIENT_KEY": notPEM}, "OTEL_EXPORTER_OTLP_CLIENT_KEY"},
 		{GRPC, env{"OTEL_EXPORTER_OTLP_INSECURE": "yes"}, "OTEL_EXPORTER_OTLP_INSECURE"},
+		// An endpoint's password does not show, whether or not it parses.
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "ftp://user:secret@c/v1/traces"}, `"ftp://user:xxxxx@c/v1/traces" must be`},
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://user:secret@c:port/"}, `"http://user:xxxxx@c:port/v1/traces" is not a URL`},
+		{GRPC, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "unix://user:secret@c/s"}, `"unix://user:xxxxx@c/s" must be`},
+		{GRPC, env{"OTEL_EXPORTER_OTLP_ENDPOINT": "user:secret@c:4317"}, `"user:xxxxx@c:4317" must be`},
+		// Nor does a value written where the name should be.
+		{HTTPProtobuf, env{"OTEL_EXPORTER_OTLP_HEADERS": "api-key:secret=="}, "OTEL_EXPORTER_OTLP_HEADERS: entry 1: the name before = holds ':', which a header name cannot"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			_, err := ConfigFromEnv(tc.protocol, tc.env.get)
@@ -107,7 +134,7 @@ func TestConfigFromEnvErrors(t *testing.T) {
 				t.Errorf("error %q does not name %q", err, tc.want)
 			}
 			if strings.Contains(err.Error(), "secret") {
-				t.Errorf("error %q shows a header's value", err)
+				t.Errorf("error %q shows a header's value or a password", err)
 			}
 		})
 	}
@@ -145,5 +172,48 @@ func TestGRPCTimeout(t *testing.T) {
 		if got := grpcTimeout(d); got != want {
 			t.Errorf("grpcTimeout(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+// TestRetryDelay: grpc-status-details-bin is read for a RetryInfo's
+// delay, with or without base64 padding; anything else asks for none.
+func TestRetryDelay(t *testing.T) {
+	details := func(delay *durationpb.Duration, others ...proto.Message) string {
+		var ds []protoadapt.MessageV1
+		for _, m := range append(others, newRetryInfo(t, delay)) {
+			ds = append(ds, protoadapt.MessageV1Of(m))
+		}
+		s, err := status.New(codes.Unavailable, "").WithDetails(ds...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := proto.Marshal(s.Proto())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return base64.StdEncoding.EncodeToString(b)
+	}
+	for _, tc := range []struct {
+		name  string
+		value string
+		want  time.Duration
+		ok    bool
+	}{
+		{"padded", details(durationpb.New(1500 * time.Millisecond)), 1500 * time.Millisecond, true},
+		{"unpadded", strings.TrimRight(details(durationpb.New(2*time.Second)), "="), 2 * time.Second, true},
+		{"after another detail", details(durationpb.New(time.Second), durationpb.New(time.Hour)), time.Second, true},
+		{"zero", details(&durationpb.Duration{}), 0, true},
+		{"longer than a Duration", details(&durationpb.Duration{Seconds: 1 << 62}), math.MaxInt64, true},
+		{"negative", details(&durationpb.Duration{Seconds: -1}), 0, false},
+		{"nanos out of range", details(&durationpb.Duration{Seconds: 1<<33 - 1, Nanos: 1<<31 - 1}), 0, false},
+		{"none", "", 0, false},
+		{"not base64", "!!!", 0, false},
+		{"not protobuf", base64.StdEncoding.EncodeToString([]byte{0xff, 0xff}), 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, ok := retryDelay(tc.value); got != tc.want || ok != tc.ok {
+				t.Errorf("retryDelay = %v, %v; want %v, %v", got, ok, tc.want, tc.ok)
+			}
+		})
 	}
 }

@@ -4,15 +4,19 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // exportMethod is the path of the OTLP trace service's one method.
@@ -67,7 +71,8 @@ func codeName(c int) string {
 // retryableCode says which failures the OTLP specification retries.
 // (It retries RESOURCE_EXHAUSTED only when the server says recovery is
 // possible, in a RetryInfo detail; as an exporter gives up when its
-// time runs out anyway, this one always retries it.)
+// time runs out anyway, this one always retries it, after the RetryInfo's
+// delay when there is one.)
 func retryableCode(c int) bool {
 	switch c {
 	case codeCancelled, codeDeadlineExceeded, codeResourceExhausted, codeAborted,
@@ -81,6 +86,10 @@ func retryableCode(c int) bool {
 type StatusError struct {
 	Code    int // the gRPC status code
 	Message string
+
+	// retryDelay is the delay a RetryInfo detail asked for, when asked.
+	retryDelay time.Duration
+	asked      bool
 }
 
 func (s *StatusError) Error() string {
@@ -139,7 +148,7 @@ func (g *grpcSender) send(ctx context.Context, frame []byte) error {
 	}
 	resp, err := g.client.Do(req)
 	if err != nil {
-		return &retryableError{err: fmt.Errorf("OTLP gRPC export: %w", err)} // err names the URL
+		return unsent("OTLP gRPC export", err)
 	}
 	defer resp.Body.Close()
 	return classify(g.answer(resp))
@@ -149,7 +158,7 @@ func (g *grpcSender) send(ctx context.Context, frame []byte) error {
 func classify(err error) error {
 	var s *StatusError
 	if errors.As(err, &s) && retryableCode(s.Code) {
-		return &retryableError{err: err}
+		return &retryableError{err: err, after: s.retryDelay, asked: s.asked}
 	}
 	return err
 }
@@ -161,7 +170,7 @@ func (g *grpcSender) answer(resp *http.Response) error {
 		// Not an answer from gRPC (a proxy's, say): the HTTP status stands
 		// for a gRPC code, as gRPC's own clients map it.
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return &StatusError{Code: httpCode(resp.StatusCode), Message: strings.TrimSpace(resp.Status + " " + snippet(body))}
+		return &StatusError{Code: httpCode(resp.StatusCode), Message: strings.TrimSpace(resp.Status + redirect(resp) + " " + snippet(body))}
 	}
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/grpc") {
 		return &StatusError{Code: codeUnknown, Message: fmt.Sprintf("the answer's content type is %q, not application/grpc", ct)}
@@ -201,12 +210,108 @@ func callStatus(h http.Header, ok func() error) error {
 		return &StatusError{Code: codeUnknown, Message: fmt.Sprintf("grpc-status %q is not a code", v)}
 	}
 	if code != codeOK {
-		return &StatusError{Code: code, Message: grpcMessage(h.Get("Grpc-Message"))}
+		s := &StatusError{Code: code, Message: grpcMessage(h.Get("Grpc-Message"))}
+		s.retryDelay, s.asked = retryDelay(h.Get("Grpc-Status-Details-Bin"))
+		return s
 	}
 	if ok == nil {
 		return nil
 	}
 	return ok()
+}
+
+// retryDelay is the delay the RetryInfo detail of a status asks for
+// before the next attempt, read from grpc-status-details-bin (a
+// google.rpc.Status, base64-encoded with or without padding); ok is false
+// when there is none or it cannot be read.
+func retryDelay(v string) (d time.Duration, ok bool) {
+	b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(v, "="))
+	if err != nil || len(b) == 0 {
+		return 0, false
+	}
+	// google.rpc.Status: details = 3, each a google.protobuf.Any: type_url
+	// = 1, value = 2.
+	for _, detail := range fields(b, 3) {
+		var typeURL string
+		var value []byte
+		for _, f := range fields(detail, 1) {
+			typeURL = string(f)
+		}
+		for _, f := range fields(detail, 2) {
+			value = f
+		}
+		if typeURL != "type.googleapis.com/google.rpc.RetryInfo" {
+			continue
+		}
+		// google.rpc.RetryInfo: retry_delay = 1, a google.protobuf.Duration:
+		// seconds = 1, nanos = 2, both varints.
+		var secs, nanos int64
+		for _, dur := range fields(value, 1) {
+			secs, nanos = varint(dur, 1), varint(dur, 2)
+		}
+		if secs < 0 || nanos < 0 || nanos > 999_999_999 {
+			return 0, false
+		}
+		if secs > int64(math.MaxInt64/time.Second)-1 {
+			return math.MaxInt64, true // longer than any export
+		}
+		return time.Duration(secs)*time.Second + time.Duration(nanos), true
+	}
+	return 0, false
+}
+
+// fields are the values of the length-delimited fields numbered num in
+// the protobuf message b, nil when b cannot be read.
+func fields(b []byte, num protowire.Number) [][]byte {
+	var out [][]byte
+	for len(b) > 0 {
+		n, typ, l := protowire.ConsumeTag(b)
+		if l < 0 {
+			return nil
+		}
+		b = b[l:]
+		if n == num && typ == protowire.BytesType {
+			v, l := protowire.ConsumeBytes(b)
+			if l < 0 {
+				return nil
+			}
+			out, b = append(out, v), b[l:]
+			continue
+		}
+		l = protowire.ConsumeFieldValue(n, typ, b)
+		if l < 0 {
+			return nil
+		}
+		b = b[l:]
+	}
+	return out
+}
+
+// varint is the last value of the varint field numbered num in the
+// protobuf message b, 0 when it has none or b cannot be read.
+func varint(b []byte, num protowire.Number) int64 {
+	var v int64
+	for len(b) > 0 {
+		n, typ, l := protowire.ConsumeTag(b)
+		if l < 0 {
+			return 0
+		}
+		b = b[l:]
+		if n == num && typ == protowire.VarintType {
+			x, l := protowire.ConsumeVarint(b)
+			if l < 0 {
+				return 0
+			}
+			v, b = int64(x), b[l:]
+			continue
+		}
+		l = protowire.ConsumeFieldValue(n, typ, b)
+		if l < 0 {
+			return 0
+		}
+		b = b[l:]
+	}
+	return v
 }
 
 // grpcMessage decodes grpc-message, which gRPC percent-encodes; a value

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"strconv"
@@ -46,12 +47,12 @@ func (h *httpSender) send(ctx context.Context, body []byte) error {
 	req.Header.Set("Content-Type", "application/x-protobuf")
 	if h.gzip {
 		req.Header.Set("Content-Encoding", "gzip")
+	} else {
+		req.Header.Del("Content-Encoding") // a configured header does not compress the body
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {
-		// The collector could not be reached, or the export's time ran
-		// out: a later attempt may get through while time is left.
-		return &retryableError{err: fmt.Errorf("OTLP export: %w", err)} // err names the URL
+		return unsent("OTLP export", err)
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
@@ -79,9 +80,19 @@ func (h *httpSender) send(ctx context.Context, body []byte) error {
 // statusError names an HTTP status and the start of the answer's body.
 func statusError(url string, resp *http.Response, body []byte) error {
 	if s := snippet(body); s != "" {
-		return fmt.Errorf("OTLP export to %s: %s: %s", url, resp.Status, s)
+		return fmt.Errorf("OTLP export to %s: %s%s: %s", url, resp.Status, redirect(resp), s)
 	}
-	return fmt.Errorf("OTLP export to %s: %s", url, resp.Status)
+	return fmt.Errorf("OTLP export to %s: %s%s", url, resp.Status, redirect(resp))
+}
+
+// redirect says where a redirect points, for an error, so the operator
+// can configure that endpoint; "" when resp is not one.
+func redirect(resp *http.Response) string {
+	loc, err := resp.Location()
+	if resp.StatusCode < 300 || resp.StatusCode > 399 || err != nil {
+		return ""
+	}
+	return " (redirecting to " + snippet([]byte(loc.Redacted())) + ", which is not followed)"
 }
 
 // snippet is the start of an error body, safe to log: at most 200
@@ -109,7 +120,11 @@ func snippet(body []byte) string {
 // retryAfter is the delay a Retry-After header asks for, in seconds or
 // as an HTTP date; ok is false when it is absent or cannot be read.
 func retryAfter(v string) (d time.Duration, ok bool) {
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil && s >= 0 {
+		// More seconds than a Duration holds is longer than any export.
+		if s > int64(math.MaxInt64/time.Second) {
+			return math.MaxInt64, true
+		}
 		return time.Duration(s) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {

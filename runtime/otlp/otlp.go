@@ -18,7 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -76,8 +76,19 @@ type Exporter struct {
 	timeout time.Duration
 	backoff time.Duration
 	maxWait time.Duration
-	stopped atomic.Bool
+
+	// done is cancelled by Shutdown, ending the exports in flight, which
+	// inflight counts, so that Shutdown can close their connections once
+	// they are idle; stopped, under mu, turns later exports away.
+	done     context.Context
+	shutDown context.CancelCauseFunc
+	mu       sync.Mutex
+	stopped  bool
+	inflight sync.WaitGroup
+	conns    conns
 }
+
+var errShutDown = errors.New("OTLP exporter: shut down")
 
 var _ sdktrace.SpanExporter = (*Exporter)(nil)
 
@@ -88,6 +99,8 @@ func New(c Config) (*Exporter, error) {
 		backoff: c.backoff,
 		maxWait: c.maxBackoff,
 	}
+	e.done, e.shutDown = context.WithCancelCause(context.Background())
+	e.conns.dialer = net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second} // http.DefaultTransport's
 	if e.timeout <= 0 {
 		e.timeout = defaultTimeout
 	}
@@ -98,10 +111,18 @@ func New(c Config) (*Exporter, error) {
 		e.maxWait = 30 * time.Second
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
+	e.conns.open = map[net.Conn]struct{}{}
+	transport.DialContext = e.conns.dial
 	if c.TLS != nil {
 		transport.TLSClientConfig = c.TLS.Clone()
 	}
-	e.client = &http.Client{Transport: transport}
+	e.client = &http.Client{
+		Transport: transport,
+		// A redirect is the collector's answer, not followed: following it
+		// would send the headers, API keys among them, to the host it
+		// names, and gRPC has no redirects.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 	switch c.Protocol {
 	case "", HTTPProtobuf:
 		u, err := httpEndpoint(c.Endpoint, defaultHTTPEndpoint)
@@ -142,10 +163,10 @@ func httpEndpoint(raw, def string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%q is not a URL", raw)
+		return nil, fmt.Errorf("%q is not a URL", redact(raw))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("%q must be an http or https URL with a host", raw)
+		return nil, fmt.Errorf("%q must be an http or https URL with a host", redact(raw))
 	}
 	if u.Path == "" {
 		u.Path = "/"
@@ -163,7 +184,7 @@ func grpcEndpoint(raw string, insecure bool) (u *url.URL, plaintext bool, err er
 	if !strings.Contains(raw, "://") {
 		host, port, err := net.SplitHostPort(raw)
 		if err != nil || host == "" || port == "" {
-			return nil, false, fmt.Errorf("%q must be an http or https URL, or a host:port", raw)
+			return nil, false, fmt.Errorf("%q must be an http or https URL, or a host:port", redact(raw))
 		}
 		scheme := "https"
 		if insecure {
@@ -173,20 +194,46 @@ func grpcEndpoint(raw string, insecure bool) (u *url.URL, plaintext bool, err er
 	}
 	u, err = url.Parse(raw)
 	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, false, fmt.Errorf("%q must be an http or https URL, or a host:port", raw)
+		return nil, false, fmt.Errorf("%q must be an http or https URL, or a host:port", redact(raw))
 	}
 	// The path is the method's: anything the URL had after its host is
 	// not part of the target.
 	return &url.URL{Scheme: u.Scheme, Host: u.Host}, u.Scheme == "http", nil
 }
 
+// redact is an endpoint as an error may show it: its password, if it
+// has one, replaced as url.URL.Redacted does, also when it is not a URL
+// (user:password@host:port would parse as one with the scheme "user").
+func redact(raw string) string {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		rest = raw
+	}
+	authority, _, _ := strings.Cut(rest, "/")
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return raw
+	}
+	user, _, hasPassword := strings.Cut(authority[:at], ":")
+	if !hasPassword {
+		return raw
+	}
+	start := len(raw) - len(rest)
+	return raw[:start] + user + ":xxxxx" + raw[start+at:]
+}
+
 // ExportSpans sends spans in one export request, retrying while the
 // collector says it is busy or unavailable, within the exporter's timeout
 // and ctx. Spans the collector reports it rejected are an error.
 func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
-	if e.stopped.Load() {
-		return errors.New("OTLP exporter: shut down")
+	e.mu.Lock()
+	if e.stopped {
+		e.mu.Unlock()
+		return errShutDown
 	}
+	e.inflight.Add(1)
+	e.mu.Unlock()
+	defer e.inflight.Done()
 	if len(spans) == 0 {
 		return nil
 	}
@@ -196,12 +243,18 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	}
 	// Made once: an attempt that gave up may still be reading it.
 	body := e.encode(req)
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	defer context.AfterFunc(e.done, func() { stop(errShutDown) })()
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
 	var prev error // the previous attempt's, when it was retried
 	for attempt := 0; ; attempt++ {
 		err := e.send(ctx, body)
 		var r *retryableError
+		if errors.Is(context.Cause(ctx), errShutDown) && err != nil {
+			return giveUp(fmt.Errorf("%w (%w)", err, errShutDown), prev)
+		}
 		if !errors.As(err, &r) {
 			if err != nil {
 				return giveUp(err, prev)
@@ -220,7 +273,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			return giveUp(fmt.Errorf("%w (%w before it could be retried)", r.err, ctx.Err()), prev)
+			return giveUp(fmt.Errorf("%w (%w before it could be retried)", r.err, context.Cause(ctx)), prev)
 		}
 		prev = r.err
 	}
@@ -244,15 +297,100 @@ func (e *Exporter) delay(attempt int) time.Duration {
 	if d <= 0 || d > e.maxWait {
 		d = e.maxWait
 	}
-	return d/2 + rand.N(d)
+	return d/2 + rand.N(d-d/2) // within [d/2, d): never past maxWait
 }
 
-// Shutdown makes later exports fail and closes idle connections. The
-// batcher exports what it holds before it calls Shutdown.
-func (e *Exporter) Shutdown(context.Context) error {
-	e.stopped.Store(true)
+// Shutdown makes later exports fail, ends those in flight, and closes
+// the connections once they are done with them, or when ctx ends first,
+// those already idle. The batcher exports what it holds before it calls
+// Shutdown.
+func (e *Exporter) Shutdown(ctx context.Context) error {
+	e.mu.Lock()
+	e.stopped = true
+	e.mu.Unlock()
+	e.shutDown(errShutDown)
+	ended := make(chan struct{})
+	go func() {
+		e.inflight.Wait()
+		close(ended)
+	}()
+	var err error
+	select {
+	case <-ended:
+	case <-ctx.Done():
+		err = fmt.Errorf("OTLP exporter: shutting down: %w", ctx.Err())
+	}
 	e.client.CloseIdleConnections()
-	return nil
+	// Those the transport still holds too: an HTTP/2 connection whose
+	// stream was cancelled is not idle until the server acknowledges it.
+	e.conns.closeAll()
+	return err
+}
+
+// conns are the connections an exporter dialed and has not closed.
+type conns struct {
+	dialer net.Dialer
+	mu     sync.Mutex
+	open   map[net.Conn]struct{}
+	closed bool
+}
+
+func (cs *conns) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := cs.dialer.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if cs.closed {
+		c.Close()
+		return nil, errShutDown
+	}
+	tc := &trackedConn{Conn: c, conns: cs}
+	cs.open[tc] = struct{}{}
+	return tc, nil
+}
+
+func (cs *conns) closeAll() {
+	cs.mu.Lock()
+	cs.closed = true
+	open := cs.open
+	cs.open = nil
+	cs.mu.Unlock()
+	for c := range open {
+		c.Close()
+	}
+}
+
+// trackedConn leaves its conns when it is closed.
+type trackedConn struct {
+	net.Conn
+	conns *conns
+}
+
+func (c *trackedConn) Close() error {
+	c.conns.mu.Lock()
+	delete(c.conns.open, c)
+	c.conns.mu.Unlock()
+	return c.Conn.Close()
+}
+
+// unsent is the error of an attempt whose request got no answer (err,
+// from http.Client.Do, names the URL): worth retrying while time is left,
+// as the collector may be back, unless TLS failed in a way the next
+// attempt would meet again: the exporter refused the collector's
+// certificate, or the collector refused the exporter's TLS (its client
+// certificate, its protocols) with an alert other than an internal error.
+func unsent(prefix string, err error) error {
+	err = fmt.Errorf("%s: %w", prefix, err)
+	if _, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
+		return err
+	}
+	// crypto/tls reports the peer's alert as this, its type unexported.
+	if op, ok := errors.AsType[*net.OpError](err); ok && op.Op == "remote error" && op.Err.Error() != "tls: internal error" {
+		return err
+	}
+	return &retryableError{err: err}
 }
 
 // retryableError is a failed attempt worth repeating: the collector was

@@ -20,24 +20,30 @@ import (
 )
 
 // resourceSpans groups spans as OTLP does: by resource, then by
-// instrumentation scope, each group in the order its first span came.
+// instrumentation scope, each group in the order its first span came. A
+// resource is its attributes and its schema URL: the same attributes
+// under two schema URLs are two resources, as ResourceSpans names one.
 func resourceSpans(spans []sdktrace.ReadOnlySpan) []*tracepb.ResourceSpans {
+	type resKey struct {
+		attrs  attribute.Distinct
+		schema string
+	}
 	type scopeKey struct {
-		res   attribute.Distinct
+		res   resKey
 		name  string
 		ver   string
 		url   string
 		attrs attribute.Distinct
 	}
 	var out []*tracepb.ResourceSpans
-	byRes := map[attribute.Distinct]*tracepb.ResourceSpans{}
+	byRes := map[resKey]*tracepb.ResourceSpans{}
 	byScope := map[scopeKey]*tracepb.ScopeSpans{}
 	for _, sd := range spans {
 		if sd == nil {
 			continue
 		}
 		res := sd.Resource()
-		rk := res.Equivalent()
+		rk := resKey{res.Equivalent(), res.SchemaURL()}
 		rs, ok := byRes[rk]
 		if !ok {
 			rs = &tracepb.ResourceSpans{Resource: resourceProto(res), SchemaUrl: res.SchemaURL()}
