@@ -16,8 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/mcpgen/mcpgen/internal/idleconn"
 )
 
 // DefaultProtocol is the MCP revision the client asks for in initialize.
@@ -118,7 +119,7 @@ type httpConn struct {
 
 	nc   net.Conn // nil: dial before the next request
 	br   *bufio.Reader
-	idle idleCheck
+	idle idleconn.Check
 
 	// Cancellation: the context the calls come with closes the
 	// connection when it ends, a call in flight included.
@@ -204,7 +205,7 @@ func (c *httpConn) post(ctx context.Context, body []byte, id int64) ([]byte, err
 // or if the server has closed the one there is.
 func (c *httpConn) send(ctx context.Context) error {
 	c.watch(ctx)
-	if c.nc != nil && (c.br.Buffered() > 0 || c.idle.peerSpoke()) {
+	if c.nc != nil && (c.br.Buffered() > 0 || !c.idle.Usable()) {
 		c.shut() // closed by the server while idle, or it said something unasked
 	}
 	if c.nc == nil {
@@ -365,7 +366,7 @@ func (c *httpConn) dial(ctx context.Context) error {
 		}
 		nc = tc
 	}
-	c.idle.reset(nc)
+	c.idle.Reset(nc)
 	if c.br == nil {
 		c.br = bufio.NewReaderSize(nc, 16<<10)
 	} else {
@@ -384,7 +385,7 @@ func (c *httpConn) shut() {
 	if c.nc != nil {
 		c.nc.Close()
 		c.nc = nil
-		c.idle.reset(nil)
+		c.idle.Reset(nil)
 	}
 }
 
@@ -405,44 +406,4 @@ func (c *httpConn) watch(ctx context.Context) {
 			_ = c.nc.SetDeadline(time.Unix(1, 0))
 		}
 	})
-}
-
-// idleCheck tells whether the server has closed a connection, or sent
-// on it unasked, while it was idle. Without it, a call sent on a
-// connection the server has just closed fails, and a call that may have
-// been sent is never sent again (tools are not idempotent). It peeks
-// under RawConn.Control, not Read: Read fails at once once the read
-// deadline the last answer left (streamEndGrace after an event stream)
-// has passed, and every connection idle that long would be taken for
-// one the server had closed.
-type idleCheck struct {
-	rc    syscall.RawConn // nil: no check here
-	peek  func(fd uintptr)
-	spoke bool
-	b     [1]byte
-}
-
-func (k *idleCheck) reset(nc net.Conn) {
-	k.rc = nil
-	if tc, ok := nc.(*tls.Conn); ok {
-		nc = tc.NetConn()
-	}
-	if sc, ok := nc.(syscall.Conn); ok && canPeek {
-		if rc, err := sc.SyscallConn(); err == nil {
-			k.rc = rc
-		}
-	}
-	if k.peek == nil {
-		k.peek = k.peekFD // bound once: no allocation per call
-	}
-}
-
-func (k *idleCheck) peerSpoke() bool {
-	if k.rc == nil {
-		return false
-	}
-	if err := k.rc.Control(k.peek); err != nil {
-		return true
-	}
-	return k.spoke
 }

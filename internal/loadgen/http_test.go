@@ -23,6 +23,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mcpgen/mcpgen/internal/idleconn"
 )
 
 // miniServer is a small MCP server on net/http: sessions, the echo tool,
@@ -535,7 +537,7 @@ func TestHTTPBadSessionID(t *testing.T) {
 // TestHTTPAnswerToEOFEndsConnection: an HTTP/1.1 answer with neither a
 // length nor chunks ends where the server closes the connection, so the
 // next call dials a new one even where an idle connection cannot be
-// peeked at (idleCheck without a RawConn, as on other systems than Linux).
+// peeked at (the zero idleconn.Check, as where sockets cannot be peeked at).
 func TestHTTPAnswerToEOFEndsConnection(t *testing.T) {
 	const answer = `{"jsonrpc":"2.0","id":1,"result":{}}`
 	s := &rawServer{answer: func(method string) (string, bool) {
@@ -557,7 +559,7 @@ func TestHTTPAnswerToEOFEndsConnection(t *testing.T) {
 	defer c.close()
 	body := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{}}}`)
 	for i := range 3 {
-		c.idle = idleCheck{} // no peeking: only what the answer said counts
+		c.idle = idleconn.Check{} // no peeking: only what the answer said counts
 		raw, err := c.call(t.Context(), 1, body)
 		if err != nil {
 			t.Fatalf("call %d: %v", i+1, err)

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mcpgen/mcpgen/internal/idleconn"
 )
 
 // This file is a small Redis client speaking RESP2: what the limiter sends
@@ -51,8 +53,8 @@ type respClient struct {
 type respConn struct {
 	nc    net.Conn
 	r     *bufio.Reader
-	w     []byte // the command being sent
-	check *connCheck
+	w     []byte         // the command being sent
+	check idleconn.Check // whether Redis closed it, or spoke unasked, while idle
 }
 
 var errClientClosed = errors.New("the client is closed")
@@ -255,7 +257,7 @@ func (c *respClient) get(ctx context.Context) (*respConn, error) {
 		c.mu.Unlock()
 		// One that Redis closed while it was idle (a restart, its
 		// timeout setting) is dropped here, before it could fail a call.
-		if cn.r.Buffered() == 0 && cn.check.alive() {
+		if cn.r.Buffered() == 0 && cn.check.Usable() {
 			return cn, nil
 		}
 		cn.nc.Close()
@@ -317,7 +319,8 @@ func (c *respClient) dial(ctx context.Context) (*respConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	cn := &respConn{nc: nc, r: bufio.NewReaderSize(nc, 4096), w: make([]byte, 0, 256), check: newConnCheck(nc, c.tls != nil)}
+	cn := &respConn{nc: nc, r: bufio.NewReaderSize(nc, 4096), w: make([]byte, 0, 256)}
+	cn.check.Reset(nc)
 	// AUTH and SELECT go in one write; their replies come in order.
 	var names []string
 	if c.password != "" {
